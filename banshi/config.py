@@ -1,0 +1,61 @@
+"""Settings, read once from the environment (prefix ``BANSHI_``) and a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANSHI_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".banshi")
+    database_url: str = ""  # empty: SQLite (WAL) at home/banshi.db
+
+    # model backend
+    backend: Literal["local", "openai", "fake"] = "local"
+    local_model: str = "qwen2.5-coder-1.5b"  # a packaged model name or a path to any GGUF file
+    model_cache: Path | None = None  # where packaged weights are joined; default home/models
+    n_ctx: int = 8192
+    n_threads: int = 0  # 0: all cores
+    openai_base_url: str = "http://127.0.0.1:11434/v1"
+    openai_api_key: str = ""
+    openai_model: str = "qwen3"
+    max_tokens: int = 1024
+    temperature: float = 0.3
+
+    # conversations
+    context_tokens: int = 3072  # prompt budget for history; older turns fold into a summary
+    max_message_chars: int = 32_000
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8321
+    multi_user: bool = False  # False: single local user, no key needed
+
+    data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'banshi.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache or self.home / "models"
+
+    def cache_key(self) -> str:
+        return "|".join(
+            [self.backend, self.local_model, str(self.models_dir), self.openai_base_url, self.openai_model,
+             str(self.n_ctx)]
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
