@@ -1,0 +1,1 @@
+"""The dispatcher, the tool-calling loop, the router, actions."""
