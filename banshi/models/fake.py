@@ -41,9 +41,11 @@ class FunctionBackend(Backend):
         out = self.fn(messages, tools=tools, schema=schema, think=think)
         done = out if isinstance(out, Completion) else None
         if done is None:
-            from banshi.models.toolcalls import parse_tool_calls
+            text, calls = str(out), []
+            if tools:
+                from banshi.models.toolcalls import parse_tool_calls
 
-            text, calls = parse_tool_calls(str(out)) if tools else (str(out), [])
+                text, calls = parse_tool_calls(text)
             done = Completion(text=text, tool_calls=calls)
         emitted = []
         if done.reasoning:

@@ -1,0 +1,8 @@
+"""One router per area; ``create_app`` includes every module listed here."""
+
+ROUTERS = [
+    "banshi.api.routers.health",
+    "banshi.api.routers.auth",
+    "banshi.api.routers.conversations",
+    "banshi.api.routers.openai",
+]

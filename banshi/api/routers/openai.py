@@ -1,0 +1,164 @@
+"""The OpenAI-compatible API: ``POST /v1/chat/completions`` (SSE streaming or not) and
+``GET /v1/models``. Model ``banshi`` is the full assistant (system prompt, memory hooks);
+the backend's own id passes the messages straight through."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from banshi.api.deps import current_user, get_db, get_engine, settings_dep
+from banshi.api.sse import HEADERS, sse
+from banshi.chat import context
+from banshi.chat.engine import ChatEngine
+from banshi.config import Settings
+from banshi.errors import InvalidInput, NotFound, TooLarge
+from banshi.messages import Completion, Delta, Message, ToolCall
+from banshi.store.tables import User
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+ASSISTANT = "banshi"
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str
+    messages: list[ChatMessage] = Field(..., min_length=1)
+    stream: bool = False
+    max_tokens: int | None = Field(None, ge=1, le=32768)
+    max_completion_tokens: int | None = Field(None, ge=1, le=32768)
+    temperature: float | None = Field(None, ge=0, le=2)
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None
+    response_format: dict[str, Any] | None = None
+    enable_thinking: bool = False  # Qwen3's switch, as DashScope takes it
+    user: str | None = None
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if content is None or isinstance(content, str):
+        return content or ""
+    return "\n".join(p.get("text", "") for p in content if p.get("type") in ("text", "input_text"))
+
+
+def to_messages(req: ChatRequest, settings: Settings) -> list[Message]:
+    out = []
+    for m in req.messages:
+        calls = [ToolCall(c["function"]["name"], _args(c["function"].get("arguments")), c.get("id", ""))
+                 for c in (m.tool_calls or [])]
+        role = "system" if m.role == "developer" else m.role
+        out.append(Message(role, _text(m.content), tool_calls=calls, tool_call_id=m.tool_call_id or ""))
+    if sum(len(m.content) for m in out) > settings.max_message_chars * 8:
+        raise TooLarge("the conversation is too long")
+    return out
+
+
+def _args(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        raise InvalidInput("tool call arguments must be a JSON object") from None
+    return value if isinstance(value, dict) else {}
+
+
+def _schema(req: ChatRequest) -> dict[str, Any] | None:
+    fmt = req.response_format or {}
+    if fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    if fmt.get("type") == "json_object":
+        return {"type": "object"}
+    return None
+
+
+def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list[Message]) -> list[Message]:
+    """The full assistant's prompt for a stateless request: our system prompt (kept apart from
+    the caller's), memory recall, history within the budget."""
+    caller_system = "\n".join(m.content for m in messages if m.role == "system")
+    history = [m for m in messages if m.role != "system"]
+    query = next((m.content for m in reversed(history) if m.role == "user"), "")
+    recall = None
+    for hook in engine.hooks:
+        recall = hook.recall(db, user_id=user.id, conversation=None, query=query) or recall
+    fitted = context.fit_history(engine.backend, history, engine.settings.context_tokens)
+    system = context.system_prompt(query) + (f"\n\n{caller_system}" if caller_system else "")
+    return context.assemble(system, recall, "", fitted.messages)
+
+
+@router.get("/models")
+def models(settings: Settings = Depends(settings_dep), engine: ChatEngine = Depends(get_engine)) -> dict:
+    ids = [ASSISTANT, engine.backend.id]
+    return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": "banshi"} for i in ids]}
+
+
+@router.post("/chat/completions")
+def chat_completions(req: ChatRequest, user: User = Depends(current_user), db: Session = Depends(get_db),
+                     engine: ChatEngine = Depends(get_engine), settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
+    if req.model not in (ASSISTANT, engine.backend.id):
+        raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
+    messages = to_messages(req, settings)
+    if req.model == ASSISTANT:
+        messages = assistant_prompt(engine, db, user, messages)
+    cancel = threading.Event()
+    kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
+                  max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
+                  temperature=settings.temperature if req.temperature is None else req.temperature)
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    if req.stream:
+        chunks = _chunks(engine.backend.stream(messages, **kwargs), cid, created, req.model)
+        return StreamingResponse(sse(chunks, cancel, done="[DONE]"), media_type="text/event-stream", headers=HEADERS)
+    done = engine.backend.chat(messages, **kwargs)
+    message: dict[str, Any] = Message("assistant", done.text, tool_calls=done.tool_calls).to_openai()
+    if done.reasoning:
+        message["reasoning_content"] = done.reasoning
+    return {
+        "id": cid, "object": "chat.completion", "created": created, "model": req.model,
+        "choices": [{"index": 0, "message": message, "finish_reason": _finish(done)}],
+        "usage": _usage(done),
+    }
+
+
+def _finish(done: Completion) -> str:
+    return "tool_calls" if done.tool_calls else ("length" if done.finish_reason == "length" else "stop")
+
+
+def _usage(done: Completion) -> dict[str, int]:
+    u = done.usage
+    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "total_tokens": u.prompt_tokens + u.completion_tokens}
+
+
+def _chunks(items: Iterator[Delta | Completion], cid: str, created: int, model: str) -> Iterator[dict]:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict:
+        return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    yield chunk({"role": "assistant", "content": ""})
+    for item in items:
+        if isinstance(item, Delta):
+            if item.reasoning:
+                yield chunk({"reasoning_content": item.reasoning})
+            if item.text:
+                yield chunk({"content": item.text})
+        else:
+            if item.tool_calls:
+                calls = Message("assistant", tool_calls=item.tool_calls).to_openai()["tool_calls"]
+                yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(calls)]})
+            yield {**chunk({}, _finish(item)), "usage": _usage(item)}

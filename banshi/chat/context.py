@@ -1,0 +1,93 @@
+"""Building the prompt: system text, recalled memory, rolling summary, newest turns within budget."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from banshi.messages import Message
+from banshi.models.base import Backend
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+SYSTEM_EN = (
+    "You are Banshi (办事), a helpful personal assistant running on the user's own machine. "
+    "Be accurate and concise. Use Markdown; put code in fenced blocks and math in $...$."
+)
+SYSTEM_ZH = (
+    "你是办事（Banshi），运行在用户自己设备上的智能助手。回答准确、简洁。"
+    "使用 Markdown，代码放在代码块中，公式用 $...$。请用中文回答。"
+)
+
+
+def is_chinese(text: str) -> bool:
+    """True when the text is mostly Chinese (enough CJK characters to answer in Chinese)."""
+    cjk = len(_CJK.findall(text))
+    return cjk >= 2 and cjk * 3 >= len(re.sub(r"\s", "", text)) * 0.5
+
+
+def system_prompt(language_hint: str, now: datetime | None = None) -> str:
+    now = now or datetime.now()
+    base = SYSTEM_ZH if is_chinese(language_hint) else SYSTEM_EN
+    return f"{base}\nToday: {now:%Y-%m-%d %A}."
+
+
+@dataclass
+class Recall:
+    """What a context provider (memory) adds to the prompt, and the sources it came from."""
+
+    text: str = ""
+    sources: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Budgeted:
+    messages: list[Message]
+    folded: list[Message]  # older turns that did not fit and are not yet in the summary
+
+
+def fit_history(
+    backend: Backend, history: list[Message], budget: int, summary: str = ""
+) -> Budgeted:
+    """Keep the newest messages that fit in ``budget`` tokens. The newest message is always
+    kept whole, even when it alone is over budget. Whatever does not fit is returned as
+    ``folded`` so the caller can fold it into the rolling summary."""
+    if not history:
+        return Budgeted([], [])
+    used = backend.count_tokens(summary)
+    kept: list[Message] = []
+    for i in range(len(history) - 1, -1, -1):
+        cost = backend.count_tokens(history[i].content) + 4
+        if kept and used + cost > budget:
+            return Budgeted(list(reversed(kept)), history[: i + 1])
+        kept.append(history[i])
+        used += cost
+    return Budgeted(list(reversed(kept)), [])
+
+
+SUMMARY_PROMPT = (
+    "Update the running summary of a conversation with the new turns below. Keep every fact the "
+    "user stated (names, preferences, numbers, dates, decisions) and open questions. At most 150 "
+    "words, same language as the conversation.\n\nCurrent summary:\n{summary}\n\nNew turns:\n{turns}"
+)
+
+
+def fold_into_summary(backend: Backend, summary: str, turns: list[Message]) -> str:
+    """Fold older turns into the rolling summary with one model call."""
+    text = "\n".join(f"{m.role}: {m.content[:1500]}" for m in turns)
+    prompt = SUMMARY_PROMPT.format(summary=summary or "(none)", turns=text)
+    done = backend.chat([Message("user", prompt)], max_tokens=300, temperature=0.0)
+    return done.text.strip() or summary
+
+
+def assemble(
+    system: str, recall: Recall | None, summary: str, history: list[Message]
+) -> list[Message]:
+    """The prompt, most stable part first so llama.cpp's prompt cache reuses the prefix."""
+    parts = [system]
+    if summary:
+        parts.append(f"Summary of the earlier conversation:\n{summary}")
+    if recall and recall.text:
+        parts.append(recall.text)
+    return [Message("system", "\n\n".join(parts)), *history]

@@ -1,0 +1,197 @@
+"""One turn of a stored conversation: save the user's message, build the prompt, stream the
+answer, save it — also when the user stops it (finish_reason ``cancelled``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from banshi.chat import context
+from banshi.chat.hooks import TurnHook
+from banshi.config import Settings
+from banshi.errors import BanshiError, InvalidInput, ModelError, NotFound, TooLarge
+from banshi.messages import Completion, Delta
+from banshi.messages import Message as Msg
+from banshi.models.base import Backend
+from banshi.store.db import session_scope
+from banshi.store.tables import Conversation, Message, utcnow
+
+log = logging.getLogger("banshi.chat")
+Event = dict[str, Any]
+Mode = Literal["send", "regenerate", "edit"]
+
+
+def message_dict(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "conversation_id": m.conversation_id,
+        "role": m.role,
+        "content": m.content,
+        "reasoning": m.reasoning,
+        "finish_reason": m.finish_reason,
+        "meta": m.meta or {},
+        "created_at": m.created_at.isoformat() + "Z",
+    }
+
+
+def conversation_dict(c: Conversation) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "incognito": c.incognito,
+        "created_at": c.created_at.isoformat() + "Z",
+        "updated_at": c.updated_at.isoformat() + "Z",
+    }
+
+
+def check_content(content: str, settings: Settings) -> str:
+    if not isinstance(content, str) or not content.strip():
+        raise InvalidInput("the message is empty")
+    if len(content) > settings.max_message_chars:
+        raise TooLarge(f"the message is longer than {settings.max_message_chars} characters")
+    return content
+
+
+def get_conversation(db: Session, user_id: str, conversation_id: str) -> Conversation:
+    """The user's conversation, or NotFound — also for another user's id."""
+    conv = db.get(Conversation, conversation_id)
+    if conv is None or conv.user_id != user_id:
+        raise NotFound("no such conversation")
+    return conv
+
+
+class ChatEngine:
+    def __init__(self, settings: Settings, backend: Backend, hooks: list[TurnHook] | None = None):
+        self.settings = settings
+        self.backend = backend
+        self.hooks = hooks or []
+
+    # -- storage -------------------------------------------------------------------------
+    def _store(self, db: Session, conv: Conversation, role: str, content: str, **fields: Any) -> Message:
+        seq = db.scalar(select(func.coalesce(func.max(Message.seq), 0)).where(Message.conversation_id == conv.id))
+        msg = Message(user_id=conv.user_id, conversation_id=conv.id, seq=(seq or 0) + 1, role=role,
+                      content=content, **fields)
+        db.add(msg)
+        conv.updated_at = utcnow()
+        db.flush()
+        if not conv.incognito:
+            for hook in self.hooks:
+                hook.on_message(db, msg)
+        return msg
+
+    def _prepare(self, db: Session, conv: Conversation, mode: Mode, content: str | None,
+                 message_id: str | None) -> Message | None:
+        """Apply the user's action to the stored conversation; return the new user message."""
+        if mode == "send":
+            msg = self._store(db, conv, "user", check_content(content or "", self.settings))
+            if not conv.title:
+                conv.title = " ".join(msg.content.split())[:60]
+            return msg
+        rows = list(db.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.seq)))
+        if mode == "regenerate":
+            last_user = next((m for m in reversed(rows) if m.role == "user"), None)
+            if last_user is None:
+                raise InvalidInput("nothing to regenerate")
+            cut = last_user.seq
+        else:
+            target = next((m for m in rows if m.id == message_id and m.role == "user"), None)
+            if target is None:
+                raise NotFound("no such user message in this conversation")
+            target.content = check_content(content or "", self.settings)
+            cut = target.seq
+        db.execute(delete(Message).where(Message.conversation_id == conv.id, Message.seq > cut))
+        conv.summary_upto = min(conv.summary_upto, cut)
+        if conv.summary_upto < cut and conv.summary and mode == "edit":
+            conv.summary, conv.summary_upto = "", 0  # the edited turn may be in the summary
+        return None
+
+    # -- prompt --------------------------------------------------------------------------
+    def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], list[dict]]:
+        rows = list(db.scalars(
+            select(Message).where(Message.conversation_id == conv.id, Message.seq > conv.summary_upto)
+            .order_by(Message.seq)
+        ))
+        rows = [m for m in rows if m.role in ("user", "assistant")]
+        history = [Msg(m.role, m.content) for m in rows]  # type: ignore[arg-type]
+        query = history[-1].content if history else ""
+        recall = None
+        if not conv.incognito:
+            for hook in self.hooks:
+                recall = hook.recall(db, user_id=conv.user_id, conversation=conv, query=query) or recall
+        budget = self.settings.context_tokens - self.backend.count_tokens(recall.text if recall else "")
+        fitted = context.fit_history(self.backend, history, budget, conv.summary)
+        if fitted.folded:
+            conv.summary = context.fold_into_summary(self.backend, conv.summary, fitted.folded)
+            conv.summary_upto = rows[len(fitted.folded) - 1].seq
+        prompt = context.assemble(context.system_prompt(query), recall, conv.summary, fitted.messages)
+        return prompt, (recall.sources if recall else [])
+
+    # -- a turn --------------------------------------------------------------------------
+    def stream_turn(
+        self,
+        user_id: str,
+        conversation_id: str,
+        *,
+        mode: Mode = "send",
+        content: str | None = None,
+        message_id: str | None = None,
+        think: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Validate and store the user's side at once (errors raise before anything streams),
+        then return the event stream of the answer."""
+        with session_scope(self.settings) as db:
+            conv = get_conversation(db, user_id, conversation_id)
+            user_msg = self._prepare(db, conv, mode, content, message_id)
+            prompt, sources = self.build_prompt(db, conv)
+            user_event = message_dict(user_msg) if user_msg else None
+        return self._answer(user_id, conversation_id, prompt, sources, user_event, think, cancel or threading.Event())
+
+    def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], sources: list[dict],
+                user_event: dict | None, think: bool, cancel: threading.Event) -> Iterator[Event]:
+        if user_event:
+            yield {"type": "user", "message": user_event}
+        if sources:
+            yield {"type": "sources", "sources": sources}
+        text: list[str] = []
+        reasoning: list[str] = []
+        finish = "cancelled"
+        error: BanshiError | None = None
+        try:
+            for item in self.backend.stream(prompt, think=think, cancel=cancel,
+                                            max_tokens=self.settings.max_tokens,
+                                            temperature=self.settings.temperature):
+                if isinstance(item, Delta):
+                    if item.reasoning:
+                        reasoning.append(item.reasoning)
+                        yield {"type": "reasoning", "text": item.reasoning}
+                    if item.text:
+                        text.append(item.text)
+                        yield {"type": "text", "text": item.text}
+                elif isinstance(item, Completion):
+                    finish = item.finish_reason
+        except BanshiError as e:
+            error, finish = e, "error"
+        except Exception as e:  # the model failed mid-answer: keep the turn, tell the user
+            log.exception("generation failed")
+            error, finish = ModelError(f"the model failed: {type(e).__name__}: {e}"), "error"
+        finally:
+            # also runs when the client goes away (generator closed): keep what was said
+            cancel.set()
+            with session_scope(self.settings) as db:
+                conv = get_conversation(db, user_id, conversation_id)
+                meta = {"sources": sources} if sources else {}
+                if error:
+                    meta["error"] = {"code": error.code, "message": error.message}
+                msg = self._store(db, conv, "assistant", "".join(text), reasoning="".join(reasoning),
+                                  finish_reason=finish, meta=meta)
+                done = message_dict(msg)
+        if error:
+            yield {"type": "error", "error": {"code": error.code, "message": error.message}, "message": done}
+        else:
+            yield {"type": "done", "message": done}
