@@ -46,3 +46,66 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as c:
         yield c
+
+
+def _fresh_postgres_db() -> tuple[str, object]:
+    """Create an empty database on the PostgreSQL server; returns its URL and a dropper."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"banshi_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as e:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {e}")
+
+    def drop() -> None:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_settings(request, settings: Settings, monkeypatch) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
+    """The same test against SQLite and against the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    url, drop = _fresh_postgres_db()
+    monkeypatch.setenv("BANSHI_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        drop()  # type: ignore[operator]
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """A real uvicorn server on a free port, in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from banshi.api.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

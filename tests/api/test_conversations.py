@@ -1,0 +1,180 @@
+"""Conversations over HTTP with the fake backend: streaming, stop, regenerate, edit, search,
+export, and errors that store nothing."""
+
+import json
+import threading
+
+import pytest
+
+from banshi.models.fake import ScriptedBackend
+
+
+def events(response) -> list[dict]:
+    return [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+
+
+def new(client, **body) -> str:
+    r = client.post("/api/conversations", json=body)
+    assert r.status_code == 201
+    return r.json()["id"]
+
+
+def send(client, cid: str, content: str, **extra) -> list[dict]:
+    with client.stream("POST", f"/api/conversations/{cid}/messages", json={"content": content, **extra}) as r:
+        assert r.status_code == 200, r.read()
+        return events(r)
+
+
+def test_answer_streams_and_is_stored(client, fake: ScriptedBackend):
+    fake.enqueue("Beijing is the **capital** of China.")
+    cid = new(client)
+    evs = send(client, cid, "What is the capital of China?")
+    assert evs[0]["type"] == "user"
+    texts = [e["text"] for e in evs if e["type"] == "text"]
+    assert len(texts) > 1 and "".join(texts) == "Beijing is the **capital** of China."
+    assert evs[-1]["type"] == "done"
+    conv = client.get(f"/api/conversations/{cid}").json()
+    assert [m["role"] for m in conv["messages"]] == ["user", "assistant"]
+    assert conv["messages"][1]["content"] == "Beijing is the **capital** of China."
+    assert conv["title"] == "What is the capital of China?"
+
+
+def test_history_reaches_the_model(client, fake: ScriptedBackend):
+    cid = new(client)
+    fake.enqueue("Nice to meet you, Lin.")
+    send(client, cid, "My name is Lin.")
+    send(client, cid, "What is my name?")
+    prompt = fake.calls[-1]["messages"]
+    assert prompt[0].role == "system"
+    assert [m.content for m in prompt[1:]] == ["My name is Lin.", "Nice to meet you, Lin.", "What is my name?"]
+
+
+def test_chinese_question_gets_chinese_system_prompt(client, fake):
+    cid = new(client)
+    send(client, cid, "今天北京天气怎么样？")
+    assert "中文" in fake.calls[-1]["messages"][0].content
+
+
+def test_think_streams_reasoning_apart(client, fake: ScriptedBackend):
+    from banshi.messages import Completion
+
+    fake.enqueue(Completion(text="42", reasoning="6 times 7"))
+    cid = new(client)
+    evs = send(client, cid, "6*7?", think=True)
+    assert [e["text"] for e in evs if e["type"] == "reasoning"] == ["6 times 7"]
+    assert fake.calls[-1]["think"] is True
+    msg = client.get(f"/api/conversations/{cid}").json()["messages"][1]
+    assert (msg["content"], msg["reasoning"]) == ("42", "6 times 7")
+
+
+def test_regenerate_replaces_the_last_answer(client, fake):
+    fake.enqueue("first", "second")
+    cid = new(client)
+    send(client, cid, "hello")
+    with client.stream("POST", f"/api/conversations/{cid}/regenerate", json={}) as r:
+        evs = events(r)
+    assert evs[-1]["message"]["content"] == "second"
+    msgs = client.get(f"/api/conversations/{cid}").json()["messages"]
+    assert [m["content"] for m in msgs] == ["hello", "second"]
+
+
+def test_edit_and_resend_drops_what_followed(client, fake):
+    cid = new(client)
+    send(client, cid, "one")
+    send(client, cid, "two")
+    first = client.get(f"/api/conversations/{cid}").json()["messages"][0]
+    with client.stream("POST", f"/api/conversations/{cid}/messages/{first['id']}/edit",
+                       json={"content": "uno"}) as r:
+        evs = events(r)
+    assert evs[-1]["type"] == "done"
+    msgs = client.get(f"/api/conversations/{cid}").json()["messages"]
+    assert [m["content"] for m in msgs] == ["uno", "You said: uno"]
+
+
+def test_stop_keeps_the_partial_answer(client, settings, fake: ScriptedBackend):
+    fake.delay = 0.05
+    fake.enqueue(" ".join(f"word{i}" for i in range(200)))
+    cid = new(client)
+    seen = []
+    with client.stream("POST", f"/api/conversations/{cid}/messages", json={"content": "go"}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+                if sum(e["type"] == "text" for e in seen) == 3 and seen[-1]["type"] == "text":
+                    assert client.post(f"/api/conversations/{cid}/stop").json() == {"stopped": True}
+    assert seen[-1]["type"] == "done"
+    msg = client.get(f"/api/conversations/{cid}").json()["messages"][1]
+    assert msg["finish_reason"] == "cancelled"
+    assert 3 <= len(msg["content"].split()) < 200
+
+
+def test_rename_search_export_delete(client, fake):
+    cid = new(client)
+    send(client, cid, "plan a trip to Hangzhou")
+    other = new(client)
+    send(client, other, "recipe for dumplings")
+    assert client.patch(f"/api/conversations/{cid}", json={"title": "Trip"}).json()["title"] == "Trip"
+    found = client.get("/api/conversations", params={"q": "hangzhou"}).json()["data"]
+    assert [c["id"] for c in found] == [cid]
+    md = client.get(f"/api/conversations/{cid}/export", params={"format": "md"})
+    assert md.status_code == 200 and "# Trip" in md.text and "Hangzhou" in md.text
+    data = client.get(f"/api/conversations/{cid}/export").json()
+    assert data["messages"][0]["content"] == "plan a trip to Hangzhou"
+    assert client.delete(f"/api/conversations/{cid}").status_code == 204
+    assert client.get(f"/api/conversations/{cid}").status_code == 404
+    assert [c["id"] for c in client.get("/api/conversations").json()["data"]] == [other]
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"content": ""}, 400, "invalid_input"),
+    ({"content": "   "}, 400, "invalid_input"),
+    ({"content": "x" * 40_000}, 413, "too_large"),
+    ({"text": "wrong field"}, 400, "invalid_input"),
+])
+def test_bad_messages_are_refused_and_store_nothing(client, body, status, code):
+    cid = new(client)
+    r = client.post(f"/api/conversations/{cid}/messages", json=body)
+    assert r.status_code == status and r.json()["error"]["code"] == code
+    assert client.get(f"/api/conversations/{cid}").json()["messages"] == []
+
+
+def test_invalid_json_and_unknown_ids(client):
+    r = client.post("/api/conversations", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
+    for method, path in [("get", "/api/conversations/nope"), ("delete", "/api/conversations/nope"),
+                         ("post", "/api/conversations/nope/regenerate")]:
+        r = getattr(client, method)(path, **({"json": {}} if method == "post" else {}))
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_model_failure_mid_answer_is_reported_and_kept(client, fake: ScriptedBackend):
+    def broken(messages, **_):
+        raise RuntimeError("weights corrupt")
+
+    fake.fn = broken
+    cid = new(client)
+    evs = send(client, cid, "hi")
+    assert evs[-1]["type"] == "error" and "weights corrupt" in evs[-1]["error"]["message"]
+    msgs = client.get(f"/api/conversations/{cid}").json()["messages"]
+    assert msgs[0]["content"] == "hi" and msgs[1]["finish_reason"] == "error"
+
+
+def test_concurrent_turns_in_two_conversations(client, fake):
+    a, b = new(client), new(client)
+    results = {}
+
+    def run(cid, text):
+        results[cid] = send(client, cid, text)[-1]["message"]["content"]
+
+    threads = [threading.Thread(target=run, args=(a, "alpha")), threading.Thread(target=run, args=(b, "beta"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {a: "You said: alpha", b: "You said: beta"}
+
+
+def test_health_and_openapi(client):
+    assert client.get("/health").json()["status"] == "ok"
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/v1/chat/completions" in paths and "/api/conversations" in paths
