@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 class Settings(BaseSettings):
@@ -21,7 +26,8 @@ class Settings(BaseSettings):
     # model backend
     backend: Literal["local", "openai", "fake"] = "local"
     local_model: str = "qwen2.5-coder-1.5b"  # a packaged model name or a path to any GGUF file
-    model_cache: Path | None = None  # where packaged weights are joined; default home/models
+    # where packaged weights are joined: a per-machine cache shared by every BANSHI_HOME
+    model_cache: Path = Field(default_factory=lambda: _cache_home() / "banshi" / "models")
     n_ctx: int = 8192
     n_threads: int = 0  # 0: all cores
     openai_base_url: str = "http://127.0.0.1:11434/v1"
@@ -41,13 +47,23 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
 
+    # actions: the dispatcher and its services (banshi.agents.tools.build_registry)
+    actions: bool = True  # False: plain chat only, no service agents
+    # service name -> "pkg.module:build" | "mcp:<server>" | "" (off); replaces or adds services
+    service_providers: dict[str, str] = {}
+    # MCP servers that become services: {"time": {"command": "mcp-server-time", "args": []}}
+    # or {"maps": {"url": "https://…/mcp", "headers": {…}}}
+    mcp_servers: dict[str, dict] = {}
+    weather_url: str = ""  # an Open-Meteo compatible forecast API; empty: the sandbox provider
+    scheduler_interval: float = 5.0  # seconds between checks for due reminders
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'banshi.db'}"
 
     @property
     def models_dir(self) -> Path:
-        return self.model_cache or self.home / "models"
+        return self.model_cache
 
     def cache_key(self) -> str:
         return "|".join(
