@@ -32,7 +32,8 @@ def checks(settings: Settings) -> Iterator[Check]:
         path = shutil.which(program)
         yield program, path is not None, path or f"not found ({purpose}; apt-get install {program})"
     data = settings.data_dir
-    yield "shared data", data.is_dir(), str(data) if data.is_dir() else f"{data} not found (benchmarks, sandbox services)"
+    found = data.is_dir()
+    yield "shared data", found, str(data) if found else f"{data} not found (benchmarks, sandbox services)"
 
 
 def _database(settings: Settings) -> Check:

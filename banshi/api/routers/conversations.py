@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
@@ -101,31 +101,31 @@ def export(conversation_id: str, format: str = "json", user: User = Depends(curr
 _running: dict[str, threading.Event] = {}
 
 
-def _stream(request: Request, engine: ChatEngine, user: User, conversation_id: str, mode: Mode,
+def _stream(engine: ChatEngine, user: User, conversation_id: str, mode: Mode,
             content: str | None = None, message_id: str | None = None, think: bool = False) -> StreamingResponse:
     cancel = threading.Event()
     events = engine.stream_turn(user.id, conversation_id, mode=mode, content=content,
                                 message_id=message_id, think=think, cancel=cancel)
-    _running[conversation_id] = cancel
+    _running[conversation_id] = cancel  # replaced by the conversation's next turn
     return StreamingResponse(sse(events, cancel), media_type="text/event-stream", headers=HEADERS)
 
 
 @router.post("/{conversation_id}/messages")
-def send(conversation_id: str, body: Send, request: Request, user: User = Depends(current_user),
+def send(conversation_id: str, body: Send, user: User = Depends(current_user),
          engine: ChatEngine = Depends(get_engine)) -> StreamingResponse:
-    return _stream(request, engine, user, conversation_id, "send", content=body.content, think=body.think)
+    return _stream(engine, user, conversation_id, "send", content=body.content, think=body.think)
 
 
 @router.post("/{conversation_id}/regenerate")
-def regenerate(conversation_id: str, body: Regenerate, request: Request, user: User = Depends(current_user),
+def regenerate(conversation_id: str, body: Regenerate, user: User = Depends(current_user),
                engine: ChatEngine = Depends(get_engine)) -> StreamingResponse:
-    return _stream(request, engine, user, conversation_id, "regenerate", think=body.think)
+    return _stream(engine, user, conversation_id, "regenerate", think=body.think)
 
 
 @router.post("/{conversation_id}/messages/{message_id}/edit")
-def edit(conversation_id: str, message_id: str, body: Send, request: Request,
+def edit(conversation_id: str, message_id: str, body: Send,
          user: User = Depends(current_user), engine: ChatEngine = Depends(get_engine)) -> StreamingResponse:
-    return _stream(request, engine, user, conversation_id, "edit", content=body.content,
+    return _stream(engine, user, conversation_id, "edit", content=body.content,
                    message_id=message_id, think=body.think)
 
 
