@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     weather_url: str = ""  # an Open-Meteo compatible forecast API; empty: the sandbox provider
     scheduler_interval: float = 5.0  # seconds between checks for due reminders
 
+    # media (banshi.media): speech, OCR, documents, uploaded files — every limit bounds CPU/memory
+    whisper_model: str = "whisper-base"  # the packaged Whisper, or a CTranslate2 Whisper model dir
+    asr_chunk_seconds: int = 120  # long audio is decoded and transcribed this much at a time
+    max_audio_seconds: int = 7200  # longer recordings are refused
+    max_upload_mb: int = 100  # one uploaded file
+    max_user_files_mb: int = 1000  # everything one user keeps under home/files
+    max_image_mb: int = 40  # one photo
+    max_image_pixels: int = 60_000_000  # larger is treated as a decompression bomb
+    ocr_max_side: int = 2048  # photos are downscaled to this longest side before OCR
+    max_document_pages: int = 500  # pages, slides or sheets
+    max_unpacked_mb: int = 300  # uncompressed size of a DOCX/XLSX/PPTX archive
+    max_document_chars: int = 2_000_000  # extracted text kept from one document
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'banshi.db'}"
