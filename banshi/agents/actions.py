@@ -1,0 +1,227 @@
+"""Actions taken on the user's behalf: reads run at once, writes wait as *pending actions*
+until the user confirms them; everything that ran is in the audit log, and what can be undone
+(a booking, an order) is undone from there.
+
+Idempotency: a pending action gets its key when it is proposed, and the write runs with that
+key. Confirming twice, retrying after a timeout or a double click all return the first
+result — the services store the key with the row they write, and the log refuses a second
+entry for the same key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from banshi.agents.tools import Registry, ToolContext, ToolResult
+from banshi.config import Settings
+from banshi.errors import Conflict, InvalidInput, NotFound
+from banshi.services.tables import AuditEntry, PendingAction
+from banshi.store.tables import Conversation, Message, utcnow
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() + "Z" if d else None
+
+
+def action_dict(a: PendingAction, registry: Registry | None = None) -> dict[str, Any]:
+    out = {"id": a.id, "tool": a.tool, "service": a.service, "arguments": a.arguments, "summary": a.summary,
+           "status": a.status, "conversation_id": a.conversation_id, "created_at": _iso(a.created_at),
+           "decided_at": _iso(a.decided_at)}
+    if a.result:
+        out["result"] = a.result
+    if registry is not None and a.service in registry.services:
+        svc = registry.services[a.service]
+        out["service_title"], out["sandbox"] = svc.title, svc.sandbox
+    return out
+
+
+def audit_dict(e: AuditEntry) -> dict[str, Any]:
+    return {"id": e.id, "tool": e.tool, "service": e.service, "write": e.write, "arguments": e.arguments,
+            "ok": e.ok, "result": e.result, "action_id": e.action_id, "conversation_id": e.conversation_id,
+            "undoable": bool(e.undo_tool) and e.ok and not e.undone, "undone": e.undone,
+            "created_at": _iso(e.created_at)}
+
+
+def summarize(registry: Registry, tool: str, arguments: dict[str, Any]) -> str:
+    """One line for a confirmation card: what will happen, with every argument."""
+    t = registry.tool(tool)
+    args = ", ".join(f"{k}={v}" for k, v in arguments.items() if v not in (None, "", [], {}))
+    return f"{t.description.split('(')[0].rstrip(' .')}: {args}" if args else t.description
+
+
+@dataclass
+class Actions:
+    """The ledger for one registry: propose, confirm, reject, run, undo, list."""
+
+    registry: Registry
+    settings: Settings
+    now: datetime | None = None  # fixed clock for tests and benchmarks
+
+    def ctx(self, db: Session, user_id: str, key: str = "") -> ToolContext:
+        return ToolContext(db=db, user_id=user_id, settings=self.settings, idempotency_key=key, now=self.now)
+
+    # -- running -------------------------------------------------------------------------------
+    def run(self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *, key: str = "",
+            conversation_id: str | None = None, action_id: str | None = None) -> ToolResult:
+        """Run a tool now and log it. Writes need ``key``; a key seen before replays its result."""
+        t = self.registry.tools.get(tool)
+        write = bool(t and t.confirm)
+        if write:
+            if not key:
+                raise InvalidInput(f"{tool} changes the world: it needs an idempotency key")
+            prior = db.scalar(select(AuditEntry).where(AuditEntry.user_id == user_id, AuditEntry.idem_key == key))
+            if prior is not None:
+                if prior.tool != tool:
+                    raise Conflict(f"idempotency key {key!r} was used for {prior.tool}")
+                return ToolResult(tool, prior.ok, data=prior.result.get("data"),
+                                  error=prior.result.get("error", ""), code=prior.result.get("code", ""))
+        try:
+            with db.begin_nested():  # a failing tool leaves nothing half-written
+                result = self.registry.run(tool, arguments, self.ctx(db, user_id, key))
+                if not result.ok:
+                    raise _Rollback(result)
+        except _Rollback as rb:
+            result = rb.result
+        # a failed write keeps no key: retrying it may succeed and must be allowed to run
+        entry = AuditEntry(user_id=user_id, conversation_id=conversation_id, action_id=action_id, tool=tool,
+                           service=t.service if t else "", write=write, arguments=arguments, ok=result.ok,
+                           result=_stored(result), idem_key=(key or None) if result.ok else None,
+                           created_at=utcnow())
+        if write and result.ok and t and t.undo:
+            undo_args = self._undo_arguments(t.undo, result.data)
+            if undo_args is not None:
+                entry.undo_tool, entry.undo_arguments = t.undo, undo_args
+        db.add(entry)
+        db.flush()
+        return result
+
+    def _undo_arguments(self, undo_tool: str, data: Any) -> dict[str, Any] | None:
+        """The undo tool's one required id argument, filled from the result's ``id``."""
+        if not isinstance(data, dict) or "id" not in data or undo_tool not in self.registry.tools:
+            return None
+        required = self.registry.tools[undo_tool].parameters.get("required", [])
+        return {required[0]: data["id"]} if len(required) == 1 else None
+
+    # -- pending actions -----------------------------------------------------------------------
+    def propose(self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *,
+                conversation_id: str | None = None) -> PendingAction:
+        t = self.registry.tool(tool)
+        if not t.confirm:
+            raise InvalidInput(f"{tool} only reads: run it, no confirmation needed")
+        values = t.validate(arguments)
+        clean = {k: v for k, v in values.items() if k in arguments or v not in (None, "")}
+        action = PendingAction(user_id=user_id, conversation_id=conversation_id, tool=tool, service=t.service,
+                               arguments=clean, summary=summarize(self.registry, tool, clean),
+                               idem_key=new_key(), created_at=utcnow())
+        db.add(action)
+        db.flush()
+        return action
+
+    def get(self, db: Session, user_id: str, action_id: str) -> PendingAction:
+        a = db.get(PendingAction, action_id)
+        if a is None or a.user_id != user_id:
+            raise NotFound("no such action")
+        return a
+
+    def confirm(self, db: Session, user_id: str, action_id: str) -> PendingAction:
+        """Run a pending action (once: confirming again returns what it did)."""
+        a = self.get(db, user_id, action_id)
+        if a.status in ("done", "failed"):
+            return a
+        if a.status != "pending":
+            raise Conflict(f"the action is {a.status}, it can no longer be confirmed")
+        result = self.run(db, user_id, a.tool, dict(a.arguments), key=a.idem_key,
+                          conversation_id=a.conversation_id, action_id=a.id)
+        a.status = "done" if result.ok else "failed"
+        a.result = _stored(result)
+        a.decided_at = utcnow()
+        db.flush()
+        return a
+
+    def reject(self, db: Session, user_id: str, action_id: str) -> PendingAction:
+        a = self.get(db, user_id, action_id)
+        if a.status == "rejected":
+            return a
+        if a.status != "pending":
+            raise Conflict(f"the action is {a.status}, it can no longer be rejected")
+        a.status, a.decided_at = "rejected", utcnow()
+        db.flush()
+        return a
+
+    def pending(self, db: Session, user_id: str, conversation_id: str | None = None) -> list[PendingAction]:
+        q = select(PendingAction).where(PendingAction.user_id == user_id, PendingAction.status == "pending")
+        if conversation_id:
+            q = q.where(PendingAction.conversation_id == conversation_id)
+        return list(db.scalars(q.order_by(PendingAction.created_at)))
+
+    def expire_pending(self, db: Session, user_id: str, conversation_id: str) -> None:
+        for a in self.pending(db, user_id, conversation_id):
+            a.status, a.decided_at = "expired", utcnow()
+        db.flush()
+
+    def list(self, db: Session, user_id: str, status: str | None = None, limit: int = 50) -> list[PendingAction]:
+        q = select(PendingAction).where(PendingAction.user_id == user_id)
+        if status:
+            q = q.where(PendingAction.status == status)
+        return list(db.scalars(q.order_by(PendingAction.created_at.desc()).limit(limit)))
+
+    # -- audit and undo ------------------------------------------------------------------------
+    def audit(self, db: Session, user_id: str, *, writes_only: bool = False, limit: int = 100) -> list[AuditEntry]:
+        q = select(AuditEntry).where(AuditEntry.user_id == user_id)
+        if writes_only:
+            q = q.where(AuditEntry.write.is_(True))
+        return list(db.scalars(q.order_by(AuditEntry.created_at.desc()).limit(limit)))
+
+    def undo(self, db: Session, user_id: str, entry_id: str) -> ToolResult:
+        """Undo a logged write (cancel the booking or order it made). Undoing twice is a no-op."""
+        e = db.get(AuditEntry, entry_id)
+        if e is None or e.user_id != user_id:
+            raise NotFound("no such audit entry")
+        if not e.undo_tool or not e.ok:
+            raise Conflict(f"{e.tool} cannot be undone here")
+        result = self.run(db, user_id, e.undo_tool, dict(e.undo_arguments), key=f"undo-{e.id}",
+                          conversation_id=e.conversation_id)
+        if result.ok:
+            e.undone = True
+            db.flush()
+        return result
+
+
+class _Rollback(Exception):
+    def __init__(self, result: ToolResult):
+        self.result = result
+
+
+def _stored(result: ToolResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"ok": result.ok}
+    if result.ok:
+        out["data"] = json.loads(json.dumps(result.data, ensure_ascii=False, default=str))
+    else:
+        out |= {"error": result.error, "code": result.code}
+    return out
+
+
+def append_to_conversation(db: Session, user_id: str, conversation_id: str | None, text: str,
+                           meta: dict[str, Any]) -> None:
+    """Record what a confirmation from outside the chat (a web button, the API) did, so the
+    conversation — and the model reading it next turn — knows."""
+    if not conversation_id:
+        return
+    conv = db.get(Conversation, conversation_id)
+    if conv is None or conv.user_id != user_id:
+        return
+    seq = db.scalar(select(func.coalesce(func.max(Message.seq), 0)).where(Message.conversation_id == conv.id))
+    db.add(Message(user_id=user_id, conversation_id=conv.id, seq=(seq or 0) + 1, role="assistant", content=text,
+                   finish_reason="stop", meta=meta))
+    conv.updated_at = utcnow()
+    db.flush()

@@ -1,0 +1,328 @@
+"""Tools and services: the open interface every service agent plugs into.
+
+A *tool* is a typed Python function with a docstring; ``@tool`` derives its JSON schema from
+the signature (type hints, defaults) and the ``Args:`` section of the docstring. A parameter
+named ``ctx`` receives a :class:`ToolContext` (database session, user id, settings, the
+idempotency key of the call) and is not part of the schema. ``@tool(confirm=True)`` declares
+that the function changes the world: the dispatcher never runs it without the user's say-so,
+and it is always called with an idempotency key.
+
+A *service* is a named set of tools with a description and example utterances (Chinese and
+English) that the router trains on. The :class:`Registry` holds the services of one
+configuration; it is built from ``Settings`` by :func:`build_registry` (no module globals).
+
+Running a tool through :meth:`Registry.run` never raises for what the model caused: a bad
+argument, a missing record or a refused operation comes back as a :class:`ToolResult` whose
+``error`` is a message the model can act on.
+
+May import: banshi.config, banshi.errors, banshi.store. Services register here; the agents
+(dispatcher, MCP) read the registry."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import logging
+import re
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from banshi.config import Settings
+from banshi.errors import BanshiError, InvalidInput, NotFound
+
+log = logging.getLogger("banshi.tools")
+
+
+@dataclass
+class ToolContext:
+    """What a tool may depend on. ``now`` is injectable so tests and benchmarks are exact."""
+
+    db: Any  # sqlalchemy.orm.Session
+    user_id: str
+    settings: Settings
+    idempotency_key: str = ""
+    now: datetime | None = None
+
+    def clock(self) -> datetime:
+        from banshi.store.tables import utcnow
+
+        return self.now or utcnow()
+
+
+@dataclass
+class ToolResult:
+    """``ok`` with ``data`` (JSON-able), or ``error`` — a message written for the model."""
+
+    tool: str
+    ok: bool
+    data: Any = None
+    error: str = ""
+    code: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tool": self.tool, "ok": self.ok}
+        if self.ok:
+            out["data"] = self.data
+        else:
+            out["error"] = {"code": self.code, "message": self.error}
+        return out
+
+    def as_text(self, limit: int = 1500) -> str:
+        """Compact JSON for a prompt, cut at ``limit`` characters."""
+        text = json.dumps(self.data if self.ok else {"error": self.error}, ensure_ascii=False,
+                          default=str, separators=(",", ":"))
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Refused(BanshiError):
+    """The service refuses the operation under its rules (policy, status, inventory)."""
+
+    code = "refused"
+    status = 409
+
+
+# -- docstrings -------------------------------------------------------------------------------
+
+_ARG_LINE = re.compile(r"^\s{0,8}(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """(description, {param: description}) from a Google-style docstring."""
+    if not doc:
+        return "", {}
+    doc = inspect.cleandoc(doc)
+    head, _, rest = doc.partition("\nArgs:")
+    params: dict[str, str] = {}
+    current = None
+    for line in rest.splitlines():
+        if re.match(r"^\S.*:\s*$", line) and not line.startswith(" "):  # next section (Returns:)
+            break
+        m = _ARG_LINE.match(line)
+        if m and (line.startswith("    ") or line.startswith("\t") or not line.startswith(" ")):
+            indent = len(line) - len(line.lstrip())
+            if indent <= 4:
+                current = m.group(1).lstrip("*")
+                params[current] = m.group(2).strip()
+                continue
+        if current and line.strip():
+            params[current] += " " + line.strip()
+    description = " ".join(head.strip().split("\n\n")[0].split())
+    return description, params
+
+
+def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop pydantic's titles; inline nothing else (schemas stay small for small models)."""
+    if isinstance(schema, dict):
+        return {k: _clean_schema(v) for k, v in schema.items() if k != "title"}
+    if isinstance(schema, list):
+        return [_clean_schema(v) for v in schema]  # type: ignore[return-value]
+    return schema
+
+
+# -- tools ------------------------------------------------------------------------------------
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    fn: Callable[..., Any]
+    model: type[BaseModel]
+    confirm: bool = False
+    undo: str = ""  # the name of the tool that undoes this one (called with the result's ``undo``)
+    takes_ctx: bool = False
+    service: str = ""
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        schema = _clean_schema(self.model.model_json_schema())
+        schema.setdefault("properties", {})
+        schema.setdefault("required", [])
+        return schema
+
+    def openai_schema(self) -> dict[str, Any]:
+        return {"type": "function",
+                "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
+
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(arguments, dict):
+            raise InvalidInput(f"{self.name}: arguments must be an object")
+        try:
+            return self.model.model_validate(arguments).model_dump(exclude_unset=False)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in e.errors()
+            )
+            raise InvalidInput(f"bad arguments for {self.name}: {problems}") from None
+
+    def __call__(self, ctx: ToolContext | None = None, /, **arguments: Any) -> Any:
+        values = self.validate(arguments)
+        if self.takes_ctx:
+            if ctx is None:
+                raise InvalidInput(f"{self.name} needs a context")
+            return self.fn(ctx, **values)
+        return self.fn(**values)
+
+
+def _model_for(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> tuple[type[BaseModel], bool]:
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    fields: dict[str, Any] = {}
+    takes_ctx = False
+    for pname, p in sig.parameters.items():
+        if pname == "ctx":
+            takes_ctx = True
+            continue
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise TypeError(f"tool {name}: *args/**kwargs cannot be described to a model")
+        annotation = hints.get(pname, str)
+        default = ... if p.default is inspect.Parameter.empty else p.default
+        fields[pname] = (annotation, Field(default, description=docs.get(pname) or None))
+    model = create_model(  # type: ignore[call-overload]
+        f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return model, takes_ctx
+
+
+def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, confirm: bool = False,
+         undo: str = "", description: str | None = None) -> Any:
+    """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``."""
+
+    def wrap(f: Callable[..., Any]) -> Tool:
+        desc, docs = parse_docstring(f.__doc__)
+        tname = name or f.__name__
+        if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tname):
+            raise ValueError(f"tool name {tname!r}: letters, digits, _ and - only")
+        model, takes_ctx = _model_for(f, tname, docs)
+        return Tool(name=tname, description=description or desc, fn=f, model=model, confirm=confirm,
+                    undo=undo, takes_ctx=takes_ctx)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# -- services ---------------------------------------------------------------------------------
+
+@dataclass
+class Service:
+    """A named set of tools. ``examples`` (zh + en) train the router; ``sandbox`` says the
+    service works on simulated data and must say so to the user."""
+
+    name: str
+    title: str
+    description: str
+    tools: list[Tool]
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # for the no-model keyword fallback
+    sandbox: bool = True
+    provider: str = "builtin"
+
+    def __post_init__(self) -> None:
+        for t in self.tools:
+            t.service = self.name
+
+
+class Registry:
+    """The services of one configuration, and the one place tools are run."""
+
+    def __init__(self, services: list[Service] | None = None):
+        self.services: dict[str, Service] = {}
+        self.tools: dict[str, Tool] = {}
+        for s in services or []:
+            self.add(s)
+
+    def add(self, service: Service) -> None:
+        if service.name in self.services:
+            raise ValueError(f"service {service.name!r} registered twice")
+        for t in service.tools:
+            if t.name in self.tools:
+                raise ValueError(f"tool {t.name!r} of {service.name} clashes with {self.tools[t.name].service}")
+        self.services[service.name] = service
+        for t in service.tools:
+            self.tools[t.name] = t
+
+    def tool(self, name: str) -> Tool:
+        if name not in self.tools:
+            raise NotFound(f"no tool named {name!r}")
+        return self.tools[name]
+
+    def service_of(self, tool_name: str) -> Service:
+        return self.services[self.tool(tool_name).service]
+
+    def run(self, name: str, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Run a tool; every failure the model can fix comes back as ``ToolResult.error``."""
+        try:
+            t = self.tool(name)
+        except NotFound:
+            return ToolResult(name, False, error=f"unknown tool {name!r}; choose one of the listed tools",
+                              code="unknown_tool")
+        if t.confirm and not ctx.idempotency_key:
+            return ToolResult(name, False, error=f"{name} changes the world and needs an idempotency key",
+                              code="invalid_input")
+        try:
+            data = t(ctx, **(arguments or {}))
+            return ToolResult(name, True, data=data)
+        except BanshiError as e:
+            return ToolResult(name, False, error=e.message, code=e.code)
+        except Exception as e:  # a provider bug: still a message, and logged for the owner
+            log.exception("tool %s failed", name)
+            return ToolResult(name, False, error=f"{name} failed: {type(e).__name__}: {e}", code="tool_error")
+
+
+def _import(path: str) -> Any:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr or "build")
+
+
+#: built-in services: name -> factory ``build(settings) -> Service``
+BUILTIN: dict[str, str] = {
+    "travel": "banshi.services.travel:build",
+    "food": "banshi.services.food:build",
+    "tickets": "banshi.services.tickets:build",
+    "shopping": "banshi.services.shopping:build",
+    "health": "banshi.services.health:build",
+    "office": "banshi.services.office:build",
+    "weather": "banshi.services.weather:build",
+}
+
+
+def build_registry(settings: Settings) -> Registry:
+    """The services this configuration names: the built-ins, each replaceable through
+    ``settings.service_providers`` (``{"weather": "mypkg.weather:build"}`` or
+    ``{"travel": "mcp:amap"}``, or ``""`` to switch one off), plus every MCP server in
+    ``settings.mcp_servers``."""
+    reg = Registry()
+    overrides = dict(settings.service_providers)
+    used_mcp: set[str] = set()
+    for name, default in BUILTIN.items():
+        path = overrides.pop(name, default)
+        if not path:
+            continue
+        if path.startswith("mcp:"):
+            server = path[4:]
+            used_mcp.add(server)
+            reg.add(_mcp_service(settings, server, name))
+            continue
+        reg.add(_import(path)(settings))
+    for name, path in overrides.items():  # extra plug-in services
+        if path.startswith("mcp:"):
+            used_mcp.add(path[4:])
+            reg.add(_mcp_service(settings, path[4:], name))
+        elif path:
+            reg.add(_import(path)(settings))
+    for server in settings.mcp_servers:
+        if server not in used_mcp:
+            reg.add(_mcp_service(settings, server, server))
+    return reg
+
+
+def _mcp_service(settings: Settings, server: str, name: str) -> Service:
+    from banshi.services.mcp import mcp_service
+
+    if server not in settings.mcp_servers:
+        raise InvalidInput(f"service {name!r} names MCP server {server!r}, which is not in mcp_servers")
+    return mcp_service(name, settings.mcp_servers[server], settings)

@@ -1,0 +1,171 @@
+"""What the built-in sandbox services share: reading the shared data at run time, deterministic
+numbers, times, and the per-user, idempotent order records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from banshi.agents.tools import Refused, ToolContext
+from banshi.errors import InvalidInput, NotFound
+from banshi.services.tables import ServiceOrder
+from banshi.store.tables import utcnow
+
+SANDBOX = "sandbox: simulated service, nothing real is booked, bought or paid"
+
+
+class DataMissing(NotFound):
+    code = "data_missing"
+    status = 503
+
+
+def data_file(settings: Any, *parts: str) -> Path:
+    path = Path(settings.data_dir, "services", *parts)
+    if not path.exists():
+        raise DataMissing(f"the service data {path} is not installed (set BANSHI_DATA_DIR)")
+    return path
+
+
+@lru_cache(maxsize=16)
+def _load_json(path: str, mtime: float) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def load_json(settings: Any, *parts: str) -> Any:
+    """The parsed file, cached per path (and re-read when it changes)."""
+    path = data_file(settings, *parts)
+    return _load_json(str(path), path.stat().st_mtime)
+
+
+def stable_int(*parts: Any) -> int:
+    """A deterministic integer from ``parts`` (not Python's salted ``hash``)."""
+    return int.from_bytes(hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def stable_unit(*parts: Any) -> float:
+    """A deterministic float in [0, 1)."""
+    return stable_int(*parts) / 2**64
+
+
+# -- time ---------------------------------------------------------------------------------------
+
+def local_now(ctx: ToolContext) -> datetime:
+    """The user's wall-clock time (the server's zone), naive."""
+    return ctx.clock().replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+def to_utc(local: datetime) -> datetime:
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def to_local(utc: datetime) -> datetime:
+    return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
+
+
+def parse_when(text: str, ctx: ToolContext, *, field: str = "time") -> datetime:
+    """A local date-time from ``YYYY-MM-DD HH:MM``, ``YYYY-MM-DDTHH:MM``, ``HH:MM`` (today, or
+    tomorrow when already past) or ``YYYY-MM-DD`` (09:00)."""
+    s = str(text).strip().replace("T", " ").replace("/", "-")
+    now = local_now(ctx)
+    m = _TIME.match(s)
+    if m:
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if hour > 23 or minute > 59:
+            raise InvalidInput(f"{field}: {text!r} is not a time of day")
+        when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return when if when >= now - timedelta(minutes=1) else when + timedelta(days=1)
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            when = datetime.strptime(s[:19] if fmt.endswith("%S") else s, fmt)
+            return when.replace(hour=9) if fmt == "%Y-%m-%d" else when
+        except ValueError:
+            continue
+    raise InvalidInput(f"{field}: {text!r} is not a date-time; use 'YYYY-MM-DD HH:MM' or 'HH:MM'")
+
+
+def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:
+    s = str(text).strip().replace("/", "-")
+    low = s.lower()
+    today = local_now(ctx).date()
+    rel = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "后天": 2, "day after tomorrow": 2}
+    if low in rel:
+        return today + timedelta(days=rel[low])
+    try:
+        return date.fromisoformat(s[:10])
+    except ValueError:
+        raise InvalidInput(f"{field}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def not_past(when: datetime, ctx: ToolContext, field: str = "time") -> None:
+    if when < local_now(ctx) - timedelta(minutes=1):
+        raise Refused(f"{field} {when:%Y-%m-%d %H:%M} is in the past (now {local_now(ctx):%Y-%m-%d %H:%M})")
+
+
+# -- orders -------------------------------------------------------------------------------------
+
+def order_dict(o: ServiceOrder) -> dict[str, Any]:
+    return {"id": o.id, "service": o.service, "kind": o.kind, "status": o.status, "title": o.title,
+            "total": round(o.total, 2), **o.data, "created_at": o.created_at.isoformat() + "Z",
+            "note": SANDBOX}
+
+
+def existing(ctx: ToolContext, model: Any) -> Any:
+    """The row an earlier call with this idempotency key made, if any."""
+    if not ctx.idempotency_key:
+        return None
+    return ctx.db.scalar(select(model).where(model.user_id == ctx.user_id, model.idem_key == ctx.idempotency_key))
+
+
+def record_order(ctx: ToolContext, *, service: str, kind: str, title: str, total: float,
+                 data: dict[str, Any], status: str = "confirmed") -> dict[str, Any]:
+    """Store a new order, or return the one this idempotency key already made."""
+    if not ctx.idempotency_key:
+        raise InvalidInput("a write needs an idempotency key")
+    prior = existing(ctx, ServiceOrder)
+    if prior is not None:
+        return order_dict(prior) | {"replayed": True}
+    order = ServiceOrder(user_id=ctx.user_id, service=service, kind=kind, title=title, total=round(total, 2),
+                         data=data, status=status, idem_key=ctx.idempotency_key,
+                         created_at=ctx.clock(), updated_at=ctx.clock())
+    ctx.db.add(order)
+    ctx.db.flush()
+    return order_dict(order)
+
+
+def get_order(ctx: ToolContext, order_id: str, service: str, kinds: tuple[str, ...] = ()) -> ServiceOrder:
+    """The user's order, or NotFound — also for another user's id."""
+    order = ctx.db.get(ServiceOrder, str(order_id).strip())
+    if order is None or order.user_id != ctx.user_id or order.service != service or (
+            kinds and order.kind not in kinds):
+        raise NotFound(f"no {service} order/booking with id {order_id!r} for this user")
+    return order
+
+
+def list_orders(ctx: ToolContext, service: str, kinds: tuple[str, ...] = (), limit: int = 20) -> list[dict]:
+    q = select(ServiceOrder).where(ServiceOrder.user_id == ctx.user_id, ServiceOrder.service == service)
+    if kinds:
+        q = q.where(ServiceOrder.kind.in_(kinds))
+    return [order_dict(o) for o in ctx.db.scalars(q.order_by(ServiceOrder.created_at.desc()).limit(limit))]
+
+
+def set_status(ctx: ToolContext, order: ServiceOrder, status: str, **data: Any) -> dict[str, Any]:
+    order.status = status
+    order.data = {**order.data, **data}
+    order.updated_at = ctx.clock()
+    ctx.db.flush()
+    return order_dict(order)
+
+
+def now_utc() -> datetime:
+    return utcnow()

@@ -1,0 +1,212 @@
+"""Food delivery (sandbox): the Beijing restaurants' recommended dishes as menus, with prices
+derived deterministically from each restaurant's price per person; a cart per user, orders,
+delivery status that advances with time, cancellation until the food is on its way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.config import Settings
+from banshi.errors import InvalidInput, NotFound
+from banshi.services import common
+from banshi.services.common import SANDBOX, stable_unit
+from banshi.services.tables import Cart
+from banshi.services.travel import find_place, records, search
+
+DELIVERY_FEE = 5.0
+#: minutes after ordering at which the order reaches each status
+STAGES = [(0, "accepted"), (3, "preparing"), (15, "delivering"), (35, "delivered")]
+
+
+def menu_for(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Dish prices: 0.3-1.0 × the price per person, whole yuan, stable for ever."""
+    base = r.get("人均消费") or 40
+    out = []
+    for dish in r.get("推荐菜") or []:
+        price = max(3.0, round(base * (0.3 + 0.7 * stable_unit(r["名称"], dish))))
+        out.append({"dish": dish, "price": float(price)})
+    return out
+
+
+def _restaurant(settings: Settings, name: str) -> dict[str, Any]:
+    return find_place(settings, name, ("restaurant",))[1]
+
+
+@tool
+def food_menu(ctx: ToolContext, restaurant: str) -> dict:
+    """The delivery menu of a Beijing restaurant: dishes and prices in yuan.
+
+    Args:
+        restaurant: the restaurant's name
+    """
+    r = _restaurant(ctx.settings, restaurant)
+    return {"restaurant": r["名称"], "hours": r.get("营业时间"), "menu": menu_for(r),
+            "delivery_fee": DELIVERY_FEE, "note": SANDBOX}
+
+
+@tool
+def search_delivery(ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None,
+                    limit: int = 5) -> dict:
+    """Find restaurants that deliver a dish or cuisine.
+
+    Args:
+        dish: a dish or cuisine, e.g. 饺子 or 川菜
+        near: deliver near this place (a Beijing place name)
+        max_price_per_person: highest average price per person in yuan
+        limit: how many results (1-20)
+    """
+    return search(ctx.settings, "restaurant", dishes=dish, near=near, max_price=max_price_per_person, limit=limit)
+
+
+def _cart(ctx: ToolContext) -> Cart:
+    cart = ctx.db.get(Cart, ctx.user_id)
+    if cart is None:
+        cart = Cart(user_id=ctx.user_id, restaurant="", items=[])
+        ctx.db.add(cart)
+        ctx.db.flush()
+    return cart
+
+
+def _cart_view(cart: Cart) -> dict[str, Any]:
+    subtotal = sum(i["price"] * i["qty"] for i in cart.items)
+    return {"restaurant": cart.restaurant, "items": cart.items, "subtotal": round(subtotal, 2),
+            "delivery_fee": DELIVERY_FEE if cart.items else 0.0,
+            "total": round(subtotal + (DELIVERY_FEE if cart.items else 0.0), 2)}
+
+
+@tool
+def set_cart_item(ctx: ToolContext, restaurant: str, dish: str, quantity: int = 1) -> dict:
+    """Put a dish in the cart with this quantity (0 removes it). The cart holds one restaurant:
+    choosing another empties it. Editing the cart orders nothing.
+
+    Args:
+        restaurant: the restaurant's name
+        dish: a dish from its menu
+        quantity: how many (0-20)
+    """
+    if not 0 <= quantity <= 20:
+        raise InvalidInput("quantity must be 0-20")
+    r = _restaurant(ctx.settings, restaurant)
+    menu = {m["dish"]: m["price"] for m in menu_for(r)}
+    name = dish if dish in menu else next((d for d in menu if dish and (dish in d or d in dish)), None)
+    if name is None:
+        raise NotFound(f"{r['名称']} has no dish {dish!r}; its menu: {', '.join(list(menu)[:15])}")
+    cart = _cart(ctx)
+    items = [] if cart.restaurant != r["名称"] else [dict(i) for i in cart.items]
+    items = [i for i in items if i["dish"] != name]
+    if quantity:
+        items.append({"dish": name, "price": menu[name], "qty": quantity})
+    cart.restaurant, cart.items, cart.updated_at = r["名称"], items, ctx.clock()
+    ctx.db.flush()
+    return _cart_view(cart)
+
+
+@tool
+def view_cart(ctx: ToolContext) -> dict:
+    """What is in the food cart, with the total."""
+    return _cart_view(_cart(ctx))
+
+
+@tool(confirm=True, undo="cancel_food_order")
+def place_food_order(ctx: ToolContext, address: str, note: str = "") -> dict:
+    """Order the cart for delivery (sandbox). Empties the cart.
+
+    Args:
+        address: where to deliver
+        note: a note for the restaurant, e.g. 少辣
+    """
+    prior = common.existing(ctx, common.ServiceOrder)
+    if prior is not None:
+        return common.order_dict(prior) | {"replayed": True}
+    cart = _cart(ctx)
+    if not cart.items:
+        raise Refused("the cart is empty: add dishes with set_cart_item first")
+    if not address.strip():
+        raise InvalidInput("a delivery address is needed")
+    view = _cart_view(cart)
+    out = common.record_order(ctx, service="food", kind="delivery",
+                              title=f"{cart.restaurant}: " + "、".join(f"{i['dish']}×{i['qty']}" for i in cart.items),
+                              total=view["total"], status="accepted",
+                              data={"restaurant": cart.restaurant, "items": cart.items, "address": address,
+                                    "note": note, "subtotal": view["subtotal"], "delivery_fee": DELIVERY_FEE})
+    cart.items, cart.restaurant = [], ""
+    ctx.db.flush()
+    return out
+
+
+def _progress(ctx: ToolContext, order: common.ServiceOrder) -> str:
+    if order.status == "cancelled":
+        return "cancelled"
+    minutes = (ctx.clock() - order.created_at) / timedelta(minutes=1)
+    status = "accepted"
+    for at, name in STAGES:
+        if minutes >= at:
+            status = name
+    if status != order.status:
+        common.set_status(ctx, order, status)
+    return status
+
+
+@tool
+def food_order_status(ctx: ToolContext, order_id: str) -> dict:
+    """Where a food order is: accepted, preparing, delivering, delivered or cancelled, with the ETA.
+
+    Args:
+        order_id: the order's id
+    """
+    order = common.get_order(ctx, order_id, "food")
+    status = _progress(ctx, order)
+    eta = order.created_at + timedelta(minutes=STAGES[-1][0])
+    return common.order_dict(order) | {"status": status,
+                                       "eta_utc": None if status in ("delivered", "cancelled") else eta.isoformat()}
+
+
+@tool
+def list_food_orders(ctx: ToolContext) -> dict:
+    """The user's food orders, newest first."""
+    for o in ctx.db.scalars(select(common.ServiceOrder).where(
+            common.ServiceOrder.user_id == ctx.user_id, common.ServiceOrder.service == "food")):
+        _progress(ctx, o)
+    return {"orders": common.list_orders(ctx, "food"), "note": SANDBOX}
+
+
+@tool(confirm=True)
+def cancel_food_order(ctx: ToolContext, order_id: str) -> dict:
+    """Cancel a food order; possible until it is out for delivery. Refunds the total.
+
+    Args:
+        order_id: the order's id
+    """
+    order = common.get_order(ctx, order_id, "food")
+    status = _progress(ctx, order)
+    if status == "cancelled":
+        return common.order_dict(order) | {"already": True}
+    if status in ("delivering", "delivered"):
+        raise Refused(f"order {order.id} is already {status} and can no longer be cancelled")
+    return common.set_status(ctx, order, "cancelled", refund=order.total)
+
+
+def build(settings: Settings) -> Service:
+    return Service(
+        name="food",
+        title="Food delivery",
+        description="Order food for delivery from Beijing restaurants: menus, cart, order, status, cancel. "
+                    + SANDBOX,
+        tools=[search_delivery, food_menu, set_cart_item, view_cart, place_food_order, food_order_status,
+               list_food_orders, cancel_food_order],
+        examples=[
+            "点个外卖", "我想吃饺子，帮我叫外卖", "看看护国寺小吃店的菜单", "把两份豆汁加到购物车", "下单送到公司",
+            "我的外卖到哪了", "取消刚才的外卖", "附近有什么外卖好吃", "order some dumplings for delivery",
+            "show me the menu of this restaurant", "add two portions to my cart", "where is my food order",
+            "cancel my food delivery", "what's in my cart",
+        ],
+        keywords=["外卖", "点餐", "菜单", "购物车", "配送", "送餐", "叫餐", "delivery", "menu", "cart", "takeout",
+                  "takeaway", "food order"],
+    )
+
+
+__all__ = ["build", "menu_for", "records"]

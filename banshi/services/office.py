@@ -1,0 +1,333 @@
+"""Office & learning (sandbox, all data stays in the project's database): calendar events with
+ICS export, reminders that really fire (``banshi.services.scheduler``), notes, to-dos, email
+drafts (never sent), flashcards."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from banshi.agents.tools import Service, ToolContext, tool
+from banshi.config import Settings
+from banshi.errors import InvalidInput, NotFound
+from banshi.services import common
+from banshi.services.tables import OfficeItem, Reminder
+
+KINDS = ("event", "note", "todo", "draft", "card")
+
+
+def item_dict(i: OfficeItem) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": i.id, "kind": i.kind, "title": i.title}
+    if i.body:
+        out["body"] = i.body
+    if i.start_at:
+        out["start"] = i.start_at.strftime("%Y-%m-%d %H:%M")
+    if i.end_at:
+        out["end"] = i.end_at.strftime("%Y-%m-%d %H:%M")
+    if i.kind == "todo":
+        out["done"] = i.done
+    return out | (i.data or {})
+
+
+def reminder_dict(r: Reminder) -> dict[str, Any]:
+    return {"id": r.id, "kind": r.kind, "text": r.text,
+            "due": common.to_local(r.due_at).strftime("%Y-%m-%d %H:%M"), "repeat_minutes": r.repeat_minutes,
+            "active": r.active, "fired": r.fire_count}
+
+
+def _add(ctx: ToolContext, kind: str, title: str, **fields: Any) -> dict[str, Any]:
+    prior = common.existing(ctx, OfficeItem)
+    if prior is not None:
+        return item_dict(prior) | {"replayed": True}
+    if not ctx.idempotency_key:
+        raise InvalidInput("a write needs an idempotency key")
+    if not title.strip():
+        raise InvalidInput("a title is needed")
+    item = OfficeItem(user_id=ctx.user_id, kind=kind, title=title.strip()[:300], idem_key=ctx.idempotency_key,
+                      created_at=ctx.clock(), **fields)
+    ctx.db.add(item)
+    ctx.db.flush()
+    return item_dict(item)
+
+
+def _item(ctx: ToolContext, item_id: str, kinds: tuple[str, ...] = KINDS) -> OfficeItem:
+    item = ctx.db.get(OfficeItem, str(item_id).strip())
+    if item is None or item.user_id != ctx.user_id or item.deleted or item.kind not in kinds:
+        raise NotFound(f"no {'/'.join(kinds)} with id {item_id!r} for this user")
+    return item
+
+
+@tool(confirm=True, undo="delete_office_item")
+def add_event(ctx: ToolContext, title: str, start: str, end: str = "", location: str = "") -> dict:
+    """Put an event in the user's calendar.
+
+    Args:
+        title: what the event is
+        start: when it starts, 'YYYY-MM-DD HH:MM'
+        end: when it ends, 'YYYY-MM-DD HH:MM' (default: one hour after start)
+        location: where
+    """
+    s = common.parse_when(start, ctx, field="start")
+    e = common.parse_when(end, ctx, field="end") if end else s + timedelta(hours=1)
+    if e <= s:
+        raise InvalidInput("end must be after start")
+    return _add(ctx, "event", title, start_at=s, end_at=e, data={"location": location} if location else {})
+
+
+@tool
+def list_events(ctx: ToolContext, start_date: str = "", days: int = 7) -> dict:
+    """Calendar events from a date (default today) for some days.
+
+    Args:
+        start_date: first day, YYYY-MM-DD (default today)
+        days: how many days (1-366)
+    """
+    first = common.parse_date(start_date, ctx) if start_date else common.local_now(ctx).date()
+    lo = datetime.combine(first, datetime.min.time())
+    hi = lo + timedelta(days=max(1, min(days, 366)))
+    rows = ctx.db.scalars(select(OfficeItem).where(
+        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "event", OfficeItem.deleted.is_(False),
+        OfficeItem.start_at < hi, OfficeItem.end_at >= lo).order_by(OfficeItem.start_at))
+    return {"from": lo.date().isoformat(), "to": (hi.date() - timedelta(days=1)).isoformat(),
+            "events": [item_dict(i) for i in rows]}
+
+
+def ics(items: list[OfficeItem], now: datetime) -> str:
+    """An iCalendar (RFC 5545) document for events; times are floating local times."""
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Banshi//Office//EN", "CALSCALE:GREGORIAN"]
+    for i in items:
+        lines += ["BEGIN:VEVENT", f"UID:{i.id}@banshi", f"DTSTAMP:{now:%Y%m%dT%H%M%SZ}",
+                  f"DTSTART:{i.start_at:%Y%m%dT%H%M%S}", f"DTEND:{i.end_at:%Y%m%dT%H%M%S}",
+                  f"SUMMARY:{esc(i.title)}"]
+        if (i.data or {}).get("location"):
+            lines.append(f"LOCATION:{esc(i.data['location'])}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def calendar_ics(db: Any, user_id: str, now: datetime) -> str:
+    rows = list(db.scalars(select(OfficeItem).where(
+        OfficeItem.user_id == user_id, OfficeItem.kind == "event", OfficeItem.deleted.is_(False)
+    ).order_by(OfficeItem.start_at)))
+    return ics(rows, now)
+
+
+@tool
+def export_calendar_ics(ctx: ToolContext) -> dict:
+    """The user's whole calendar as an iCalendar (.ics) document; also at GET /api/calendar.ics."""
+    return {"ics": calendar_ics(ctx.db, ctx.user_id, ctx.clock()), "download": "/api/calendar.ics"}
+
+
+@tool(confirm=True, undo="cancel_reminder")
+def add_reminder(ctx: ToolContext, text: str, at: str, repeat_minutes: int = 0) -> dict:
+    """Remind the user at a time; it fires in the web UI even after a server restart.
+
+    Args:
+        text: what to remind about
+        at: when, 'YYYY-MM-DD HH:MM' or 'HH:MM' (next occurrence)
+        repeat_minutes: repeat every so many minutes (0: once; 1440: daily)
+    """
+    return create_reminder(ctx, text, common.parse_when(at, ctx, field="at"), repeat_minutes, "reminder")
+
+
+def create_reminder(ctx: ToolContext, text: str, local_when: datetime, repeat_minutes: int, kind: str
+                    ) -> dict[str, Any]:
+    prior = common.existing(ctx, Reminder)
+    if prior is not None:
+        return reminder_dict(prior) | {"replayed": True}
+    if not ctx.idempotency_key:
+        raise InvalidInput("a write needs an idempotency key")
+    common.not_past(local_when, ctx, "at")
+    if not text.strip():
+        raise InvalidInput("what should the reminder say?")
+    if repeat_minutes < 0 or (0 < repeat_minutes < 5):
+        raise InvalidInput("repeat_minutes must be 0 or at least 5")
+    r = Reminder(user_id=ctx.user_id, kind=kind, text=text.strip()[:500], due_at=common.to_utc(local_when),
+                 repeat_minutes=repeat_minutes, idem_key=ctx.idempotency_key, created_at=ctx.clock())
+    ctx.db.add(r)
+    ctx.db.flush()
+    return reminder_dict(r)
+
+
+@tool
+def list_reminders(ctx: ToolContext) -> dict:
+    """The user's active reminders (also medication reminders), soonest first."""
+    rows = ctx.db.scalars(select(Reminder).where(Reminder.user_id == ctx.user_id, Reminder.active.is_(True))
+                          .order_by(Reminder.due_at))
+    return {"reminders": [reminder_dict(r) for r in rows]}
+
+
+@tool(confirm=True)
+def cancel_reminder(ctx: ToolContext, reminder_id: str) -> dict:
+    """Stop a reminder (also a medication reminder).
+
+    Args:
+        reminder_id: the reminder's id
+    """
+    r = ctx.db.get(Reminder, str(reminder_id).strip())
+    if r is None or r.user_id != ctx.user_id:
+        raise NotFound(f"no reminder with id {reminder_id!r} for this user")
+    r.active = False
+    ctx.db.flush()
+    return reminder_dict(r)
+
+
+@tool(confirm=True, undo="delete_office_item")
+def add_note(ctx: ToolContext, title: str, body: str = "") -> dict:
+    """Save a note.
+
+    Args:
+        title: the note's title
+        body: the note's text
+    """
+    return _add(ctx, "note", title, body=body)
+
+
+@tool
+def search_notes(ctx: ToolContext, query: str = "") -> dict:
+    """The user's notes whose title or text contains the query (all notes when empty).
+
+    Args:
+        query: words to look for
+    """
+    q = select(OfficeItem).where(OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "note",
+                                 OfficeItem.deleted.is_(False))
+    if query:
+        q = q.where(or_(OfficeItem.title.contains(query), OfficeItem.body.contains(query)))
+    return {"notes": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at.desc()).limit(30))]}
+
+
+@tool(confirm=True, undo="delete_office_item")
+def add_todo(ctx: ToolContext, title: str, due: str = "") -> dict:
+    """Add a to-do.
+
+    Args:
+        title: what needs doing
+        due: by when, 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (optional)
+    """
+    return _add(ctx, "todo", title, start_at=common.parse_when(due, ctx, field="due") if due else None)
+
+
+@tool
+def list_todos(ctx: ToolContext, include_done: bool = False) -> dict:
+    """The user's to-dos.
+
+    Args:
+        include_done: also list finished ones
+    """
+    q = select(OfficeItem).where(OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "todo",
+                                 OfficeItem.deleted.is_(False))
+    if not include_done:
+        q = q.where(OfficeItem.done.is_(False))
+    return {"todos": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at))]}
+
+
+@tool(confirm=True)
+def complete_todo(ctx: ToolContext, todo_id: str) -> dict:
+    """Mark a to-do as done.
+
+    Args:
+        todo_id: the to-do's id
+    """
+    item = _item(ctx, todo_id, ("todo",))
+    item.done = True
+    ctx.db.flush()
+    return item_dict(item)
+
+
+@tool(confirm=True, undo="delete_office_item")
+def draft_email(ctx: ToolContext, to: str, subject: str, body: str) -> dict:
+    """Save an email draft for the user to send themselves (Banshi never sends email).
+
+    Args:
+        to: recipient address or name
+        subject: the subject line
+        body: the email's text
+    """
+    return _add(ctx, "draft", subject or "(no subject)", body=body, data={"to": to, "sent": False})
+
+
+@tool(confirm=True, undo="delete_office_item")
+def add_flashcard(ctx: ToolContext, front: str, back: str, deck: str = "default") -> dict:
+    """Add a flashcard to study.
+
+    Args:
+        front: the question side
+        back: the answer side
+        deck: which deck
+    """
+    return _add(ctx, "card", front, body=back, data={"deck": deck, "box": 1})
+
+
+@tool
+def quiz_flashcards(ctx: ToolContext, deck: str = "", count: int = 5) -> dict:
+    """Cards to review now: lowest Leitner box first (the ones the user knows least).
+
+    Args:
+        deck: only this deck (all when empty)
+        count: how many cards (1-20)
+    """
+    rows = [i for i in ctx.db.scalars(select(OfficeItem).where(
+        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "card", OfficeItem.deleted.is_(False)))
+        if not deck or (i.data or {}).get("deck") == deck]
+    rows.sort(key=lambda i: ((i.data or {}).get("box", 1), i.created_at))
+    return {"cards": [{"id": i.id, "front": i.title, "back": i.body, "box": (i.data or {}).get("box", 1)}
+                      for i in rows[: max(1, min(count, 20))]]}
+
+
+@tool
+def grade_flashcard(ctx: ToolContext, card_id: str, correct: bool) -> dict:
+    """Record a review: a right answer moves the card up a box (max 5), a wrong one back to box 1.
+
+    Args:
+        card_id: the card's id
+        correct: whether the user knew the answer
+    """
+    item = _item(ctx, card_id, ("card",))
+    box = int((item.data or {}).get("box", 1))
+    item.data = {**(item.data or {}), "box": min(5, box + 1) if correct else 1}
+    ctx.db.flush()
+    return item_dict(item)
+
+
+@tool(confirm=True)
+def delete_office_item(ctx: ToolContext, item_id: str) -> dict:
+    """Delete a calendar event, note, to-do, email draft or flashcard.
+
+    Args:
+        item_id: the item's id
+    """
+    item = _item(ctx, item_id)
+    item.deleted = True
+    ctx.db.flush()
+    return item_dict(item) | {"deleted": True}
+
+
+def build(settings: Settings) -> Service:
+    return Service(
+        name="office",
+        title="Office & learning",
+        description="Calendar, reminders, notes, to-dos, email drafts, ICS export, flashcards. "
+                    "Stored locally; emails are drafts only.",
+        tools=[add_event, list_events, export_calendar_ics, add_reminder, list_reminders, cancel_reminder,
+               add_note, search_notes, add_todo, list_todos, complete_todo, draft_email, add_flashcard,
+               quiz_flashcards, grade_flashcard, delete_office_item],
+        examples=[
+            "明天下午3点提醒我开会", "把周五上午10点的牙医预约加到日历", "我这周有什么安排", "记一下：车停在B2层",
+            "添加待办：交房租", "帮我起草一封给王老师的邮件", "导出我的日历", "给我出几道单词卡片测验",
+            "remind me to call mom at 6pm", "add a meeting with Alice tomorrow at 10", "what's on my calendar this week",
+            "take a note: wifi password is 1234", "add buy milk to my to-do list", "draft an email to my boss",
+            "quiz me on my flashcards",
+        ],
+        keywords=["提醒", "日历", "日程", "安排", "会议", "笔记", "记一下", "备忘", "待办", "邮件", "草稿", "卡片",
+                  "remind", "calendar", "schedule", "meeting", "note", "to-do", "todo", "email", "flashcard",
+                  "agenda", "ics"],
+        sandbox=False,
+    )
