@@ -22,4 +22,7 @@ class TurnHook(Protocol):
 
 def default_hooks(settings: Settings) -> list[TurnHook]:
     """The hooks the server runs with."""
-    return []
+    from banshi.memory import get_memory
+    from banshi.memory.hook import MemoryHook
+
+    return [MemoryHook(get_memory(settings))]

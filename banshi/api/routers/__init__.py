@@ -5,4 +5,5 @@ ROUTERS = [
     "banshi.api.routers.auth",
     "banshi.api.routers.conversations",
     "banshi.api.routers.openai",
+    "banshi.api.routers.memory",
 ]

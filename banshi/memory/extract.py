@@ -1,0 +1,431 @@
+"""Finding durable facts in what the user says, and "forget …" commands.
+
+Deterministic extractors cover the common Chinese and English phrasings (name, city, address,
+hometown, job, birthday, phone, e-mail, favourites, likes, dislikes, allergies, diet, and the
+same for the people the user mentions: "my friend Lily's favourite fruit is durian",
+"我朋友小王对花生过敏"), so memory works with the small local model alone. The model, when one
+is configured, adds what the rules miss through schema-constrained JSON; a model fact is kept
+only if its value occurs in the user's words (no invented facts)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from banshi.memory.text import is_chinese
+from banshi.messages import Message as Msg
+
+#: attributes holding one value at a time: a new value supersedes the old one
+SINGLE = {"name", "city", "address", "hometown", "job", "workplace", "birthday", "age", "phone", "email",
+          "diet", "relation", "school", "pet"}
+MULTI = {"likes", "dislikes", "allergy", "note"}
+
+EN_LABEL = {"name": "name", "city": "lives in", "address": "address", "hometown": "is from", "job": "job",
+            "workplace": "works at", "birthday": "birthday", "age": "age", "phone": "phone number",
+            "email": "e-mail", "diet": "diet", "likes": "likes", "dislikes": "dislikes",
+            "allergy": "is allergic to", "relation": "is the user's", "school": "school", "pet": "pet", "note": "note"}
+ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown": "老家", "job": "职业",
+            "workplace": "工作单位", "birthday": "生日", "age": "年龄", "phone": "电话", "email": "邮箱",
+            "diet": "饮食", "likes": "喜欢", "dislikes": "不喜欢", "allergy": "过敏", "relation": "是用户的",
+            "school": "学校", "pet": "宠物", "note": "备忘"}
+
+
+@dataclass
+class Fact:
+    subject: str  # "user" or a person ("Lily", "小王", "wife")
+    attribute: str  # a key of the labels above, or "favourite:<thing>"
+    value: str
+    chinese: bool = False
+
+    @property
+    def multi(self) -> bool:
+        return self.attribute in MULTI
+
+    def sentence(self) -> str:
+        return render(self.subject, self.attribute, self.value, self.chinese)
+
+
+def render(subject: str, attribute: str, value: str, chinese: bool) -> str:
+    """The fact as a short sentence in the user's language."""
+    if chinese:
+        who = "用户" if subject == "user" else subject
+        if attribute.startswith("favourite:"):
+            return f"{who}最喜欢的{attribute[10:]}：{value}"
+        if attribute == "relation":
+            return f"{who}是用户的{value}"
+        if attribute == "note":
+            return f"备忘：{value}"
+        return f"{who}{ZH_LABEL.get(attribute, attribute)}：{value}"
+    who = "User" if subject == "user" else subject
+    if attribute.startswith("favourite:"):
+        return f"{who}'s favourite {attribute[10:]}: {value}"
+    if attribute == "relation":
+        return f"{who} is the user's {value}"
+    if attribute == "note":
+        return f"Note: {value}"
+    label = EN_LABEL.get(attribute, attribute.replace("_", " "))
+    if attribute in ("city", "hometown", "workplace", "allergy", "likes", "dislikes"):
+        return f"{who} {label} {value}"
+    return f"{who}'s {label}: {value}"
+
+
+# -- English -------------------------------------------------------------------------------
+_END = (r"(?=\s+(?:and|but|so|because|since|though|which|who|now|last|this|next|yesterday|today|recently|"
+        r"a few|a couple|in \d{4})\b|\s*[,.;!?\n]|$)")
+_V = r"([^,.;!?\n]{1,60}?)" + _END
+_VLONG = r"([^.;!?\n]{3,120}?)(?=\s*[.;!?\n]|$)"
+_REL_EN = (r"(friend|best friend|wife|husband|son|daughter|mother|mom|mum|father|dad|brother|sister|boss|"
+           r"partner|girlfriend|boyfriend|colleague|roommate|grandma|grandmother|grandpa|grandfather|"
+           r"aunt|uncle|cousin|neighbou?r|teacher|doctor)")
+_NAME_EN = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+_PRONOUNS = {"it", "that", "this", "them", "you", "him", "her", "those", "these", "one", "to", "so", "a lot"}
+
+EN_USER: list[tuple[str, str]] = [
+    (r"\bmy name is " + _V, "name"), (r"\b(?:please )?call me " + _V, "name"),
+    (r"\bi(?:'m| am) called " + _V, "name"),
+    (r"\bi (?:now |currently |still )?live in " + _V, "city"), (r"\bi(?:'m| am) living in " + _V, "city"),
+    (r"\bi(?:'ve| have)? (?:just |recently |now )?moved to " + _V, "city"),
+    (r"\bmy (?:home |new |current )?address is " + _VLONG, "address"),
+    (r"\bi(?:'m| am) (?:originally )?from " + _V, "hometown"), (r"\bi grew up in " + _V, "hometown"),
+    (r"\bi work as (?:an? )?" + _V, "job"), (r"\bmy job is " + _V, "job"),
+    (r"\bi(?:'m| am) an? ([a-z ]{3,30}?) by profession", "job"),
+    (r"\bi work (?:at|for) " + _V, "workplace"),
+    (r"\bmy birthday is (?:on )?" + _V, "birthday"), (r"\bi was born on " + _V, "birthday"),
+    (r"\bi(?:'m| am) (\d{1,3}) (?:years old|now)\b", "age"),
+    (r"\bmy (?:phone|mobile|cell)(?: number)? is " + _V, "phone"),
+    (r"\bmy e-?mail(?: address)? is (\S+@\S+?)" + _END, "email"),
+    (r"\bi(?:'m| am) (?:a )?(vegetarian|vegan|pescatarian)\b", "diet"),
+    (r"\bi(?:'m| am) (?:severely |very |highly )?allergic to " + _V, "allergy"),
+    (r"\bi have an? " + r"([a-z ]{2,30}?) allergy\b", "allergy"),
+    (r"\bi (?:really |absolutely |just )?(?:like|love|adore|enjoy) " + _V, "likes"),
+    (r"\bi (?:don'?t|do not|never) (?:like|eat|drink) " + _V, "dislikes"),
+    (r"\bi (?:really )?(?:hate|dislike|can'?t stand) " + _V, "dislikes"),
+    (r"\bmy (?:dog|cat|pet)(?:'s name)? is (?:called |named )?" + _V, "pet"),
+]
+EN_FAV = re.compile(r"\bmy (?:most )?fav(?:ou?rite)? ([a-z]+(?: [a-z]+)?) is " + _V, re.I)
+EN_FAV_REV = re.compile(r"\b([\w' -]{2,40}?) is my (?:most )?fav(?:ou?rite)? ([a-z]+(?: [a-z]+)?)" + _END, re.I)
+EN_PERSON = re.compile(r"\b[Mm]y " + _REL_EN + r"(?:'s name is|,| is called| is named)? " + _NAME_EN)
+EN_REL_FAV = re.compile(r"\bmy " + _REL_EN + r"'s (?:most )?fav(?:ou?rite)? ([a-z]+(?: [a-z]+)?) is " + _V, re.I)
+# "my favourite fruit is mango and Lily's favourite is durian": the thing is implied
+EN_ELLIPTIC = re.compile(r"\b([A-Z][a-z]+)'s (?:most )?fav(?:ou?rite)? (?:one )?is " + _V)
+# third person, after "my friend Lily" was turned into "Lily"
+EN_THIRD: list[tuple[str, str]] = [
+    (r"'s (?:most )?fav(?:ou?rite)? ([a-z]+(?: [a-z]+)?) is " + _V, "favourite"),
+    (r"(?:'s| is) (?:severely |very )?allergic to " + _V, "allergy"),
+    (r" (?:really )?(?:likes|loves|adores|enjoys) " + _V, "likes"),
+    (r" (?:hates|dislikes|doesn'?t like|does not like) " + _V, "dislikes"),
+    (r" (?:lives|is living) in " + _V, "city"), (r"(?:'s| has) moved to " + _V, "city"),
+    (r"'s birthday is (?:on )?" + _V, "birthday"), (r" works as (?:an? )?" + _V, "job"),
+]
+
+# -- Chinese -------------------------------------------------------------------------------
+_ZV = r"([^，。,.;；!！?？\n、]{1,30}?)"
+_ZEND = r"(?:了|啦|呢|哦|啊|呀|吧)?(?=[，。,.;；!！?？\n、]|$|但|而且|并且|所以|因为|以后|之后)"
+_REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|女儿|妈妈|母亲|爸爸|父亲|哥哥|姐姐|弟弟|妹妹|"
+           r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
+ZH_USER: list[tuple[str, str]] = [
+    (r"我(?:的名字)?叫" + _ZV + _ZEND, "name"), (r"我的名字是" + _ZV + _ZEND, "name"),
+    (r"我(?:现在|目前|还)?(?:住在|住)" + _ZV + _ZEND, "city"),
+    (r"我(?:已经|刚|最近)?(?:搬到|搬去)(?:了)?" + _ZV + r"(?:去|来)?" + _ZEND, "city"),
+    (r"我(?:的)?(?:家庭|家|新|现在的)?地址是" + _ZV + _ZEND, "address"),
+    (r"我(?:的)?老家(?:是|在)" + _ZV + _ZEND, "hometown"), (r"我来自" + _ZV + _ZEND, "hometown"),
+    (r"我是(?:一[名个位]|个)?" + r"([^，。,.;；!！?？\n]{0,10}?(?:老师|医生|护士|工程师|程序员|学生|律师|设计师|"
+     r"会计|司机|厨师|记者|警察|销售|经理|研究员|教授|作家|画家|歌手|演员|公务员|大学生|研究生|博士生))" + _ZEND,
+     "job"),
+    (r"我的(?:工作|职业)是" + _ZV + _ZEND, "job"),
+    (r"我在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
+    (r"我的生日是" + _ZV + _ZEND, "birthday"), (r"我(?:是)?" + r"(\d{4}年\d{1,2}月\d{1,2}[日号])出生", "birthday"),
+    (r"我生日(?:是|在)" + _ZV + _ZEND, "birthday"),
+    (r"我今年(\d{1,3})岁", "age"),
+    (r"我的(?:手机|电话)(?:号码|号)?是" + r"([\d\- +]{5,20})", "phone"),
+    (r"我的(?:电子)?邮箱(?:地址)?是" + r"(\S+@[\w.\-]+)", "email"),
+    (r"我(?:是)?(?:吃素|素食者|素食主义者)()", "diet"),
+    (r"我对" + _ZV + r"(?:严重)?过敏", "allergy"),
+    (r"我(?:不喜欢|讨厌|不爱|不吃|不喝|受不了)" + _ZV + _ZEND, "dislikes"),
+    (r"我(?:很|特别|非常|超级|真的)?(?:喜欢|爱)(?:吃|喝|看|听|玩)?" + _ZV + _ZEND, "likes"),
+    (r"我(?:家)?(?:养了|有)(?:一[只条])(?:小)?(?:狗|猫)(?:，)?(?:叫|名叫|名字叫)" + _ZV + _ZEND, "pet"),
+]
+ZH_FAV = re.compile(r"我(?:的)?最喜欢的" + r"([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND)
+ZH_FAV_VERB = re.compile(r"我最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
+_VERB_THING = {"吃": "食物", "喝": "饮料", "看": "电影", "听": "音乐", "玩": "游戏", "去": "地方"}
+ZH_PERSON = re.compile(r"我(?:的)?" + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
+ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)"
+                              r"(?=最喜欢|喜欢|爱吃|对|住在|不喜欢|讨厌|的生日)")
+ZH_THIRD: list[tuple[str, str]] = [
+    (r"(?:的)?最喜欢的([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND, "favourite"),
+    (r"最(?:喜欢|爱)(吃|喝|看|听|玩)(?:的)?" + _ZV + _ZEND, "favverb"),
+    (r"对" + _ZV + r"(?:严重)?过敏", "allergy"),
+    (r"(?:不喜欢|讨厌|不爱|不吃)" + _ZV + _ZEND, "dislikes"),
+    (r"(?:很|特别|非常)?(?:喜欢|爱)(?:吃|喝)?" + _ZV + _ZEND, "likes"),
+    (r"(?:现在)?住在" + _ZV + _ZEND, "city"), (r"的生日是" + _ZV + _ZEND, "birthday"),
+]
+_ZH_PRONOUN = {"你", "他", "她", "它", "这个", "那个", "这", "那", "你们", "他们", "这样", "这里", "那里"}
+
+
+def _clean(value: str, chinese: bool) -> str:
+    value = value.strip().strip("\"'“”‘’「」")
+    if chinese:
+        value = re.sub(r"(了|啦|呢|哦|啊|呀|吧|的)$", "", value).strip()
+    else:
+        value = re.sub(r"^(?:the|a|an)\s+", "", value, flags=re.I).strip()
+        value = re.sub(r"\s+(?:a lot|very much|so much|too|as well|now|anymore|these days)$", "", value, flags=re.I)
+    return value
+
+
+def _ok(value: str, chinese: bool) -> bool:
+    low = value.lower()
+    if not value or low in _PRONOUNS or value in _ZH_PRONOUN:
+        return False
+    if not chinese and re.match(r"(?:to|it|that|this|you|how|what|when|if|doing|being)\b", low):
+        return False  # "I like to …", "I love it", "I like how …": not an object of liking
+    if chinese and re.match(r"(?:你|他|她|这|那|什么|怎么|吗|一下|一点|上了)", value):
+        return False
+    return len(value) <= 80
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?。！？\n])\s*", text) if s.strip()]
+
+
+_QUESTION = re.compile(r"[?？]\s*$|^(?:do|does|did|is|are|what|where|when|who|how|can|could|would)\b|"
+                       r"吗[?？]?$|什么|哪|谁|几", re.I)
+
+
+def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
+    """Facts stated in ``text`` in the common phrasings (questions state nothing)."""
+    out: list[Fact] = []
+    known = list(known_people or [])
+    for sentence in _sentences(text):
+        if _QUESTION.search(sentence.strip()):
+            continue
+        zh = is_chinese(sentence) or bool(re.search(r"[\u4e00-\u9fff]", sentence)) and "我" in sentence
+        people = [f.subject for f in out if f.subject != "user"]
+        if people and not zh:  # "My wife is called Maria. She loves tulips."
+            sentence = re.sub(r"^(?:She|He)\b(?:'s)?", lambda m: people[-1] + m.group(0)[len(m.group(0).split("'")[0]):],
+                              sentence.strip())
+        elif people and zh:
+            sentence = re.sub(r"^(?:她|他)", people[-1], sentence.strip())
+        facts = _zh(sentence, known + people) if zh else _en(sentence, known + people)
+        out.extend(facts)
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for f in out:
+        key = (f.subject.lower(), f.attribute, f.value.lower())
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) -> None:
+    value = _clean(value, zh)
+    if attribute == "diet" and not value:
+        value = "素食" if zh else "vegetarian"
+    if _ok(value, zh):
+        out.append(Fact(subject, attribute, value, zh))
+
+
+def _en(s: str, known: list[str]) -> list[Fact]:
+    out: list[Fact] = []
+    people: list[str] = []
+    for m in EN_PERSON.finditer(s):
+        rel, name = m.group(1).lower(), m.group(2)
+        _add(out, name, "relation", rel, False)
+        people.append(name)
+    for m in EN_REL_FAV.finditer(s):
+        _add(out, m.group(1).lower(), f"favourite:{m.group(2).lower()}", m.group(3), False)
+    # "my friend Lily likes …" → "Lily likes …" for the third-person patterns
+    third = EN_PERSON.sub(lambda m: m.group(2), s)
+    names = list(dict.fromkeys(people + [k for k in known if re.fullmatch(_NAME_EN, k)]))
+    for name in names:
+        for pattern, attr in EN_THIRD:
+            for m in re.finditer(r"\b" + re.escape(name) + pattern, third, re.I):
+                if attr == "favourite":
+                    _add(out, name, f"favourite:{m.group(1).lower()}", m.group(2), False)
+                else:
+                    _add(out, name, attr, m.group(1), False)
+    first = re.sub(r"\bmy " + _REL_EN + r"\b.*", "", s, flags=re.I) if people else s
+    own_favs = [m.group(1).lower() for m in EN_FAV.finditer(first)]
+    for m in EN_ELLIPTIC.finditer(s):
+        if m.group(1) in names and own_favs:
+            _add(out, m.group(1), f"favourite:{own_favs[-1]}", m.group(2), False)
+    for m in EN_FAV.finditer(first):
+        _add(out, "user", f"favourite:{m.group(1).lower()}", m.group(2), False)
+    for m in EN_FAV_REV.finditer(first):
+        if not m.group(1).lower().startswith(("what", "which", "who")):
+            _add(out, "user", f"favourite:{m.group(2).lower()}", m.group(1), False)
+    if not re.search(r"\b(?:not|no longer|never|don'?t|doesn'?t)\b", first, re.I) or re.search(
+            r"\bi (?:don'?t|do not|never) (?:like|eat|drink)", first, re.I):
+        for pattern, attr in EN_USER:
+            for m in re.finditer(pattern, first, re.I):
+                if attr == "likes" and re.search(r"\b(?:would|'d) (?:like|love)", first, re.I):
+                    continue
+                _add(out, "user", attr, m.group(1), False)
+    return out
+
+
+def _zh(s: str, known: list[str]) -> list[Fact]:
+    out: list[Fact] = []
+    people: list[str] = []
+    for m in ZH_PERSON.finditer(s):
+        _add(out, m.group(2), "relation", m.group(1), True)
+        people.append(m.group(2))
+    for m in ZH_PERSON_INLINE.finditer(s):
+        name = m.group(2) or m.group(1)
+        if m.group(2):
+            _add(out, name, "relation", m.group(1), True)
+        people.append(name)
+    # "我朋友最喜欢的水果是…" without a name: the relation is the subject
+    for m in re.finditer(r"我(?:的)?" + _REL_ZH + r"(?=最喜欢|喜欢|爱吃|对|住在|不喜欢|讨厌|的生日)", s):
+        people.append(m.group(1))
+    for name in dict.fromkeys(people + known):
+        for pattern, attr in ZH_THIRD:
+            for m in re.finditer(re.escape(name) + pattern, s):
+                if attr == "favourite":
+                    _add(out, name, f"favourite:{m.group(1)}", m.group(2), True)
+                elif attr == "favverb":
+                    _add(out, name, f"favourite:{_VERB_THING[m.group(1)]}", m.group(2), True)
+                else:
+                    _add(out, name, attr, m.group(1), True)
+    # the user's own facts, from the part that is about the user
+    own = s
+    for name in people:
+        own = re.sub(r"我(?:的)?" + _REL_ZH + "?" + re.escape(name) + r"[^，。,.;；!！?？\n]*", "", own)
+    for m in ZH_FAV.finditer(own):
+        _add(out, "user", f"favourite:{m.group(1)}", m.group(2), True)
+    for m in ZH_FAV_VERB.finditer(own):
+        _add(out, "user", f"favourite:{_VERB_THING[m.group(1)]}", m.group(2), True)
+    for pattern, attr in ZH_USER:
+        for m in re.finditer(pattern, own):
+            if attr == "likes" and (re.search(r"我最(?:喜欢|爱)", m.group(0)) or "不" in own[max(0, m.start() - 1):m.start() + 2]):
+                continue
+            if attr == "city" and re.search(r"住(?:院|宿|了几天)", m.group(0)):
+                continue
+            _add(out, "user", attr, m.group(1), True)
+    return out
+
+
+# -- forget commands -----------------------------------------------------------------------
+@dataclass
+class Forget:
+    """What the user asked to forget: the last thing said (``last``), everything, a set of
+    attributes, or facts whose value matches ``words``."""
+
+    last: bool = False
+    everything: bool = False
+    attributes: tuple[str, ...] = ()
+    words: str = ""
+
+
+_EN_FORGET = re.compile(r"^(?:ok(?:ay)?[, ]+)?(?:please[, ]+)?(?:(?:can|could|would) you (?:please )?|i want you to |"
+                        r"you (?:can|should) )?(?:forget|delete|erase|remove|don'?t remember|stop remembering)\b"
+                        r"\s*(.*?)[.!?]*$", re.I)
+_ZH_FORGET = re.compile(r"^(?:好的?[，,]?)?(?:请|麻烦)?(?:你)?(?:帮我)?(?:把)?(?:忘掉|忘记|删掉|删除|别记住|不要记住|别再记着|别记着)"
+                        r"(.*?)[。！!？?]*$")
+_ZH_FORGET_BA = re.compile(r"^(?:请|麻烦)?(?:你)?(?:帮我)?把(.+?)(?:给)?(?:忘掉|忘了|忘记|删掉|删了|删除)(?:吧|吗|了)?[。！!？?]*$")
+_TARGETS = [
+    (("address", "地址", "住址"), ("address",)),
+    (("where i live", "住哪", "住在哪", "住的地方", "城市", "city"), ("city", "address")),
+    (("name", "名字"), ("name",)),
+    (("birthday", "生日"), ("birthday",)),
+    (("phone", "number", "电话", "手机"), ("phone",)),
+    (("email", "e-mail", "邮箱"), ("email",)),
+    (("job", "work", "工作", "职业"), ("job", "workplace")),
+    (("allerg", "过敏"), ("allergy",)),
+    (("hometown", "老家", "where i'm from", "where i am from"), ("hometown",)),
+    (("age", "年龄", "多大"), ("age",)),
+    (("diet", "vegetarian", "吃素"), ("diet",)),
+]
+_LAST = re.compile(r"^(?:that|it|this|what i (?:just )?said|the last thing|what i told you|about it|about that)?$|"
+                   r"^(?:这个|那个|这件事|这些|刚才(?:说的|那句)?(?:话)?|我刚才说的|它|那|这)?$", re.I)
+_ALL = re.compile(r"^(?:everything|all(?: of it)?|all about me|everything (?:about me|you know about me|i told you))$|"
+                  r"^(?:所有|全部|一切)(?:的)?(?:东西|记忆|内容)?$|^关于我的(?:所有|一切|全部)$", re.I)
+
+
+def parse_forget(text: str) -> Forget | None:
+    """The forget command in ``text``, or None when it is not one."""
+    t = text.strip()
+    if len(t) > 200:
+        return None
+    m = _EN_FORGET.match(t) or _ZH_FORGET.match(t) or _ZH_FORGET_BA.match(t)
+    if not m:
+        return None
+    target = m.group(1).strip().strip("，,。.!！ ")
+    target = re.sub(r"^(?:about |that i said |what i said about |that |关于|我说的|我的|的)", "", target, flags=re.I).strip()
+    target = re.sub(r"(?:吧|了|啊|好吗|please)$", "", target).strip()
+    if _ALL.match(target):
+        return Forget(everything=True)
+    if _LAST.match(target):
+        return Forget(last=True)
+    low = target.lower()
+    attrs: list[str] = []
+    for words, names in _TARGETS:
+        if any(w in low for w in words):
+            attrs.extend(names)
+    if m.re is not _EN_FORGET:
+        fav = re.search(r"最喜欢的(\S{1,8})", target)
+    else:
+        fav = re.search(r"fav(?:ou?rite)? (\w+)", low)
+    if fav:
+        attrs.append(f"favourite:{fav.group(1)}")
+    words = re.sub(r"^(?:my|i|我|我的)\s*", "", target, flags=re.I)
+    return Forget(attributes=tuple(dict.fromkeys(attrs)), words=words)
+
+
+# -- the model -----------------------------------------------------------------------------
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"facts": {"type": "array", "maxItems": 6, "items": {
+        "type": "object",
+        "properties": {"subject": {"type": "string"}, "attribute": {"type": "string"},
+                       "value": {"type": "string"}},
+        "required": ["subject", "attribute", "value"]}}},
+    "required": ["facts"],
+}
+PROMPT = (
+    "Extract durable personal facts the user states about themself or people they know "
+    "(name, city, address, job, birthday, preferences, dislikes, allergies, family, plans). "
+    "Ignore questions, small talk and anything about the assistant. Use the user's own words for "
+    "values. subject is \"user\" or the person's name or relation; attribute is a short English "
+    "snake_case key such as city, favourite_fruit, allergy, likes, job, birthday, plan.\n"
+    "Example: \"My sister Ann lives in Rome and I hate olives\" -> {\"facts\": [{\"subject\": \"Ann\", "
+    "\"attribute\": \"city\", \"value\": \"Rome\"}, {\"subject\": \"user\", \"attribute\": \"dislikes\", "
+    "\"value\": \"olives\"}]}\nUser message: "
+)
+_ATTR_ALIASES = {"location": "city", "lives_in": "city", "residence": "city", "home_city": "city",
+                 "occupation": "job", "profession": "job", "employer": "workplace", "company": "workplace",
+                 "like": "likes", "preference": "likes", "dislike": "dislikes", "allergies": "allergy",
+                 "allergic_to": "allergy", "phone_number": "phone", "birth_date": "birthday",
+                 "date_of_birth": "birthday", "home_address": "address", "relationship": "relation"}
+
+
+def model_facts(backend: Any, text: str) -> list[Fact]:
+    """Facts the model finds in ``text``; only those whose value the user actually said."""
+    zh = is_chinese(text)
+    done = backend.chat([Msg("user", PROMPT + text[:1500])], schema=SCHEMA, max_tokens=200, temperature=0.0)
+    try:
+        data = json.loads(done.text)
+    except (json.JSONDecodeError, TypeError):
+        return []
+    out = []
+    for item in (data.get("facts") or [])[:6] if isinstance(data, dict) else []:
+        if not isinstance(item, dict):
+            continue
+        value = str(item.get("value", "")).strip()
+        subject = str(item.get("subject", "user")).strip() or "user"
+        attr = re.sub(r"[^a-z0-9_:]+", "_", str(item.get("attribute", "")).strip().lower()).strip("_")
+        if not value or not attr or value.lower() not in text.lower():
+            continue  # ungrounded: the model made it up or rephrased it
+        if subject.lower() in ("user", "i", "me", "myself", "我", "用户"):
+            subject = "user"
+        elif subject.lower() not in text.lower():
+            continue
+        attr = _ATTR_ALIASES.get(attr, attr)
+        for prefix in ("favourite_", "favorite_", "fav_"):
+            if attr.startswith(prefix):
+                attr = "favourite:" + attr[len(prefix):].replace("_", " ")
+        if _ok(value, zh):
+            out.append(Fact(subject, attr, value, zh))
+    return out

@@ -1,0 +1,280 @@
+"""The index of every message: keyword search (BM25 on SQLite FTS5, ``ts_rank`` on PostgreSQL
+full-text, both over jieba + stemmed terms) and dense search (e5 vectors kept in the database,
+searched with NumPy from a per-user in-memory matrix), fused by reciprocal-rank fusion with a
+time list (messages in the period the query names) and a small recency prior.
+
+``add`` makes a message keyword-searchable in the transaction that stores it; its vector is
+computed later, in batches, by the worker (``embed_pending``)."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from banshi.memory import text as textmod
+from banshi.memory.tables import MemoryDoc, MemoryVector
+from banshi.store.tables import Message, utcnow
+
+RRF_K = 60
+CANDIDATES = 50
+DIM = 384
+
+
+@dataclass
+class Hit:
+    message_id: str
+    conversation_id: str
+    role: str
+    content: str
+    said_at: datetime
+    score: float
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+    dense: float = 0.0
+
+    def as_dict(self) -> dict:
+        """mem0's result shape, plus where the passage came from."""
+        return {"id": self.message_id, "type": "message", "memory": self.content, "score": round(self.score, 5),
+                "role": self.role, "conversation_id": self.conversation_id,
+                "created_at": self.said_at.isoformat() + "Z"}
+
+
+def doc_text(message: Message) -> str:
+    """What is indexed for a message: its content, plus a speaker name when one is given
+    (messages imported from a transcript carry ``meta.speaker``)."""
+    speaker = (message.meta or {}).get("speaker")
+    return f"{speaker}: {message.content}" if speaker else message.content
+
+
+# -- writing -------------------------------------------------------------------------------
+def add(db: Session, message: Message) -> MemoryDoc | None:
+    """Make ``message`` keyword-searchable now (same transaction as the caller's)."""
+    if not message.content.strip() or message.role not in ("user", "assistant"):
+        return None
+    body = doc_text(message)
+    doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
+                    role=message.role, said_at=message.created_at or utcnow(),
+                    terms=" ".join(textmod.tokens(body)))
+    db.add(doc)
+    db.flush()
+    return doc
+
+
+def remove(db: Session, user_id: str, message_ids: list[str]) -> int:
+    """Take messages out of the index (they stay in their conversation)."""
+    if not message_ids:
+        return 0
+    n = db.execute(delete(MemoryDoc).where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(message_ids)))
+    db.execute(delete(MemoryVector).where(MemoryVector.user_id == user_id,
+                                          MemoryVector.message_id.in_(message_ids)))
+    VECTORS.forget(user_id)
+    return n.rowcount or 0  # type: ignore[attr-defined]
+
+
+def reindex(db: Session, message: Message) -> None:
+    """After a message's text changed (an edited turn): new terms, vector to be recomputed."""
+    doc = db.scalar(select(MemoryDoc).where(MemoryDoc.message_id == message.id))
+    if doc is None:
+        return
+    doc.terms = " ".join(textmod.tokens(doc_text(message)))
+    db.execute(delete(MemoryVector).where(MemoryVector.message_id == message.id))
+    VECTORS.forget(message.user_id)
+
+
+def to_blob(vec: np.ndarray) -> bytes:
+    return np.asarray(vec, dtype=np.float16).tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+
+
+def embed_messages(db: Session, messages: list[Message], embed=None) -> int:  # type: ignore[no-untyped-def]
+    """Compute and store the vectors of indexed ``messages`` (one batch)."""
+    if not messages:
+        return 0
+    if embed is None:
+        from banshi.models.embeddings import get_embedder
+
+        embed = get_embedder().embed
+    indexed = set(db.scalars(select(MemoryDoc.message_id).where(
+        MemoryDoc.message_id.in_([m.id for m in messages]))))
+    have = set(db.scalars(select(MemoryVector.message_id).where(
+        MemoryVector.message_id.in_([m.id for m in messages]))))
+    todo = [m for m in messages if m.id in indexed and m.id not in have]
+    if not todo:
+        return 0
+    vecs = embed([doc_text(m)[:1500] for m in todo], "passage")
+    for m, v in zip(todo, vecs, strict=True):
+        db.add(MemoryVector(message_id=m.id, user_id=m.user_id, vector=to_blob(v)))
+    db.flush()
+    return len(todo)
+
+
+# -- the per-user vector matrix ------------------------------------------------------------
+@dataclass
+class _UserVectors:
+    last_id: int = 0
+    ids: list[str] = field(default_factory=list)
+    chunks: list[np.ndarray] = field(default_factory=list)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))
+    checked: float = 0.0
+    count: int = 0
+
+
+class VectorCache:
+    """Each user's vectors as one float32 matrix, loaded once and topped up with new rows
+    (rows only ever get larger ids). A deletion drops the user's matrix; every search also
+    checks the row count now and then, so deletions made by another process are seen."""
+
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._users: dict[tuple[str, str], _UserVectors] = {}
+        self._lock = threading.Lock()
+
+    def forget(self, user_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._users if k[1] == user_id]:
+                del self._users[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._users.clear()
+
+    def get(self, db: Session, user_id: str) -> tuple[list[str], np.ndarray]:
+        key = (str(db.get_bind().url), user_id)
+        with self._lock:
+            uv = self._users.setdefault(key, _UserVectors())
+            now = time.monotonic()
+            if now - uv.checked > self.RECHECK_SECONDS:
+                count = db.scalar(select(func.count()).select_from(MemoryVector)
+                                  .where(MemoryVector.user_id == user_id)) or 0
+                if count < uv.count + 0:  # rows were deleted: reload from scratch
+                    uv = self._users[key] = _UserVectors()
+                uv.checked = now
+            rows = db.execute(select(MemoryVector.id, MemoryVector.message_id, MemoryVector.vector)
+                              .where(MemoryVector.user_id == user_id, MemoryVector.id > uv.last_id)
+                              .order_by(MemoryVector.id)).all()
+            if rows:
+                block = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
+                uv.chunks.append(block.reshape(len(rows), DIM).astype(np.float32))
+                uv.ids.extend(r[1] for r in rows)
+                uv.last_id = rows[-1][0]
+                uv.count += len(rows)
+                uv.matrix = np.concatenate(uv.chunks) if len(uv.chunks) > 1 else uv.chunks[0]
+                uv.chunks = [uv.matrix]
+            return uv.ids, uv.matrix
+
+
+VECTORS = VectorCache()
+
+
+# -- searching -----------------------------------------------------------------------------
+def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CANDIDATES) -> list[str]:
+    """Message ids best matching ``terms``, best first."""
+    terms = [t for t in terms if t][:32]
+    if not terms:
+        return []
+    if db.get_bind().dialect.name == "sqlite":
+        match = "owner : u{} AND terms : ({})".format(user_id, " OR ".join('"' + t.replace('"', "") + '"'
+                                                                          for t in terms))
+        rows = db.execute(text(
+            "SELECT d.message_id FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
+            "WHERE memory_fts MATCH :q ORDER BY bm25(memory_fts, 1.0, 0.0) LIMIT :n"), {"q": match, "n": limit})
+    else:
+        q = " | ".join(t.replace("'", "").replace("\\", "") for t in terms)
+        rows = db.execute(text(
+            "SELECT message_id FROM memory_docs WHERE user_id = :u AND tsv @@ to_tsquery('simple', :q) "
+            "ORDER BY ts_rank_cd(tsv, to_tsquery('simple', :q), 1) DESC LIMIT :n"),
+            {"u": user_id, "q": q, "n": limit})
+    return [r[0] for r in rows]
+
+
+def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES
+                 ) -> list[tuple[str, float]]:
+    ids, matrix = VECTORS.get(db, user_id)
+    if not len(ids):
+        return []
+    scores = matrix @ qvec.astype(np.float32)
+    k = min(limit, len(ids))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    top = top[np.argsort(-scores[top])]
+    return [(ids[i], float(scores[i])) for i in top]
+
+
+def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datetime | None = None,
+           exclude_conversation: str | None = None, exclude_after_seq: int | None = None,
+           qvec: np.ndarray | None = None, embed=None) -> list[Hit]:  # type: ignore[no-untyped-def]
+    """The user's messages most relevant to ``query``, best first.
+
+    Keyword and dense candidates are fused by reciprocal rank; messages inside the period the
+    query names ("上周", "last March") form a third ranked list; a light recency prior breaks
+    ties. ``exclude_conversation``/``exclude_after_seq`` leave out turns already in the prompt.
+    """
+    now = now or utcnow()
+    terms = textmod.query_terms(query)
+    kw = keyword_search(db, user_id, terms)
+    dense: list[tuple[str, float]] = []
+    if qvec is None and query.strip():
+        if embed is None:
+            from banshi.models.embeddings import get_embedder
+
+            embed = get_embedder().embed
+        qvec = embed([query], "query")[0]
+    if qvec is not None:
+        dense = dense_search(db, user_id, qvec)
+    fused: dict[str, float] = {}
+    for rank, mid in enumerate(kw):
+        fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for rank, (mid, _s) in enumerate(dense):
+        fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    period = textmod.time_range(query, now)
+    if not fused and period is None:
+        return []
+    rows = {r.message_id: r for r in db.execute(
+        select(MemoryDoc.message_id, MemoryDoc.said_at, Message.conversation_id, Message.role,
+               Message.content, Message.seq)
+        .join(Message, Message.id == MemoryDoc.message_id)
+        .where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(list(fused))))}
+    if period is not None:
+        # messages from that period, best matching first: the third list
+        in_period = [mid for mid in fused if mid in rows and period[0] <= rows[mid].said_at < period[1]]
+        in_period.sort(key=lambda m: -fused[m])
+        if not in_period:  # nothing matched by content: the period's messages themselves
+            extra = db.execute(
+                select(MemoryDoc.message_id, MemoryDoc.said_at, Message.conversation_id, Message.role,
+                       Message.content, Message.seq)
+                .join(Message, Message.id == MemoryDoc.message_id)
+                .where(MemoryDoc.user_id == user_id, MemoryDoc.said_at >= period[0],
+                       MemoryDoc.said_at < period[1], MemoryDoc.role == "user")
+                .order_by(MemoryDoc.said_at.desc()).limit(CANDIDATES)).all()
+            for r in extra:
+                rows[r.message_id] = r
+            in_period = [r.message_id for r in extra]
+        for rank, mid in enumerate(in_period):
+            fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    kw_rank = {m: i for i, m in enumerate(kw)}
+    dense_rank = {m: i for i, (m, _) in enumerate(dense)}
+    dense_score = dict(dense)
+    hits = []
+    for mid, score in fused.items():
+        r = rows.get(mid)
+        if r is None:
+            continue  # deleted or forgotten since the vector was cached
+        if exclude_conversation and r.conversation_id == exclude_conversation and (
+                exclude_after_seq is None or r.seq > exclude_after_seq):
+            continue
+        age_days = max(0.0, (now - r.said_at).total_seconds() / 86400)
+        score *= 1.0 + 0.05 * math.exp(-age_days / 30)  # recency: at most +5 %, fades over months
+        hits.append(Hit(mid, r.conversation_id, r.role, r.content, r.said_at, score,
+                        kw_rank.get(mid), dense_rank.get(mid), dense_score.get(mid, 0.0)))
+    hits.sort(key=lambda h: -h.score)
+    return hits[:limit]

@@ -1,0 +1,434 @@
+"""``Memory``: the one interface the rest of Banshi uses — mem0's shape (``add``, ``search``,
+``get``, ``update``, ``delete``) plus export/import, the per-user on/off switch, the job queue
+the worker drains, and ``recall`` (what goes into the prompt, within a small token budget)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from banshi.config import Settings
+from banshi.errors import InvalidInput, NotFound
+from banshi.memory import extract, facts, index
+from banshi.memory import text as textmod
+from banshi.memory.tables import MemoryDoc, MemoryFact, MemoryJob
+from banshi.store.db import session_scope
+from banshi.store.tables import Conversation, Message, User, utcnow
+
+log = logging.getLogger("banshi.memory")
+
+RECALL_TOKENS = 150  # the local model reads ~45 tokens/s: memory costs at most ~3 s
+PASSAGES = 3
+MAX_ATTEMPTS = 3
+_REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s+(.{3,200}?)[.!]*$|^(?:请)?(?:帮我)?记住[：:，,]?(.{2,200}?)[。！!]*$",
+                       re.I)
+
+
+def count_tokens(text: str) -> int:
+    """The same rough count the backends use for budgeting."""
+    ascii_chars = sum(1 for c in text if ord(c) < 128)
+    return ascii_chars // 4 + (len(text) - ascii_chars) + 1
+
+
+@dataclass
+class RecallResult:
+    text: str = ""
+    sources: list[dict] = field(default_factory=list)
+
+
+def is_enabled(user: User | None) -> bool:
+    return bool(((user.settings if user else None) or {}).get("memory", {}).get("enabled", True))
+
+
+class Memory:
+    """Memory for one database. ``llm`` (a Backend) extracts facts the rules miss; None: rules
+    only. ``embed`` replaces the e5 embedder (tests of ranking logic only)."""
+
+    def __init__(self, settings: Settings, *, llm: Any = None, embed: Any = None):
+        self.settings = settings
+        self.llm = llm
+        self._embed = embed
+        self._turns = 0  # turns whose answer is being generated: the model is busy
+        self._last_turn = 0.0
+        self._busy_lock = threading.Lock()
+
+    @property
+    def embed(self):  # type: ignore[no-untyped-def]
+        if self._embed is None:
+            from banshi.models.embeddings import get_embedder
+
+            self._embed = get_embedder().embed
+        return self._embed
+
+    # -- the switch ------------------------------------------------------------------------
+    def enabled(self, db: Session, user_id: str) -> bool:
+        return is_enabled(db.get(User, user_id))
+
+    def set_enabled(self, db: Session, user_id: str, on: bool) -> None:
+        user = db.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user")
+        settings = dict(user.settings or {})
+        settings["memory"] = {**settings.get("memory", {}), "enabled": bool(on)}
+        user.settings = settings  # a new dict, so the JSON column is written
+
+    # -- writing ---------------------------------------------------------------------------
+    def on_message(self, db: Session, message: Message) -> None:
+        """A message was stored (never called for incognito conversations): index it now,
+        queue its embedding and fact extraction, and carry out "forget …" at once."""
+        if message.role == "assistant":
+            self._turn_done()
+        if not self.enabled(db, message.user_id):
+            return
+        if message.role == "user":
+            command = extract.parse_forget(message.content)
+            if command is not None:
+                gone = facts.forget(db, message.user_id, command, conversation_id=message.conversation_id)
+                db.info.setdefault("memory_forgot", []).extend(gone or ["(nothing matched)"])
+                return  # the command itself is not a memory
+        if index.add(db, message) is None:
+            return
+        db.add(MemoryJob(user_id=message.user_id, message_id=message.id, kind="embed"))
+        if message.role == "user":
+            db.add(MemoryJob(user_id=message.user_id, message_id=message.id, kind="extract"))
+        _wake_after_commit(db, self.settings)
+
+    def add(self, messages: list[dict], *, user_id: str, conversation_id: str | None = None,
+            db: Session | None = None) -> str:
+        """Store ``messages`` (``{"role", "content", "created_at"?, "speaker"?}``) as a
+        conversation of the user, indexed like any chat; returns the conversation id."""
+        if db is None:
+            with session_scope(self.settings) as s:
+                return self.add(messages, user_id=user_id, conversation_id=conversation_id, db=s)
+        conv = db.get(Conversation, conversation_id) if conversation_id else None
+        if conversation_id and (conv is None or conv.user_id != user_id):
+            raise NotFound("no such conversation")
+        if conv is None:
+            first = next((m.get("content", "") for m in messages if m.get("content")), "")
+            conv = Conversation(user_id=user_id, title=" ".join(str(first).split())[:60])
+            db.add(conv)
+            db.flush()
+        seq = db.scalar(select(Message.seq).where(Message.conversation_id == conv.id)
+                        .order_by(Message.seq.desc()).limit(1)) or 0
+        for m in messages:
+            role = m.get("role", "user")
+            if role not in ("user", "assistant"):
+                raise InvalidInput("role must be user or assistant")
+            seq += 1
+            when = m.get("created_at") or utcnow()
+            if isinstance(when, str):
+                when = datetime.fromisoformat(when.rstrip("Z"))
+            row = Message(user_id=user_id, conversation_id=conv.id, seq=seq, role=role,
+                          content=str(m.get("content", "")), created_at=when,
+                          meta={"speaker": m["speaker"]} if m.get("speaker") else {})
+            db.add(row)
+            db.flush()
+            if not conv.incognito:
+                self.on_message(db, row)
+        conv.updated_at = utcnow()
+        return conv.id
+
+    # -- the queue -------------------------------------------------------------------------
+    def pending(self, db: Session) -> int:
+        return len(db.scalars(select(MemoryJob.id).where(MemoryJob.status.in_(("pending", "running")))).all())
+
+    def recover(self) -> None:
+        """After a crash: jobs left ``running`` go back to ``pending``."""
+        with session_scope(self.settings) as db:
+            db.execute(update(MemoryJob).where(MemoryJob.status == "running").values(status="pending"))
+
+    def process_pending(self, limit: int = 64, *, model: bool | None = None) -> int:
+        """Do up to ``limit`` queued jobs; returns how many were done. Model jobs (the slow
+        extractor) run only when ``model`` is true, or by default when no answer is being
+        generated, so they never delay a reply."""
+        use_model = self.llm is not None and (model if model is not None else not self.busy())
+        with session_scope(self.settings) as db:
+            stmt = select(MemoryJob.id).where(MemoryJob.status == "pending")
+            if not use_model:
+                stmt = stmt.where(MemoryJob.kind != "model")
+            ids = list(db.scalars(stmt.order_by(MemoryJob.id).limit(limit)))
+            claimed = [i for i in ids if db.execute(update(MemoryJob).where(
+                MemoryJob.id == i, MemoryJob.status == "pending").values(status="running")).rowcount]
+        if not claimed:
+            return 0
+        with session_scope(self.settings) as db:
+            jobs = list(db.scalars(select(MemoryJob).where(MemoryJob.id.in_(claimed)).order_by(MemoryJob.id)))
+        embeds = [j.message_id for j in jobs if j.kind == "embed"]
+        if embeds:
+            self._run([j for j in jobs if j.kind == "embed"], lambda db: index.embed_messages(
+                db, list(db.scalars(select(Message).where(Message.id.in_(embeds)))), self.embed))
+        for job in jobs:
+            if job.kind in ("extract", "model"):
+                self._run([job], lambda db, job=job: self._extract(db, job))
+        return len(claimed)
+
+    def _run(self, jobs: list[MemoryJob], work) -> None:  # type: ignore[no-untyped-def]
+        ids = [j.id for j in jobs]
+        try:
+            with session_scope(self.settings) as db:
+                work(db)
+                db.execute(delete(MemoryJob).where(MemoryJob.id.in_(ids)))
+        except Exception as e:  # keep the job, retry a few times, then leave it marked failed
+            log.exception("memory job failed")
+            with session_scope(self.settings) as db:
+                for job in db.scalars(select(MemoryJob).where(MemoryJob.id.in_(ids))):
+                    job.attempts += 1
+                    job.error = f"{type(e).__name__}: {e}"[:500]
+                    job.status = "failed" if job.attempts >= MAX_ATTEMPTS else "pending"
+                    job.updated_at = utcnow()
+
+    def _extract(self, db: Session, job: MemoryJob) -> None:
+        msg = db.get(Message, job.message_id)
+        if msg is None or db.scalar(select(MemoryDoc.id).where(MemoryDoc.message_id == msg.id)) is None:
+            return  # deleted or forgotten before we got to it
+        if not self.enabled(db, msg.user_id):
+            return
+        if job.kind == "model":
+            found, origin = extract.model_facts(self.backend(), msg.content), "model"
+        else:
+            origin = "rule"
+            found = extract.rule_facts(msg.content, facts.known_people(db, msg.user_id))
+            m = _REMEMBER.match(msg.content.strip()) if not found else None
+            if m:
+                note = (m.group(1) or m.group(2)).strip()
+                found = [extract.Fact("user", "note", note, textmod.is_chinese(note))]
+            if not found and self.llm is not None and _worth_asking(msg.content):
+                db.add(MemoryJob(user_id=msg.user_id, message_id=msg.id, kind="model"))
+        for fact in found:
+            facts.remember(db, msg.user_id, fact, origin=origin, message=msg, when=msg.created_at)
+
+    def backend(self):  # type: ignore[no-untyped-def]
+        """The model for extraction (``llm`` may be a factory, so it is built on first use)."""
+        return self.llm if hasattr(self.llm, "chat") else self.llm()
+
+    # -- busy tracking: model extraction waits until no answer is being generated ------------
+    def _turn_started(self) -> None:
+        with self._busy_lock:
+            self._turns += 1
+            self._last_turn = time.monotonic()
+
+    def _turn_done(self) -> None:
+        with self._busy_lock:
+            self._turns = max(0, self._turns - 1)
+            self._last_turn = time.monotonic()
+
+    def busy(self) -> bool:
+        with self._busy_lock:
+            recent = time.monotonic() - self._last_turn
+            return (self._turns > 0 and recent < 300) or recent < 2.0
+
+    # -- reading ---------------------------------------------------------------------------
+    def search(self, db: Session, query: str, *, user_id: str, limit: int = 10,
+               now: datetime | None = None) -> dict:
+        """``{"results": [...]}``: matching facts first, then messages (hybrid search)."""
+        if not query.strip():
+            raise InvalidInput("the query is empty")
+        limit = max(1, min(limit, 100))
+        found = facts.search(db, query, user_id=user_id, limit=limit)
+        hits = index.search(db, query, user_id=user_id, limit=limit, now=now, embed=self.embed)
+        return {"results": (found + [h.as_dict() for h in hits])[:limit + len(found)]}
+
+    def recall(self, db: Session, *, user_id: str, conversation: Conversation | None, query: str,
+               now: datetime | None = None) -> RecallResult | None:
+        """What the prompt gets for ``query``: relevant facts, then passages from earlier
+        conversations (not the turns already in the prompt), within ``RECALL_TOKENS``."""
+        self._turn_started()
+        forgot = db.info.pop("memory_forgot", None)
+        if forgot is not None:
+            zh = textmod.is_chinese(query)
+            done = "；".join(forgot) if zh else "; ".join(forgot)
+            note = (f"用户要求忘记的内容已从记忆中删除（{done}）。请简短确认，不要复述被删除的内容。" if zh else
+                    f"Deleted from memory as the user asked ({done}). Confirm briefly; do not repeat it.")
+            return RecallResult(note, [{"type": "forgotten", "text": done}])
+        if not query.strip() or not self.enabled(db, user_id):
+            return None
+        zh = textmod.is_chinese(query)
+        qvec = self.embed([query], "query")[0]
+        lines: list[str] = []
+        sources: list[dict] = []
+        used = count_tokens("Memory:\n")
+        seen_sources: set[str] = set()
+        for f, score in facts.relevant(db, user_id, query, qvec, embed=self.embed):
+            line = f"- {f.text}"
+            cost = count_tokens(line)
+            if used + cost > RECALL_TOKENS * 0.6 and lines:
+                break
+            lines.append(line)
+            used += cost
+            seen_sources.add(f.source_message_id or "")
+            sources.append({"type": "fact", "id": f.id, "text": f.text, "score": round(score, 3),
+                            "message_id": f.source_message_id, "conversation_id": f.conversation_id,
+                            "date": f.created_at.date().isoformat(),
+                            "label": _label(f.created_at, zh)})
+        exclude_seq = conversation.summary_upto if conversation is not None else None
+        hits = index.search(db, query, user_id=user_id, limit=8, now=now, qvec=qvec,
+                            exclude_conversation=conversation.id if conversation is not None else None,
+                            exclude_after_seq=exclude_seq)
+        taken = 0
+        for h in hits:
+            if taken >= PASSAGES or h.message_id in seen_sources or not _relevant(h):
+                continue
+            who = ("用户" if zh else "user") if h.role == "user" else ("助手" if zh else "assistant")
+            snippet = _snippet(h.content, query, 160 if zh else 260)
+            line = f"- [{textmod.format_day(h.said_at, zh)}] {who}: {snippet}"
+            cost = count_tokens(line)
+            if used + cost > RECALL_TOKENS:
+                continue
+            lines.append(line)
+            used += cost
+            taken += 1
+            sources.append({"type": "message", "id": h.message_id, "text": snippet, "score": round(h.score, 4),
+                            "message_id": h.message_id, "conversation_id": h.conversation_id,
+                            "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
+        if not lines:
+            return None
+        head = "记忆（用户之前告诉你的，相关时使用）：" if zh else "Memory (what the user told you before; use it when relevant):"
+        return RecallResult(head + "\n" + "\n".join(lines), sources)
+
+    # -- facts: the control surface ----------------------------------------------------------
+    def list_facts(self, db: Session, *, user_id: str, include_history: bool = False) -> list[dict]:
+        stmt = select(MemoryFact).where(MemoryFact.user_id == user_id)
+        if not include_history:
+            stmt = stmt.where(MemoryFact.status == "active")
+        return [facts.fact_dict(f) for f in db.scalars(stmt.order_by(MemoryFact.updated_at.desc()))]
+
+    def get(self, db: Session, fact_id: str, *, user_id: str) -> dict:
+        f = db.get(MemoryFact, fact_id)
+        if f is None or f.user_id != user_id:
+            raise NotFound("no such memory")
+        return {**facts.fact_dict(f), "history": [facts.fact_dict(h) for h in facts.history(db, user_id, f.id)[1:]]}
+
+    def create(self, db: Session, *, user_id: str, text: str, subject: str = "user",
+               attribute: str | None = None, value: str | None = None) -> dict:
+        """A fact the user adds by hand: structured, or a sentence the extractors read."""
+        text = (text or "").strip()
+        if attribute and value:
+            fact = extract.Fact(subject or "user", attribute, value, textmod.is_chinese(text or value))
+            row = facts.remember(db, user_id, fact, origin="user")
+            if text:
+                row.text = text
+            return facts.fact_dict(row)
+        if not text:
+            raise InvalidInput("give text, or attribute and value")
+        found = extract.rule_facts(text, facts.known_people(db, user_id))
+        rows = [facts.remember(db, user_id, f, origin="user") for f in found] or [
+            facts.remember(db, user_id, extract.Fact("user", "note", text, textmod.is_chinese(text)), origin="user")]
+        return facts.fact_dict(rows[0])
+
+    def update(self, db: Session, fact_id: str, *, user_id: str, value: str | None = None,
+               text: str | None = None) -> dict:
+        f = facts.update(db, user_id, fact_id, value=value, text=text)
+        if f is None:
+            raise NotFound("no such memory")
+        return facts.fact_dict(f)
+
+    def delete(self, db: Session, fact_id: str, *, user_id: str) -> None:
+        f = db.get(MemoryFact, fact_id)
+        if f is None or f.user_id != user_id:
+            raise NotFound("no such memory")
+        facts.delete_facts(db, user_id, [f])
+
+    def delete_all(self, db: Session, *, user_id: str) -> None:
+        """Every fact and the whole recall index of the user (conversations stay)."""
+        facts.forget(db, user_id, extract.Forget(everything=True))
+
+    def forget_message(self, db: Session, message_id: str, *, user_id: str) -> None:
+        """Take one message out of recall (it stays in its conversation)."""
+        if not index.remove(db, user_id, [message_id]):
+            raise NotFound("no such remembered message")
+
+    def export(self, db: Session, *, user_id: str) -> dict:
+        rows = db.scalars(select(MemoryFact).where(MemoryFact.user_id == user_id).order_by(MemoryFact.created_at))
+        indexed = db.scalar(select(MemoryDoc.id).where(MemoryDoc.user_id == user_id).limit(1)) is not None
+        return {"format": "banshi-memory", "version": 1, "exported_at": utcnow().isoformat() + "Z",
+                "enabled": self.enabled(db, user_id), "facts": [facts.fact_dict(f) for f in rows],
+                "messages_indexed": indexed}
+
+    def import_(self, db: Session, data: dict, *, user_id: str) -> dict:
+        """Facts from an export (or ``{"facts": [{"subject", "attribute", "value"} | {"text"}]}``).
+        Known facts are not duplicated; superseded ones come back as history."""
+        items = data.get("facts") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise InvalidInput("expected {\"facts\": [...]}")
+        added = 0
+        for item in sorted((i for i in items if isinstance(i, dict)),
+                           key=lambda i: (i.get("status") != "superseded", str(i.get("created_at", "")))):
+            value, attribute = str(item.get("value") or "").strip(), str(item.get("attribute") or "").strip()
+            text = str(item.get("memory") or item.get("text") or "").strip()
+            if not (value and attribute) and not text:
+                continue
+            when = None
+            if item.get("created_at"):
+                try:
+                    when = datetime.fromisoformat(str(item["created_at"]).rstrip("Z"))
+                except ValueError:
+                    when = None
+            if value and attribute:
+                fact = extract.Fact(str(item.get("subject") or "user")[:100], attribute[:100], value,
+                                    textmod.is_chinese(text or value))
+                before = len(facts.active(db, user_id))
+                row = facts.remember(db, user_id, fact, origin="import", when=when)
+                if text:
+                    row.text = text
+                added += len(facts.active(db, user_id)) != before or row.created_at == when
+            else:
+                self.create(db, user_id=user_id, text=text)
+                added += 1
+        return {"imported": added}
+
+
+def _worth_asking(text: str) -> bool:
+    """Only first-person statements of some length go to the (slow) model."""
+    t = text.strip()
+    return 8 <= len(t) <= 1500 and bool(re.search(r"\b(?:i|my|i'm|i've|we|our)\b|我", t, re.I)) \
+        and not t.endswith(("?", "？"))
+
+
+def _relevant(h: index.Hit) -> bool:
+    """A passage goes into the prompt only when it is clearly about the query: a keyword hit
+    that is also close in meaning, or very close in meaning alone."""
+    if h.keyword_rank is not None and h.keyword_rank < 10 and h.dense >= 0.80:
+        return True
+    return h.dense >= 0.86
+
+
+def _snippet(content: str, query: str, width: int) -> str:
+    content = " ".join(content.split())
+    if len(content) <= width:
+        return content
+    terms = [t for t in textmod.query_terms(query) if len(t) > 1]
+    low = content.lower()
+    pos = min((low.find(t) for t in terms if low.find(t) >= 0), default=0)
+    start = max(0, min(pos - width // 3, len(content) - width))
+    return ("…" if start else "") + content[start:start + width] + ("…" if start + width < len(content) else "")
+
+
+def _label(when: datetime, zh: bool) -> str:
+    day = f"{when.month}月{when.day}日" if zh else f"{when.day} {when:%B}"
+    if when.year != utcnow().year:
+        day = f"{when.year}年{day}" if zh else f"{day} {when.year}"
+    return f"记忆来自{day}" if zh else f"remembered from {day}"
+
+
+# -- waking the worker when a transaction with new jobs commits --------------------------
+def _wake_after_commit(db: Session, settings: Settings) -> None:
+    if db.info.get("memory_wake"):
+        return
+    db.info["memory_wake"] = True
+    from sqlalchemy import event
+
+    def _after_commit(session: Session) -> None:
+        session.info.pop("memory_wake", None)
+        from banshi.memory.worker import notify
+
+        notify(settings)
+
+    event.listen(db, "after_commit", _after_commit, once=True)

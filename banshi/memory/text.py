@@ -1,0 +1,163 @@
+"""Text for the keyword index: Chinese segmented with jieba, English lower-cased and stemmed
+(Snowball), stop words dropped — the same tokens for documents and queries, so SQLite FTS5
+and PostgreSQL full-text only ever see pre-made terms. Also: time expressions in a query
+("上周", "last March", "in May 2023") turned into a date range."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+import threading
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_lock = threading.Lock()
+
+EN_STOP = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves s t don ll re ve d m o y also ok okay yes yeah oh hey hi
+    hello really well get got""".split()
+)
+ZH_STOP = frozenset(
+    "的 了 是 我 你 他 她 它 们 我们 你们 他们 吗 呢 吧 啊 呀 哦 嗯 在 和 与 也 就 都 而 及 着 或 一个 "
+    "这 那 这个 那个 有 没有 不 很 还 又 把 被 让 给 对 从 到 说 要 会 能 可以 什么 怎么 哪 哪里 哪儿 "
+    "吗 么 之 其 以 为 于 上 下 中 里 个 过 得 地 请 告诉 知道 记得 还记得".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _lock:
+        jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Index terms of ``text``: jieba words (search mode, so 芒果干 also yields 芒果) and
+    stemmed English words, without stop words."""
+    out: list[str] = []
+    pos = 0
+    text = text.lower()
+    for m in _CJK_RUN.finditer(text):
+        _latin(text[pos:m.start()], out)
+        for w in _jieba().cut_for_search(m.group()):
+            if w.strip() and w not in ZH_STOP:
+                out.append(w)
+        pos = m.end()
+    _latin(text[pos:], out)
+    return out
+
+
+def _latin(text: str, out: list[str]) -> None:
+    for w in _WORD.findall(text):
+        if w in EN_STOP or (len(w) == 1 and not w.isdigit()):
+            continue
+        out.append(_stem(w) if w.isascii() and w.isalpha() else w)
+
+
+def is_chinese(text: str) -> bool:
+    """Mostly Chinese: enough CJK characters to answer in Chinese."""
+    cjk = sum(len(r) for r in _CJK_RUN.findall(text))
+    return cjk >= 2 and cjk * 3 >= len(re.sub(r"\s", "", text)) * 0.5
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct terms of a query, in order."""
+    return list(dict.fromkeys(tokens(text)))
+
+
+# -- time expressions ----------------------------------------------------------------------
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_EN_MONTH = re.compile(r"\b(last|this|in|since)?\s*(" + "|".join(sorted(MONTHS, key=len, reverse=True))
+                       + r")\b\.?\s*(\d{4})?", re.I)
+_ZH_MONTH = re.compile(r"(去年|今年|(\d{4})年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2})月")
+_ZH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+           "十一": 11, "十二": 12}
+_YEAR = re.compile(r"\b(?:in|during)\s+(\d{4})\b|(\d{4})年")
+
+
+def _month_range(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1)
+    end = datetime(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+def time_range(query: str, now: datetime) -> tuple[datetime, datetime] | None:
+    """The period a query points at, if it names one; ``None`` otherwise."""
+    q = query.lower()
+    day = datetime(now.year, now.month, now.day)
+    week = day - timedelta(days=day.weekday())
+    simple = [
+        (("yesterday", "昨天"), day - timedelta(days=1), day),
+        (("前天",), day - timedelta(days=2), day - timedelta(days=1)),
+        (("today", "今天"), day, day + timedelta(days=1)),
+        (("last week", "上周", "上星期", "上个星期", "上礼拜"), week - timedelta(days=7), week),
+        (("this week", "这周", "本周", "这个星期"), week, week + timedelta(days=7)),
+        (("few days ago", "couple of days ago", "前几天", "最近几天"), day - timedelta(days=5), day),
+    ]
+    for words, start, end in simple:
+        if any(w in q for w in words):
+            return start, end
+    month_start = datetime(now.year, now.month, 1)
+    if any(w in q for w in ("last month", "上个月", "上月")):
+        prev = month_start - timedelta(days=1)
+        return _month_range(prev.year, prev.month)
+    if any(w in q for w in ("this month", "这个月", "本月")):
+        return _month_range(now.year, now.month)
+    if any(w in q for w in ("last year", "去年")) and not _ZH_MONTH.search(q):
+        return datetime(now.year - 1, 1, 1), datetime(now.year, 1, 1)
+    if any(w in q for w in ("this year", "今年")) and not _ZH_MONTH.search(q):
+        return datetime(now.year, 1, 1), datetime(now.year + 1, 1, 1)
+    m = _ZH_MONTH.search(query)
+    if m:
+        month = int(m.group(3)) if m.group(3).isdigit() else _ZH_NUM.get(m.group(3), 0)
+        if 1 <= month <= 12:
+            year = int(m.group(2)) if m.group(2) else now.year - (m.group(1) == "去年")
+            if not m.group(1) and month > now.month:
+                year -= 1  # "3月" said in January means last March
+            return _month_range(year, month)
+    m = _EN_MONTH.search(query)
+    if m and (m.group(1) or m.group(3)) and m.group(2).lower() != "may" or (m and m.group(3)):
+        month = MONTHS[m.group(2).lower().rstrip(".")]
+        if m.group(3):
+            year = int(m.group(3))
+        else:
+            year = now.year if month <= now.month and (m.group(1) or "").lower() != "last" else now.year - 1
+            if (m.group(1) or "").lower() == "last" and month < now.month:
+                year = now.year
+        return _month_range(year, month)
+    m = _YEAR.search(query)
+    if m:
+        year = int(m.group(1) or m.group(2))
+        if 1900 < year < 2200:
+            return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    return None
+
+
+def format_day(when: datetime, chinese: bool) -> str:
+    """"3 May 2026" / "2026年5月3日"."""
+    return f"{when.year}年{when.month}月{when.day}日" if chinese else f"{when.day} {when:%b} {when.year}"
