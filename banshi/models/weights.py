@@ -328,8 +328,7 @@ def resolve_model_path(
     path = Path(name).expanduser()
     if not path.is_file():
         raise ModelError(
-            f"local model {name!r} is neither a packaged model ({', '.join(sorted(MODELS))}) "
-            "nor an existing GGUF file",
+            f"local model {name!r} is neither a packaged model ({', '.join(sorted(MODELS))}) nor an existing GGUF file",
             code="model_missing",
         )
     _check_gguf(path)

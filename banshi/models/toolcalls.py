@@ -1,0 +1,222 @@
+"""Tool calls written as text by a model, parsed on our side.
+
+Small models do not always follow one format: Qwen's ``<tool_call>{...}</tool_call>`` tags,
+fenced ```json blocks (what Qwen2.5-Coder usually writes), bare JSON objects or arrays, OpenAI's
+``{"type": "function", "function": {...}}`` shape. ``parse_tool_calls`` finds them all, decodes
+arguments given as a JSON string, and returns the rest of the text as content; anything that is
+not valid JSON of a call's shape stays text. ``ToolCallStream`` holds back streamed text that may
+turn out to be a call, so a user never sees raw call JSON flash by.
+May import: messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from banshi.messages import ToolCall
+
+_decoder = json.JSONDecoder()
+
+_TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+_FENCE = re.compile(r"```[ \t]*([\w-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
+# a closing tag the model wrote without an opening one, or a stray tag left when the JSON was bad
+_STRAY = re.compile(r"</?tool_call>")
+_OPEN = re.compile(r"[{\[]")
+
+
+def new_call_id() -> str:
+    return "call_" + uuid.uuid4().hex[:24]
+
+
+def _as_call(obj: Any, names: Collection[str] | None) -> ToolCall | None:
+    """A ToolCall when ``obj`` has a call's shape (and a known name, when names are given)."""
+    if not isinstance(obj, dict):
+        return None
+    if isinstance(obj.get("function"), dict) and "name" not in obj:  # OpenAI shape
+        fn = obj["function"]
+        obj = {"name": fn.get("name"), "arguments": fn.get("arguments", {}), "id": obj.get("id")}
+    name = obj.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    if "arguments" in obj:
+        args = obj["arguments"]
+    elif "parameters" in obj:
+        args = obj["parameters"]
+    else:
+        return None
+    if isinstance(args, str):
+        try:
+            args = json.loads(args) if args.strip() else {}
+        except ValueError:
+            return None
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        return None
+    name = name.strip()
+    if names is not None and name not in names:
+        return None
+    call_id = obj.get("id")
+    return ToolCall(name=name, arguments=args, id=call_id if isinstance(call_id, str) and call_id else new_call_id())
+
+
+def _calls_in_value(obj: Any, names: Collection[str] | None) -> list[ToolCall] | None:
+    """The calls in one decoded JSON value (an object, a list of objects, ``{"tool_calls": [...]}``),
+    or None when any part of it is not a call."""
+    if isinstance(obj, dict) and isinstance(obj.get("tool_calls"), list) and "name" not in obj:
+        obj = obj["tool_calls"]
+    items = obj if isinstance(obj, list) else [obj]
+    if not items:
+        return None
+    calls = [_as_call(item, names) for item in items]
+    if any(c is None for c in calls):
+        return None
+    return [c for c in calls if c is not None]
+
+
+def _calls_in_block(block: str, names: Collection[str] | None) -> list[ToolCall] | None:
+    """Calls when ``block`` is nothing but one or more call-shaped JSON values (separated by
+    whitespace or commas); None otherwise."""
+    pos, calls = 0, []
+    block = block.strip()
+    while pos < len(block):
+        while pos < len(block) and (block[pos].isspace() or block[pos] == ","):
+            pos += 1
+        if pos >= len(block):
+            break
+        try:
+            value, end = _decoder.raw_decode(block, pos)
+        except ValueError:
+            return None
+        found = _calls_in_value(value, names)
+        if found is None:
+            return None
+        calls.extend(found)
+        pos = end
+    return calls or None
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    calls: list[ToolCall]
+
+
+def _bare_spans(text: str, taken: list[tuple[int, int]], names: Collection[str] | None) -> list[_Span]:
+    spans: list[_Span] = []
+    pos = 0
+    while True:
+        m = _OPEN.search(text, pos)
+        if m is None:
+            return spans
+        i = m.start()
+        if any(a <= i < b for a, b in taken):
+            pos = next(b for a, b in taken if a <= i < b)
+            continue
+        try:
+            value, end = _decoder.raw_decode(text, i)
+        except ValueError:
+            pos = i + 1
+            continue
+        calls = _calls_in_value(value, names)
+        if calls:
+            spans.append(_Span(i, end, calls))
+            pos = end
+        else:
+            # a JSON value that is not a call: skip it whole, its inner objects are data
+            pos = end if isinstance(value, dict | list) else i + 1
+
+
+def parse_tool_calls(text: str, names: Collection[str] | None = None) -> tuple[str, list[ToolCall]]:
+    """Split a model's reply into (content, tool calls).
+
+    ``names``, when given, restricts calls to these tool names: JSON naming another function is
+    left as text. Content is the text outside the calls, trimmed."""
+    spans: list[_Span] = []
+    for m in _TAG.finditer(text):
+        calls = _calls_in_block(m.group(1), names)
+        if calls:
+            spans.append(_Span(m.start(), m.end(), calls))
+    taken = [(s.start, s.end) for s in spans]
+    for m in _FENCE.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        lang = m.group(1).lower()
+        if lang and lang not in {"json", "tool_call", "tool_calls", "tool", "jsonc", "json5"}:
+            continue
+        calls = _calls_in_block(m.group(2), names)
+        if calls:
+            spans.append(_Span(m.start(), m.end(), calls))
+    taken = [(s.start, s.end) for s in spans]
+    spans.extend(_bare_spans(text, taken, names))
+    if not spans:
+        return text.strip(), []
+    spans.sort(key=lambda s: s.start)
+    pieces, calls, pos = [], [], 0
+    for s in spans:
+        pieces.append(text[pos : s.start])
+        calls.extend(s.calls)
+        pos = s.end
+    pieces.append(text[pos:])
+    content = _STRAY.sub("", "".join(pieces))
+    content = re.sub(r"\n{3,}", "\n\n", content).strip()
+    return content, calls
+
+
+# -- streaming ------------------------------------------------------------------------------------
+
+_MARKERS = ("<tool_call>", "```", "{", "[")
+
+
+class ToolCallStream:
+    """Feeds streamed text and releases the part that cannot be the start of a tool call.
+
+    Text before the first possible call marker streams at once; from a marker on it is held
+    until the end, when ``finish`` parses the whole reply and releases what remains of the
+    content (so a reply with a code block or JSON that is not a call still shows in full)."""
+
+    def __init__(self, names: Collection[str] | None = None):
+        self.names = names
+        self.text = ""
+        self.released = ""
+        self._holding = False
+
+    def feed(self, piece: str) -> str:
+        self.text += piece
+        if self._holding:
+            return ""
+        cut = len(self.text)
+        for marker in _MARKERS:
+            i = self.text.find(marker, len(self.released))
+            if i >= 0:
+                cut = min(cut, i)
+                self._holding = True
+        if not self._holding:
+            # keep back a trailing partial "<tool_call>" or "``"
+            for k in range(min(len(self.text), len("<tool_call>") - 1), 0, -1):
+                tail = self.text[-k:]
+                if "<tool_call>".startswith(tail) or "```".startswith(tail):
+                    cut = len(self.text) - k
+                    break
+        out = self.text[len(self.released) : cut]
+        self.released += out
+        return out
+
+    def finish(self) -> tuple[str, list[ToolCall], str]:
+        """(content, calls, the rest of the content not yet released)."""
+        content, calls = parse_tool_calls(self.text, self.names)
+        released = self.released
+        if content.startswith(released):
+            rest = content[len(released) :]
+        elif content.startswith(released.strip()):
+            rest = content[len(released.strip()) :]
+        else:
+            rest = ""
+        self.released += rest
+        return content, calls, rest
