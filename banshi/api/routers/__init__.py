@@ -6,4 +6,6 @@ ROUTERS = [
     "banshi.api.routers.conversations",
     "banshi.api.routers.openai",
     "banshi.api.routers.memory",
+    "banshi.api.routers.audio",
+    "banshi.api.routers.files",
 ]

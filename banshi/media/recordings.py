@@ -1,0 +1,118 @@
+"""Recordings → minutes: the timestamped transcript goes to the model, which answers in JSON
+constrained by ``MINUTES_SCHEMA`` (summary, decisions, action items). A transcript longer than
+the context budget is first condensed part by part into timestamped notes (map), and the minutes
+are written from the notes (reduce).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from banshi.errors import InvalidInput, ModelError
+from banshi.media.asr import Transcript
+from banshi.media.docqa import MAX_MAP_CALLS, _batches, _fit, is_chinese
+from banshi.messages import Message
+
+if TYPE_CHECKING:
+    from banshi.config import Settings
+    from banshi.models.base import Backend
+
+MINUTES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "decisions": {"type": "array", "items": {"type": "string"}},
+        "action_items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"task": {"type": "string"}, "owner": {"type": "string"},
+                               "due": {"type": "string"}},
+                "required": ["task", "owner", "due"],
+            },
+        },
+    },
+    "required": ["summary", "decisions", "action_items"],
+}
+
+SYSTEM = {
+    "en": "You write meeting minutes from a transcript with [hh:mm:ss] timestamps. Reply with JSON only: "
+          '{"summary": a few sentences, "decisions": [what was decided], "action_items": [{"task", '
+          '"owner" (a name, or "" if none was said), "due" (as said, or "")}]}. Use only what was said.',
+    "zh": "你根据带 [时:分:秒] 时间戳的录音转写写会议纪要。只输出 JSON："
+          '{"summary": 几句话的摘要, "decisions": [做出的决定], "action_items": [{"task": 任务, '
+          '"owner": 负责人（没说就填 ""）, "due": 截止时间（照说的写，没说就填 ""）}]}。只用录音里说过的内容。',
+}
+NOTES = {
+    "en": "Condense this part of a meeting transcript into short notes, keeping the [hh:mm:ss] time of each "
+          "point, every decision, task, owner and deadline.",
+    "zh": "把这段会议转写压缩成简短笔记，保留每条的 [时:分:秒] 时间、所有决定、任务、负责人和截止时间。",
+}
+
+
+@dataclass
+class Minutes:
+    summary: str
+    decisions: list[str] = field(default_factory=list)
+    action_items: list[dict[str, str]] = field(default_factory=list)
+    calls: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "decisions": self.decisions, "action_items": self.action_items}
+
+
+def parse_minutes(text: str) -> Minutes:
+    """The model's JSON answer, checked against the schema's shape."""
+    body = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
+    try:
+        data = json.loads(body)
+    except ValueError:
+        m = re.search(r"\{.*\}", body, re.S)
+        try:
+            data = json.loads(m.group()) if m else None
+        except ValueError:
+            data = None
+    if not isinstance(data, dict) or not isinstance(data.get("summary"), str):
+        raise ModelError("the model did not return minutes as JSON; try again or use a larger model",
+                         code="bad_model_output")
+    decisions = [str(d).strip() for d in data.get("decisions") or [] if str(d).strip()]
+    items = []
+    for item in data.get("action_items") or []:
+        if isinstance(item, str):
+            item = {"task": item}
+        if isinstance(item, dict) and str(item.get("task", "")).strip():
+            items.append({"task": str(item["task"]).strip(), "owner": str(item.get("owner") or "").strip(),
+                          "due": str(item.get("due") or "").strip()})
+    return Minutes(data["summary"].strip(), decisions, items)
+
+
+def minutes(transcript: Transcript, settings: Settings, backend: Backend) -> Minutes:
+    """Summary, decisions and action items of a transcribed recording."""
+    lines = [line for line in transcript.timestamped().splitlines() if line.strip()]
+    if not lines:
+        raise InvalidInput("nothing was said in the recording", code="empty_transcript")
+    lang = "zh" if transcript.language == "zh" or is_chinese(transcript.text[:2000]) else "en"
+    budget = max(256, settings.context_tokens - 700)
+    calls = 0
+    groups = _batches(lines, backend, budget)
+    if len(groups) > 1:
+        if len(groups) > MAX_MAP_CALLS:
+            raise InvalidInput(f"the transcript is too long to summarise within {MAX_MAP_CALLS} model calls; "
+                               "raise BANSHI_CONTEXT_TOKENS or split the recording", code="transcript_too_long")
+        notes = []
+        for g in groups:
+            calls += 1
+            reply = backend.chat([Message("system", NOTES[lang]), Message("user", "\n".join(lines[i] for i in g))],
+                                 max_tokens=min(settings.max_tokens, 500))
+            notes.append(reply.text.strip())
+        source = "\n\n".join(notes)
+    else:
+        source = "\n".join(lines)
+    reply = backend.chat([Message("system", SYSTEM[lang]), Message("user", _fit(source, backend, budget))],
+                         schema=MINUTES_SCHEMA, max_tokens=min(settings.max_tokens, 800), temperature=0.1)
+    result = parse_minutes(reply.text)
+    result.calls = calls + 1
+    return result
