@@ -20,6 +20,8 @@ POSTGRES_URL = os.environ.get("BANSHI_TEST_POSTGRES_URL", "postgresql+psycopg://
 def settings(tmp_path, monkeypatch) -> Iterator[Settings]:
     monkeypatch.setenv("BANSHI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BANSHI_BACKEND", "fake")
+    # the dispatcher would consume scripted answers; tests of actions turn it on (tests/agents)
+    monkeypatch.setenv("BANSHI_ACTIONS", "false")
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

@@ -321,8 +321,8 @@ def build_registry(settings: Settings) -> Registry:
 
 
 def _mcp_service(settings: Settings, server: str, name: str) -> Service:
-    from banshi.services.mcp import mcp_service
-
     if server not in settings.mcp_servers:
         raise InvalidInput(f"service {name!r} names MCP server {server!r}, which is not in mcp_servers")
+    from banshi.services.mcp import mcp_service
+
     return mcp_service(name, settings.mcp_servers[server], settings)

@@ -44,4 +44,7 @@ def current_user(request: Request, db: Session = Depends(get_db),
 
 
 def get_engine(settings: Settings = Depends(settings_dep)) -> ChatEngine:
-    return ChatEngine(settings, get_backend(settings), default_hooks(settings))
+    from banshi.agents.dispatcher import default_dispatcher
+
+    backend = get_backend(settings)
+    return ChatEngine(settings, backend, default_hooks(settings), dispatcher=default_dispatcher(settings, backend))

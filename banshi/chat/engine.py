@@ -66,10 +66,13 @@ def get_conversation(db: Session, user_id: str, conversation_id: str) -> Convers
 
 
 class ChatEngine:
-    def __init__(self, settings: Settings, backend: Backend, hooks: list[TurnHook] | None = None):
+    def __init__(self, settings: Settings, backend: Backend, hooks: list[TurnHook] | None = None,
+                 dispatcher: Any = None):
         self.settings = settings
         self.backend = backend
         self.hooks = hooks or []
+        # banshi.agents.dispatcher.Dispatcher: tool calls and actions before the answer (None: chat only)
+        self.dispatcher = dispatcher
 
     # -- storage -------------------------------------------------------------------------
     def _store(self, db: Session, conv: Conversation, role: str, content: str, **fields: Any) -> Message:
@@ -162,10 +165,24 @@ class ChatEngine:
         reasoning: list[str] = []
         finish = "cancelled"
         error: BanshiError | None = None
+        dispatched = None
+        if self.dispatcher is not None:  # services and actions: see banshi.agents.dispatcher
+            from banshi.agents.dispatcher import dispatch_turn
+
+            dispatched = dispatch_turn(self.dispatcher, user_id, conversation_id, prompt)
+            yield from dispatched.events
+            prompt = dispatched.prompt(prompt)
         try:
-            for item in self.backend.stream(prompt, think=think, cancel=cancel,
-                                            max_tokens=self.settings.max_tokens,
-                                            temperature=self.settings.temperature):
+            if dispatched is not None and dispatched.reply:  # the dispatcher answered (a question, a result)
+                text.append(dispatched.reply)
+                yield {"type": "text", "text": dispatched.reply}
+                finish = "stop"
+                stream: Iterator = iter(())
+            else:
+                stream = self.backend.stream(prompt, think=think, cancel=cancel,
+                                             max_tokens=self.settings.max_tokens,
+                                             temperature=self.settings.temperature)
+            for item in stream:
                 if isinstance(item, Delta):
                     if item.reasoning:
                         reasoning.append(item.reasoning)
@@ -188,6 +205,8 @@ class ChatEngine:
                 meta = {"sources": sources} if sources else {}
                 if error:
                     meta["error"] = {"code": error.code, "message": error.message}
+                if dispatched is not None and dispatched.handled:
+                    meta["dispatch"] = dispatched.meta()
                 msg = self._store(db, conv, "assistant", "".join(text), reasoning="".join(reasoning),
                                   finish_reason=finish, meta=meta)
                 done = message_dict(msg)

@@ -1,0 +1,376 @@
+"""Tickets (sandbox): flights from the τ-bench airline (``data_dir/services/tau_airline``, US
+airports; its fifteen bookable days repeat as a weekly-style timetable), trains between
+Chinese cities and cinema showtimes in Beijing generated deterministically. Seat inventory
+counts every booking made in this sandbox. Bookings are per user, in the project's database.
+
+Rules (stated to the user by ``ticket_rules``):
+- trains: refund ≥ 8 days before departure free, ≥ 48 h 5 %, ≥ 24 h 10 %, later 20 %, none after
+  departure; one free change to another train on the same route before departure.
+- flights (the airline's policy): cancel free within 24 h of booking or in business; otherwise
+  (basic) economy is refunded only with travel insurance ($30 per passenger); basic economy
+  cannot be changed.
+- cinema: refund free until 1 h before the show, none after."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.config import Settings
+from banshi.errors import InvalidInput, NotFound
+from banshi.services import common
+from banshi.services.common import SANDBOX, load_json, stable_int, stable_unit
+from banshi.services.weather import CITIES
+
+RULES = {
+    "train": "refund ≥8 days before departure free, ≥48h 5%, ≥24h 10%, later 20%, none after departure; "
+             "one free change to another train on the same route before departure",
+    "flight": "cancel free within 24h of booking or in business; otherwise (basic) economy refunded only with "
+              "travel insurance ($30/passenger); basic economy cannot be changed",
+    "cinema": "refund free until 1h before the show, none after",
+}
+TRAIN_CLASSES = {"二等座": (0.46, 500), "一等座": (0.74, 80), "商务座": (1.5, 20)}
+CINEMAS = ["沙盒影城（国贸店）", "沙盒影城（中关村店）", "沙盒影城（三里屯店）", "沙盒影城（望京店）", "沙盒影城（西单店）"]
+FILMS = [("星际邮差", "Interstellar Courier", 128), ("长安十二时辰外传", "Twelve Hours of Chang'an: Side Story", 115),
+         ("熊猫侦探", "Panda Detective", 96), ("深海之光", "Light of the Deep", 121), ("胡同里的夏天", "Summer in the Hutong", 104),
+         ("最后一班地铁", "The Last Metro Train", 110)]
+CABINS = ("basic_economy", "economy", "business")
+
+
+def _booked(ctx: ToolContext, kind: str, ref: str) -> int:
+    """Seats sold in this sandbox for one train/flight/show and class (all users: a shared world)."""
+    rows = ctx.db.scalars(select(common.ServiceOrder).where(
+        common.ServiceOrder.service == "tickets", common.ServiceOrder.kind == kind,
+        common.ServiceOrder.status == "confirmed"))
+    return sum(int(o.data.get("quantity", 1)) for o in rows if o.data.get("ref") == ref)
+
+
+# -- trains -------------------------------------------------------------------------------------
+
+def _city(name: str) -> tuple[str, tuple[float, float]]:
+    key = name.strip().removesuffix("市").removesuffix("站")
+    if key in CITIES and not key.isascii():
+        return key, CITIES[key]
+    raise NotFound(f"no trains for {name!r}; cities: {', '.join(k for k in CITIES if not k.isascii())}")
+
+
+def trains_between(origin: str, destination: str, day: date) -> list[dict[str, Any]]:
+    (o, (la1, lo1)), (d, (la2, lo2)) = _city(origin), _city(destination)
+    if o == d:
+        raise InvalidInput("origin and destination are the same city")
+    km = 6371 * math.acos(min(1, math.sin(math.radians(la1)) * math.sin(math.radians(la2)) + math.cos(
+        math.radians(la1)) * math.cos(math.radians(la2)) * math.cos(math.radians(lo2 - lo1)))) * 1.2
+    minutes = int(km / 250 * 60) + 25
+    out = []
+    for i in range(6):
+        dep = 6 * 60 + 20 + i * 150 + stable_int(o, d, i) % 60
+        number = f"G{(stable_int(o, d, 'no', i) % 9000) + 100}"
+        start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=dep)
+        out.append({"train": number, "origin": o, "destination": d, "date": day.isoformat(),
+                    "depart": start.strftime("%H:%M"), "arrive": (start + timedelta(minutes=minutes)).strftime(
+                        "%Y-%m-%d %H:%M"), "duration_min": minutes,
+                    "prices": {c: round(km * rate) for c, (rate, _) in TRAIN_CLASSES.items()}})
+    return out
+
+
+@tool
+def search_trains(ctx: ToolContext, origin: str, destination: str, date: str) -> dict:
+    """High-speed trains between two Chinese cities on a day, with seats left and prices in yuan.
+
+    Args:
+        origin: departure city, e.g. 北京
+        destination: arrival city, e.g. 上海
+        date: travel date, YYYY-MM-DD
+    """
+    day = common.parse_date(date, ctx)
+    trains = trains_between(origin, destination, day)
+    for t in trains:
+        t["seats_left"] = {c: _seats_left(ctx, t, c) for c in TRAIN_CLASSES}
+    return {"trains": trains, "note": SANDBOX}
+
+
+def _seats_left(ctx: ToolContext, t: dict[str, Any], cls: str) -> int:
+    cap = TRAIN_CLASSES[cls][1]
+    sold = int(cap * 0.9 * stable_unit(t["train"], t["date"], cls))
+    return max(0, cap - sold - _booked(ctx, "train", f"{t['train']}|{t['date']}|{cls}"))
+
+
+@tool(confirm=True, undo="cancel_ticket")
+def book_train(ctx: ToolContext, origin: str, destination: str, date: str, train: str,
+               seat_class: Literal["二等座", "一等座", "商务座"] = "二等座", passengers: int = 1) -> dict:
+    """Buy train tickets (sandbox).
+
+    Args:
+        origin: departure city
+        destination: arrival city
+        date: travel date, YYYY-MM-DD
+        train: the train number from search_trains, e.g. G123
+        seat_class: 二等座, 一等座 or 商务座
+        passengers: number of tickets (1-5)
+    """
+    day = common.parse_date(date, ctx)
+    t = next((x for x in trains_between(origin, destination, day) if x["train"].lower() == train.strip().lower()),
+             None)
+    if t is None:
+        raise NotFound(f"no train {train} from {origin} to {destination} on {day}; use search_trains")
+    return _book_train(ctx, t, seat_class, passengers)
+
+
+def _book_train(ctx: ToolContext, t: dict[str, Any], seat_class: str, passengers: int, **extra: Any) -> dict:
+    if not 1 <= passengers <= 5:
+        raise InvalidInput("passengers must be 1-5")
+    depart = datetime.fromisoformat(f"{t['date']} {t['depart']}")
+    common.not_past(depart, ctx, "departure")
+    if _seats_left(ctx, t, seat_class) < passengers:
+        raise Refused(f"{t['train']} {t['date']} {seat_class}: not enough seats left")
+    ref = f"{t['train']}|{t['date']}|{seat_class}"
+    return common.record_order(
+        ctx, service="tickets", kind="train", title=f"{t['train']} {t['origin']}→{t['destination']} {t['date']} "
+        f"{t['depart']} {seat_class}×{passengers}", total=t["prices"][seat_class] * passengers,
+        data={"ref": ref, "quantity": passengers, "train": t["train"], "origin": t["origin"],
+              "destination": t["destination"], "date": t["date"], "depart": t["depart"], "seat_class": seat_class,
+              "departure": depart.strftime("%Y-%m-%d %H:%M"), "rules": RULES["train"], **extra})
+
+
+@tool(confirm=True)
+def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: str = "") -> dict:
+    """Change a train ticket to another train on the same route (once, free, before departure).
+
+    Args:
+        order_id: the ticket order's id
+        new_train: the new train number
+        new_date: the new date, YYYY-MM-DD (default: same day)
+    """
+    order = common.get_order(ctx, order_id, "tickets", ("train",))
+    if order.status != "confirmed":
+        raise Refused(f"ticket {order.id} is {order.status}")
+    if order.data.get("changed_from"):
+        raise Refused("this ticket was already changed once; cancel it and book again instead")
+    if datetime.fromisoformat(order.data["departure"]) <= common.local_now(ctx):
+        raise Refused("the train has left")
+    day = common.parse_date(new_date, ctx) if new_date else date.fromisoformat(order.data["date"])
+    t = next((x for x in trains_between(order.data["origin"], order.data["destination"], day)
+              if x["train"].lower() == new_train.strip().lower()), None)
+    if t is None:
+        raise NotFound(f"no train {new_train} on this route on {day}")
+    common.set_status(ctx, order, "changed")
+    return _book_train(ctx, t, order.data["seat_class"], int(order.data["quantity"]), changed_from=order.id)
+
+
+# -- flights ------------------------------------------------------------------------------------
+
+def _flights(settings: Settings) -> dict[str, Any]:
+    return load_json(settings, "tau_airline", "flights.json")
+
+
+def _timetable_day(day: date) -> str:
+    """The airline data has fifteen bookable days (2024-05-16..30); other dates map onto them."""
+    return (date(2024, 5, 16) + timedelta(days=day.toordinal() % 15)).isoformat()
+
+
+@tool
+def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -> dict:
+    """Direct flights between two US airports (IATA codes like JFK, LAX, SFO) with seats and prices in USD.
+
+    Args:
+        origin: departure airport code
+        destination: arrival airport code
+        date: travel date, YYYY-MM-DD
+    """
+    day = common.parse_date(date, ctx)
+    o, d = origin.strip().upper(), destination.strip().upper()
+    src = _timetable_day(day)
+    out = []
+    for f in _flights(ctx.settings).values():
+        if f["origin"] != o or f["destination"] != d:
+            continue
+        info = f["dates"].get(src, {})
+        if info.get("status") != "available":
+            continue
+        seats = {c: max(0, n - _booked(ctx, "flight", f"{f['flight_number']}|{day}|{c}"))
+                 for c, n in info["available_seats"].items()}
+        out.append({"flight": f["flight_number"], "origin": o, "destination": d, "date": day.isoformat(),
+                    "depart": f["scheduled_departure_time_est"][:5], "arrive": f["scheduled_arrival_time_est"][:5],
+                    "prices": info["prices"], "seats_left": seats})
+    airports = sorted({f["origin"] for f in _flights(ctx.settings).values()})
+    if not out and (o not in airports or d not in airports):
+        raise NotFound(f"the sandbox airline flies between {', '.join(airports)}")
+    return {"flights": out, "note": SANDBOX + "; no direct flight means none listed"}
+
+
+@tool(confirm=True, undo="cancel_ticket")
+def book_flight(ctx: ToolContext, flight: str, date: str, cabin: Literal["basic_economy", "economy", "business"]
+                = "economy", passengers: int = 1, insurance: bool = False) -> dict:
+    """Book a flight (sandbox).
+
+    Args:
+        flight: the flight number from search_flights, e.g. HAT001
+        date: travel date, YYYY-MM-DD
+        cabin: basic_economy, economy or business
+        passengers: number of passengers (1-5)
+        insurance: travel insurance, $30 per passenger (allows refunds for health or weather reasons)
+    """
+    day = common.parse_date(date, ctx)
+    f = _flights(ctx.settings).get(flight.strip().upper())
+    if f is None:
+        raise NotFound(f"no flight {flight}")
+    info = f["dates"].get(_timetable_day(day), {})
+    if info.get("status") != "available":
+        raise Refused(f"{flight} cannot be booked on {day}")
+    if not 1 <= passengers <= 5:
+        raise InvalidInput("passengers must be 1-5")
+    ref = f"{f['flight_number']}|{day}|{cabin}"
+    if info["available_seats"][cabin] - _booked(ctx, "flight", ref) < passengers:
+        raise Refused(f"{flight} {day} {cabin}: not enough seats")
+    depart = datetime.fromisoformat(f"{day} {f['scheduled_departure_time_est'][:5]}")
+    common.not_past(depart, ctx, "departure")
+    total = info["prices"][cabin] * passengers + (30 * passengers if insurance else 0)
+    return common.record_order(
+        ctx, service="tickets", kind="flight",
+        title=f"{f['flight_number']} {f['origin']}→{f['destination']} {day} {cabin}×{passengers}", total=total,
+        data={"ref": ref, "quantity": passengers, "flight": f["flight_number"], "origin": f["origin"],
+              "destination": f["destination"], "date": day.isoformat(), "cabin": cabin, "insurance": insurance,
+              "departure": depart.strftime("%Y-%m-%d %H:%M"), "rules": RULES["flight"]})
+
+
+# -- cinema -------------------------------------------------------------------------------------
+
+def showtimes(day: date, cinema: str = "", film: str = "") -> list[dict[str, Any]]:
+    out = []
+    for c in CINEMAS:
+        if cinema and cinema not in c:
+            continue
+        for fi, (zh, en, minutes) in enumerate(FILMS):
+            if film and film.lower() not in zh.lower() + " " + en.lower():
+                continue
+            if stable_unit(c, zh, day.isoformat()) < 0.25:
+                continue  # not every cinema shows every film every day
+            for k in range(3):
+                start = 10 * 60 + k * 240 + (stable_int(c, zh, k) % 8) * 15
+                t = (datetime.combine(day, datetime.min.time()) + timedelta(minutes=start))
+                sid = f"S{stable_int(c, zh, day.isoformat(), k) % 10**8:08d}"
+                out.append({"showtime_id": sid, "cinema": c, "film": zh, "film_en": en, "start": t.strftime(
+                    "%Y-%m-%d %H:%M"), "minutes": minutes, "price": 45 + (stable_int(c, zh) % 6) * 5})
+    return out
+
+
+def _show(day: date, showtime_id: str) -> dict[str, Any]:
+    s = next((x for x in showtimes(day) if x["showtime_id"] == showtime_id.strip().upper()), None)
+    if s is None:
+        raise NotFound(f"no showtime {showtime_id} on {day}; use search_showtimes")
+    return s
+
+
+@tool
+def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: str = "") -> dict:
+    """Cinema showtimes in Beijing on a day, with prices in yuan and seats left.
+
+    Args:
+        date: the day, YYYY-MM-DD (default today)
+        film: part of the film's title (Chinese or English)
+        cinema: part of the cinema's name
+    """
+    day = common.parse_date(date, ctx) if date else common.local_now(ctx).date()
+    shows = showtimes(day, cinema, film)
+    for s in shows:
+        s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
+    return {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
+
+
+@tool(confirm=True, undo="cancel_ticket")
+def book_cinema(ctx: ToolContext, showtime_id: str, date: str, tickets: int = 1) -> dict:
+    """Buy cinema tickets (sandbox); seats are assigned together.
+
+    Args:
+        showtime_id: the showtime's id from search_showtimes
+        date: the show's day, YYYY-MM-DD
+        tickets: how many (1-8)
+    """
+    day = common.parse_date(date, ctx)
+    s = _show(day, showtime_id)
+    if not 1 <= tickets <= 8:
+        raise InvalidInput("tickets must be 1-8")
+    start = datetime.fromisoformat(s["start"])
+    common.not_past(start, ctx, "show")
+    sold = int(60 * stable_unit(s["showtime_id"])) + _booked(ctx, "cinema", s["showtime_id"])
+    if 120 - sold < tickets:
+        raise Refused("not enough seats left")
+    row, first = 1 + sold // 12, 1 + sold % 12
+    seats = [f"{row + (first + i - 1) // 12}排{(first + i - 1) % 12 + 1}座" for i in range(tickets)]
+    return common.record_order(
+        ctx, service="tickets", kind="cinema", title=f"{s['film']} {s['cinema']} {s['start']} ×{tickets}",
+        total=s["price"] * tickets,
+        data={"ref": s["showtime_id"], "quantity": tickets, "film": s["film"], "cinema": s["cinema"],
+              "departure": s["start"], "seats": seats, "rules": RULES["cinema"]})
+
+
+# -- shared ---------------------------------------------------------------------------------------
+
+@tool
+def list_tickets(ctx: ToolContext) -> dict:
+    """The user's train, flight and cinema tickets, newest first."""
+    return {"tickets": common.list_orders(ctx, "tickets"), "note": SANDBOX}
+
+
+@tool
+def ticket_rules(ctx: ToolContext) -> dict:
+    """The refund and change rules for trains, flights and cinema tickets."""
+    return RULES
+
+
+def refund_for(ctx: ToolContext, order: common.ServiceOrder) -> float:
+    """How much a cancellation refunds under the rules, or Refused."""
+    now = common.local_now(ctx)
+    start = datetime.fromisoformat(order.data["departure"])
+    if start <= now:
+        raise Refused("it has already departed/started: no refund")
+    left = start - now
+    if order.kind == "train":
+        rate = 0 if left >= timedelta(days=8) else 0.05 if left >= timedelta(hours=48) else (
+            0.10 if left >= timedelta(hours=24) else 0.20)
+        return round(order.total * (1 - rate), 2)
+    if order.kind == "cinema":
+        if left < timedelta(hours=1):
+            raise Refused("cinema tickets cannot be refunded within 1 hour of the show")
+        return order.total
+    booked_recently = ctx.clock() - order.created_at <= timedelta(hours=24)
+    if booked_recently or order.data.get("cabin") == "business" or order.data.get("insurance"):
+        return order.total
+    raise Refused("(basic) economy without travel insurance can only be cancelled within 24 hours of booking")
+
+
+@tool(confirm=True)
+def cancel_ticket(ctx: ToolContext, order_id: str) -> dict:
+    """Cancel a train, flight or cinema ticket and get the refund the rules allow.
+
+    Args:
+        order_id: the ticket order's id
+    """
+    order = common.get_order(ctx, order_id, "tickets")
+    if order.status == "cancelled":
+        return common.order_dict(order) | {"already": True}
+    if order.status != "confirmed":
+        raise Refused(f"ticket {order.id} is {order.status}")
+    refund = refund_for(ctx, order)
+    return common.set_status(ctx, order, "cancelled", refund=refund, fee=round(order.total - refund, 2))
+
+
+def build(settings: Settings) -> Service:
+    return Service(
+        name="tickets",
+        title="Tickets: trains, flights, cinema",
+        description="Search and book train, flight and cinema tickets; change, cancel, refund under stated rules. "
+                    + SANDBOX,
+        tools=[search_trains, book_train, change_train, search_flights, book_flight, search_showtimes, book_cinema,
+               list_tickets, ticket_rules, cancel_ticket],
+        examples=["帮我买一张明天北京到上海的高铁票", "查一下周五去杭州的火车", "订两张今晚的电影票", "熊猫侦探几点有场次",
+                  "退掉我的火车票", "改签到下午那班", "查一下JFK到LAX的航班", "book a train from Beijing to Shanghai tomorrow",
+                  "flights from JFK to LAX on Friday", "two movie tickets for tonight", "cancel my train ticket",
+                  "what are the refund rules"],
+        keywords=["火车", "高铁", "动车", "车票", "机票", "航班", "飞机", "电影", "影院", "场次", "改签", "退票", "票",
+                  "train", "flight", "movie", "cinema", "ticket", "showtime", "airline"],
+    )
