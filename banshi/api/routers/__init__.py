@@ -6,6 +6,7 @@ ROUTERS = [
     "banshi.api.routers.conversations",
     "banshi.api.routers.openai",
     "banshi.api.routers.memory",
+    "banshi.api.routers.actions",
     "banshi.api.routers.audio",
     "banshi.api.routers.files",
 ]
