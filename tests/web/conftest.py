@@ -49,8 +49,8 @@ $$
 """
 
 REASONING = "First I consider what the user asked. Then I check the facts."
-#: the "long" answers: 400 words at STEP seconds a word (~12 s), far longer than any test waits
-LONG_WORDS = 400
+#: the "long" answers: 200 words at STEP seconds a word (~6 s), longer than the stop test waits
+LONG_WORDS = 200
 STEP = 0.03
 
 

@@ -176,7 +176,7 @@ function openMenu(event, conv, row) {
     item("edit", t("sidebar.rename"), () => startRename(conv, row), ".menu-rename"),
     item("download", t("sidebar.exportMd"), () => download(conv, "md"), ".menu-export-md"),
     item("download", t("sidebar.exportJson"), () => download(conv, "json"), ".menu-export-json"),
-    item("trash", t("sidebar.delete"), () => remove(conv), ".menu-delete.danger"));
+    item("trash", t("sidebar.delete"), () => remove(conv, row), ".menu-delete.danger"));
   document.body.append(openMenuEl);
   const rect = event.currentTarget.getBoundingClientRect();
   const top = Math.min(rect.bottom + 4, window.innerHeight - openMenuEl.offsetHeight - 8);
@@ -225,7 +225,7 @@ function startRename(conv, row) {
   input.select();
 }
 
-async function remove(conv) {
+async function remove(conv, row) {
   const title = conv.title || t("sidebar.untitled");
   const ok = await confirmDialog({
     title: t("sidebar.deleteTitle"), message: t("sidebar.deleteBody", { title }),
@@ -238,6 +238,8 @@ async function remove(conv) {
     toastError(err);
     return;
   }
+  row.remove();
+  items = items.filter((c) => c.id !== conv.id);
   toast(t("sidebar.deleted"));
   if (currentPath() === `/c/${conv.id}`) navigate("/");
   refresh();
