@@ -115,12 +115,13 @@ def _prepare(code: str) -> str:
 def _messages(problem: str, style: str, lang: str) -> list[Message]:
     spec = _STYLES[style]
     shot_q, shot_code = spec["zh" if lang == "zh" else "en"]
-    system = _SYSTEM + (" " + spec["hint"] if spec["hint"] else "")
+    hint = spec["hint"] + "\n\n" if spec["hint"] else ""
+    # the system prompt is the same for every style and problem: llama.cpp reuses its KV cache
     return [
-        Message("system", system),
-        Message("user", shot_q),
+        Message("system", _SYSTEM),
+        Message("user", hint + shot_q),
         Message("assistant", f"```python\n{shot_code}\n```"),
-        Message("user", problem),
+        Message("user", hint + problem),
     ]
 
 

@@ -19,7 +19,7 @@ def _role(messages: list[Message]) -> str:
     system = messages[0].content
     if "tutor" in system:
         return "explain"
-    return "equation" if "sympy" in system else "direct"
+    return "equation" if "sympy" in messages[-1].content else "direct"
 
 
 def test_two_independent_programs_agree_and_explanation_follows():
