@@ -55,3 +55,14 @@ def ctx(db, users, settings: Settings) -> Callable[..., ToolContext]:
         return ToolContext(db=db, user_id=users[user], settings=settings, idempotency_key=key, now=now)
 
     return make
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def need(settings: Settings) -> Callable[..., None]:
+    """``need("crosswoz_beijing")``: skip unless that shared data set is installed."""
+    return lambda *parts: need_data(settings, *parts)

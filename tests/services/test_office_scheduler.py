@@ -1,0 +1,92 @@
+"""Office: calendar + ICS, notes, to-dos, drafts, flashcards; reminders fire from the database
+(so they survive a restart), repeat, and become notifications until acknowledged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from banshi.services import scheduler
+from banshi.services.scheduler import Scheduler
+from banshi.services.tables import Reminder
+
+
+def test_calendar_and_ics(registry, ctx):
+    e = registry.run("add_event", {"title": "牙医, 复查", "start": "2026-06-05 10:00", "location": "朝阳"}, ctx("e1"))
+    assert e.ok and e.data["end"] == "2026-06-05 11:00"
+    assert registry.run("add_event", {"title": "x", "start": "2026-06-05 10:00", "end": "2026-06-05 09:00"},
+                        ctx("e2")).code == "invalid_input"
+    week = registry.run("list_events", {"start_date": "2026-06-01", "days": 7}, ctx()).data["events"]
+    assert [x["title"] for x in week] == ["牙医, 复查"]
+    assert registry.run("list_events", {"start_date": "2026-06-06"}, ctx()).data["events"] == []
+    assert registry.run("list_events", {"start_date": "2026-06-01"}, ctx(user=1)).data["events"] == []
+    ics = registry.run("export_calendar_ics", {}, ctx()).data["ics"]
+    assert ics.startswith("BEGIN:VCALENDAR") and "DTSTART:20260605T100000" in ics
+    assert "SUMMARY:牙医\\, 复查" in ics and "LOCATION:朝阳" in ics and ics.count("BEGIN:VEVENT") == 1
+    gone = registry.run("delete_office_item", {"item_id": e.data["id"]}, ctx("d1"))
+    assert gone.ok and registry.run("list_events", {"start_date": "2026-06-01"}, ctx()).data["events"] == []
+
+
+def test_notes_todos_drafts_cards(registry, ctx):
+    registry.run("add_note", {"title": "停车", "body": "车停在B2层"}, ctx("n1"))
+    assert registry.run("search_notes", {"query": "B2"}, ctx()).data["notes"][0]["title"] == "停车"
+    assert registry.run("search_notes", {"query": "B2"}, ctx(user=1)).data["notes"] == []
+    t = registry.run("add_todo", {"title": "交房租", "due": "2026-06-10"}, ctx("t1")).data
+    registry.run("complete_todo", {"todo_id": t["id"]}, ctx("t2"))
+    assert registry.run("list_todos", {}, ctx()).data["todos"] == []
+    assert registry.run("list_todos", {"include_done": True}, ctx()).data["todos"][0]["done"] is True
+    d = registry.run("draft_email", {"to": "王老师", "subject": "请假", "body": "您好"}, ctx("m1")).data
+    assert d["sent"] is False and d["to"] == "王老师"
+    c = registry.run("add_flashcard", {"front": "apple", "back": "苹果"}, ctx("f1")).data
+    registry.run("grade_flashcard", {"card_id": c["id"], "correct": True}, ctx())
+    cards = registry.run("quiz_flashcards", {}, ctx()).data["cards"]
+    assert cards == [{"id": c["id"], "front": "apple", "back": "苹果", "box": 2}]
+
+
+def test_reminders_fire_repeat_and_survive_restart(settings, registry, ctx, db, now):
+    once = registry.run("add_reminder", {"text": "开会", "at": "2026-06-01 20:00"}, ctx("r1")).data
+    again = registry.run("add_reminder", {"text": "开会", "at": "2026-06-01 20:00"}, ctx("r1")).data
+    assert again["id"] == once["id"]  # idempotent
+    daily = registry.run("add_medication_reminder", {"medicine": "降压药", "time": "2026-06-01 21:00", "dose": "1片"},
+                         ctx("r2")).data
+    assert daily["repeat_minutes"] == 1440 and daily["kind"] == "medication"
+    assert registry.run("add_reminder", {"text": "x", "at": "2020-01-01 08:00"}, ctx("r3")).code == "refused"
+    db.commit()
+    r1 = db.get(Reminder, once["id"])
+    # nothing is due yet
+    assert scheduler.fire_due(db, r1.due_at - timedelta(seconds=1)) == []
+    # a "restart": a fresh scheduler (new thread, new sessions) finds what fell due while it was down
+    fired = scheduler.fire_due(db, r1.due_at + timedelta(days=2, minutes=1))
+    assert {r.id for r in fired} == {once["id"], daily["id"]}
+    db.commit()
+    db.expire_all()
+    assert db.get(Reminder, once["id"]).active is False
+    d = db.get(Reminder, daily["id"])
+    assert d.active and d.due_at > r1.due_at + timedelta(days=2)  # re-armed in the future, missed ones skipped
+    notes = scheduler.notifications(db, ctx().user_id)
+    assert {n["text"] for n in notes} == {"开会", "吃药 / take medicine: 降压药 1片"}
+    assert scheduler.notifications(db, ctx(user=1).user_id) == []
+    assert not scheduler.acknowledge(db, ctx(user=1).user_id, once["id"])  # not bob's
+    assert scheduler.acknowledge(db, ctx().user_id, once["id"])
+    db.commit()
+    assert [n["id"] for n in scheduler.notifications(db, ctx().user_id)] == [daily["id"]]
+
+
+def test_the_scheduler_thread_fires_due_reminders(settings, db, users):
+    from banshi.store.tables import utcnow
+
+    db.add(Reminder(user_id=users[0], text="now", due_at=utcnow() - timedelta(seconds=1), idem_key="k"))
+    db.commit()
+    settings.scheduler_interval = 0.05
+    runner = Scheduler(settings)
+    runner.start()
+    try:
+        import time
+
+        deadline = time.time() + 10
+        while runner.fired == 0 and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert runner.fired == 1
+    db.expire_all()
+    assert [n["text"] for n in scheduler.notifications(db, users[0])] == ["now"]

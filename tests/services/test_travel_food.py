@@ -1,0 +1,101 @@
+"""Travel and food delivery on the real Beijing data: constraints hold in the database,
+writes are idempotent and per user, rules are enforced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from banshi.services import food, travel
+
+
+@pytest.fixture(autouse=True)
+def _data(need):
+    need("crosswoz_beijing", "restaurant_db.json")
+
+
+def test_search_satisfies_every_constraint(registry, ctx):
+    r = registry.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜",
+                                            "limit": 20}, ctx())
+    assert r.ok and r.data["count"] > 0
+    near = set(travel.find_place(ctx().settings, "故宫")[1]["周边餐馆"])
+    for hit in r.data["results"]:
+        assert hit["name"] in near and hit["price_per_person"] <= 100
+        assert travel._serves(travel.find_place(ctx().settings, hit["name"], ("restaurant",))[1], "川菜")
+    ratings = [h["rating"] or 0 for h in r.data["results"]]
+    assert ratings == sorted(ratings, reverse=True)
+    hotels = registry.run("search_hotels", {"hotel_type": "高档型", "facilities": "健身房", "max_price": 800},
+                          ctx()).data["results"]
+    assert hotels and all(h["hotel_type"] == "高档型" and h["price"] <= 800 for h in hotels)
+    free = registry.run("search_attractions", {"max_ticket": 0, "limit": 3}, ctx()).data["results"]
+    assert free and all(a["ticket"] == 0 for a in free)
+
+
+def test_details_and_metro(registry, ctx):
+    d = registry.run("place_details", {"name": "故宫"}, ctx()).data
+    assert d["type"] == "attraction" and d["metro"] and d["nearby_restaurants"]
+    route = registry.run("metro_route", {"origin": "故宫", "destination": "天坛"}, ctx())
+    assert route.ok and route.data["board_at"].endswith("口") and route.data["alight_at"]
+    assert registry.run("place_details", {"name": "不存在的地方xyz"}, ctx()).code == "not_found"
+
+
+def test_booking_is_idempotent_and_per_user(registry, ctx):
+    args = {"restaurant": "渝信川菜(京泰店)", "time": "2026-06-02 19:00", "people": 2}
+    first = registry.run("book_restaurant", args, ctx("k1"))
+    again = registry.run("book_restaurant", args, ctx("k1"))
+    assert first.ok and again.ok and again.data["id"] == first.data["id"] and again.data.get("replayed")
+    mine = registry.run("list_travel_bookings", {}, ctx()).data["bookings"]
+    assert [b["id"] for b in mine] == [first.data["id"]]
+    assert registry.run("list_travel_bookings", {}, ctx(user=1)).data["bookings"] == []
+    stolen = registry.run("cancel_travel_booking", {"booking_id": first.data["id"]}, ctx("k2", user=1))
+    assert not stolen.ok and stolen.code == "not_found"
+    done = registry.run("cancel_travel_booking", {"booking_id": first.data["id"]}, ctx("k3"))
+    assert done.ok and done.data["status"] == "cancelled"
+
+
+def test_booking_rules(registry, ctx):
+    closed = registry.run("book_restaurant", {"restaurant": "渝信川菜(京泰店)", "time": "2026-06-02 04:00",
+                                              "people": 2}, ctx("a"))
+    assert not closed.ok and "closed" in closed.error
+    past = registry.run("book_taxi", {"origin": "故宫", "destination": "天坛", "time": "2020-01-01 10:00"}, ctx("b"))
+    assert not past.ok and "past" in past.error
+    taxi = registry.run("book_taxi", {"origin": "北京贵都大酒店", "destination": "故宫", "time": "2026-06-02 18:30"},
+                        ctx("c"))
+    assert taxi.ok and taxi.data["plate"].startswith("京") and taxi.data["car"]
+    hotel = registry.run("book_hotel", {"hotel": "北京贵都大酒店", "check_in": "2026-06-03", "nights": 2}, ctx("d"))
+    assert hotel.ok and hotel.data["check_out"] == "2026-06-05" and hotel.data["total"] == 2 * 1354
+
+
+def test_menu_prices_are_deterministic():
+    r = {"名称": "某店", "人均消费": 100, "推荐菜": ["甲", "乙"]}
+    assert food.menu_for(r) == food.menu_for(dict(r))
+    assert all(30 <= m["price"] <= 100 for m in food.menu_for(r))
+
+
+def test_cart_order_status_cancel(registry, ctx, now):
+    menu = registry.run("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）"}, ctx()).data["menu"]
+    a, b = menu[0], menu[1]
+    registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": a["dish"], "quantity": 2}, ctx())
+    cart = registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": b["dish"]}, ctx()).data
+    assert cart["subtotal"] == 2 * a["price"] + b["price"] and cart["total"] == cart["subtotal"] + 5
+    assert registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "不存在的菜"},
+                        ctx()).code == "not_found"
+    order = registry.run("place_food_order", {"address": "朝阳区建国路1号"}, ctx("o1"))
+    assert order.ok and order.data["status"] == "accepted" and order.data["total"] == cart["total"]
+    assert registry.run("view_cart", {}, ctx()).data["items"] == []
+    retry = registry.run("place_food_order", {"address": "朝阳区建国路1号"}, ctx("o1"))
+    assert retry.ok and retry.data["id"] == order.data["id"]  # the retry does not order twice
+    assert registry.run("place_food_order", {"address": "x"}, ctx("o2")).code == "refused"  # empty cart
+    later = ctx(now=now + timedelta(minutes=20))
+    assert registry.run("food_order_status", {"order_id": order.data["id"]}, later).data["status"] == "delivering"
+    late = registry.run("cancel_food_order", {"order_id": order.data["id"]}, ctx("c1", now=now + timedelta(minutes=20)))
+    assert not late.ok and "delivering" in late.error
+    assert registry.run("food_order_status", {"order_id": order.data["id"]}, ctx(user=1)).code == "not_found"
+
+
+def test_food_cancel_in_time(registry, ctx, now):
+    registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "豆汁"}, ctx())
+    order = registry.run("place_food_order", {"address": "家"}, ctx("o1")).data
+    c = registry.run("cancel_food_order", {"order_id": order["id"]}, ctx("c1", now=now + timedelta(minutes=2)))
+    assert c.ok and c.data["status"] == "cancelled" and c.data["refund"] == order["total"]
