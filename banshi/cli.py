@@ -19,7 +19,9 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 #: modules with a ``register(subparsers)`` adding their own commands
-COMMANDS: list[str] = []
+COMMANDS: list[str] = [
+    "banshi.agents.mcp_server",  # banshi mcp
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,13 +198,18 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if args.action == "list":
-        table = Table("name", "size", "state", "path")
+        table = Table("name", "model", "parts", "state", "path")
         for info in weights.list_models(settings):
-            table.add_row(info.name, f"{info.size / 2**20:.0f} MiB" if info.size else "",
-                          info.state, str(info.path or ""))
+            state = "assembled" if info.assembled else ("ready to assemble" if info.installed
+                                                        else f"not installed: {info.install_hint}")
+            table.add_row(info.name, info.title, f"{info.parts_installed}/{info.parts_total}", state,
+                          str(info.path) if info.assembled else "")
         console.print(table)
         return 0
     name = args.name or settings.local_model
+    spec = weights.MODELS.get(name)
+    if spec is None:
+        raise BanshiError(f"unknown packaged model {name!r}: {', '.join(weights.MODELS)}", code="invalid_input")
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=err) as bar:
         task = bar.add_task(f"{args.action} {name}", total=None)
@@ -213,7 +220,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         if args.action == "assemble":
             path = weights.assemble(name, settings, progress=progress)
         else:
-            path = weights.verify_model(name, settings, progress=progress)
+            path = weights.model_path(spec, settings)
+            if not weights.verify(path, spec.sha256, progress, full=True):
+                raise BanshiError(f"{path} is missing or does not match SHA-256 {spec.sha256}; "
+                                  f"run: banshi models assemble {name}", code="model_corrupt")
     console.print(f"{name}: ok ({path})")
     return 0
 

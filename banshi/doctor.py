@@ -59,6 +59,10 @@ def _model(settings: Settings) -> Check:
         info = next((m for m in weights.list_models(settings) if m.name == settings.local_model), None)
         if info is None:
             return "chat model", True, f"GGUF file {settings.local_model}"
-        return f"chat model {info.name}", info.state in ("assembled", "verified", "ready"), info.state
+        if info.assembled:
+            return f"chat model {info.name}", True, str(info.path)
+        if info.installed:
+            return f"chat model {info.name}", True, "parts installed; joined on first use (banshi models assemble)"
+        return f"chat model {info.name}", False, f"parts missing: {info.install_hint}"
     except Exception as e:
         return "chat model", False, f"{type(e).__name__}: {e}"
