@@ -153,10 +153,9 @@ def recognize(image: Image | bytes | Path, settings: Settings) -> OcrResult:
     return OcrResult(reading_order(lines), img.size[0], img.size[1])
 
 
-def photo_to_text(data: bytes | Path, settings: Settings, name: str = "photo") -> str:
+def model_text(result: OcrResult, name: str = "photo") -> str:
     """What a model is told about a photo: the text read from it, in reading order, with doubtful
     lines marked, or a plain statement that no text was found."""
-    result = recognize(data, settings)
     if not result.lines:
         return f"[{name}: no text could be read from this image]"
     out = [f"[Text read by OCR from {name}, in reading order; mean confidence {result.confidence:.2f}. "
@@ -164,3 +163,8 @@ def photo_to_text(data: bytes | Path, settings: Settings, name: str = "photo") -
     for line in result.lines:
         out.append(line.text + (" (?)" if line.confidence < LOW_CONFIDENCE else ""))
     return "\n".join(out)
+
+
+def photo_to_text(data: bytes | Path, settings: Settings, name: str = "photo") -> str:
+    """A photo (bytes or a path) → model-ready text (``model_text`` of its OCR)."""
+    return model_text(recognize(data, settings), name)

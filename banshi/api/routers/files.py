@@ -69,7 +69,7 @@ def text(file_id: str, store: FileStore = Depends(store_dep),
 
         result = ocr.recognize(store.path(file_id), settings)
         return {"id": file_id, "kind": "image", "ocr": result.as_dict(),
-                "model_text": ocr.photo_to_text(store.path(file_id), settings, meta.filename)}
+                "model_text": ocr.model_text(result, meta.filename)}
     if meta.kind == "audio":
         raise InvalidInput("a recording: use POST /v1/files/{id}/transcript", code="wrong_kind")
     doc = store.document(file_id)
