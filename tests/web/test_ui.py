@@ -292,14 +292,15 @@ def test_unknown_conversation_says_so(new_page, server) -> None:
 
 def test_phone_layout_sidebar_slides_over(new_page) -> None:
     page = new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    sidebar = page.locator(".sidebar")
-    assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1, "hidden off-screen"
+    assert page.evaluate("document.querySelector('.sidebar').getBoundingClientRect().right") <= 1, "off-screen"
     send(page, "from my phone")
     wait_idle(page)
     page.click(".topbar-toggle")
     page.wait_for_function("document.querySelector('.sidebar').getBoundingClientRect().x >= 0")
+    assert page.locator(".scrim").is_visible()
     page.locator(".conv-link", has_text="from my phone").click()
     page.wait_for_function("document.querySelector('.sidebar').getBoundingClientRect().right <= 1")
+    page.locator(".sidebar").wait_for(state="hidden")  # hidden, not just moved: out of the tab order
 
 
 def test_multi_user_sign_in(browser, multi_server) -> None:

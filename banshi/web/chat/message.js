@@ -36,7 +36,7 @@ export class AssistantMessage {
       copyAction(() => this.text),
       iconButton("refresh", t("chat.regenerate"), () => this.handlers.onRegenerate?.(this),
         { cls: "act-regenerate", size: 16 }));
-    this.main = h("div.msg-main", {}, this.content, this.extrasEl, h("div.msg-foot", {}, this.actions, this.note));
+    this.main = h("div.msg-main", {}, this.content, this.extrasEl, h("div.msg-foot", {}, this.note, this.actions));
     this.el = h("article.msg.msg-assistant", { dataset: { id: message.id || "" } },
       h("div.msg-avatar", { "aria-hidden": "true" }, h("img", { src: "/static/favicon.svg", alt: "" })),
       this.main);

@@ -10,7 +10,6 @@
 // (use view.setExtra(key, element), which replaces the element of the same key).
 import { emit } from "../lib/bus.js";
 import { h, icon } from "../lib/dom.js";
-import { toast } from "../lib/toast.js";
 import { t } from "../i18n/index.js";
 
 const eventHandlers = new Map();
@@ -47,9 +46,8 @@ onEvent("reasoning", (turn, e) => turn.assistant.appendReasoning(e.text));
 onEvent("text", (turn, e) => turn.assistant.appendText(e.text));
 onEvent("done", (turn, e) => turn.finish(e.message));
 onEvent("error", (turn, e) => {
-  turn.finish(e.message);
-  turn.assistant.showError(e.error);
-  toast(e.error?.message || t("error.generic"), { type: "error" });
+  turn.finish(e.message); // the stored answer carries the error in meta: shown under it
+  if (!e.message?.meta?.error) turn.assistant.showError(e.error);
 });
 
 // -- the built-in meta keys -----------------------------------------------------------------
