@@ -23,10 +23,9 @@ import time
 import httpx
 
 from banshi.config import get_settings
+from banshi.models.local import _SAMPLING as SAMPLING  # what Banshi sends: same tokens on both sides
 from banshi.models.weights import resolve_model_path
 
-# the sampling settings Banshi sends, so both sides generate the same tokens
-SAMPLING = {"top_p": 0.8, "top_k": 20, "repeat_penalty": 1.05, "min_p": 0.0}
 PROMPT = "Explain in a short paragraph why the sky is blue."
 
 
