@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from banshi.config import Settings, get_settings
 from banshi.errors import InvalidInput
 from banshi.messages import Completion, Delta, Message
 from banshi.models.base import Backend
@@ -153,22 +154,29 @@ def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int]:
     return best, support
 
 
-def read_photo(image: bytes) -> tuple[str, float | None]:
-    """The problem text of a photo, through the senses' OCR."""
-    try:
-        from banshi.media import ocr
-    except ImportError as exc:  # the OCR module ships with banshi.media; a missing extra names itself
-        raise InvalidInput(f"photo reading is not available: {exc}") from exc
-    result = ocr.read_text(image)
-    text = getattr(result, "text", result if isinstance(result, str) else "")
-    confidence = getattr(result, "confidence", None)
-    return str(text).strip(), confidence
+def read_photo(image: bytes, settings: Settings | None = None) -> tuple[str, float]:
+    """The problem text of a photo, through the senses' OCR (``banshi.media.ocr``), with the
+    lines of one paragraph joined back (no space between CJK characters)."""
+    from banshi.media import ocr
+
+    result = ocr.recognize(image, settings or get_settings())
+    text = ""
+    for line in (x.text.strip() for x in result.lines):
+        if not line:
+            continue
+        cjk_join = text and (_is_cjk(text[-1]) or _is_cjk(line[0]))
+        text = line if not text else text + ("" if cjk_join else " ") + line
+    return text, result.confidence
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
 def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes | None = None,
                  language: str | None = None, level: str = "primary", explain: bool = True,
                  samples: int = 3, cancel: threading.Event | None = None,
-                 limits: Limits | None = None) -> Iterator[dict[str, Any]]:
+                 limits: Limits | None = None, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
     """Solve step by step, yielding events: ``{"type": "stage", "stage": ...}``,
     ``{"type": "attempt", ...}``, ``{"type": "delta", "text": ...}`` (the explanation as it is
     written) and finally ``{"type": "result", "result": {...}}``."""
@@ -176,7 +184,7 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
     source, confidence = "text", None
     if image is not None:
         yield {"type": "stage", "stage": "reading"}
-        problem, confidence = read_photo(image)
+        problem, confidence = read_photo(image, settings)
         source = "photo"
         if not problem:
             raise InvalidInput("no text could be read from the photo")

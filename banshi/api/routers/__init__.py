@@ -9,4 +9,6 @@ ROUTERS = [
     "banshi.api.routers.actions",
     "banshi.api.routers.audio",
     "banshi.api.routers.files",
+    "banshi.api.routers.skills",
+    "banshi.api.routers.images",
 ]
