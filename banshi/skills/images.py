@@ -46,7 +46,7 @@ class ImageSettings(BaseSettings):
     api_key: str = ""
     model: str = ""
     timeout: float = 120.0
-    svg_max_tokens: int = 900
+    svg_max_tokens: int = 700
 
 
 @lru_cache
@@ -97,9 +97,15 @@ _KINDS = {
 }
 _DEFAULT_KIND = "a simple illustration made of basic shapes (rect, circle, ellipse, polygon, path) with flat colours"
 
-_SVG_SYSTEM = ("You draw pictures as SVG code. Reply with one complete <svg> element only: "
-               "xmlns=\"http://www.w3.org/2000/svg\", viewBox=\"0 0 {w} {h}\", at most 40 elements, "
-               "no scripts, no images, no external links, no comments. Write any text in {lang}.")
+# the constant part first (llama.cpp reuses its KV cache), the per-request part last
+_SVG_SYSTEM = ("You draw pictures as SVG code. Reply with one complete <svg> element only, at most 30 "
+               "elements: a background rect first, then the shapes from back to front, each with a fill "
+               "colour that stands out against what is behind it. No scripts, images, links or comments. "
+               "Example: <svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 512 512\">"
+               "<rect width=\"512\" height=\"512\" fill=\"#cfe8ff\"/><circle cx=\"256\" cy=\"220\" r=\"90\" "
+               "fill=\"#ffb300\"/><rect x=\"156\" y=\"330\" width=\"200\" height=\"24\" rx=\"12\" "
+               "fill=\"#4caf50\"/></svg>\n"
+               "Now use viewBox=\"0 0 {w} {h}\" and write any text in {lang}.")
 
 
 def kind_of(prompt: str) -> tuple[str, str]:
@@ -114,7 +120,7 @@ class SvgImages(ImageBackend):
 
     name = "svg"
 
-    def __init__(self, backend: Backend, *, max_tokens: int = 900):
+    def __init__(self, backend: Backend, *, max_tokens: int = 700):
         self.backend = backend
         self.max_tokens = max_tokens
 
