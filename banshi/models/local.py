@@ -54,7 +54,9 @@ TOOLS_FOOTER = (
     "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
     "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>\n'
-    "Call a function only when it is needed; otherwise answer directly."
+    "Call a function only when it is needed; otherwise answer directly.\n"
+    # without this line the 1.5B default repeats its call instead of using the result
+    "When you are given a <tool_response>, use it to answer the user's question in plain words."
 )
 DEFAULT_SYSTEM = "You are a helpful assistant."
 

@@ -164,6 +164,11 @@ def parse_tool_calls(text: str, names: Collection[str] | None = None) -> tuple[s
         calls.extend(s.calls)
         pos = s.end
     pieces.append(text[pos:])
+    # a small model stuck in a loop repeats the same call: once is enough
+    unique: dict[str, ToolCall] = {}
+    for c in calls:
+        unique.setdefault(c.name + json.dumps(c.arguments, sort_keys=True, ensure_ascii=False), c)
+    calls = list(unique.values())
     content = _STRAY.sub("", "".join(pieces))
     content = re.sub(r"\n{3,}", "\n\n", content).strip()
     return content, calls
