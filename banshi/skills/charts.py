@@ -94,7 +94,7 @@ def _json_data(prompt: str) -> list[tuple[str, float]] | None:
 
 
 def _title(prompt: str) -> str:
-    first = re.split(r"[:：\n]", prompt, 1)[0].strip().rstrip(":：,， ")
+    first = re.split(r"[:：\n]", prompt, maxsplit=1)[0].strip().rstrip(":：,， ")
     first = re.sub(r"^(please\s+)?(draw|make|create|plot|画|做|生成|绘制)\s*(a|an|一个|一张)?\s*", "", first,
                    flags=re.I)
     return first[:60]
@@ -135,7 +135,7 @@ def _axes(spec: ChartSpec, width: int, height: int) -> str:
     out.append(f'<line x1="{left}" y1="{y(0):.1f}" x2="{left + pw}" y2="{y(0):.1f}" stroke="#888"/>')
     n = len(spec.values)
     slot = pw / n
-    for i, (label, value) in enumerate(zip(spec.labels, spec.values)):
+    for i, (label, value) in enumerate(zip(spec.labels, spec.values, strict=False)):
         cx = left + slot * (i + 0.5)
         out.append(f'<text x="{cx:.1f}" y="{top + ph + 24}" font-size="13" text-anchor="middle" fill="#333">'
                    f'{escape(label)}</text>')
@@ -169,7 +169,7 @@ def _pie(spec: ChartSpec, width: int, height: int) -> str:
     total = sum(values) or 1.0
     cx, cy, r = width * 0.36, height / 2 + 20, min(width, height) * 0.34
     out, angle = [], -math.pi / 2
-    for i, (label, v) in enumerate(zip(spec.labels, values)):
+    for i, (label, v) in enumerate(zip(spec.labels, values, strict=False)):
         frac = v / total
         color = PALETTE[i % len(PALETTE)]
         if frac >= 0.9999:

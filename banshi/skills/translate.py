@@ -25,7 +25,8 @@ from banshi.skills.lang import NAMES, detect_language, language_name
 MAX_CHARS = 60_000
 CHUNK_CHARS = 1_200
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=indent)(?P=fence)[ \t]*$\n?", re.M | re.S)
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=indent)(?P=fence)[ \t]*$\n?",
+                    re.M | re.S)
 _PROTECT = re.compile(
     r"`[^`\n]+`"  # inline code
     r"|\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"  # a link target ](url "title")

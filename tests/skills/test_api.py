@@ -55,7 +55,8 @@ def test_write_and_stream(client, fake):
     r = client.post("/api/skills/write", json={"skill": "email", "text": "say hello", "params": {"tone": "formal"}})
     assert r.json()["text"].startswith("Subject: Hello")
     fake.enqueue("A shorter text.")
-    events = _events(client.post("/api/skills/write", json={"skill": "shorten", "text": "A long text.", "stream": True}))
+    events = _events(client.post("/api/skills/write",
+                                 json={"skill": "shorten", "text": "A long text.", "stream": True}))
     assert "".join(e["text"] for e in events if e["type"] == "delta") == "A shorter text."
     bad = client.post("/api/skills/write", json={"skill": "email", "text": "x", "params": {"tone": "rude"}})
     assert bad.status_code == 400

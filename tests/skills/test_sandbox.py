@@ -54,7 +54,7 @@ def test_network_is_blocked(tmp_path):
     code = f"import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\nanswer = 'connected'\n"
     res = run_python(code, FAST)
     # even past the audit hook (importing _socket through sys.modules is refused too) the namespace has no route
-    raw = run_python(f"import sys\ns = sys.modules.get('_socket')\nanswer = repr(s)\n", FAST)
+    raw = run_python("import sys\ns = sys.modules.get('_socket')\nanswer = repr(s)\n", FAST)
     srv.close()
     t.join()
     assert not res.ok and "connected" != res.value
@@ -107,8 +107,8 @@ def test_readonly_mounts_hold_even_without_the_hook(tmp_path):
 
 
 def test_writing_inside_the_temp_dir_works_and_is_removed():
-    res = run_python("import os\nopen('work.txt', 'w').write('hello')\nanswer = open('work.txt').read() + ' ' + os.getcwd()\n",
-                     FAST)
+    code = "import os\nopen('work.txt', 'w').write('hello')\nanswer = open('work.txt').read() + ' ' + os.getcwd()\n"
+    res = run_python(code, FAST)
     assert res.ok, res.error
     text, cwd = res.value.split(" ", 1)
     assert text == "hello"

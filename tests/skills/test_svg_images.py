@@ -18,26 +18,34 @@ from banshi.skills import charts, images, svg
 
 GOOD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="red"/></svg>'
 
+S = '<svg xmlns="http://www.w3.org/2000/svg"'
 ATTACKS = {
-    "script": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="5" height="5"/></svg>',
-    "script_ns": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:s="http://www.w3.org/2000/svg"><s:script>alert(1)</s:script></svg>',
-    "onload": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect onclick="alert(1)" width="5" height="5"/></svg>',
-    "foreignObject": '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><iframe src="https://evil.example"/></body></foreignObject></svg>',
-    "js_href": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="javascript:alert(1)"><rect width="5" height="5"/></a></svg>',
-    "external_use": '<svg xmlns="http://www.w3.org/2000/svg"><use href="https://evil.example/sprite.svg#x"/></svg>',
-    "external_image": '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://evil.example/t.png" width="10" height="10"/></svg>',
-    "data_image": '<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/svg+xml;base64,PHN2Zz48c2NyaXB0Lz48L3N2Zz4="/></svg>',
-    "css_import": '<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://evil.example/x.css);</style><rect width="5" height="5"/></svg>',
-    "css_url": '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill: url(https://evil.example/p)" width="5" height="5"/></svg>',
-    "attr_url": '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(https://evil.example/p#g)" filter="url(http://e/x)" width="5" height="5"/></svg>',
-    "animate": '<svg xmlns="http://www.w3.org/2000/svg"><a><animate attributeName="href" to="javascript:alert(1)"/><set attributeName="onmouseover" to="alert(1)"/><text>x</text></a></svg>',
-    "iframe": '<svg xmlns="http://www.w3.org/2000/svg"><iframe xmlns="http://www.w3.org/1999/xhtml" src="javascript:alert(1)"/></svg>',
-    "handler_case": '<svg xmlns="http://www.w3.org/2000/svg"><rect ONCLICK="alert(1)" OnMouseOver="x()" width="5" height="5"/></svg>',
-    "css_escape": '<svg xmlns="http://www.w3.org/2000/svg"><rect style="background:url(\\6a avascript:alert(1))" width="5" height="5"/></svg>',
-    "xml_stylesheet": '<?xml-stylesheet href="https://evil.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>',
-    "other_ns_attr": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:ev="http://www.w3.org/2001/xml-events"><rect ev:event="click" ev:handler="#h" width="5" height="5"/></svg>',
-    "feImage": '<svg xmlns="http://www.w3.org/2000/svg"><filter id="f"><feImage href="https://evil.example/x.png"/></filter></svg>',
-    "cdata_script": '<svg xmlns="http://www.w3.org/2000/svg"><script><![CDATA[alert(1)]]></script></svg>',
+    "script": S + '><script>alert(1)</script><rect width="5" height="5"/></svg>',
+    "script_ns": S + ' xmlns:s="http://www.w3.org/2000/svg"><s:script>alert(1)</s:script></svg>',
+    "onload": S + ' onload="alert(1)"><rect onclick="alert(1)" width="5" height="5"/></svg>',
+    "foreignObject": S + '><foreignObject><body xmlns="http://www.w3.org/1999/xhtml">'
+        '<iframe src="https://evil.example"/></body></foreignObject></svg>',
+    "js_href": S + ' xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="javascript:alert(1)">'
+        '<rect width="5" height="5"/></a></svg>',
+    "external_use": S + '><use href="https://evil.example/sprite.svg#x"/></svg>',
+    "external_image": S + '><image href="https://evil.example/t.png" width="10" height="10"/></svg>',
+    "data_image": S + '><image href="data:image/svg+xml;base64,PHN2Zz48c2NyaXB0Lz48L3N2Zz4="/></svg>',
+    "css_import": S + '><style>@import url(https://evil.example/x.css);</style><rect width="5" height="5"/>'
+        '</svg>',
+    "css_url": S + '><rect style="fill: url(https://evil.example/p)" width="5" height="5"/></svg>',
+    "attr_url": S + '><rect fill="url(https://evil.example/p#g)" filter="url(http://e/x)" width="5" height="5"/>'
+        '</svg>',
+    "animate": S + '><a><animate attributeName="href" to="javascript:alert(1)"/>'
+        '<set attributeName="onmouseover" to="alert(1)"/><text>x</text></a></svg>',
+    "iframe": S + '><iframe xmlns="http://www.w3.org/1999/xhtml" src="javascript:alert(1)"/></svg>',
+    "handler_case": S + '><rect ONCLICK="alert(1)" OnMouseOver="x()" width="5" height="5"/></svg>',
+    "css_escape": S + '><rect style="background:url(\\6a avascript:alert(1))" width="5" height="5"/></svg>',
+    "xml_stylesheet": '<?xml-stylesheet href="https://evil.example/x.css"?>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>',
+    "other_ns_attr": S + ' xmlns:ev="http://www.w3.org/2001/xml-events">'
+        '<rect ev:event="click" ev:handler="#h" width="5" height="5"/></svg>',
+    "feImage": S + '><filter id="f"><feImage href="https://evil.example/x.png"/></filter></svg>',
+    "cdata_script": S + '><script><![CDATA[alert(1)]]></script></svg>',
     "no_namespace": '<svg><script>alert(1)</script><rect width="5" height="5" onclick="x"/></svg>',
 }
 
