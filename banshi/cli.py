@@ -89,11 +89,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # -- chat and ask ------------------------------------------------------------------------
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from banshi.agents.dispatcher import default_dispatcher
     from banshi.chat.engine import ChatEngine
     from banshi.chat.hooks import default_hooks
     from banshi.models.base import get_backend
 
-    return ChatEngine(settings, get_backend(settings), default_hooks(settings))
+    backend = get_backend(settings)
+    return ChatEngine(settings, backend, default_hooks(settings), dispatcher=default_dispatcher(settings, backend))
 
 
 def _local_user_id(settings: Settings) -> str:
@@ -133,6 +135,12 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
         elif kind == "sources":
             for s in ev["sources"]:
                 err.print(f"[dim]remembered: {s.get('text', s)}[/dim]")
+        elif kind == "tool":  # the dispatcher ran a read (banshi.agents.dispatcher)
+            err.print(f"[dim]{'✓' if ev['ok'] else '✗'} {ev['tool']}[/dim]")
+        elif kind == "action":  # a write waiting for "确认"/"yes" (or decided)
+            a = ev["action"]
+            err.print(f"[bold]{'⏳ confirm? ' if a['status'] == 'pending' else a['status'] + ': '}[/bold]{a['summary']}"
+                      + (" [dim](type 确认/yes or 取消/no)[/dim]" if a["status"] == "pending" else ""))
         elif kind == "error":
             raise BanshiError(ev["error"]["message"], code=ev["error"]["code"])
         elif kind == "done":

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from banshi.agents.tools import Registry, ToolContext, ToolResult
@@ -34,9 +34,17 @@ def _iso(d: datetime | None) -> str | None:
 
 
 def action_dict(a: PendingAction, registry: Registry | None = None) -> dict[str, Any]:
-    out = {"id": a.id, "tool": a.tool, "service": a.service, "arguments": a.arguments, "summary": a.summary,
-           "status": a.status, "conversation_id": a.conversation_id, "created_at": _iso(a.created_at),
-           "decided_at": _iso(a.decided_at)}
+    out = {
+        "id": a.id,
+        "tool": a.tool,
+        "service": a.service,
+        "arguments": a.arguments,
+        "summary": a.summary,
+        "status": a.status,
+        "conversation_id": a.conversation_id,
+        "created_at": _iso(a.created_at),
+        "decided_at": _iso(a.decided_at),
+    }
     if a.result:
         out["result"] = a.result
     if registry is not None and a.service in registry.services:
@@ -46,10 +54,20 @@ def action_dict(a: PendingAction, registry: Registry | None = None) -> dict[str,
 
 
 def audit_dict(e: AuditEntry) -> dict[str, Any]:
-    return {"id": e.id, "tool": e.tool, "service": e.service, "write": e.write, "arguments": e.arguments,
-            "ok": e.ok, "result": e.result, "action_id": e.action_id, "conversation_id": e.conversation_id,
-            "undoable": bool(e.undo_tool) and e.ok and not e.undone, "undone": e.undone,
-            "created_at": _iso(e.created_at)}
+    return {
+        "id": e.id,
+        "tool": e.tool,
+        "service": e.service,
+        "write": e.write,
+        "arguments": e.arguments,
+        "ok": e.ok,
+        "result": e.result,
+        "action_id": e.action_id,
+        "conversation_id": e.conversation_id,
+        "undoable": bool(e.undo_tool) and e.ok and not e.undone,
+        "undone": e.undone,
+        "created_at": _iso(e.created_at),
+    }
 
 
 def summarize(registry: Registry, tool: str, arguments: dict[str, Any]) -> str:
@@ -71,8 +89,17 @@ class Actions:
         return ToolContext(db=db, user_id=user_id, settings=self.settings, idempotency_key=key, now=self.now)
 
     # -- running -------------------------------------------------------------------------------
-    def run(self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *, key: str = "",
-            conversation_id: str | None = None, action_id: str | None = None) -> ToolResult:
+    def run(
+        self,
+        db: Session,
+        user_id: str,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        key: str = "",
+        conversation_id: str | None = None,
+        action_id: str | None = None,
+    ) -> ToolResult:
         """Run a tool now and log it. Writes need ``key``; a key seen before replays its result."""
         t = self.registry.tools.get(tool)
         write = bool(t and t.confirm)
@@ -83,8 +110,14 @@ class Actions:
             if prior is not None:
                 if prior.tool != tool:
                     raise Conflict(f"idempotency key {key!r} was used for {prior.tool}")
-                return ToolResult(tool, prior.ok, data=prior.result.get("data"),
-                                  error=prior.result.get("error", ""), code=prior.result.get("code", ""))
+                return ToolResult(
+                    tool,
+                    prior.ok,
+                    data=prior.result.get("data"),
+                    error=prior.result.get("error", ""),
+                    code=prior.result.get("code", ""),
+                )
+        _write_lock(db)
         try:
             with db.begin_nested():  # a failing tool leaves nothing half-written
                 result = self.registry.run(tool, arguments, self.ctx(db, user_id, key))
@@ -93,10 +126,19 @@ class Actions:
         except _Rollback as rb:
             result = rb.result
         # a failed write keeps no key: retrying it may succeed and must be allowed to run
-        entry = AuditEntry(user_id=user_id, conversation_id=conversation_id, action_id=action_id, tool=tool,
-                           service=t.service if t else "", write=write, arguments=arguments, ok=result.ok,
-                           result=_stored(result), idem_key=(key or None) if result.ok else None,
-                           created_at=utcnow())
+        entry = AuditEntry(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            action_id=action_id,
+            tool=tool,
+            service=t.service if t else "",
+            write=write,
+            arguments=arguments,
+            ok=result.ok,
+            result=_stored(result),
+            idem_key=(key or None) if result.ok else None,
+            created_at=utcnow(),
+        )
         if write and result.ok and t and t.undo:
             undo_args = self._undo_arguments(t.undo, result.data)
             if undo_args is not None:
@@ -113,16 +155,24 @@ class Actions:
         return {required[0]: data["id"]} if len(required) == 1 else None
 
     # -- pending actions -----------------------------------------------------------------------
-    def propose(self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *,
-                conversation_id: str | None = None) -> PendingAction:
+    def propose(
+        self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *, conversation_id: str | None = None
+    ) -> PendingAction:
         t = self.registry.tool(tool)
         if not t.confirm:
             raise InvalidInput(f"{tool} only reads: run it, no confirmation needed")
         values = t.validate(arguments)
         clean = {k: v for k, v in values.items() if k in arguments or v not in (None, "")}
-        action = PendingAction(user_id=user_id, conversation_id=conversation_id, tool=tool, service=t.service,
-                               arguments=clean, summary=summarize(self.registry, tool, clean),
-                               idem_key=new_key(), created_at=utcnow())
+        action = PendingAction(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            tool=tool,
+            service=t.service,
+            arguments=clean,
+            summary=summarize(self.registry, tool, clean),
+            idem_key=new_key(),
+            created_at=utcnow(),
+        )
         db.add(action)
         db.flush()
         return action
@@ -140,8 +190,9 @@ class Actions:
             return a
         if a.status != "pending":
             raise Conflict(f"the action is {a.status}, it can no longer be confirmed")
-        result = self.run(db, user_id, a.tool, dict(a.arguments), key=a.idem_key,
-                          conversation_id=a.conversation_id, action_id=a.id)
+        result = self.run(
+            db, user_id, a.tool, dict(a.arguments), key=a.idem_key, conversation_id=a.conversation_id, action_id=a.id
+        )
         a.status = "done" if result.ok else "failed"
         a.result = _stored(result)
         a.decided_at = utcnow()
@@ -189,12 +240,22 @@ class Actions:
             raise NotFound("no such audit entry")
         if not e.undo_tool or not e.ok:
             raise Conflict(f"{e.tool} cannot be undone here")
-        result = self.run(db, user_id, e.undo_tool, dict(e.undo_arguments), key=f"undo-{e.id}",
-                          conversation_id=e.conversation_id)
+        result = self.run(
+            db, user_id, e.undo_tool, dict(e.undo_arguments), key=f"undo-{e.id}", conversation_id=e.conversation_id
+        )
         if result.ok:
             e.undone = True
             db.flush()
         return result
+
+
+def _write_lock(db: Session) -> None:
+    """On SQLite, take the write lock before the tool reads anything. A transaction that reads
+    first and writes later fails at once ("database is locked") if another connection (the
+    memory worker, the scheduler, another request) committed in between; one that starts with a
+    write simply waits its turn."""
+    if db.get_bind().dialect.name == "sqlite" and not db.in_nested_transaction():
+        db.execute(text("UPDATE svc_carts SET user_id = user_id WHERE 1 = 0"))
 
 
 class _Rollback(Exception):
@@ -211,8 +272,9 @@ def _stored(result: ToolResult) -> dict[str, Any]:
     return out
 
 
-def append_to_conversation(db: Session, user_id: str, conversation_id: str | None, text: str,
-                           meta: dict[str, Any]) -> None:
+def append_to_conversation(
+    db: Session, user_id: str, conversation_id: str | None, text: str, meta: dict[str, Any]
+) -> None:
     """Record what a confirmation from outside the chat (a web button, the API) did, so the
     conversation — and the model reading it next turn — knows."""
     if not conversation_id:
@@ -221,7 +283,16 @@ def append_to_conversation(db: Session, user_id: str, conversation_id: str | Non
     if conv is None or conv.user_id != user_id:
         return
     seq = db.scalar(select(func.coalesce(func.max(Message.seq), 0)).where(Message.conversation_id == conv.id))
-    db.add(Message(user_id=user_id, conversation_id=conv.id, seq=(seq or 0) + 1, role="assistant", content=text,
-                   finish_reason="stop", meta=meta))
+    db.add(
+        Message(
+            user_id=user_id,
+            conversation_id=conv.id,
+            seq=(seq or 0) + 1,
+            role="assistant",
+            content=text,
+            finish_reason="stop",
+            meta=meta,
+        )
+    )
     conv.updated_at = utcnow()
     db.flush()

@@ -47,11 +47,61 @@ log = logging.getLogger("banshi.dispatcher")
 MAX_STEPS = 4
 MAX_CANDIDATES = 6
 
-_YES = {"yes", "y", "ok", "okay", "sure", "confirm", "confirmed", "go ahead", "do it", "yes please", "please do",
-        "确认", "确定", "好", "好的", "是", "是的", "对", "可以", "行", "没问题", "嗯", "确认下单", "确认预订", "同意",
-        "好的确认", "确认一下", "就这样", "订吧", "下单吧", "好的，确认"}
-_NO = {"no", "n", "nope", "cancel", "cancel it", "don't", "do not", "stop", "reject", "不", "不要", "不用", "取消",
-       "算了", "不了", "拒绝", "别", "不要了", "先不要", "不用了"}
+_YES = {
+    "yes",
+    "y",
+    "ok",
+    "okay",
+    "sure",
+    "confirm",
+    "confirmed",
+    "go ahead",
+    "do it",
+    "yes please",
+    "please do",
+    "确认",
+    "确定",
+    "好",
+    "好的",
+    "是",
+    "是的",
+    "对",
+    "可以",
+    "行",
+    "没问题",
+    "嗯",
+    "确认下单",
+    "确认预订",
+    "同意",
+    "好的确认",
+    "确认一下",
+    "就这样",
+    "订吧",
+    "下单吧",
+    "好的，确认",
+}
+_NO = {
+    "no",
+    "n",
+    "nope",
+    "cancel",
+    "cancel it",
+    "don't",
+    "do not",
+    "stop",
+    "reject",
+    "不",
+    "不要",
+    "不用",
+    "取消",
+    "算了",
+    "不了",
+    "拒绝",
+    "别",
+    "不要了",
+    "先不要",
+    "不用了",
+}
 _PUNCT = re.compile(r"[\s,.!?，。！？~～、…]+")
 
 
@@ -75,8 +125,23 @@ def is_chinese(text: str) -> bool:
 
 # -- routing ------------------------------------------------------------------------------------
 
-_CANCEL = ("取消", "退订", "退票", "退款", "退货", "撤销", "删除", "删掉", "停止", "cancel", "refund", "delete", "remove",
-           "undo", "stop")
+_CANCEL = (
+    "取消",
+    "退订",
+    "退票",
+    "退款",
+    "退货",
+    "撤销",
+    "删除",
+    "删掉",
+    "停止",
+    "cancel",
+    "refund",
+    "delete",
+    "remove",
+    "undo",
+    "stop",
+)
 _LIST = ("我的", "有哪些", "状态", "到哪", "列出", "查看", "看看", "my ", "list", "status", "where is", "show")
 
 
@@ -105,7 +170,8 @@ class KeywordRouter:
             for t in self.registry.services[name].tools:
                 n = t.name
                 if (n.startswith(("cancel_", "delete_", "complete_")) and not cancel) or (
-                        n.startswith("list_") and not (listing or cancel)):
+                    n.startswith("list_") and not (listing or cancel)
+                ):
                     continue
                 out.append(n)
         return out
@@ -121,8 +187,13 @@ def _router_candidates(router: Any, registry: Registry, text: str) -> list[str] 
         out = fn(text)
         names: list[str] = []
         for item in out or []:
-            label = item if isinstance(item, str) else (item[0] if isinstance(item, tuple | list) else
-                                                       getattr(item, "label", getattr(item, "name", None)))
+            label = (
+                item
+                if isinstance(item, str)
+                else (
+                    item[0] if isinstance(item, tuple | list) else getattr(item, "label", getattr(item, "name", None))
+                )
+            )
             if label in registry.tools:
                 names.append(label)
             elif label in registry.services:
@@ -132,6 +203,7 @@ def _router_candidates(router: Any, registry: Registry, text: str) -> list[str] 
 
 
 # -- the plan ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Step:
@@ -171,15 +243,24 @@ class Dispatch:
         return [Msg("system", self.context), *prompt]
 
     def meta(self) -> dict[str, Any]:
-        return {"services": self.services,
-                "tools": [{"tool": s.tool, "arguments": s.arguments,
-                           "ok": s.result.ok if s.result else None,
-                           "action_id": s.action["id"] if s.action else None} for s in self.steps]}
+        return {
+            "services": self.services,
+            "tools": [
+                {
+                    "tool": s.tool,
+                    "arguments": s.arguments,
+                    "ok": s.result.ok if s.result else None,
+                    "action_id": s.action["id"] if s.action else None,
+                }
+                for s in self.steps
+            ],
+        }
 
 
 SYSTEM = """You are the dispatcher of an assistant that does errands with tools.
 Answer with one JSON object:
-- {"step":"call","tool":NAME,"arguments":{...}} to use one listed tool. Take values from the user's words and from earlier results; leave out optional arguments you don't know.
+- {"step":"call","tool":NAME,"arguments":{...}} to use one listed tool. Take values from the user's words
+  and from earlier results; leave out optional arguments you don't know.
 - {"step":"ask","question":"..."} when a REQUIRED value is unknown; ask only for that, in the user's language.
 - {"step":"done"} when the earlier steps already cover the request.
 - {"step":"none"} when no listed tool fits the request.
@@ -200,13 +281,27 @@ def tool_line(t: Tool) -> str:
 
 def decision_schema(tools: list[Tool], first: bool) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
-        {"type": "object", "properties": {"step": {"const": "call"}, "tool": {"const": t.name},
-                                          "arguments": t.parameters},
-         "required": ["step", "tool", "arguments"]} for t in tools]
-    options.append({"type": "object", "properties": {"step": {"const": "ask"}, "question": {"type": "string"}},
-                    "required": ["step", "question"]})
-    options.append({"type": "object", "properties": {"step": {"enum": ["none"] if first else ["done", "none"]}},
-                    "required": ["step"]})
+        {
+            "type": "object",
+            "properties": {"step": {"const": "call"}, "tool": {"const": t.name}, "arguments": t.parameters},
+            "required": ["step", "tool", "arguments"],
+        }
+        for t in tools
+    ]
+    options.append(
+        {
+            "type": "object",
+            "properties": {"step": {"const": "ask"}, "question": {"type": "string"}},
+            "required": ["step", "question"],
+        }
+    )
+    options.append(
+        {
+            "type": "object",
+            "properties": {"step": {"enum": ["none"] if first else ["done", "none"]}},
+            "required": ["step"],
+        }
+    )
     return {"anyOf": options}
 
 
@@ -226,8 +321,9 @@ def parse_json(text: str) -> dict[str, Any] | None:
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings, backend: Backend, registry: Registry, router: Any = None,
-                 now: datetime | None = None):
+    def __init__(
+        self, settings: Settings, backend: Backend, registry: Registry, router: Any = None, now: datetime | None = None
+    ):
         self.settings = settings
         self.backend = backend
         self.registry = registry
@@ -251,12 +347,19 @@ class Dispatcher:
                 services = [s for s in previous if s in self.registry.services]  # a follow-up ("那家")
             tools = self.keywords.tools(text, services)
         services = list(dict.fromkeys(self.registry.tools[t].service for t in tools))
-        return services, tools[:MAX_CANDIDATES] if len(services) > 1 else tools[:MAX_CANDIDATES + 4]
+        return services, tools[:MAX_CANDIDATES] if len(services) > 1 else tools[: MAX_CANDIDATES + 4]
 
     # -- a turn --------------------------------------------------------------------------------
-    def dispatch(self, db: Session, user_id: str, conversation_id: str | None, history: list[Msg], text: str,
-                 previous_services: list[str] | None = None,
-                 on_event: Callable[[dict[str, Any]], None] | None = None) -> Dispatch:
+    def dispatch(
+        self,
+        db: Session,
+        user_id: str,
+        conversation_id: str | None,
+        history: list[Msg],
+        text: str,
+        previous_services: list[str] | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Dispatch:
         out = Dispatch()
 
         def emit(event: dict[str, Any]) -> None:
@@ -274,6 +377,7 @@ class Dispatcher:
         out.services = services
         candidates = [self.registry.tools[t] for t in tools]
         for i in range(MAX_STEPS):
+            db.commit()  # never hold the database while the model thinks
             decision = self._ask_model(history, text, candidates, out.steps)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
@@ -286,8 +390,13 @@ class Dispatcher:
             assert decision is not None
             name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
             if name not in tools:  # only the routed tools: tool output cannot widen the choice
-                out.steps.append(Step(name, args, ToolResult(name, False, error=f"{name!r} is not one of the "
-                                                             "listed tools", code="unknown_tool")))
+                out.steps.append(
+                    Step(
+                        name,
+                        args,
+                        ToolResult(name, False, error=f"{name!r} is not one of the listed tools", code="unknown_tool"),
+                    )
+                )
                 continue
             if any(s.tool == name and s.arguments == args for s in out.steps):
                 break  # the model repeats itself: what it has is what it gets
@@ -307,37 +416,58 @@ class Dispatcher:
             else:
                 result = self.actions.run(db, user_id, name, args, conversation_id=conversation_id)
                 out.steps.append(Step(name, args, result))
-                ev: dict[str, Any] = {"type": "tool", "tool": name, "service": t.service, "arguments": args,
-                                      "ok": result.ok}
+                ev: dict[str, Any] = {
+                    "type": "tool",
+                    "tool": name,
+                    "service": t.service,
+                    "arguments": args,
+                    "ok": result.ok,
+                }
                 ev |= {"result": result.data} if result.ok else {"error": result.error}
                 emit(ev)
         if out.handled and not out.reply:
             out.context = self.context_block(out.steps, text)
         return out
 
-    def _decide(self, db: Session, user_id: str, waiting: list[Any], yes: bool, text: str, out: Dispatch,
-                emit: Callable[[dict[str, Any]], None]) -> Dispatch:
+    def _decide(
+        self,
+        db: Session,
+        user_id: str,
+        waiting: list[Any],
+        yes: bool,
+        text: str,
+        out: Dispatch,
+        emit: Callable[[dict[str, Any]], None],
+    ) -> Dispatch:
         zh = is_chinese(text) or not text.isascii()
         lines = []
         for a in waiting:
             if yes:
                 a = self.actions.confirm(db, user_id, a.id)
+                db.commit()  # each confirmed action stands on its own
                 res = a.result or {}
                 if a.status == "done":
                     data = res.get("data") or {}
                     ref = data.get("id") if isinstance(data, dict) else None
-                    lines.append(("✅ 已完成：" if zh else "✅ Done: ") + a.summary
-                                 + (f"（编号 {ref}）" if zh and ref else f" (id {ref})" if ref else ""))
+                    lines.append(
+                        ("✅ 已完成：" if zh else "✅ Done: ")
+                        + a.summary
+                        + (f"（编号 {ref}）" if zh and ref else f" (id {ref})" if ref else "")
+                    )
                 else:
                     lines.append(("❌ 未完成：" if zh else "❌ Failed: ") + a.summary + " — " + res.get("error", ""))
             else:
                 a = self.actions.reject(db, user_id, a.id)
                 lines.append(("已取消，未执行：" if zh else "Cancelled, not done: ") + a.summary)
             emit({"type": "action", "action": action_dict(a, self.registry)})
-        if yes and any(self.registry.services.get(a.service) and self.registry.services[a.service].sandbox
-                       for a in waiting):
-            lines.append("（沙盒服务：模拟预订，未产生真实交易）" if zh else "(sandbox service: simulated, nothing real "
-                                                                "was booked or paid)")
+        if yes and any(
+            self.registry.services.get(a.service) and self.registry.services[a.service].sandbox for a in waiting
+        ):
+            lines.append(
+                "（沙盒服务：模拟预订，未产生真实交易）"
+                if zh
+                else "(sandbox service: simulated, nothing real was booked or paid)"
+            )
         out.handled, out.reply = True, "\n".join(lines)
         out.services = list(dict.fromkeys(a.service for a in waiting))
         return out
@@ -351,14 +481,19 @@ class Dispatcher:
             parts.append("Conversation so far:\n" + "\n".join(f"{m.role}: {m.content[:300]}" for m in recent))
         parts.append(f"Request: {text}")
         if steps:
-            parts.append("Steps so far:\n" + "\n".join(
-                f"{i + 1}. {s.tool} {json.dumps(s.arguments, ensure_ascii=False)} -> {s.observation()}"
-                for i, s in enumerate(steps)))
+            parts.append(
+                "Steps so far:\n"
+                + "\n".join(
+                    f"{i + 1}. {s.tool} {json.dumps(s.arguments, ensure_ascii=False)} -> {s.observation()}"
+                    for i, s in enumerate(steps)
+                )
+            )
             parts.append("Next step?")
         messages = [Msg("system", system), Msg("user", "\n\n".join(parts))]
         try:
-            done = self.backend.chat(messages, schema=decision_schema(tools, first=not steps), max_tokens=300,
-                                     temperature=0.0)
+            done = self.backend.chat(
+                messages, schema=decision_schema(tools, first=not steps), max_tokens=300, temperature=0.0
+            )
         except BanshiError:
             log.exception("the dispatcher's model call failed")
             return None
@@ -369,8 +504,10 @@ class Dispatcher:
         for i, s in enumerate(steps, 1):
             lines.append(f"{i}. {s.tool}({json.dumps(s.arguments, ensure_ascii=False)}) -> {s.observation()}")
         if any(s.action for s in steps):
-            lines.append("The PENDING actions are shown to the user as a confirmation card. Say what will be done "
-                         "and ask the user to confirm; do not say they are done.")
+            lines.append(
+                "The PENDING actions are shown to the user as a confirmation card. Say what will be done "
+                "and ask the user to confirm; do not say they are done."
+            )
         used = {self.registry.tools[s.tool].service for s in steps if s.tool in self.registry.tools}
         sandbox = [self.registry.services[n].title for n in used if self.registry.services[n].sandbox]
         if sandbox:
@@ -432,12 +569,18 @@ def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, pr
     history = [m for m in prompt[:-1] if m.role in ("user", "assistant")]
     try:
         with session_scope(dispatcher.settings) as db:
-            last = db.scalar(select(Message).where(Message.conversation_id == conversation_id,
-                                                   Message.user_id == user_id, Message.role == "assistant")
-                             .order_by(Message.seq.desc()).limit(1))
+            last = db.scalar(
+                select(Message)
+                .where(
+                    Message.conversation_id == conversation_id, Message.user_id == user_id, Message.role == "assistant"
+                )
+                .order_by(Message.seq.desc())
+                .limit(1)
+            )
             previous = ((last.meta or {}).get("dispatch") or {}).get("services") if last is not None else None
-            return dispatcher.dispatch(db, user_id, conversation_id, history, prompt[-1].content,
-                                       previous_services=previous)
+            return dispatcher.dispatch(
+                db, user_id, conversation_id, history, prompt[-1].content, previous_services=previous
+            )
     except Exception:
         log.exception("dispatch failed; answering as plain chat")
         return Dispatch()

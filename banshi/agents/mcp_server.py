@@ -53,18 +53,40 @@ class BanshiMCP:
         self.memory = _memory(settings)
 
     def tools(self) -> list[dict[str, Any]]:
-        out = [{"name": t.name, "description": t.description, "input_schema": t.parameters, "write": t.confirm}
-               for t in self.actions.registry.tools.values()]
-        out.append({"name": "list_pending_actions", "write": False,
-                    "description": "Banshi actions waiting for the user's confirmation",
-                    "input_schema": {"type": "object", "properties": {}}})
+        out = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters, "write": t.confirm}
+            for t in self.actions.registry.tools.values()
+        ]
+        out.append(
+            {
+                "name": "list_pending_actions",
+                "write": False,
+                "description": "Banshi actions waiting for the user's confirmation",
+                "input_schema": {"type": "object", "properties": {}},
+            }
+        )
         if self.memory is not None:
             out += [
-                {"name": "memory_search", "write": False, "description": "Search what the user told Banshi "
-                 "(facts and past messages)", "input_schema": {"type": "object", "required": ["query"], "properties": {
-                     "query": {"type": "string"}, "limit": {"type": "integer", "default": 5}}}},
-                {"name": "memory_add", "write": True, "description": "Remember a fact about the user",
-                 "input_schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}},
+                {
+                    "name": "memory_search",
+                    "write": False,
+                    "description": "Search what the user told Banshi (facts and past messages)",
+                    "input_schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {"query": {"type": "string"}, "limit": {"type": "integer", "default": 5}},
+                    },
+                },
+                {
+                    "name": "memory_add",
+                    "write": True,
+                    "description": "Remember a fact about the user",
+                    "input_schema": {
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {"text": {"type": "string"}},
+                    },
+                },
             ]
         return out
 
@@ -75,18 +97,23 @@ class BanshiMCP:
                 if name == "list_pending_actions":
                     return True, [action_dict(a) for a in self.actions.pending(db, self.user_id)]
                 if name == "memory_search" and self.memory is not None:
-                    return True, self.memory.search(db, str(arguments.get("query", "")), user_id=self.user_id,
-                                                    limit=int(arguments.get("limit", 5)))
+                    return True, self.memory.search(
+                        db, str(arguments.get("query", "")), user_id=self.user_id, limit=int(arguments.get("limit", 5))
+                    )
                 if name == "memory_add" and self.memory is not None:
                     return True, self.memory.create(db, user_id=self.user_id, text=str(arguments.get("text", "")))
                 tool = self.actions.registry.tool(name)
                 if tool.confirm and not self.allow_writes:
                     a = self.actions.propose(db, self.user_id, name, arguments)
-                    return True, {"status": "pending_confirmation", "action": action_dict(a, self.actions.registry),
-                                  "message": "Not done yet: the user must confirm this in Banshi "
-                                             f"(POST /api/actions/{a.id}/confirm or the web UI)."}
-                result = self.actions.run(db, self.user_id, name, arguments,
-                                          key=(key or f"mcp-{uuid.uuid4().hex}") if tool.confirm else "")
+                    return True, {
+                        "status": "pending_confirmation",
+                        "action": action_dict(a, self.actions.registry),
+                        "message": "Not done yet: the user must confirm this in Banshi "
+                        f"(POST /api/actions/{a.id}/confirm or the web UI).",
+                    }
+                result = self.actions.run(
+                    db, self.user_id, name, arguments, key=(key or f"mcp-{uuid.uuid4().hex}") if tool.confirm else ""
+                )
                 return result.ok, result.data if result.ok else result.error
         except BanshiError as e:
             return False, e.message
@@ -107,11 +134,19 @@ def build_server(surface: BanshiMCP) -> Any:
     from mcp.server import Server
 
     async def list_tools(ctx: Any, params: Any) -> Any:
-        return types.ListToolsResult(tools=[
-            types.Tool(name=t["name"], description=t["description"], input_schema=t["input_schema"],
-                       annotations=types.ToolAnnotations(read_only_hint=not t["write"], destructive_hint=t["write"],
-                                                         idempotent_hint=not t["write"]))
-            for t in surface.tools()])
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(
+                    name=t["name"],
+                    description=t["description"],
+                    input_schema=t["input_schema"],
+                    annotations=types.ToolAnnotations(
+                        read_only_hint=not t["write"], destructive_hint=t["write"], idempotent_hint=not t["write"]
+                    ),
+                )
+                for t in surface.tools()
+            ]
+        )
 
     async def call_tool(ctx: Any, params: Any) -> Any:
         meta = params.meta.model_dump() if getattr(params, "meta", None) is not None else {}
@@ -119,16 +154,24 @@ def build_server(surface: BanshiMCP) -> Any:
         ok, payload = await anyio.to_thread.run_sync(surface.call, params.name, dict(params.arguments or {}), key)
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
         structured = payload if isinstance(payload, dict) and ok else None
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
-                                    structured_content=structured, is_error=not ok)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)], structured_content=structured, is_error=not ok
+        )
 
-    return Server("banshi", version="0.1", instructions="Banshi's services: travel, food, tickets, shopping, "
-                  "health, office, weather (sandboxes unless configured otherwise). Writes need the user's "
-                  "confirmation in Banshi.", on_list_tools=list_tools, on_call_tool=call_tool)
+    return Server(
+        "banshi",
+        version="0.1",
+        instructions="Banshi's services: travel, food, tickets, shopping, "
+        "health, office, weather (sandboxes unless configured otherwise). Writes need the user's "
+        "confirmation in Banshi.",
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )
 
 
-def serve(settings: Settings, *, username: str | None = None, allow_writes: bool = False,
-          http_port: int | None = None) -> None:
+def serve(
+    settings: Settings, *, username: str | None = None, allow_writes: bool = False, http_port: int | None = None
+) -> None:
     import anyio
 
     surface = BanshiMCP(settings, _user_id(settings, username), allow_writes)
@@ -136,8 +179,9 @@ def serve(settings: Settings, *, username: str | None = None, allow_writes: bool
     if http_port:
         import uvicorn
 
-        uvicorn.run(server.streamable_http_app(host=settings.host), host=settings.host, port=http_port,
-                    log_level="warning")
+        uvicorn.run(
+            server.streamable_http_app(host=settings.host), host=settings.host, port=http_port, log_level="warning"
+        )
         return
     from mcp.server.stdio import stdio_server
 
@@ -157,8 +201,11 @@ def register(sub: Any) -> None:
     """``banshi mcp``: listed in ``banshi.cli.COMMANDS``."""
     p = sub.add_parser("mcp", help="serve Banshi's services and memory over MCP (stdio, or --http PORT)")
     p.add_argument("--user", help="act for this user (multi-user servers)")
-    p.add_argument("--allow-writes", action="store_true",
-                   help="run writes when the MCP host asks (trust its confirmation) instead of queueing them")
+    p.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="run writes when the MCP host asks (trust its confirmation) instead of queueing them",
+    )
     p.add_argument("--http", type=int, metavar="PORT", help="streamable HTTP on this port instead of stdio")
     p.set_defaults(func=cmd_mcp)
 

@@ -13,8 +13,14 @@ _cache: dict[str, Registry] = {}
 
 
 def _key(settings: Settings) -> str:
-    return "|".join([str(settings.data_dir), repr(sorted(settings.service_providers.items())),
-                     repr(sorted((k, repr(v)) for k, v in settings.mcp_servers.items())), settings.weather_url])
+    return "|".join(
+        [
+            str(settings.data_dir),
+            repr(sorted(settings.service_providers.items())),
+            repr(sorted((k, repr(v)) for k, v in settings.mcp_servers.items())),
+            settings.weather_url,
+        ]
+    )
 
 
 def get_registry(settings: Settings) -> Registry:

@@ -75,8 +75,9 @@ class ToolResult:
 
     def as_text(self, limit: int = 1500) -> str:
         """Compact JSON for a prompt, cut at ``limit`` characters."""
-        text = json.dumps(self.data if self.ok else {"error": self.error}, ensure_ascii=False,
-                          default=str, separators=(",", ":"))
+        text = json.dumps(
+            self.data if self.ok else {"error": self.error}, ensure_ascii=False, default=str, separators=(",", ":")
+        )
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -127,6 +128,7 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 # -- tools ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Tool:
     name: str
@@ -146,8 +148,10 @@ class Tool:
         return schema
 
     def openai_schema(self) -> dict[str, Any]:
-        return {"type": "function",
-                "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
 
     def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(arguments, dict):
@@ -189,8 +193,14 @@ def _model_for(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> tuple
     return model, takes_ctx
 
 
-def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, confirm: bool = False,
-         undo: str = "", description: str | None = None) -> Any:
+def tool(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    confirm: bool = False,
+    undo: str = "",
+    description: str | None = None,
+) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
@@ -199,13 +209,21 @@ def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, confi
         if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tname):
             raise ValueError(f"tool name {tname!r}: letters, digits, _ and - only")
         model, takes_ctx = _model_for(f, tname, docs)
-        return Tool(name=tname, description=description or desc, fn=f, model=model, confirm=confirm,
-                    undo=undo, takes_ctx=takes_ctx)
+        return Tool(
+            name=tname,
+            description=description or desc,
+            fn=f,
+            model=model,
+            confirm=confirm,
+            undo=undo,
+            takes_ctx=takes_ctx,
+        )
 
     return wrap(fn) if fn is not None else wrap
 
 
 # -- services ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Service:
@@ -258,11 +276,13 @@ class Registry:
         try:
             t = self.tool(name)
         except NotFound:
-            return ToolResult(name, False, error=f"unknown tool {name!r}; choose one of the listed tools",
-                              code="unknown_tool")
+            return ToolResult(
+                name, False, error=f"unknown tool {name!r}; choose one of the listed tools", code="unknown_tool"
+            )
         if t.confirm and not ctx.idempotency_key:
-            return ToolResult(name, False, error=f"{name} changes the world and needs an idempotency key",
-                              code="invalid_input")
+            return ToolResult(
+                name, False, error=f"{name} changes the world and needs an idempotency key", code="invalid_input"
+            )
         try:
             data = t(ctx, **(arguments or {}))
             return ToolResult(name, True, data=data)

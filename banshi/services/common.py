@@ -57,6 +57,7 @@ def stable_unit(*parts: Any) -> float:
 
 # -- time ---------------------------------------------------------------------------------------
 
+
 def local_now(ctx: ToolContext) -> datetime:
     """The user's wall-clock time (the server's zone), naive."""
     return ctx.clock().replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
@@ -114,10 +115,19 @@ def not_past(when: datetime, ctx: ToolContext, field: str = "time") -> None:
 
 # -- orders -------------------------------------------------------------------------------------
 
+
 def order_dict(o: ServiceOrder) -> dict[str, Any]:
-    return {"id": o.id, "service": o.service, "kind": o.kind, "status": o.status, "title": o.title,
-            "total": round(o.total, 2), **o.data, "created_at": o.created_at.isoformat() + "Z",
-            "note": SANDBOX}
+    return {
+        "id": o.id,
+        "service": o.service,
+        "kind": o.kind,
+        "status": o.status,
+        "title": o.title,
+        "total": round(o.total, 2),
+        **o.data,
+        "created_at": o.created_at.isoformat() + "Z",
+        "note": SANDBOX,
+    }
 
 
 def existing(ctx: ToolContext, model: Any) -> Any:
@@ -127,17 +137,34 @@ def existing(ctx: ToolContext, model: Any) -> Any:
     return ctx.db.scalar(select(model).where(model.user_id == ctx.user_id, model.idem_key == ctx.idempotency_key))
 
 
-def record_order(ctx: ToolContext, *, service: str, kind: str, title: str, total: float,
-                 data: dict[str, Any], status: str = "confirmed") -> dict[str, Any]:
+def record_order(
+    ctx: ToolContext,
+    *,
+    service: str,
+    kind: str,
+    title: str,
+    total: float,
+    data: dict[str, Any],
+    status: str = "confirmed",
+) -> dict[str, Any]:
     """Store a new order, or return the one this idempotency key already made."""
     if not ctx.idempotency_key:
         raise InvalidInput("a write needs an idempotency key")
     prior = existing(ctx, ServiceOrder)
     if prior is not None:
         return order_dict(prior) | {"replayed": True}
-    order = ServiceOrder(user_id=ctx.user_id, service=service, kind=kind, title=title, total=round(total, 2),
-                         data=data, status=status, idem_key=ctx.idempotency_key,
-                         created_at=ctx.clock(), updated_at=ctx.clock())
+    order = ServiceOrder(
+        user_id=ctx.user_id,
+        service=service,
+        kind=kind,
+        title=title,
+        total=round(total, 2),
+        data=data,
+        status=status,
+        idem_key=ctx.idempotency_key,
+        created_at=ctx.clock(),
+        updated_at=ctx.clock(),
+    )
     ctx.db.add(order)
     ctx.db.flush()
     return order_dict(order)
@@ -146,8 +173,7 @@ def record_order(ctx: ToolContext, *, service: str, kind: str, title: str, total
 def get_order(ctx: ToolContext, order_id: str, service: str, kinds: tuple[str, ...] = ()) -> ServiceOrder:
     """The user's order, or NotFound — also for another user's id."""
     order = ctx.db.get(ServiceOrder, str(order_id).strip())
-    if order is None or order.user_id != ctx.user_id or order.service != service or (
-            kinds and order.kind not in kinds):
+    if order is None or order.user_id != ctx.user_id or order.service != service or (kinds and order.kind not in kinds):
         raise NotFound(f"no {service} order/booking with id {order_id!r} for this user")
     return order
 

@@ -44,13 +44,19 @@ def food_menu(ctx: ToolContext, restaurant: str) -> dict:
         restaurant: the restaurant's name
     """
     r = _restaurant(ctx.settings, restaurant)
-    return {"restaurant": r["名称"], "hours": r.get("营业时间"), "menu": menu_for(r),
-            "delivery_fee": DELIVERY_FEE, "note": SANDBOX}
+    return {
+        "restaurant": r["名称"],
+        "hours": r.get("营业时间"),
+        "menu": menu_for(r),
+        "delivery_fee": DELIVERY_FEE,
+        "note": SANDBOX,
+    }
 
 
 @tool
-def search_delivery(ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None,
-                    limit: int = 5) -> dict:
+def search_delivery(
+    ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None, limit: int = 5
+) -> dict:
     """Find restaurants that deliver a dish or cuisine.
 
     Args:
@@ -73,9 +79,13 @@ def _cart(ctx: ToolContext) -> Cart:
 
 def _cart_view(cart: Cart) -> dict[str, Any]:
     subtotal = sum(i["price"] * i["qty"] for i in cart.items)
-    return {"restaurant": cart.restaurant, "items": cart.items, "subtotal": round(subtotal, 2),
-            "delivery_fee": DELIVERY_FEE if cart.items else 0.0,
-            "total": round(subtotal + (DELIVERY_FEE if cart.items else 0.0), 2)}
+    return {
+        "restaurant": cart.restaurant,
+        "items": cart.items,
+        "subtotal": round(subtotal, 2),
+        "delivery_fee": DELIVERY_FEE if cart.items else 0.0,
+        "total": round(subtotal + (DELIVERY_FEE if cart.items else 0.0), 2),
+    }
 
 
 @tool
@@ -128,11 +138,22 @@ def place_food_order(ctx: ToolContext, address: str, note: str = "") -> dict:
     if not address.strip():
         raise InvalidInput("a delivery address is needed")
     view = _cart_view(cart)
-    out = common.record_order(ctx, service="food", kind="delivery",
-                              title=f"{cart.restaurant}: " + "、".join(f"{i['dish']}×{i['qty']}" for i in cart.items),
-                              total=view["total"], status="accepted",
-                              data={"restaurant": cart.restaurant, "items": cart.items, "address": address,
-                                    "note": note, "subtotal": view["subtotal"], "delivery_fee": DELIVERY_FEE})
+    out = common.record_order(
+        ctx,
+        service="food",
+        kind="delivery",
+        title=f"{cart.restaurant}: " + "、".join(f"{i['dish']}×{i['qty']}" for i in cart.items),
+        total=view["total"],
+        status="accepted",
+        data={
+            "restaurant": cart.restaurant,
+            "items": cart.items,
+            "address": address,
+            "note": note,
+            "subtotal": view["subtotal"],
+            "delivery_fee": DELIVERY_FEE,
+        },
+    )
     cart.items, cart.restaurant = [], ""
     ctx.db.flush()
     return out
@@ -161,15 +182,20 @@ def food_order_status(ctx: ToolContext, order_id: str) -> dict:
     order = common.get_order(ctx, order_id, "food")
     status = _progress(ctx, order)
     eta = order.created_at + timedelta(minutes=STAGES[-1][0])
-    return common.order_dict(order) | {"status": status,
-                                       "eta_utc": None if status in ("delivered", "cancelled") else eta.isoformat()}
+    return common.order_dict(order) | {
+        "status": status,
+        "eta_utc": None if status in ("delivered", "cancelled") else eta.isoformat(),
+    }
 
 
 @tool
 def list_food_orders(ctx: ToolContext) -> dict:
     """The user's food orders, newest first."""
-    for o in ctx.db.scalars(select(common.ServiceOrder).where(
-            common.ServiceOrder.user_id == ctx.user_id, common.ServiceOrder.service == "food")):
+    for o in ctx.db.scalars(
+        select(common.ServiceOrder).where(
+            common.ServiceOrder.user_id == ctx.user_id, common.ServiceOrder.service == "food"
+        )
+    ):
         _progress(ctx, o)
     return {"orders": common.list_orders(ctx, "food"), "note": SANDBOX}
 
@@ -194,18 +220,48 @@ def build(settings: Settings) -> Service:
     return Service(
         name="food",
         title="Food delivery",
-        description="Order food for delivery from Beijing restaurants: menus, cart, order, status, cancel. "
-                    + SANDBOX,
-        tools=[search_delivery, food_menu, set_cart_item, view_cart, place_food_order, food_order_status,
-               list_food_orders, cancel_food_order],
-        examples=[
-            "点个外卖", "我想吃饺子，帮我叫外卖", "看看护国寺小吃店的菜单", "把两份豆汁加到购物车", "下单送到公司",
-            "我的外卖到哪了", "取消刚才的外卖", "附近有什么外卖好吃", "order some dumplings for delivery",
-            "show me the menu of this restaurant", "add two portions to my cart", "where is my food order",
-            "cancel my food delivery", "what's in my cart",
+        description="Order food for delivery from Beijing restaurants: menus, cart, order, status, cancel. " + SANDBOX,
+        tools=[
+            search_delivery,
+            food_menu,
+            set_cart_item,
+            view_cart,
+            place_food_order,
+            food_order_status,
+            list_food_orders,
+            cancel_food_order,
         ],
-        keywords=["外卖", "点餐", "菜单", "购物车", "配送", "送餐", "叫餐", "delivery", "menu", "cart", "takeout",
-                  "takeaway", "food order"],
+        examples=[
+            "点个外卖",
+            "我想吃饺子，帮我叫外卖",
+            "看看护国寺小吃店的菜单",
+            "把两份豆汁加到购物车",
+            "下单送到公司",
+            "我的外卖到哪了",
+            "取消刚才的外卖",
+            "附近有什么外卖好吃",
+            "order some dumplings for delivery",
+            "show me the menu of this restaurant",
+            "add two portions to my cart",
+            "where is my food order",
+            "cancel my food delivery",
+            "what's in my cart",
+        ],
+        keywords=[
+            "外卖",
+            "点餐",
+            "菜单",
+            "购物车",
+            "配送",
+            "送餐",
+            "叫餐",
+            "delivery",
+            "menu",
+            "cart",
+            "takeout",
+            "takeaway",
+            "food order",
+        ],
     )
 
 

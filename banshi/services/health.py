@@ -4,7 +4,7 @@ clinics, deterministic schedules); medication reminders fired by the reminder sc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from banshi.agents.tools import Refused, Service, ToolContext, tool
@@ -14,24 +14,55 @@ from banshi.services import common
 from banshi.services.common import SANDBOX, stable_unit
 from banshi.services.office import create_reminder
 
-LIMITS = ("This is general health information, not a diagnosis or medical advice. See a doctor if symptoms are "
-          "severe, persist or worsen. 以上为一般健康信息，不是诊断；症状严重、持续或加重请及时就医。")
-EMERGENCY = ("EMERGENCY: call 120 (China) / 112 / 911 now or go to the nearest emergency department. "
-             "紧急情况：请立即拨打120或前往最近的急诊。")
+LIMITS = (
+    "This is general health information, not a diagnosis or medical advice. See a doctor if symptoms are "
+    "severe, persist or worsen. 以上为一般健康信息，不是诊断；症状严重、持续或加重请及时就医。"
+)
+EMERGENCY = (
+    "EMERGENCY: call 120 (China) / 112 / 911 now or go to the nearest emergency department. "
+    "紧急情况：请立即拨打120或前往最近的急诊。"
+)
 
 #: red flags: words -> why it is an emergency
 RED_FLAGS: list[tuple[tuple[str, ...], str]] = [
     (("胸痛", "胸口痛", "胸闷", "chest pain", "chest tightness"), "chest pain can be a heart attack"),
-    (("呼吸困难", "喘不上气", "喘不过气", "can't breathe", "cannot breathe", "shortness of breath",
-      "difficulty breathing"), "trouble breathing"),
-    (("口齿不清", "半身无力", "嘴歪", "面瘫", "slurred speech", "face drooping", "one side weak", "numb on one side"),
-     "possible stroke: note the time symptoms began"),
-    (("昏迷", "意识不清", "晕倒", "抽搐", "unconscious", "fainted", "seizure", "unresponsive"),
-     "loss of consciousness or seizure"),
-    (("大出血", "止不住血", "吐血", "便血", "severe bleeding", "vomiting blood", "bleeding heavily"),
-     "serious bleeding"),
-    (("自杀", "不想活", "轻生", "结束生命", "suicide", "kill myself", "end my life", "self-harm"),
-     "risk to life: in China call the 24h crisis line 400-161-9995 or 120; elsewhere your local emergency number"),
+    (
+        (
+            "呼吸困难",
+            "喘不上气",
+            "喘不过气",
+            "can't breathe",
+            "cannot breathe",
+            "shortness of breath",
+            "difficulty breathing",
+        ),
+        "trouble breathing",
+    ),
+    (
+        (
+            "口齿不清",
+            "半身无力",
+            "嘴歪",
+            "面瘫",
+            "slurred speech",
+            "face drooping",
+            "one side weak",
+            "numb on one side",
+        ),
+        "possible stroke: note the time symptoms began",
+    ),
+    (
+        ("昏迷", "意识不清", "晕倒", "抽搐", "unconscious", "fainted", "seizure", "unresponsive"),
+        "loss of consciousness or seizure",
+    ),
+    (
+        ("大出血", "止不住血", "吐血", "便血", "severe bleeding", "vomiting blood", "bleeding heavily"),
+        "serious bleeding",
+    ),
+    (
+        ("自杀", "不想活", "轻生", "结束生命", "suicide", "kill myself", "end my life", "self-harm"),
+        "risk to life: in China call the 24h crisis line 400-161-9995 or 120; elsewhere your local emergency number",
+    ),
     (("过敏", "喉咙肿", "anaphylaxis", "throat swelling", "swollen throat"), "a severe allergic reaction"),
     (("中毒", "误服", "overdose", "poisoning", "swallowed"), "possible poisoning: keep the package"),
     (("高烧不退", "40度", "stiff neck", "脖子僵硬"), "very high fever or fever with stiff neck"),
@@ -39,33 +70,59 @@ RED_FLAGS: list[tuple[tuple[str, ...], str]] = [
 
 #: common symptoms -> (self-care, see a doctor when)
 INFO: dict[str, tuple[str, str]] = {
-    "fever 发烧 发热": ("rest, drink fluids, light clothing; paracetamol/ibuprofen as labelled",
-                      "above 39°C, lasting more than 3 days, in infants under 3 months, or with rash or stiff neck"),
-    "cough 咳嗽": ("fluids, honey in warm water (not for under 1s), avoid smoke",
-                 "lasting more than 3 weeks, coughing blood, breathlessness or high fever"),
-    "headache 头痛 头疼": ("rest in a quiet dark room, fluids, regular meals; simple pain relief as labelled",
-                        "sudden and severe ('worst ever'), after a head injury, with fever and stiff neck, or with "
-                        "weakness or confusion"),
-    "sore throat 喉咙痛 嗓子疼 咽痛": ("warm drinks, lozenges, rest your voice",
-                                  "trouble swallowing or breathing, lasting more than a week, or high fever"),
-    "diarrhea diarrhoea 腹泻 拉肚子": ("small sips of fluids or oral rehydration salts, bland food",
-                                   "blood in stool, signs of dehydration, more than 2 days, or in small children"),
-    "stomach ache 肚子疼 腹痛 胃疼": ("rest, small bland meals, avoid alcohol",
-                                  "severe or worsening pain, pain in the lower right, a hard belly, or with vomiting "
-                                  "blood"),
+    "fever 发烧 发热": (
+        "rest, drink fluids, light clothing; paracetamol/ibuprofen as labelled",
+        "above 39°C, lasting more than 3 days, in infants under 3 months, or with rash or stiff neck",
+    ),
+    "cough 咳嗽": (
+        "fluids, honey in warm water (not for under 1s), avoid smoke",
+        "lasting more than 3 weeks, coughing blood, breathlessness or high fever",
+    ),
+    "headache 头痛 头疼": (
+        "rest in a quiet dark room, fluids, regular meals; simple pain relief as labelled",
+        "sudden and severe ('worst ever'), after a head injury, with fever and stiff neck, or with "
+        "weakness or confusion",
+    ),
+    "sore throat 喉咙痛 嗓子疼 咽痛": (
+        "warm drinks, lozenges, rest your voice",
+        "trouble swallowing or breathing, lasting more than a week, or high fever",
+    ),
+    "diarrhea diarrhoea 腹泻 拉肚子": (
+        "small sips of fluids or oral rehydration salts, bland food",
+        "blood in stool, signs of dehydration, more than 2 days, or in small children",
+    ),
+    "stomach ache 肚子疼 腹痛 胃疼": (
+        "rest, small bland meals, avoid alcohol",
+        "severe or worsening pain, pain in the lower right, a hard belly, or with vomiting blood",
+    ),
     "cold runny nose 感冒 流鼻涕 鼻塞": ("rest, fluids, saline nose spray", "more than 10 days or with high fever"),
-    "insomnia 失眠 睡不着": ("regular sleep times, no screens or caffeine late, a dark quiet room",
-                          "lasting weeks and affecting daily life"),
-    "rash 皮疹 起疹子": ("avoid scratching, mild soap, cool compresses",
-                      "spreading fast, with fever, blistering, or swelling of face or lips"),
-    "back pain 腰疼 背痛": ("keep gently active, heat, good posture",
-                         "after a fall, with numbness or weakness in the legs, or problems passing urine"),
+    "insomnia 失眠 睡不着": (
+        "regular sleep times, no screens or caffeine late, a dark quiet room",
+        "lasting weeks and affecting daily life",
+    ),
+    "rash 皮疹 起疹子": (
+        "avoid scratching, mild soap, cool compresses",
+        "spreading fast, with fever, blistering, or swelling of face or lips",
+    ),
+    "back pain 腰疼 背痛": (
+        "keep gently active, heat, good posture",
+        "after a fall, with numbness or weakness in the legs, or problems passing urine",
+    ),
 }
 
 CLINICS = ["沙盒社区医院（朝阳）", "沙盒综合医院（海淀）", "沙盒中医院（东城）"]
-DEPARTMENTS = {"内科 internal medicine": "内科", "外科 surgery": "外科", "儿科 pediatrics": "儿科", "皮肤科 dermatology": "皮肤科",
-               "眼科 ophthalmology": "眼科", "口腔科 dentistry dental": "口腔科", "妇科 gynecology": "妇科",
-               "骨科 orthopedics": "骨科", "耳鼻喉科 ENT": "耳鼻喉科", "中医科 TCM": "中医科"}
+DEPARTMENTS = {
+    "内科 internal medicine": "内科",
+    "外科 surgery": "外科",
+    "儿科 pediatrics": "儿科",
+    "皮肤科 dermatology": "皮肤科",
+    "眼科 ophthalmology": "眼科",
+    "口腔科 dentistry dental": "口腔科",
+    "妇科 gynecology": "妇科",
+    "骨科 orthopedics": "骨科",
+    "耳鼻喉科 ENT": "耳鼻喉科",
+    "中医科 TCM": "中医科",
+}
 SURNAMES = "王李张刘陈杨黄赵周吴"
 
 
@@ -91,12 +148,18 @@ def symptom_info(ctx: ToolContext, symptoms: str) -> dict:
     if flags:
         out |= {"emergency": True, "advice": EMERGENCY, "reasons": flags}
         return out
-    matches = [{"symptom": key.split()[0], "self_care": care, "see_a_doctor_if": when}
-               for key, (care, when) in INFO.items() if any(w in low for w in key.split())]
-    out |= {"emergency": False, "information": matches or [],
-            "advice": "" if matches else "no general information for these symptoms; a doctor or pharmacist can help",
-            "emergency_signs": "chest pain, trouble breathing, sudden weakness or slurred speech, fainting, severe "
-                               "bleeding: call 120"}
+    matches = [
+        {"symptom": key.split()[0], "self_care": care, "see_a_doctor_if": when}
+        for key, (care, when) in INFO.items()
+        if any(w in low for w in key.split())
+    ]
+    out |= {
+        "emergency": False,
+        "information": matches or [],
+        "advice": "" if matches else "no general information for these symptoms; a doctor or pharmacist can help",
+        "emergency_signs": "chest pain, trouble breathing, sudden weakness or slurred speech, fainting, severe "
+        "bleeding: call 120",
+    }
     return out
 
 
@@ -107,8 +170,15 @@ def _slots(clinic: str, department: str, day: str) -> list[dict[str, Any]]:
         for hour in (9, 10, 11, 14, 15, 16):
             if stable_unit(clinic, department, doctor, day, hour) < 0.35:
                 continue
-            out.append({"clinic": clinic, "department": department, "doctor": doctor,
-                        "time": f"{day} {hour:02d}:00", "fee": 20 + 30 * k})
+            out.append(
+                {
+                    "clinic": clinic,
+                    "department": department,
+                    "doctor": doctor,
+                    "time": f"{day} {hour:02d}:00",
+                    "fee": 20 + 30 * k,
+                }
+            )
     return out
 
 
@@ -132,8 +202,11 @@ def find_appointments(ctx: ToolContext, department: str, date: str, clinic: str 
 def _taken(ctx: ToolContext) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
-    rows = ctx.db.scalars(select(common.ServiceOrder).where(common.ServiceOrder.service == "health",
-                                                           common.ServiceOrder.status == "confirmed"))
+    rows = ctx.db.scalars(
+        select(common.ServiceOrder).where(
+            common.ServiceOrder.service == "health", common.ServiceOrder.status == "confirmed"
+        )
+    )
     return [{"data_clinic": o.data["clinic"], "time": o.data["time"], "doctor": o.data["doctor"]} for o in rows]
 
 
@@ -152,16 +225,37 @@ def book_appointment(ctx: ToolContext, clinic: str, department: str, doctor: str
     common.not_past(when, ctx)
     slot_time = when.strftime("%Y-%m-%d %H:%M")
     c = next((x for x in CLINICS if clinic and clinic in x), None)
-    slot = next((s for s in _slots(c, dep, when.date().isoformat()) if s["doctor"] == doctor.strip()
-                 and s["time"] == slot_time), None) if c else None
+    slot = (
+        next(
+            (
+                s
+                for s in _slots(c, dep, when.date().isoformat())
+                if s["doctor"] == doctor.strip() and s["time"] == slot_time
+            ),
+            None,
+        )
+        if c
+        else None
+    )
     if slot is None:
         raise Refused("that slot does not exist; use find_appointments")
     if any(t["data_clinic"] == c and t["time"] == slot_time and t["doctor"] == slot["doctor"] for t in _taken(ctx)):
         raise Refused("that slot was just taken; pick another")
-    return common.record_order(ctx, service="health", kind="appointment",
-                               title=f"{c} {dep} {slot['doctor']} {slot_time}", total=slot["fee"],
-                               data={"clinic": c, "department": dep, "doctor": slot["doctor"], "time": slot_time,
-                                     "departure": slot_time, "bring": "ID card and medical insurance card"})
+    return common.record_order(
+        ctx,
+        service="health",
+        kind="appointment",
+        title=f"{c} {dep} {slot['doctor']} {slot_time}",
+        total=slot["fee"],
+        data={
+            "clinic": c,
+            "department": dep,
+            "doctor": slot["doctor"],
+            "time": slot_time,
+            "departure": slot_time,
+            "bring": "ID card and medical insurance card",
+        },
+    )
 
 
 @tool
@@ -186,8 +280,7 @@ def cancel_appointment(ctx: ToolContext, appointment_id: str) -> dict:
 
 
 @tool(confirm=True, undo="cancel_reminder")
-def add_medication_reminder(ctx: ToolContext, medicine: str, time: str, dose: str = "",
-                            every_hours: int = 24) -> dict:
+def add_medication_reminder(ctx: ToolContext, medicine: str, time: str, dose: str = "", every_hours: int = 24) -> dict:
     """Remind the user to take a medicine, repeating (daily by default).
 
     Args:
@@ -207,13 +300,56 @@ def build(settings: Settings) -> Service:
         name="health",
         title="Health",
         description="Safe symptom information (never a diagnosis) with emergency advice, clinic appointments, "
-                    "medication reminders. " + SANDBOX,
-        tools=[symptom_info, find_appointments, book_appointment, list_appointments, cancel_appointment,
-               add_medication_reminder],
-        examples=["我头疼发烧怎么办", "胸口痛喘不上气", "帮我挂明天上午的内科号", "预约周三的牙医", "每天早上8点提醒我吃降压药",
-                  "取消我的挂号", "I have a fever and a cough", "chest pain and shortness of breath",
-                  "book a doctor's appointment for tomorrow", "remind me to take my pills at 9 every day"],
-        keywords=["头疼", "头痛", "发烧", "咳嗽", "症状", "不舒服", "疼", "痛", "挂号", "看病", "医生", "医院", "吃药", "药",
-                  "胸口", "喘", "symptom", "fever", "cough", "pain", "doctor", "appointment", "clinic", "medicine",
-                  "pill", "medication", "sick", "hurts", "breath"],
+        "medication reminders. " + SANDBOX,
+        tools=[
+            symptom_info,
+            find_appointments,
+            book_appointment,
+            list_appointments,
+            cancel_appointment,
+            add_medication_reminder,
+        ],
+        examples=[
+            "我头疼发烧怎么办",
+            "胸口痛喘不上气",
+            "帮我挂明天上午的内科号",
+            "预约周三的牙医",
+            "每天早上8点提醒我吃降压药",
+            "取消我的挂号",
+            "I have a fever and a cough",
+            "chest pain and shortness of breath",
+            "book a doctor's appointment for tomorrow",
+            "remind me to take my pills at 9 every day",
+        ],
+        keywords=[
+            "头疼",
+            "头痛",
+            "发烧",
+            "咳嗽",
+            "症状",
+            "不舒服",
+            "疼",
+            "痛",
+            "挂号",
+            "看病",
+            "医生",
+            "医院",
+            "吃药",
+            "药",
+            "胸口",
+            "喘",
+            "symptom",
+            "fever",
+            "cough",
+            "pain",
+            "doctor",
+            "appointment",
+            "clinic",
+            "medicine",
+            "pill",
+            "medication",
+            "sick",
+            "hurts",
+            "breath",
+        ],
     )

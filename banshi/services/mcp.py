@@ -10,7 +10,8 @@ A server's tools become the service's tools, named ``<service>_<tool>``, with th
 own JSON schemas. A tool is a write (needs the user's confirmation) unless the server marks it
 ``readOnlyHint``; ``"read_only": [names]`` or ``"confirm": [names]`` in the configuration
 overrides that. One session per server stays open on a background event loop (a stdio server
-is started once); a crashed server costs one failed call, and the next call reconnects. Options: ``timeout`` (seconds, 30),
+is started once); a crashed server costs one failed call, and the next call reconnects.
+Options: ``timeout`` (seconds, 30),
 ``env``, ``cwd``, ``description``, ``examples``."""
 
 from __future__ import annotations
@@ -55,8 +56,12 @@ def _client(config: dict[str, Any]) -> Any:
         return Client(config["url"], mode="legacy")
     if not config.get("command"):
         raise InvalidInput("an MCP server needs a 'command' (stdio) or a 'url' (streamable HTTP)")
-    params = StdioServerParameters(command=config["command"], args=[str(a) for a in config.get("args", [])],
-                                   env=config.get("env"), cwd=config.get("cwd"))
+    params = StdioServerParameters(
+        command=config["command"],
+        args=[str(a) for a in config.get("args", [])],
+        env=config.get("env"),
+        cwd=config.get("cwd"),
+    )
     return Client(params, mode="legacy")
 
 
@@ -93,14 +98,15 @@ class Connection:
                 ready.set()
 
         self._error, self._loop = None, loop
-        self._thread = threading.Thread(target=loop.run_until_complete, args=(hold(),), daemon=True,
-                                        name="banshi-mcp")
+        self._thread = threading.Thread(target=loop.run_until_complete, args=(hold(),), daemon=True, name="banshi-mcp")
         self._thread.start()
         if not ready.wait(self.timeout) or self._client is None:
             err = self._error
             self.close()
-            raise MCPError(f"could not connect to the MCP server: {type(err).__name__ if err else 'timeout'}"
-                           f"{': ' + str(err) if err else ''}")
+            raise MCPError(
+                f"could not connect to the MCP server: {type(err).__name__ if err else 'timeout'}"
+                f"{': ' + str(err) if err else ''}"
+            )
 
     def run(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
         with self._lock:
@@ -113,7 +119,7 @@ class Connection:
             return future.result(self.timeout + 5)
         except BanshiError:
             raise
-        except (TimeoutError, asyncio.TimeoutError) as e:
+        except TimeoutError as e:
             self.close()
             raise MCPError(f"the MCP server did not answer within {self.timeout:g} s") from e
         except Exception as e:
@@ -185,10 +191,12 @@ class _AnyArgs(BaseModel):
 class MCPTool(Tool):
     """A tool whose schema and validation belong to the remote server."""
 
-    def __init__(self, name: str, remote: str, description: str, schema: dict[str, Any], confirm: bool,
-                 config: dict[str, Any]):
-        super().__init__(name=name, description=description, fn=self._call, model=_AnyArgs, confirm=confirm,
-                         takes_ctx=True)
+    def __init__(
+        self, name: str, remote: str, description: str, schema: dict[str, Any], confirm: bool, config: dict[str, Any]
+    ):
+        super().__init__(
+            name=name, description=description, fn=self._call, model=_AnyArgs, confirm=confirm, takes_ctx=True
+        )
         self.remote = remote
         self.schema = {"type": "object", "properties": {}, **(schema or {})}
         self.schema.pop("$schema", None)
@@ -225,8 +233,14 @@ def mcp_service(name: str, config: dict[str, Any], settings: Settings) -> Servic
         remote = list_tools(config)
     except BanshiError as e:  # the assistant still starts; the owner sees why in the log and /api/services
         log.error("MCP server %s is unavailable: %s", name, e.message)
-        return Service(name=name, title=f"{name} (MCP, unavailable)", description=f"unavailable: {e.message}",
-                       tools=[], sandbox=False, provider="mcp")
+        return Service(
+            name=name,
+            title=f"{name} (MCP, unavailable)",
+            description=f"unavailable: {e.message}",
+            tools=[],
+            sandbox=False,
+            provider="mcp",
+        )
     read_only, confirm = set(config.get("read_only", [])), set(config.get("confirm", []))
     tools: list[Tool] = []
     words: set[str] = set(config.get("keywords", []))
@@ -235,11 +249,18 @@ def mcp_service(name: str, config: dict[str, Any], settings: Settings) -> Servic
         is_read = bool(hints and getattr(hints, "read_only_hint", False))
         needs_confirm = (t.name in confirm) or not (is_read or t.name in read_only)
         schema = t.input_schema if isinstance(t.input_schema, dict) else dict(t.input_schema or {})
-        tools.append(MCPTool(_safe(f"{name}_{t.name}"), t.name, (t.description or t.name).strip(), schema,
-                             needs_confirm, config))
+        tools.append(
+            MCPTool(_safe(f"{name}_{t.name}"), t.name, (t.description or t.name).strip(), schema, needs_confirm, config)
+        )
         if not config.get("keywords"):
             words |= {w for w in re.split(r"[_\W]+", t.name.lower()) if len(w) > 2 and w not in _STOP}
-    return Service(name=name, title=config.get("title", f"{name} (MCP)"),
-                   description=config.get("description") or "; ".join(t.description.split("\n")[0] for t in tools),
-                   tools=tools, examples=list(config.get("examples", [t.description.split("\n")[0] for t in tools])),
-                   keywords=sorted(words), sandbox=False, provider="mcp")
+    return Service(
+        name=name,
+        title=config.get("title", f"{name} (MCP)"),
+        description=config.get("description") or "; ".join(t.description.split("\n")[0] for t in tools),
+        tools=tools,
+        examples=list(config.get("examples", [t.description.split("\n")[0] for t in tools])),
+        keywords=sorted(words),
+        sandbox=False,
+        provider="mcp",
+    )

@@ -32,9 +32,15 @@ def item_dict(i: OfficeItem) -> dict[str, Any]:
 
 
 def reminder_dict(r: Reminder) -> dict[str, Any]:
-    return {"id": r.id, "kind": r.kind, "text": r.text,
-            "due": common.to_local(r.due_at).strftime("%Y-%m-%d %H:%M"), "repeat_minutes": r.repeat_minutes,
-            "active": r.active, "fired": r.fire_count}
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "text": r.text,
+        "due": common.to_local(r.due_at).strftime("%Y-%m-%d %H:%M"),
+        "repeat_minutes": r.repeat_minutes,
+        "active": r.active,
+        "fired": r.fire_count,
+    }
 
 
 def _add(ctx: ToolContext, kind: str, title: str, **fields: Any) -> dict[str, Any]:
@@ -45,8 +51,14 @@ def _add(ctx: ToolContext, kind: str, title: str, **fields: Any) -> dict[str, An
         raise InvalidInput("a write needs an idempotency key")
     if not title.strip():
         raise InvalidInput("a title is needed")
-    item = OfficeItem(user_id=ctx.user_id, kind=kind, title=title.strip()[:300], idem_key=ctx.idempotency_key,
-                      created_at=ctx.clock(), **fields)
+    item = OfficeItem(
+        user_id=ctx.user_id,
+        kind=kind,
+        title=title.strip()[:300],
+        idem_key=ctx.idempotency_key,
+        created_at=ctx.clock(),
+        **fields,
+    )
     ctx.db.add(item)
     ctx.db.flush()
     return item_dict(item)
@@ -87,11 +99,22 @@ def list_events(ctx: ToolContext, start_date: str = "", days: int = 7) -> dict:
     first = common.parse_date(start_date, ctx) if start_date else common.local_now(ctx).date()
     lo = datetime.combine(first, datetime.min.time())
     hi = lo + timedelta(days=max(1, min(days, 366)))
-    rows = ctx.db.scalars(select(OfficeItem).where(
-        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "event", OfficeItem.deleted.is_(False),
-        OfficeItem.start_at < hi, OfficeItem.end_at >= lo).order_by(OfficeItem.start_at))
-    return {"from": lo.date().isoformat(), "to": (hi.date() - timedelta(days=1)).isoformat(),
-            "events": [item_dict(i) for i in rows]}
+    rows = ctx.db.scalars(
+        select(OfficeItem)
+        .where(
+            OfficeItem.user_id == ctx.user_id,
+            OfficeItem.kind == "event",
+            OfficeItem.deleted.is_(False),
+            OfficeItem.start_at < hi,
+            OfficeItem.end_at >= lo,
+        )
+        .order_by(OfficeItem.start_at)
+    )
+    return {
+        "from": lo.date().isoformat(),
+        "to": (hi.date() - timedelta(days=1)).isoformat(),
+        "events": [item_dict(i) for i in rows],
+    }
 
 
 def ics(items: list[OfficeItem], now: datetime) -> str:
@@ -102,9 +125,14 @@ def ics(items: list[OfficeItem], now: datetime) -> str:
 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Banshi//Office//EN", "CALSCALE:GREGORIAN"]
     for i in items:
-        lines += ["BEGIN:VEVENT", f"UID:{i.id}@banshi", f"DTSTAMP:{now:%Y%m%dT%H%M%SZ}",
-                  f"DTSTART:{i.start_at:%Y%m%dT%H%M%S}", f"DTEND:{i.end_at:%Y%m%dT%H%M%S}",
-                  f"SUMMARY:{esc(i.title)}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{i.id}@banshi",
+            f"DTSTAMP:{now:%Y%m%dT%H%M%SZ}",
+            f"DTSTART:{i.start_at:%Y%m%dT%H%M%S}",
+            f"DTEND:{i.end_at:%Y%m%dT%H%M%S}",
+            f"SUMMARY:{esc(i.title)}",
+        ]
         if (i.data or {}).get("location"):
             lines.append(f"LOCATION:{esc(i.data['location'])}")
         lines.append("END:VEVENT")
@@ -113,9 +141,13 @@ def ics(items: list[OfficeItem], now: datetime) -> str:
 
 
 def calendar_ics(db: Any, user_id: str, now: datetime) -> str:
-    rows = list(db.scalars(select(OfficeItem).where(
-        OfficeItem.user_id == user_id, OfficeItem.kind == "event", OfficeItem.deleted.is_(False)
-    ).order_by(OfficeItem.start_at)))
+    rows = list(
+        db.scalars(
+            select(OfficeItem)
+            .where(OfficeItem.user_id == user_id, OfficeItem.kind == "event", OfficeItem.deleted.is_(False))
+            .order_by(OfficeItem.start_at)
+        )
+    )
     return ics(rows, now)
 
 
@@ -137,8 +169,9 @@ def add_reminder(ctx: ToolContext, text: str, at: str, repeat_minutes: int = 0) 
     return create_reminder(ctx, text, common.parse_when(at, ctx, field="at"), repeat_minutes, "reminder")
 
 
-def create_reminder(ctx: ToolContext, text: str, local_when: datetime, repeat_minutes: int, kind: str
-                    ) -> dict[str, Any]:
+def create_reminder(
+    ctx: ToolContext, text: str, local_when: datetime, repeat_minutes: int, kind: str
+) -> dict[str, Any]:
     prior = common.existing(ctx, Reminder)
     if prior is not None:
         return reminder_dict(prior) | {"replayed": True}
@@ -149,8 +182,15 @@ def create_reminder(ctx: ToolContext, text: str, local_when: datetime, repeat_mi
         raise InvalidInput("what should the reminder say?")
     if repeat_minutes < 0 or (0 < repeat_minutes < 5):
         raise InvalidInput("repeat_minutes must be 0 or at least 5")
-    r = Reminder(user_id=ctx.user_id, kind=kind, text=text.strip()[:500], due_at=common.to_utc(local_when),
-                 repeat_minutes=repeat_minutes, idem_key=ctx.idempotency_key, created_at=ctx.clock())
+    r = Reminder(
+        user_id=ctx.user_id,
+        kind=kind,
+        text=text.strip()[:500],
+        due_at=common.to_utc(local_when),
+        repeat_minutes=repeat_minutes,
+        idem_key=ctx.idempotency_key,
+        created_at=ctx.clock(),
+    )
     ctx.db.add(r)
     ctx.db.flush()
     return reminder_dict(r)
@@ -159,8 +199,9 @@ def create_reminder(ctx: ToolContext, text: str, local_when: datetime, repeat_mi
 @tool
 def list_reminders(ctx: ToolContext) -> dict:
     """The user's active reminders (also medication reminders), soonest first."""
-    rows = ctx.db.scalars(select(Reminder).where(Reminder.user_id == ctx.user_id, Reminder.active.is_(True))
-                          .order_by(Reminder.due_at))
+    rows = ctx.db.scalars(
+        select(Reminder).where(Reminder.user_id == ctx.user_id, Reminder.active.is_(True)).order_by(Reminder.due_at)
+    )
     return {"reminders": [reminder_dict(r) for r in rows]}
 
 
@@ -197,8 +238,9 @@ def search_notes(ctx: ToolContext, query: str = "") -> dict:
     Args:
         query: words to look for
     """
-    q = select(OfficeItem).where(OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "note",
-                                 OfficeItem.deleted.is_(False))
+    q = select(OfficeItem).where(
+        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "note", OfficeItem.deleted.is_(False)
+    )
     if query:
         q = q.where(or_(OfficeItem.title.contains(query), OfficeItem.body.contains(query)))
     return {"notes": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at.desc()).limit(30))]}
@@ -222,8 +264,9 @@ def list_todos(ctx: ToolContext, include_done: bool = False) -> dict:
     Args:
         include_done: also list finished ones
     """
-    q = select(OfficeItem).where(OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "todo",
-                                 OfficeItem.deleted.is_(False))
+    q = select(OfficeItem).where(
+        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "todo", OfficeItem.deleted.is_(False)
+    )
     if not include_done:
         q = q.where(OfficeItem.done.is_(False))
     return {"todos": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at))]}
@@ -274,12 +317,22 @@ def quiz_flashcards(ctx: ToolContext, deck: str = "", count: int = 5) -> dict:
         deck: only this deck (all when empty)
         count: how many cards (1-20)
     """
-    rows = [i for i in ctx.db.scalars(select(OfficeItem).where(
-        OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "card", OfficeItem.deleted.is_(False)))
-        if not deck or (i.data or {}).get("deck") == deck]
+    rows = [
+        i
+        for i in ctx.db.scalars(
+            select(OfficeItem).where(
+                OfficeItem.user_id == ctx.user_id, OfficeItem.kind == "card", OfficeItem.deleted.is_(False)
+            )
+        )
+        if not deck or (i.data or {}).get("deck") == deck
+    ]
     rows.sort(key=lambda i: ((i.data or {}).get("box", 1), i.created_at))
-    return {"cards": [{"id": i.id, "front": i.title, "back": i.body, "box": (i.data or {}).get("box", 1)}
-                      for i in rows[: max(1, min(count, 20))]]}
+    return {
+        "cards": [
+            {"id": i.id, "front": i.title, "back": i.body, "box": (i.data or {}).get("box", 1)}
+            for i in rows[: max(1, min(count, 20))]
+        ]
+    }
 
 
 @tool
@@ -315,19 +368,66 @@ def build(settings: Settings) -> Service:
         name="office",
         title="Office & learning",
         description="Calendar, reminders, notes, to-dos, email drafts, ICS export, flashcards. "
-                    "Stored locally; emails are drafts only.",
-        tools=[add_event, list_events, export_calendar_ics, add_reminder, list_reminders, cancel_reminder,
-               add_note, search_notes, add_todo, list_todos, complete_todo, draft_email, add_flashcard,
-               quiz_flashcards, grade_flashcard, delete_office_item],
+        "Stored locally; emails are drafts only.",
+        tools=[
+            add_event,
+            list_events,
+            export_calendar_ics,
+            add_reminder,
+            list_reminders,
+            cancel_reminder,
+            add_note,
+            search_notes,
+            add_todo,
+            list_todos,
+            complete_todo,
+            draft_email,
+            add_flashcard,
+            quiz_flashcards,
+            grade_flashcard,
+            delete_office_item,
+        ],
         examples=[
-            "明天下午3点提醒我开会", "把周五上午10点的牙医预约加到日历", "我这周有什么安排", "记一下：车停在B2层",
-            "添加待办：交房租", "帮我起草一封给王老师的邮件", "导出我的日历", "给我出几道单词卡片测验",
-            "remind me to call mom at 6pm", "add a meeting with Alice tomorrow at 10", "what's on my calendar this week",
-            "take a note: wifi password is 1234", "add buy milk to my to-do list", "draft an email to my boss",
+            "明天下午3点提醒我开会",
+            "把周五上午10点的牙医预约加到日历",
+            "我这周有什么安排",
+            "记一下：车停在B2层",
+            "添加待办：交房租",
+            "帮我起草一封给王老师的邮件",
+            "导出我的日历",
+            "给我出几道单词卡片测验",
+            "remind me to call mom at 6pm",
+            "add a meeting with Alice tomorrow at 10",
+            "what's on my calendar this week",
+            "take a note: wifi password is 1234",
+            "add buy milk to my to-do list",
+            "draft an email to my boss",
             "quiz me on my flashcards",
         ],
-        keywords=["提醒", "日历", "日程", "安排", "会议", "笔记", "记一下", "备忘", "待办", "邮件", "草稿", "卡片",
-                  "remind", "calendar", "schedule", "meeting", "note", "to-do", "todo", "email", "flashcard",
-                  "agenda", "ics"],
+        keywords=[
+            "提醒",
+            "日历",
+            "日程",
+            "安排",
+            "会议",
+            "笔记",
+            "记一下",
+            "备忘",
+            "待办",
+            "邮件",
+            "草稿",
+            "卡片",
+            "remind",
+            "calendar",
+            "schedule",
+            "meeting",
+            "note",
+            "to-do",
+            "todo",
+            "email",
+            "flashcard",
+            "agenda",
+            "ics",
+        ],
         sandbox=False,
     )

@@ -26,8 +26,11 @@ def fire_due(db: Session, now: datetime | None = None) -> list[Reminder]:
     """Fire every active reminder due at ``now`` (UTC): mark it fired and unseen, re-arm the
     repeating ones at their next future time. Returns what fired."""
     now = now or utcnow()
-    due = list(db.scalars(select(Reminder).where(Reminder.active.is_(True), Reminder.due_at <= now)
-                          .with_for_update(skip_locked=True)))
+    due = list(
+        db.scalars(
+            select(Reminder).where(Reminder.active.is_(True), Reminder.due_at <= now).with_for_update(skip_locked=True)
+        )
+    )
     for r in due:
         r.fired_at = now
         r.fire_count += 1
@@ -43,15 +46,23 @@ def fire_due(db: Session, now: datetime | None = None) -> list[Reminder]:
 
 
 def notification_dict(r: Reminder) -> dict[str, Any]:
-    return {"id": r.id, "kind": r.kind, "text": r.text,
-            "fired_at": (r.fired_at.isoformat() + "Z") if r.fired_at else None,
-            "due_local": to_local(r.fired_at).strftime("%Y-%m-%d %H:%M") if r.fired_at else None,
-            "repeat_minutes": r.repeat_minutes, "active": r.active}
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "text": r.text,
+        "fired_at": (r.fired_at.isoformat() + "Z") if r.fired_at else None,
+        "due_local": to_local(r.fired_at).strftime("%Y-%m-%d %H:%M") if r.fired_at else None,
+        "repeat_minutes": r.repeat_minutes,
+        "active": r.active,
+    }
 
 
 def notifications(db: Session, user_id: str) -> list[dict[str, Any]]:
-    rows = db.scalars(select(Reminder).where(Reminder.user_id == user_id, Reminder.acknowledged.is_(False))
-                      .order_by(Reminder.fired_at))
+    rows = db.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == user_id, Reminder.acknowledged.is_(False))
+        .order_by(Reminder.fired_at)
+    )
     return [notification_dict(r) for r in rows]
 
 

@@ -22,20 +22,58 @@ from banshi.services.common import SANDBOX, load_json
 
 DB = "tau_retail"
 #: Chinese names for the shop's English product names, so Chinese requests find them
-ZH = {"T-Shirt": "T恤 短袖", "Laptop": "笔记本电脑", "Running Shoes": "跑鞋", "Smartphone": "手机 智能手机",
-      "Backpack": "背包 双肩包", "Coffee Maker": "咖啡机", "Water Bottle": "水杯 水瓶", "Desk Lamp": "台灯",
-      "Notebook": "笔记本 本子", "Sunglasses": "太阳镜 墨镜", "Wristwatch": "手表", "Electric Toothbrush": "电动牙刷",
-      "Yoga Mat": "瑜伽垫", "Bluetooth Speaker": "蓝牙音箱", "Gaming Mouse": "游戏鼠标 鼠标", "Action Camera": "运动相机",
-      "Garden Hose": "浇花水管", "Hiking Boots": "登山靴", "Tablet": "平板电脑", "E-Reader": "电子书阅读器",
-      "Portable Charger": "充电宝", "Indoor Security Camera": "监控摄像头", "Electric Kettle": "电热水壶",
-      "Mechanical Keyboard": "机械键盘 键盘", "Wireless Earbuds": "无线耳机 蓝牙耳机", "Smart Thermostat": "智能温控器",
-      "Fleece Jacket": "抓绒外套", "Wall Clock": "挂钟", "Dumbbell Set": "哑铃", "Pet Bed": "宠物床",
-      "Espresso Machine": "意式咖啡机", "Cycling Helmet": "骑行头盔", "LED Light Bulb": "LED灯泡 灯泡",
-      "Digital Camera": "数码相机 相机", "Bookshelf": "书架", "Bicycle": "自行车", "Sneakers": "运动鞋",
-      "Office Chair": "办公椅 椅子", "Smart Watch": "智能手表", "Tea Kettle": "茶壶", "Luggage Set": "行李箱",
-      "Patio Umbrella": "遮阳伞", "Air Purifier": "空气净化器", "Makeup Kit": "化妆品套装", "Skateboard": "滑板",
-      "Jigsaw Puzzle": "拼图", "Grill": "烤架", "Headphones": "头戴耳机 耳机", "Vacuum Cleaner": "吸尘器",
-      "Perfume": "香水"}
+ZH = {
+    "T-Shirt": "T恤 短袖",
+    "Laptop": "笔记本电脑",
+    "Running Shoes": "跑鞋",
+    "Smartphone": "手机 智能手机",
+    "Backpack": "背包 双肩包",
+    "Coffee Maker": "咖啡机",
+    "Water Bottle": "水杯 水瓶",
+    "Desk Lamp": "台灯",
+    "Notebook": "笔记本 本子",
+    "Sunglasses": "太阳镜 墨镜",
+    "Wristwatch": "手表",
+    "Electric Toothbrush": "电动牙刷",
+    "Yoga Mat": "瑜伽垫",
+    "Bluetooth Speaker": "蓝牙音箱",
+    "Gaming Mouse": "游戏鼠标 鼠标",
+    "Action Camera": "运动相机",
+    "Garden Hose": "浇花水管",
+    "Hiking Boots": "登山靴",
+    "Tablet": "平板电脑",
+    "E-Reader": "电子书阅读器",
+    "Portable Charger": "充电宝",
+    "Indoor Security Camera": "监控摄像头",
+    "Electric Kettle": "电热水壶",
+    "Mechanical Keyboard": "机械键盘 键盘",
+    "Wireless Earbuds": "无线耳机 蓝牙耳机",
+    "Smart Thermostat": "智能温控器",
+    "Fleece Jacket": "抓绒外套",
+    "Wall Clock": "挂钟",
+    "Dumbbell Set": "哑铃",
+    "Pet Bed": "宠物床",
+    "Espresso Machine": "意式咖啡机",
+    "Cycling Helmet": "骑行头盔",
+    "LED Light Bulb": "LED灯泡 灯泡",
+    "Digital Camera": "数码相机 相机",
+    "Bookshelf": "书架",
+    "Bicycle": "自行车",
+    "Sneakers": "运动鞋",
+    "Office Chair": "办公椅 椅子",
+    "Smart Watch": "智能手表",
+    "Tea Kettle": "茶壶",
+    "Luggage Set": "行李箱",
+    "Patio Umbrella": "遮阳伞",
+    "Air Purifier": "空气净化器",
+    "Makeup Kit": "化妆品套装",
+    "Skateboard": "滑板",
+    "Jigsaw Puzzle": "拼图",
+    "Grill": "烤架",
+    "Headphones": "头戴耳机 耳机",
+    "Vacuum Cleaner": "吸尘器",
+    "Perfume": "香水",
+}
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
 
 
@@ -52,8 +90,9 @@ def _variant(settings: Settings, item_id: str) -> tuple[dict[str, Any], dict[str
 
 
 @tool
-def search_products(ctx: ToolContext, query: str, max_price: float | None = None, options: str = "",
-                    limit: int = 5) -> dict:
+def search_products(
+    ctx: ToolContext, query: str, max_price: float | None = None, options: str = "", limit: int = 5
+) -> dict:
     """Search the shop: products whose name matches, with their available variants and prices (USD).
 
     Args:
@@ -67,8 +106,9 @@ def search_products(ctx: ToolContext, query: str, max_price: float | None = None
     out = []
     for p in products(ctx.settings).values():
         names = (p["name"] + " " + ZH.get(p["name"], "")).lower()
-        if q and not (q in names or any(w and w in names for w in q.split()) or
-                      any(part and part in q for part in names.split())):
+        if q and not (
+            q in names or any(w and w in names for w in q.split()) or any(part and part in q for part in names.split())
+        ):
             continue
         variants = []
         for v in p["variants"].values():
@@ -79,8 +119,15 @@ def search_products(ctx: ToolContext, query: str, max_price: float | None = None
                 variants.append({"item_id": v["item_id"], "options": v["options"], "price": v["price"]})
         if variants:
             variants.sort(key=lambda v: v["price"])
-            out.append({"product_id": p["product_id"], "name": p["name"], "variants": variants[:6],
-                        "variant_count": len(variants), "price_range": [variants[0]["price"], variants[-1]["price"]]})
+            out.append(
+                {
+                    "product_id": p["product_id"],
+                    "name": p["name"],
+                    "variants": variants[:6],
+                    "variant_count": len(variants),
+                    "price_range": [variants[0]["price"], variants[-1]["price"]],
+                }
+            )
     return {"products": out[: max(1, min(limit, 10))], "note": SANDBOX}
 
 
@@ -127,12 +174,25 @@ def place_shop_order(ctx: ToolContext, item_ids: list[str], address: str, paymen
         p, v = _variant(ctx.settings, item_id)
         if not v["available"]:
             raise Refused(f"item {item_id} ({p['name']} {v['options']}) is out of stock")
-        items.append({"name": p["name"], "product_id": p["product_id"], "item_id": v["item_id"],
-                      "options": v["options"], "price": v["price"]})
+        items.append(
+            {
+                "name": p["name"],
+                "product_id": p["product_id"],
+                "item_id": v["item_id"],
+                "options": v["options"],
+                "price": v["price"],
+            }
+        )
     total = round(sum(i["price"] for i in items), 2)
-    return common.record_order(ctx, service="shopping", kind="retail", status="pending",
-                               title=", ".join(i["name"] for i in items), total=total,
-                               data={"items": items, "address": address, "payment": payment})
+    return common.record_order(
+        ctx,
+        service="shopping",
+        kind="retail",
+        status="pending",
+        title=", ".join(i["name"] for i in items),
+        total=total,
+        data={"items": items, "address": address, "payment": payment},
+    )
 
 
 @tool
@@ -151,15 +211,19 @@ def shop_order_status(ctx: ToolContext, order_id: str) -> dict:
 @tool
 def list_shop_orders(ctx: ToolContext) -> dict:
     """The user's shop orders, newest first."""
-    for o in ctx.db.scalars(select(common.ServiceOrder).where(
-            common.ServiceOrder.user_id == ctx.user_id, common.ServiceOrder.service == "shopping")):
+    for o in ctx.db.scalars(
+        select(common.ServiceOrder).where(
+            common.ServiceOrder.user_id == ctx.user_id, common.ServiceOrder.service == "shopping"
+        )
+    ):
         _status(ctx, o)
     return {"orders": common.list_orders(ctx, "shopping"), "note": SANDBOX}
 
 
 @tool(confirm=True)
-def cancel_shop_order(ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"]
-                      = "no longer needed") -> dict:
+def cancel_shop_order(
+    ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"] = "no longer needed"
+) -> dict:
     """Cancel a pending shop order; the total is refunded.
 
     Args:
@@ -171,8 +235,9 @@ def cancel_shop_order(ctx: ToolContext, order_id: str, reason: Literal["no longe
     if status == "cancelled":
         return common.order_dict(order) | {"already": True}
     if status != "pending":
-        raise Refused(f"order {order.id} is {status}: only pending orders can be cancelled "
-                      "(a delivered one can be returned)")
+        raise Refused(
+            f"order {order.id} is {status}: only pending orders can be cancelled (a delivered one can be returned)"
+        )
     refund = "immediately" if order.data.get("payment") == "gift_card" else "in 5 to 7 business days"
     return common.set_status(ctx, order, "cancelled", reason=reason, refund=order.total, refund_when=refund)
 
@@ -210,8 +275,14 @@ def return_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str]) -> d
     order = _delivered(ctx, order_id)
     picked = _pick(order, item_ids)
     refund = round(sum(i["price"] for i in picked), 2)
-    return common.set_status(ctx, order, "return requested", returned=[i["item_id"] for i in picked],
-                             refund=refund, instructions="a return label is sent by email")
+    return common.set_status(
+        ctx,
+        order,
+        "return requested",
+        returned=[i["item_id"] for i in picked],
+        refund=refund,
+        instructions="a return label is sent by email",
+    )
 
 
 @tool(confirm=True)
@@ -229,7 +300,7 @@ def exchange_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str], ne
     if len(new_item_ids) != len(picked):
         raise InvalidInput("give one new item id for each item to exchange")
     swaps, diff = [], 0.0
-    for old, new_id in zip(picked, new_item_ids):
+    for old, new_id in zip(picked, new_item_ids, strict=True):
         p, v = _variant(ctx.settings, new_id)
         if p["product_id"] != old["product_id"]:
             raise Refused(f"{new_id} is a {p['name']}, not a {old['name']}: exchanges keep the product type")
@@ -245,11 +316,51 @@ def build(settings: Settings) -> Service:
         name="shopping",
         title="Shopping",
         description="An online shop: search and compare products, order, cancel, return, exchange. " + SANDBOX,
-        tools=[search_products, product_details, place_shop_order, shop_order_status, list_shop_orders,
-               cancel_shop_order, return_shop_items, exchange_shop_items],
-        examples=["帮我买一副蓝牙耳机", "有没有100美元以下的机械键盘", "比较一下这两款手机", "我的订单发货了吗",
-                  "取消我刚下的订单", "这个背包我要退货", "把T恤换成L码", "buy me a yoga mat", "find wireless earbuds under $100",
-                  "compare these laptops", "has my order shipped", "return the headphones", "exchange my shirt for a larger size"],
-        keywords=["买", "购买", "下单", "商品", "网购", "退货", "换货", "发货", "耳机", "手机", "键盘", "电脑", "buy",
-                  "purchase", "shop", "product", "return", "exchange", "shipped", "order status"],
+        tools=[
+            search_products,
+            product_details,
+            place_shop_order,
+            shop_order_status,
+            list_shop_orders,
+            cancel_shop_order,
+            return_shop_items,
+            exchange_shop_items,
+        ],
+        examples=[
+            "帮我买一副蓝牙耳机",
+            "有没有100美元以下的机械键盘",
+            "比较一下这两款手机",
+            "我的订单发货了吗",
+            "取消我刚下的订单",
+            "这个背包我要退货",
+            "把T恤换成L码",
+            "buy me a yoga mat",
+            "find wireless earbuds under $100",
+            "compare these laptops",
+            "has my order shipped",
+            "return the headphones",
+            "exchange my shirt for a larger size",
+        ],
+        keywords=[
+            "买",
+            "购买",
+            "下单",
+            "商品",
+            "网购",
+            "退货",
+            "换货",
+            "发货",
+            "耳机",
+            "手机",
+            "键盘",
+            "电脑",
+            "buy",
+            "purchase",
+            "shop",
+            "product",
+            "return",
+            "exchange",
+            "shipped",
+            "order status",
+        ],
     )

@@ -17,7 +17,7 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from banshi.agents.tools import Refused, Service, ToolContext, tool
 from banshi.config import Settings
@@ -28,28 +28,44 @@ from banshi.services.weather import CITIES
 
 RULES = {
     "train": "refund ≥8 days before departure free, ≥48h 5%, ≥24h 10%, later 20%, none after departure; "
-             "one free change to another train on the same route before departure",
+    "one free change to another train on the same route before departure",
     "flight": "cancel free within 24h of booking or in business; otherwise (basic) economy refunded only with "
-              "travel insurance ($30/passenger); basic economy cannot be changed",
+    "travel insurance ($30/passenger); basic economy cannot be changed",
     "cinema": "refund free until 1h before the show, none after",
 }
 TRAIN_CLASSES = {"二等座": (0.46, 500), "一等座": (0.74, 80), "商务座": (1.5, 20)}
-CINEMAS = ["沙盒影城（国贸店）", "沙盒影城（中关村店）", "沙盒影城（三里屯店）", "沙盒影城（望京店）", "沙盒影城（西单店）"]
-FILMS = [("星际邮差", "Interstellar Courier", 128), ("长安十二时辰外传", "Twelve Hours of Chang'an: Side Story", 115),
-         ("熊猫侦探", "Panda Detective", 96), ("深海之光", "Light of the Deep", 121), ("胡同里的夏天", "Summer in the Hutong", 104),
-         ("最后一班地铁", "The Last Metro Train", 110)]
+CINEMAS = [
+    "沙盒影城（国贸店）",
+    "沙盒影城（中关村店）",
+    "沙盒影城（三里屯店）",
+    "沙盒影城（望京店）",
+    "沙盒影城（西单店）",
+]
+FILMS = [
+    ("星际邮差", "Interstellar Courier", 128),
+    ("长安十二时辰外传", "Twelve Hours of Chang'an: Side Story", 115),
+    ("熊猫侦探", "Panda Detective", 96),
+    ("深海之光", "Light of the Deep", 121),
+    ("胡同里的夏天", "Summer in the Hutong", 104),
+    ("最后一班地铁", "The Last Metro Train", 110),
+]
 CABINS = ("basic_economy", "economy", "business")
 
 
 def _booked(ctx: ToolContext, kind: str, ref: str) -> int:
     """Seats sold in this sandbox for one train/flight/show and class (all users: a shared world)."""
-    rows = ctx.db.scalars(select(common.ServiceOrder).where(
-        common.ServiceOrder.service == "tickets", common.ServiceOrder.kind == kind,
-        common.ServiceOrder.status == "confirmed"))
+    rows = ctx.db.scalars(
+        select(common.ServiceOrder).where(
+            common.ServiceOrder.service == "tickets",
+            common.ServiceOrder.kind == kind,
+            common.ServiceOrder.status == "confirmed",
+        )
+    )
     return sum(int(o.data.get("quantity", 1)) for o in rows if o.data.get("ref") == ref)
 
 
 # -- trains -------------------------------------------------------------------------------------
+
 
 def _city(name: str) -> tuple[str, tuple[float, float]]:
     key = name.strip().removesuffix("市").removesuffix("站")
@@ -62,18 +78,35 @@ def trains_between(origin: str, destination: str, day: date) -> list[dict[str, A
     (o, (la1, lo1)), (d, (la2, lo2)) = _city(origin), _city(destination)
     if o == d:
         raise InvalidInput("origin and destination are the same city")
-    km = 6371 * math.acos(min(1, math.sin(math.radians(la1)) * math.sin(math.radians(la2)) + math.cos(
-        math.radians(la1)) * math.cos(math.radians(la2)) * math.cos(math.radians(lo2 - lo1)))) * 1.2
+    km = (
+        6371
+        * math.acos(
+            min(
+                1,
+                math.sin(math.radians(la1)) * math.sin(math.radians(la2))
+                + math.cos(math.radians(la1)) * math.cos(math.radians(la2)) * math.cos(math.radians(lo2 - lo1)),
+            )
+        )
+        * 1.2
+    )
     minutes = int(km / 250 * 60) + 25
     out = []
     for i in range(6):
         dep = 6 * 60 + 20 + i * 150 + stable_int(o, d, i) % 60
         number = f"G{(stable_int(o, d, 'no', i) % 9000) + 100}"
         start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=dep)
-        out.append({"train": number, "origin": o, "destination": d, "date": day.isoformat(),
-                    "depart": start.strftime("%H:%M"), "arrive": (start + timedelta(minutes=minutes)).strftime(
-                        "%Y-%m-%d %H:%M"), "duration_min": minutes,
-                    "prices": {c: round(km * rate) for c, (rate, _) in TRAIN_CLASSES.items()}})
+        out.append(
+            {
+                "train": number,
+                "origin": o,
+                "destination": d,
+                "date": day.isoformat(),
+                "depart": start.strftime("%H:%M"),
+                "arrive": (start + timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M"),
+                "duration_min": minutes,
+                "prices": {c: round(km * rate) for c, (rate, _) in TRAIN_CLASSES.items()},
+            }
+        )
     return out
 
 
@@ -100,8 +133,15 @@ def _seats_left(ctx: ToolContext, t: dict[str, Any], cls: str) -> int:
 
 
 @tool(confirm=True, undo="cancel_ticket")
-def book_train(ctx: ToolContext, origin: str, destination: str, date: str, train: str,
-               seat_class: Literal["二等座", "一等座", "商务座"] = "二等座", passengers: int = 1) -> dict:
+def book_train(
+    ctx: ToolContext,
+    origin: str,
+    destination: str,
+    date: str,
+    train: str,
+    seat_class: Literal["二等座", "一等座", "商务座"] = "二等座",
+    passengers: int = 1,
+) -> dict:
     """Buy train tickets (sandbox).
 
     Args:
@@ -113,8 +153,7 @@ def book_train(ctx: ToolContext, origin: str, destination: str, date: str, train
         passengers: number of tickets (1-5)
     """
     day = common.parse_date(date, ctx)
-    t = next((x for x in trains_between(origin, destination, day) if x["train"].lower() == train.strip().lower()),
-             None)
+    t = next((x for x in trains_between(origin, destination, day) if x["train"].lower() == train.strip().lower()), None)
     if t is None:
         raise NotFound(f"no train {train} from {origin} to {destination} on {day}; use search_trains")
     return _book_train(ctx, t, seat_class, passengers)
@@ -129,11 +168,25 @@ def _book_train(ctx: ToolContext, t: dict[str, Any], seat_class: str, passengers
         raise Refused(f"{t['train']} {t['date']} {seat_class}: not enough seats left")
     ref = f"{t['train']}|{t['date']}|{seat_class}"
     return common.record_order(
-        ctx, service="tickets", kind="train", title=f"{t['train']} {t['origin']}→{t['destination']} {t['date']} "
-        f"{t['depart']} {seat_class}×{passengers}", total=t["prices"][seat_class] * passengers,
-        data={"ref": ref, "quantity": passengers, "train": t["train"], "origin": t["origin"],
-              "destination": t["destination"], "date": t["date"], "depart": t["depart"], "seat_class": seat_class,
-              "departure": depart.strftime("%Y-%m-%d %H:%M"), "rules": RULES["train"], **extra})
+        ctx,
+        service="tickets",
+        kind="train",
+        title=f"{t['train']} {t['origin']}→{t['destination']} {t['date']} {t['depart']} {seat_class}×{passengers}",
+        total=t["prices"][seat_class] * passengers,
+        data={
+            "ref": ref,
+            "quantity": passengers,
+            "train": t["train"],
+            "origin": t["origin"],
+            "destination": t["destination"],
+            "date": t["date"],
+            "depart": t["depart"],
+            "seat_class": seat_class,
+            "departure": depart.strftime("%Y-%m-%d %H:%M"),
+            "rules": RULES["train"],
+            **extra,
+        },
+    )
 
 
 @tool(confirm=True)
@@ -153,8 +206,14 @@ def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: str 
     if datetime.fromisoformat(order.data["departure"]) <= common.local_now(ctx):
         raise Refused("the train has left")
     day = common.parse_date(new_date, ctx) if new_date else date.fromisoformat(order.data["date"])
-    t = next((x for x in trains_between(order.data["origin"], order.data["destination"], day)
-              if x["train"].lower() == new_train.strip().lower()), None)
+    t = next(
+        (
+            x
+            for x in trains_between(order.data["origin"], order.data["destination"], day)
+            if x["train"].lower() == new_train.strip().lower()
+        ),
+        None,
+    )
     if t is None:
         raise NotFound(f"no train {new_train} on this route on {day}")
     common.set_status(ctx, order, "changed")
@@ -162,6 +221,7 @@ def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: str 
 
 
 # -- flights ------------------------------------------------------------------------------------
+
 
 def _flights(settings: Settings) -> dict[str, Any]:
     return load_json(settings, "tau_airline", "flights.json")
@@ -191,11 +251,22 @@ def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -
         info = f["dates"].get(src, {})
         if info.get("status") != "available":
             continue
-        seats = {c: max(0, n - _booked(ctx, "flight", f"{f['flight_number']}|{day}|{c}"))
-                 for c, n in info["available_seats"].items()}
-        out.append({"flight": f["flight_number"], "origin": o, "destination": d, "date": day.isoformat(),
-                    "depart": f["scheduled_departure_time_est"][:5], "arrive": f["scheduled_arrival_time_est"][:5],
-                    "prices": info["prices"], "seats_left": seats})
+        seats = {
+            c: max(0, n - _booked(ctx, "flight", f"{f['flight_number']}|{day}|{c}"))
+            for c, n in info["available_seats"].items()
+        }
+        out.append(
+            {
+                "flight": f["flight_number"],
+                "origin": o,
+                "destination": d,
+                "date": day.isoformat(),
+                "depart": f["scheduled_departure_time_est"][:5],
+                "arrive": f["scheduled_arrival_time_est"][:5],
+                "prices": info["prices"],
+                "seats_left": seats,
+            }
+        )
     airports = sorted({f["origin"] for f in _flights(ctx.settings).values()})
     if not out and (o not in airports or d not in airports):
         raise NotFound(f"the sandbox airline flies between {', '.join(airports)}")
@@ -203,8 +274,14 @@ def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -
 
 
 @tool(confirm=True, undo="cancel_ticket")
-def book_flight(ctx: ToolContext, flight: str, date: str, cabin: Literal["basic_economy", "economy", "business"]
-                = "economy", passengers: int = 1, insurance: bool = False) -> dict:
+def book_flight(
+    ctx: ToolContext,
+    flight: str,
+    date: str,
+    cabin: Literal["basic_economy", "economy", "business"] = "economy",
+    passengers: int = 1,
+    insurance: bool = False,
+) -> dict:
     """Book a flight (sandbox).
 
     Args:
@@ -230,31 +307,54 @@ def book_flight(ctx: ToolContext, flight: str, date: str, cabin: Literal["basic_
     common.not_past(depart, ctx, "departure")
     total = info["prices"][cabin] * passengers + (30 * passengers if insurance else 0)
     return common.record_order(
-        ctx, service="tickets", kind="flight",
-        title=f"{f['flight_number']} {f['origin']}→{f['destination']} {day} {cabin}×{passengers}", total=total,
-        data={"ref": ref, "quantity": passengers, "flight": f["flight_number"], "origin": f["origin"],
-              "destination": f["destination"], "date": day.isoformat(), "cabin": cabin, "insurance": insurance,
-              "departure": depart.strftime("%Y-%m-%d %H:%M"), "rules": RULES["flight"]})
+        ctx,
+        service="tickets",
+        kind="flight",
+        title=f"{f['flight_number']} {f['origin']}→{f['destination']} {day} {cabin}×{passengers}",
+        total=total,
+        data={
+            "ref": ref,
+            "quantity": passengers,
+            "flight": f["flight_number"],
+            "origin": f["origin"],
+            "destination": f["destination"],
+            "date": day.isoformat(),
+            "cabin": cabin,
+            "insurance": insurance,
+            "departure": depart.strftime("%Y-%m-%d %H:%M"),
+            "rules": RULES["flight"],
+        },
+    )
 
 
 # -- cinema -------------------------------------------------------------------------------------
+
 
 def showtimes(day: date, cinema: str = "", film: str = "") -> list[dict[str, Any]]:
     out = []
     for c in CINEMAS:
         if cinema and cinema not in c:
             continue
-        for fi, (zh, en, minutes) in enumerate(FILMS):
+        for zh, en, minutes in FILMS:
             if film and film.lower() not in zh.lower() + " " + en.lower():
                 continue
             if stable_unit(c, zh, day.isoformat()) < 0.25:
                 continue  # not every cinema shows every film every day
             for k in range(3):
                 start = 10 * 60 + k * 240 + (stable_int(c, zh, k) % 8) * 15
-                t = (datetime.combine(day, datetime.min.time()) + timedelta(minutes=start))
+                t = datetime.combine(day, datetime.min.time()) + timedelta(minutes=start)
                 sid = f"S{stable_int(c, zh, day.isoformat(), k) % 10**8:08d}"
-                out.append({"showtime_id": sid, "cinema": c, "film": zh, "film_en": en, "start": t.strftime(
-                    "%Y-%m-%d %H:%M"), "minutes": minutes, "price": 45 + (stable_int(c, zh) % 6) * 5})
+                out.append(
+                    {
+                        "showtime_id": sid,
+                        "cinema": c,
+                        "film": zh,
+                        "film_en": en,
+                        "start": t.strftime("%Y-%m-%d %H:%M"),
+                        "minutes": minutes,
+                        "price": 45 + (stable_int(c, zh) % 6) * 5,
+                    }
+                )
     return out
 
 
@@ -302,13 +402,25 @@ def book_cinema(ctx: ToolContext, showtime_id: str, date: str, tickets: int = 1)
     row, first = 1 + sold // 12, 1 + sold % 12
     seats = [f"{row + (first + i - 1) // 12}排{(first + i - 1) % 12 + 1}座" for i in range(tickets)]
     return common.record_order(
-        ctx, service="tickets", kind="cinema", title=f"{s['film']} {s['cinema']} {s['start']} ×{tickets}",
+        ctx,
+        service="tickets",
+        kind="cinema",
+        title=f"{s['film']} {s['cinema']} {s['start']} ×{tickets}",
         total=s["price"] * tickets,
-        data={"ref": s["showtime_id"], "quantity": tickets, "film": s["film"], "cinema": s["cinema"],
-              "departure": s["start"], "seats": seats, "rules": RULES["cinema"]})
+        data={
+            "ref": s["showtime_id"],
+            "quantity": tickets,
+            "film": s["film"],
+            "cinema": s["cinema"],
+            "departure": s["start"],
+            "seats": seats,
+            "rules": RULES["cinema"],
+        },
+    )
 
 
 # -- shared ---------------------------------------------------------------------------------------
+
 
 @tool
 def list_tickets(ctx: ToolContext) -> dict:
@@ -330,8 +442,13 @@ def refund_for(ctx: ToolContext, order: common.ServiceOrder) -> float:
         raise Refused("it has already departed/started: no refund")
     left = start - now
     if order.kind == "train":
-        rate = 0 if left >= timedelta(days=8) else 0.05 if left >= timedelta(hours=48) else (
-            0.10 if left >= timedelta(hours=24) else 0.20)
+        rate = (
+            0
+            if left >= timedelta(days=8)
+            else 0.05
+            if left >= timedelta(hours=48)
+            else (0.10 if left >= timedelta(hours=24) else 0.20)
+        )
         return round(order.total * (1 - rate), 2)
     if order.kind == "cinema":
         if left < timedelta(hours=1):
@@ -364,13 +481,53 @@ def build(settings: Settings) -> Service:
         name="tickets",
         title="Tickets: trains, flights, cinema",
         description="Search and book train, flight and cinema tickets; change, cancel, refund under stated rules. "
-                    + SANDBOX,
-        tools=[search_trains, book_train, change_train, search_flights, book_flight, search_showtimes, book_cinema,
-               list_tickets, ticket_rules, cancel_ticket],
-        examples=["帮我买一张明天北京到上海的高铁票", "查一下周五去杭州的火车", "订两张今晚的电影票", "熊猫侦探几点有场次",
-                  "退掉我的火车票", "改签到下午那班", "查一下JFK到LAX的航班", "book a train from Beijing to Shanghai tomorrow",
-                  "flights from JFK to LAX on Friday", "two movie tickets for tonight", "cancel my train ticket",
-                  "what are the refund rules"],
-        keywords=["火车", "高铁", "动车", "车票", "机票", "航班", "飞机", "电影", "影院", "场次", "改签", "退票", "票",
-                  "train", "flight", "movie", "cinema", "ticket", "showtime", "airline"],
+        + SANDBOX,
+        tools=[
+            search_trains,
+            book_train,
+            change_train,
+            search_flights,
+            book_flight,
+            search_showtimes,
+            book_cinema,
+            list_tickets,
+            ticket_rules,
+            cancel_ticket,
+        ],
+        examples=[
+            "帮我买一张明天北京到上海的高铁票",
+            "查一下周五去杭州的火车",
+            "订两张今晚的电影票",
+            "熊猫侦探几点有场次",
+            "退掉我的火车票",
+            "改签到下午那班",
+            "查一下JFK到LAX的航班",
+            "book a train from Beijing to Shanghai tomorrow",
+            "flights from JFK to LAX on Friday",
+            "two movie tickets for tonight",
+            "cancel my train ticket",
+            "what are the refund rules",
+        ],
+        keywords=[
+            "火车",
+            "高铁",
+            "动车",
+            "车票",
+            "机票",
+            "航班",
+            "飞机",
+            "电影",
+            "影院",
+            "场次",
+            "改签",
+            "退票",
+            "票",
+            "train",
+            "flight",
+            "movie",
+            "cinema",
+            "ticket",
+            "showtime",
+            "airline",
+        ],
     )

@@ -6,7 +6,7 @@ hotel, table and taxi bookings kept per user in the database. Bookings are simul
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from banshi.agents.tools import Refused, Service, ToolContext, tool
 from banshi.config import Settings
@@ -23,8 +23,9 @@ def records(settings: Settings, kind: str) -> list[dict[str, Any]]:
     return [r for _, r in load_json(settings, DB, KIND_FILE[kind])]
 
 
-def find_place(settings: Settings, name: str, kinds: tuple[str, ...] = ("attraction", "restaurant", "hotel")
-               ) -> tuple[str, dict[str, Any]]:
+def find_place(
+    settings: Settings, name: str, kinds: tuple[str, ...] = ("attraction", "restaurant", "hotel")
+) -> tuple[str, dict[str, Any]]:
     """The place called ``name`` (exact, else the shortest name containing it)."""
     name = str(name).strip()
     if not name:
@@ -45,11 +46,25 @@ def find_place(settings: Settings, name: str, kinds: tuple[str, ...] = ("attract
 
 #: cuisine words the database has no field for, matched against names and dishes
 CUISINES = {
-    "川菜": "川 蜀 渝 麻辣 水煮 辣子 宫保 毛血旺 回锅肉 冒菜", "湘菜": "湘 剁椒 小炒肉", "粤菜": "粤 广东 早茶 烧腊 港式 肠粉",
-    "东北菜": "东北 锅包肉 杀猪菜 地三鲜", "火锅": "火锅 涮", "日料": "日本 寿司 刺身 料理", "日本菜": "日本 寿司 刺身 料理",
-    "韩国菜": "韩 石锅拌饭 部队锅", "西餐": "西餐 牛排 披萨 意大利 法式", "素食": "素", "清真": "清真 回民 牛街",
-    "北京菜": "北京 京味 炸酱面 卤煮 烤鸭 豆汁", "烧烤": "烧烤 烤串 羊肉串", "海鲜": "海鲜 虾 蟹",
-    "sichuan": "川 蜀 渝 麻辣 水煮", "hotpot": "火锅 涮", "seafood": "海鲜 虾 蟹", "peking duck": "烤鸭", "duck": "烤鸭",
+    "川菜": "川 蜀 渝 麻辣 水煮 辣子 宫保 毛血旺 回锅肉 冒菜",
+    "湘菜": "湘 剁椒 小炒肉",
+    "粤菜": "粤 广东 早茶 烧腊 港式 肠粉",
+    "东北菜": "东北 锅包肉 杀猪菜 地三鲜",
+    "火锅": "火锅 涮",
+    "日料": "日本 寿司 刺身 料理",
+    "日本菜": "日本 寿司 刺身 料理",
+    "韩国菜": "韩 石锅拌饭 部队锅",
+    "西餐": "西餐 牛排 披萨 意大利 法式",
+    "素食": "素",
+    "清真": "清真 回民 牛街",
+    "北京菜": "北京 京味 炸酱面 卤煮 烤鸭 豆汁",
+    "烧烤": "烧烤 烤串 羊肉串",
+    "海鲜": "海鲜 虾 蟹",
+    "sichuan": "川 蜀 渝 麻辣 水煮",
+    "hotpot": "火锅 涮",
+    "seafood": "海鲜 虾 蟹",
+    "peking duck": "烤鸭",
+    "duck": "烤鸭",
 }
 
 
@@ -61,27 +76,48 @@ def _serves(r: dict[str, Any], term: str) -> bool:
 
 
 def _summary(kind: str, r: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": r["名称"], "type": kind, "address": r.get("地址"), "metro": r.get("地铁"),
-                           "rating": r.get("评分")}
+    out: dict[str, Any] = {
+        "name": r["名称"],
+        "type": kind,
+        "address": r.get("地址"),
+        "metro": r.get("地铁"),
+        "rating": r.get("评分"),
+    }
     if kind == "attraction":
         out |= {"ticket": r.get("门票"), "duration": r.get("游玩时间")}
     elif kind == "restaurant":
-        out |= {"price_per_person": r.get("人均消费"), "hours": r.get("营业时间"),
-                "dishes": (r.get("推荐菜") or [])[:6]}
+        out |= {
+            "price_per_person": r.get("人均消费"),
+            "hours": r.get("营业时间"),
+            "dishes": (r.get("推荐菜") or [])[:6],
+        }
     else:
         out |= {"hotel_type": r.get("酒店类型"), "price": r.get("价格"), "facilities": (r.get("酒店设施") or [])[:6]}
     return out
 
 
-def search(settings: Settings, kind: str, *, name: str = "", area: str = "", near: str = "",
-           min_price: float | None = None, max_price: float | None = None, min_rating: float | None = None,
-           dishes: str = "", hotel_type: str = "", facilities: str = "", limit: int = 5,
-           sort: str = "rating") -> dict[str, Any]:
+def search(
+    settings: Settings,
+    kind: str,
+    *,
+    name: str = "",
+    area: str = "",
+    near: str = "",
+    min_price: float | None = None,
+    max_price: float | None = None,
+    min_rating: float | None = None,
+    dishes: str = "",
+    hotel_type: str = "",
+    facilities: str = "",
+    limit: int = 5,
+    sort: str = "rating",
+) -> dict[str, Any]:
     near_names: set[str] | None = None
     if near:
         _, anchor = find_place(settings, near)
-        near_names = set(anchor.get(f"周边{ {'attraction': '景点', 'restaurant': '餐馆', 'hotel': '酒店'}[kind]}")
-                         or [])
+        near_names = set(
+            anchor.get(f"周边{ {'attraction': '景点', 'restaurant': '餐馆', 'hotel': '酒店'}[kind] }") or []
+        )
     pf = PRICE_FIELD[kind]
     hits = []
     for r in records(settings, kind):
@@ -115,9 +151,17 @@ def search(settings: Settings, kind: str, *, name: str = "", area: str = "", nea
 
 # -- tools --------------------------------------------------------------------------------------
 
+
 @tool
-def search_attractions(ctx: ToolContext, name: str = "", area: str = "", near: str = "",
-                       max_ticket: int | None = None, min_rating: float | None = None, limit: int = 5) -> dict:
+def search_attractions(
+    ctx: ToolContext,
+    name: str = "",
+    area: str = "",
+    near: str = "",
+    max_ticket: int | None = None,
+    min_rating: float | None = None,
+    limit: int = 5,
+) -> dict:
     """Search Beijing attractions (景点).
 
     Args:
@@ -128,14 +172,30 @@ def search_attractions(ctx: ToolContext, name: str = "", area: str = "", near: s
         min_rating: lowest rating, 0-5
         limit: how many results (1-20)
     """
-    return search(ctx.settings, "attraction", name=name, area=area, near=near, max_price=max_ticket,
-                  min_rating=min_rating, limit=limit)
+    return search(
+        ctx.settings,
+        "attraction",
+        name=name,
+        area=area,
+        near=near,
+        max_price=max_ticket,
+        min_rating=min_rating,
+        limit=limit,
+    )
 
 
 @tool
-def search_restaurants(ctx: ToolContext, name: str = "", dishes: str = "", area: str = "", near: str = "",
-                       max_price_per_person: int | None = None, min_price_per_person: int | None = None,
-                       min_rating: float | None = None, limit: int = 5) -> dict:
+def search_restaurants(
+    ctx: ToolContext,
+    name: str = "",
+    dishes: str = "",
+    area: str = "",
+    near: str = "",
+    max_price_per_person: int | None = None,
+    min_price_per_person: int | None = None,
+    min_rating: float | None = None,
+    limit: int = 5,
+) -> dict:
     """Search Beijing restaurants (餐馆) by name, dishes or cuisine, area, nearby place, price per person, rating.
 
     Args:
@@ -148,15 +208,33 @@ def search_restaurants(ctx: ToolContext, name: str = "", dishes: str = "", area:
         min_rating: lowest rating, 0-5
         limit: how many results (1-20)
     """
-    return search(ctx.settings, "restaurant", name=name, dishes=dishes, area=area, near=near,
-                  max_price=max_price_per_person, min_price=min_price_per_person, min_rating=min_rating,
-                  limit=limit)
+    return search(
+        ctx.settings,
+        "restaurant",
+        name=name,
+        dishes=dishes,
+        area=area,
+        near=near,
+        max_price=max_price_per_person,
+        min_price=min_price_per_person,
+        min_rating=min_rating,
+        limit=limit,
+    )
 
 
 @tool
-def search_hotels(ctx: ToolContext, name: str = "", hotel_type: str = "", facilities: str = "", area: str = "",
-                  near: str = "", max_price: int | None = None, min_price: int | None = None,
-                  min_rating: float | None = None, limit: int = 5) -> dict:
+def search_hotels(
+    ctx: ToolContext,
+    name: str = "",
+    hotel_type: str = "",
+    facilities: str = "",
+    area: str = "",
+    near: str = "",
+    max_price: int | None = None,
+    min_price: int | None = None,
+    min_rating: float | None = None,
+    limit: int = 5,
+) -> dict:
     """Search Beijing hotels (酒店) by type, facilities, area, nearby place, nightly price, rating.
 
     Args:
@@ -170,8 +248,19 @@ def search_hotels(ctx: ToolContext, name: str = "", hotel_type: str = "", facili
         min_rating: lowest rating, 0-5
         limit: how many results (1-20)
     """
-    return search(ctx.settings, "hotel", name=name, hotel_type=hotel_type, facilities=facilities, area=area,
-                  near=near, max_price=max_price, min_price=min_price, min_rating=min_rating, limit=limit)
+    return search(
+        ctx.settings,
+        "hotel",
+        name=name,
+        hotel_type=hotel_type,
+        facilities=facilities,
+        area=area,
+        near=near,
+        max_price=max_price,
+        min_price=min_price,
+        min_rating=min_rating,
+        limit=limit,
+    )
 
 
 @tool
@@ -188,8 +277,11 @@ def place_details(ctx: ToolContext, name: str) -> dict:
         out["dishes"] = r.get("推荐菜") or []
     if kind == "hotel":
         out["facilities"] = r.get("酒店设施") or []
-    for key, label in (("周边景点", "nearby_attractions"), ("周边餐馆", "nearby_restaurants"),
-                       ("周边酒店", "nearby_hotels")):
+    for key, label in (
+        ("周边景点", "nearby_attractions"),
+        ("周边餐馆", "nearby_restaurants"),
+        ("周边酒店", "nearby_hotels"),
+    ):
         out[label] = (r.get(key) or [])[:5]
     return out
 
@@ -219,14 +311,18 @@ def metro_route(ctx: ToolContext, origin: str, destination: str) -> dict:
     if not b:
         raise NotFound(f"no metro station known near {destination!r}")
     same = a.split("站")[0] == b.split("站")[0]
-    return {"origin": origin, "board_at": a, "destination": destination, "alight_at": b,
-            "advice": "walk, both are at the same station" if same else f"take the metro from {a} to {b}",
-            "note": "station data only: line changes are not in the sandbox data"}
+    return {
+        "origin": origin,
+        "board_at": a,
+        "destination": destination,
+        "alight_at": b,
+        "advice": "walk, both are at the same station" if same else f"take the metro from {a} to {b}",
+        "note": "station data only: line changes are not in the sandbox data",
+    }
 
 
 @tool(confirm=True, undo="cancel_travel_booking")
-def book_hotel(ctx: ToolContext, hotel: str, check_in: str, nights: int = 1, rooms: int = 1,
-               guests: int = 1) -> dict:
+def book_hotel(ctx: ToolContext, hotel: str, check_in: str, nights: int = 1, rooms: int = 1, guests: int = 1) -> dict:
     """Book rooms in a Beijing hotel (sandbox).
 
     Args:
@@ -244,10 +340,23 @@ def book_hotel(ctx: ToolContext, hotel: str, check_in: str, nights: int = 1, roo
         raise InvalidInput("nights must be 1-30, rooms 1-10, guests at least 1")
     price = r.get("价格") or 0
     return common.record_order(
-        ctx, service="travel", kind="hotel", title=f"{r['名称']} {day} ×{nights}晚", total=price * nights * rooms,
-        data={"hotel": r["名称"], "check_in": day.isoformat(),
-              "check_out": (day + timedelta(days=nights)).isoformat(), "nights": nights, "rooms": rooms,
-              "guests": guests, "price_per_night": price, "address": r.get("地址"), "phone": r.get("电话")})
+        ctx,
+        service="travel",
+        kind="hotel",
+        title=f"{r['名称']} {day} ×{nights}晚",
+        total=price * nights * rooms,
+        data={
+            "hotel": r["名称"],
+            "check_in": day.isoformat(),
+            "check_out": (day + timedelta(days=nights)).isoformat(),
+            "nights": nights,
+            "rooms": rooms,
+            "guests": guests,
+            "price_per_night": price,
+            "address": r.get("地址"),
+            "phone": r.get("电话"),
+        },
+    )
 
 
 @tool(confirm=True, undo="cancel_travel_booking")
@@ -268,9 +377,19 @@ def book_restaurant(ctx: ToolContext, restaurant: str, time: str, people: int) -
     if not _open_at(hours, when.hour * 60 + when.minute):
         raise Refused(f"{r['名称']} is closed at {when:%H:%M} (hours: {hours})")
     return common.record_order(
-        ctx, service="travel", kind="restaurant", title=f"{r['名称']} {when:%m-%d %H:%M} {people}位", total=0,
-        data={"restaurant": r["名称"], "time": when.strftime("%Y-%m-%d %H:%M"), "people": people,
-              "address": r.get("地址"), "phone": r.get("电话")})
+        ctx,
+        service="travel",
+        kind="restaurant",
+        title=f"{r['名称']} {when:%m-%d %H:%M} {people}位",
+        total=0,
+        data={
+            "restaurant": r["名称"],
+            "time": when.strftime("%Y-%m-%d %H:%M"),
+            "people": people,
+            "address": r.get("地址"),
+            "phone": r.get("电话"),
+        },
+    )
 
 
 def _open_at(hours: str, minute_of_day: int) -> bool:
@@ -311,9 +430,20 @@ def book_taxi(ctx: ToolContext, origin: str, destination: str, time: str) -> dic
     plate = "京" + "ABCDEFGHJKLMNPQ"[seed % 15] + f"{seed % 100000:05d}"
     fare = 13 + stable_int(origin, destination) % 60
     return common.record_order(
-        ctx, service="travel", kind="taxi", title=f"{origin} → {destination} {when:%m-%d %H:%M}", total=fare,
-        data={"origin": origin, "destination": destination, "time": when.strftime("%Y-%m-%d %H:%M"),
-              "car": CAR_MODELS[seed % len(CAR_MODELS)], "plate": plate, "estimated_fare": fare})
+        ctx,
+        service="travel",
+        kind="taxi",
+        title=f"{origin} → {destination} {when:%m-%d %H:%M}",
+        total=fare,
+        data={
+            "origin": origin,
+            "destination": destination,
+            "time": when.strftime("%Y-%m-%d %H:%M"),
+            "car": CAR_MODELS[seed % len(CAR_MODELS)],
+            "plate": plate,
+            "estimated_fare": fare,
+        },
+    )
 
 
 @tool
@@ -340,19 +470,67 @@ def build(settings: Settings) -> Service:
         name="travel",
         title="Travel & maps (Beijing)",
         description="Beijing attractions, restaurants, hotels, metro directions; hotel, table and taxi booking. "
-                    + SANDBOX,
-        tools=[search_attractions, search_restaurants, search_hotels, place_details, metro_route, book_hotel,
-               book_restaurant, book_taxi, list_travel_bookings, cancel_travel_booking],
-        examples=[
-            "找一家故宫附近人均100以内的川菜馆", "订今晚7点两个人的位子", "叫一辆6点半从酒店出发的车",
-            "推荐一个评分高的景点", "北京有什么免费的景点", "帮我找个有健身房的高档酒店", "从天坛怎么坐地铁去颐和园",
-            "预订北京贵都大酒店明天入住一晚", "天安门附近有什么好吃的烤鸭", "帮我叫辆出租车去机场",
-            "find a Sichuan restaurant near the Forbidden City under 100 yuan per person",
-            "book a table for two at 7 tonight", "book a taxi from my hotel at 6:30",
-            "which hotels near Tiananmen have wifi", "how do I get to the Summer Palace by metro",
-            "what attractions are free to visit in Beijing", "cancel my hotel booking",
+        + SANDBOX,
+        tools=[
+            search_attractions,
+            search_restaurants,
+            search_hotels,
+            place_details,
+            metro_route,
+            book_hotel,
+            book_restaurant,
+            book_taxi,
+            list_travel_bookings,
+            cancel_travel_booking,
         ],
-        keywords=["景点", "餐馆", "饭店", "餐厅", "酒店", "宾馆", "地铁", "出租", "打车", "叫车", "叫一辆", "订位",
-                  "位子", "附近", "人均", "门票", "好吃", "菜馆", "烤鸭", "火锅", "restaurant", "hotel", "metro",
-                  "taxi", "attraction", "subway", "sightseeing", "table for", "cab"],
+        examples=[
+            "找一家故宫附近人均100以内的川菜馆",
+            "订今晚7点两个人的位子",
+            "叫一辆6点半从酒店出发的车",
+            "推荐一个评分高的景点",
+            "北京有什么免费的景点",
+            "帮我找个有健身房的高档酒店",
+            "从天坛怎么坐地铁去颐和园",
+            "预订北京贵都大酒店明天入住一晚",
+            "天安门附近有什么好吃的烤鸭",
+            "帮我叫辆出租车去机场",
+            "find a Sichuan restaurant near the Forbidden City under 100 yuan per person",
+            "book a table for two at 7 tonight",
+            "book a taxi from my hotel at 6:30",
+            "which hotels near Tiananmen have wifi",
+            "how do I get to the Summer Palace by metro",
+            "what attractions are free to visit in Beijing",
+            "cancel my hotel booking",
+        ],
+        keywords=[
+            "景点",
+            "餐馆",
+            "饭店",
+            "餐厅",
+            "酒店",
+            "宾馆",
+            "地铁",
+            "出租",
+            "打车",
+            "叫车",
+            "叫一辆",
+            "订位",
+            "位子",
+            "附近",
+            "人均",
+            "门票",
+            "好吃",
+            "菜馆",
+            "烤鸭",
+            "火锅",
+            "restaurant",
+            "hotel",
+            "metro",
+            "taxi",
+            "attraction",
+            "subway",
+            "sightseeing",
+            "table for",
+            "cab",
+        ],
     )

@@ -16,19 +16,57 @@ from banshi.services.common import stable_unit
 
 #: name (zh and en) -> (latitude, longitude)
 CITIES: dict[str, tuple[float, float]] = {
-    "北京": (39.90, 116.41), "beijing": (39.90, 116.41), "上海": (31.23, 121.47), "shanghai": (31.23, 121.47),
-    "广州": (23.13, 113.26), "guangzhou": (23.13, 113.26), "深圳": (22.54, 114.06), "shenzhen": (22.54, 114.06),
-    "杭州": (30.27, 120.16), "hangzhou": (30.27, 120.16), "南京": (32.06, 118.80), "nanjing": (32.06, 118.80),
-    "成都": (30.57, 104.07), "chengdu": (30.57, 104.07), "重庆": (29.56, 106.55), "chongqing": (29.56, 106.55),
-    "武汉": (30.59, 114.31), "wuhan": (30.59, 114.31), "西安": (34.34, 108.94), "xian": (34.34, 108.94),
-    "天津": (39.34, 117.36), "tianjin": (39.34, 117.36), "哈尔滨": (45.80, 126.53), "harbin": (45.80, 126.53),
-    "沈阳": (41.81, 123.43), "长沙": (28.23, 112.94), "郑州": (34.75, 113.63), "济南": (36.65, 117.12),
-    "青岛": (36.07, 120.38), "厦门": (24.48, 118.09), "昆明": (25.04, 102.71), "三亚": (18.25, 109.51),
-    "拉萨": (29.65, 91.14), "乌鲁木齐": (43.83, 87.62), "香港": (22.32, 114.17), "hong kong": (22.32, 114.17),
-    "台北": (25.03, 121.57), "new york": (40.71, -74.01), "london": (51.51, -0.13), "paris": (48.86, 2.35),
-    "tokyo": (35.68, 139.69), "东京": (35.68, 139.69), "seoul": (37.57, 126.98), "首尔": (37.57, 126.98),
-    "singapore": (1.35, 103.82), "新加坡": (1.35, 103.82), "sydney": (-33.87, 151.21), "los angeles": (34.05, -118.24),
-    "san francisco": (37.77, -122.42), "berlin": (52.52, 13.40), "moscow": (55.76, 37.62),
+    "北京": (39.90, 116.41),
+    "beijing": (39.90, 116.41),
+    "上海": (31.23, 121.47),
+    "shanghai": (31.23, 121.47),
+    "广州": (23.13, 113.26),
+    "guangzhou": (23.13, 113.26),
+    "深圳": (22.54, 114.06),
+    "shenzhen": (22.54, 114.06),
+    "杭州": (30.27, 120.16),
+    "hangzhou": (30.27, 120.16),
+    "南京": (32.06, 118.80),
+    "nanjing": (32.06, 118.80),
+    "成都": (30.57, 104.07),
+    "chengdu": (30.57, 104.07),
+    "重庆": (29.56, 106.55),
+    "chongqing": (29.56, 106.55),
+    "武汉": (30.59, 114.31),
+    "wuhan": (30.59, 114.31),
+    "西安": (34.34, 108.94),
+    "xian": (34.34, 108.94),
+    "天津": (39.34, 117.36),
+    "tianjin": (39.34, 117.36),
+    "哈尔滨": (45.80, 126.53),
+    "harbin": (45.80, 126.53),
+    "沈阳": (41.81, 123.43),
+    "长沙": (28.23, 112.94),
+    "郑州": (34.75, 113.63),
+    "济南": (36.65, 117.12),
+    "青岛": (36.07, 120.38),
+    "厦门": (24.48, 118.09),
+    "昆明": (25.04, 102.71),
+    "三亚": (18.25, 109.51),
+    "拉萨": (29.65, 91.14),
+    "乌鲁木齐": (43.83, 87.62),
+    "香港": (22.32, 114.17),
+    "hong kong": (22.32, 114.17),
+    "台北": (25.03, 121.57),
+    "new york": (40.71, -74.01),
+    "london": (51.51, -0.13),
+    "paris": (48.86, 2.35),
+    "tokyo": (35.68, 139.69),
+    "东京": (35.68, 139.69),
+    "seoul": (37.57, 126.98),
+    "首尔": (37.57, 126.98),
+    "singapore": (1.35, 103.82),
+    "新加坡": (1.35, 103.82),
+    "sydney": (-33.87, 151.21),
+    "los angeles": (34.05, -118.24),
+    "san francisco": (37.77, -122.42),
+    "berlin": (52.52, 13.40),
+    "moscow": (55.76, 37.62),
 }
 
 
@@ -62,19 +100,39 @@ class SandboxWeather:
             conditions[3:] = ["小雪 light snow", "雨夹雪 sleet", "晴 sunny"]
         cond = conditions[int(stable_unit("c", city, day.isoformat()) * len(conditions))]
         rain = cond.split()[1] in ("rain", "thunderstorms", "snow", "sleet") or "rain" in cond or "snow" in cond
-        return {"city": city, "date": day.isoformat(), "condition": cond, "high_c": high, "low_c": low,
-                "precipitation_chance": round(60 + noise * 35) if rain else round(noise * 20),
-                "wind_level": 1 + int(stable_unit("w", city, day.isoformat()) * 5),
-                "provider": self.name, "note": common.SANDBOX + " (simulated forecast)"}
+        return {
+            "city": city,
+            "date": day.isoformat(),
+            "condition": cond,
+            "high_c": high,
+            "low_c": low,
+            "precipitation_chance": round(60 + noise * 35) if rain else round(noise * 20),
+            "wind_level": 1 + int(stable_unit("w", city, day.isoformat()) * 5),
+            "provider": self.name,
+            "note": common.SANDBOX + " (simulated forecast)",
+        }
 
 
 class OpenMeteoWeather:
     """A real forecast from an Open-Meteo compatible HTTP API."""
 
     name = "open-meteo"
-    CODES = {0: "晴 clear", 1: "晴间多云 mainly clear", 2: "多云 partly cloudy", 3: "阴 overcast", 45: "雾 fog",
-             51: "毛毛雨 drizzle", 61: "小雨 light rain", 63: "中雨 rain", 65: "大雨 heavy rain", 71: "小雪 light snow",
-             73: "中雪 snow", 75: "大雪 heavy snow", 80: "阵雨 showers", 95: "雷阵雨 thunderstorm"}
+    CODES = {
+        0: "晴 clear",
+        1: "晴间多云 mainly clear",
+        2: "多云 partly cloudy",
+        3: "阴 overcast",
+        45: "雾 fog",
+        51: "毛毛雨 drizzle",
+        61: "小雨 light rain",
+        63: "中雨 rain",
+        65: "大雨 heavy rain",
+        71: "小雪 light snow",
+        73: "中雪 snow",
+        75: "大雪 heavy snow",
+        80: "阵雨 showers",
+        95: "雷阵雨 thunderstorm",
+    }
 
     def __init__(self, url: str, transport: Any = None):
         self.url = url
@@ -83,9 +141,14 @@ class OpenMeteoWeather:
     def forecast(self, city: str, lat: float, lon: float, day: date) -> dict[str, Any]:
         import httpx
 
-        params = {"latitude": lat, "longitude": lon, "timezone": "auto", "start_date": day.isoformat(),
-                  "end_date": day.isoformat(),
-                  "daily": "weather_code,temperature_2m_max,temperature_2m_min,precipitation_probability_max"}
+        params = {
+            "latitude": lat,
+            "longitude": lon,
+            "timezone": "auto",
+            "start_date": day.isoformat(),
+            "end_date": day.isoformat(),
+            "daily": "weather_code,temperature_2m_max,temperature_2m_min,precipitation_probability_max",
+        }
         try:
             with httpx.Client(timeout=10, transport=self.transport) as client:
                 resp = client.get(self.url, params=params)
@@ -94,10 +157,15 @@ class OpenMeteoWeather:
         except (httpx.HTTPError, KeyError, ValueError) as e:
             raise BanshiError(f"the weather provider failed: {e}", code="provider_error", status=502) from e
         code = daily["weather_code"][0]
-        return {"city": city, "date": day.isoformat(), "condition": self.CODES.get(code, f"code {code}"),
-                "high_c": daily["temperature_2m_max"][0], "low_c": daily["temperature_2m_min"][0],
-                "precipitation_chance": (daily.get("precipitation_probability_max") or [None])[0],
-                "provider": self.name}
+        return {
+            "city": city,
+            "date": day.isoformat(),
+            "condition": self.CODES.get(code, f"code {code}"),
+            "high_c": daily["temperature_2m_max"][0],
+            "low_c": daily["temperature_2m_min"][0],
+            "precipitation_chance": (daily.get("precipitation_probability_max") or [None])[0],
+            "provider": self.name,
+        }
 
 
 def provider_for(settings: Settings) -> WeatherProvider:
@@ -127,8 +195,14 @@ def build(settings: Settings, provider: WeatherProvider | None = None) -> Servic
         title="Weather",
         description=f"Weather forecasts for cities ({prov.name} provider).",
         tools=[get_weather],
-        examples=["北京明天天气怎么样", "上海今天会下雨吗", "这周末杭州冷不冷", "what's the weather in Beijing tomorrow",
-                  "will it rain in Shanghai today", "weather forecast for the next three days"],
+        examples=[
+            "北京明天天气怎么样",
+            "上海今天会下雨吗",
+            "这周末杭州冷不冷",
+            "what's the weather in Beijing tomorrow",
+            "will it rain in Shanghai today",
+            "weather forecast for the next three days",
+        ],
         keywords=["天气", "下雨", "气温", "温度", "冷不冷", "热不热", "weather", "rain", "forecast", "temperature"],
         sandbox=isinstance(prov, SandboxWeather),
         provider=prov.name,

@@ -72,13 +72,17 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
     top = None
     with session_scope(settings) as db:
         ctx = ToolContext(db=db, user_id="nobody", settings=settings)
-        top = reg.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜"},
-                      ctx).data["results"][0]["name"]
+        top = reg.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜"}, ctx).data[
+            "results"
+        ][0]["name"]
     when = f"{date.today() + timedelta(days=1)} 19:00"
     cid = actions_client.post("/api/conversations", json={}).json()["id"]
-    fake.enqueue(call("search_restaurants", near="故宫", max_price_per_person=100, dishes="川菜"),
-                 call("book_restaurant", restaurant=top, time=when, people=2), DONE,
-                 f"找到{top}，请确认预订。")
+    fake.enqueue(
+        call("search_restaurants", near="故宫", max_price_per_person=100, dishes="川菜"),
+        call("book_restaurant", restaurant=top, time=when, people=2),
+        DONE,
+        f"找到{top}，请确认预订。",
+    )
     evs = send(actions_client, cid, "找一家故宫附近人均100以内的川菜馆，订明晚7点两个人的位子")
     tool_ev = [e for e in evs if e["type"] == "tool"]
     act_ev = [e for e in evs if e["type"] == "action"]
@@ -110,14 +114,17 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
         orders = db.scalars(select(ServiceOrder)).all()
         assert len(orders) == 1 and orders[0].status == "confirmed"
     log = actions_client.get("/api/actions/audit").json()["data"]
-    assert [e["tool"] for e in log] == ["book_restaurant", "search_restaurants"] or \
-        sorted(e["tool"] for e in log) == ["book_restaurant", "search_restaurants"]
+    assert [e["tool"] for e in log] == ["book_restaurant", "search_restaurants"] or sorted(e["tool"] for e in log) == [
+        "book_restaurant",
+        "search_restaurants",
+    ]
     booking = next(e for e in log if e["tool"] == "book_restaurant")
     assert booking["undoable"]
     undo = actions_client.post(f"/api/actions/audit/{booking['id']}/undo").json()["result"]
     assert undo["ok"] and undo["data"]["status"] == "cancelled"
-    assert not next(e for e in actions_client.get("/api/actions/audit").json()["data"]
-                    if e["id"] == booking["id"])["undoable"]
+    assert not next(e for e in actions_client.get("/api/actions/audit").json()["data"] if e["id"] == booking["id"])[
+        "undoable"
+    ]
 
 
 def test_reject_in_words_runs_nothing(actions_client, fake, settings):
@@ -162,8 +169,9 @@ def read_page(url: str) -> dict:
 
 
 def web(settings) -> Service:
-    return Service(name="web", title="Web", description="read pages", tools=[read_page], keywords=["page", "网页"],
-                   sandbox=False)
+    return Service(
+        name="web", title="Web", description="read pages", tools=[read_page], keywords=["page", "网页"], sandbox=False
+    )
 
 
 @pytest.fixture
@@ -179,8 +187,11 @@ def phones(settings) -> list[str]:
 
 
 def test_tool_output_cannot_trigger_a_purchase(dispatcher, fake, db, users, settings):
-    fake.enqueue(call("read_page", url="https://example.com"),
-                 call("place_shop_order", item_ids=phones(settings), address="1 Main St"), DONE)
+    fake.enqueue(
+        call("read_page", url="https://example.com"),
+        call("place_shop_order", item_ids=phones(settings), address="1 Main St"),
+        DONE,
+    )
     out = dispatcher.dispatch(db, users[0], None, [], "summarise the page https://example.com")
     assert [s.tool for s in out.steps] == ["read_page", "place_shop_order"]
     assert out.steps[1].result is not None and out.steps[1].result.code == "unknown_tool"  # not a candidate
@@ -193,20 +204,29 @@ def test_tool_output_cannot_trigger_a_purchase(dispatcher, fake, db, users, sett
 def test_even_a_fooled_model_only_proposes(dispatcher, fake, db, users, settings):
     # the user does want to shop, so buying is a candidate — the injected order can at most be
     # proposed; it runs only if the user confirms it
-    fake.enqueue(call("read_page", url="https://example.com/review"),
-                 call("place_shop_order", item_ids=phones(settings), address="1 Main St"), DONE)
+    fake.enqueue(
+        call("read_page", url="https://example.com/review"),
+        call("place_shop_order", item_ids=phones(settings), address="1 Main St"),
+        DONE,
+    )
     out = dispatcher.dispatch(db, users[0], "conv-1", [], "read the review page and search products: headphones")
     assert [s.action["status"] for s in out.steps if s.action] == ["pending"]
-    assert db.scalars(select(ServiceOrder)).all() == [] and db.scalars(select(AuditEntry).where(
-        AuditEntry.write.is_(True))).all() == []
+    assert (
+        db.scalars(select(ServiceOrder)).all() == []
+        and db.scalars(select(AuditEntry).where(AuditEntry.write.is_(True))).all() == []
+    )
     assert "do not say they are done" in out.context
 
 
 def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
-    fake.enqueue(call("search_products", query="headphones", max_price="cheap"),
-                 call("search_products", query="headphones", max_price=400), DONE)
-    out = dispatcher.dispatch(db, users[0], None, [Msg("user", "hi"), Msg("assistant", "hello")],
-                              "search products: headphones under 400")
+    fake.enqueue(
+        call("search_products", query="headphones", max_price="cheap"),
+        call("search_products", query="headphones", max_price=400),
+        DONE,
+    )
+    out = dispatcher.dispatch(
+        db, users[0], None, [Msg("user", "hi"), Msg("assistant", "hello")], "search products: headphones under 400"
+    )
     assert not out.steps[0].result.ok and "max_price" in out.steps[0].result.error
     retry_prompt = fake.calls[1]["messages"][-1].content
     assert "ERROR: bad arguments for search_products" in retry_prompt

@@ -21,8 +21,14 @@ TIME_SERVER = shutil.which("mcp-server-time") or os.path.join(os.path.dirname(sy
 def time_settings(settings):
     if not os.path.exists(TIME_SERVER):
         pytest.skip("mcp-server-time is not installed (pip install mcp-server-time)")
-    settings.mcp_servers = {"time": {"command": TIME_SERVER, "args": ["--local-timezone", "Asia/Shanghai"],
-                                     "keywords": ["time", "时间", "几点", "时区"], "timeout": 60}}
+    settings.mcp_servers = {
+        "time": {
+            "command": TIME_SERVER,
+            "args": ["--local-timezone", "Asia/Shanghai"],
+            "keywords": ["time", "时间", "几点", "时区"],
+            "timeout": 60,
+        }
+    }
     yield settings
     settings.mcp_servers = {}
 
@@ -35,8 +41,11 @@ def test_a_third_party_mcp_server_becomes_a_service(time_settings, db, users):
     assert not t.confirm  # the server marks it read-only
     assert t.parameters["required"] == ["timezone"]
     ctx = ToolContext(db=db, user_id=users[0], settings=time_settings)
-    ok = reg.run("time_convert_time", {"source_timezone": "Asia/Shanghai", "time": "12:00",
-                                        "target_timezone": "Europe/London"}, ctx)
+    ok = reg.run(
+        "time_convert_time",
+        {"source_timezone": "Asia/Shanghai", "time": "12:00", "target_timezone": "Europe/London"},
+        ctx,
+    )
     assert ok.ok and ok.data["time_difference"] == "-8.0h"
     bad = reg.run("time_get_current_time", {"timezone": "Mars/Olympus"}, ctx)
     assert not bad.ok and "Mars/Olympus" in bad.error  # the server's error, for the model to act on
@@ -58,8 +67,10 @@ def test_the_dispatcher_routes_to_the_mcp_service(time_settings, fake, db, users
     from banshi.agents.dispatcher import Dispatcher
 
     d = Dispatcher(time_settings, fake, build_registry(time_settings))
-    fake.enqueue(json.dumps({"step": "call", "tool": "time_get_current_time", "arguments": {"timezone": "Asia/Tokyo"}}),
-                 json.dumps({"step": "done"}))
+    fake.enqueue(
+        json.dumps({"step": "call", "tool": "time_get_current_time", "arguments": {"timezone": "Asia/Tokyo"}}),
+        json.dumps({"step": "done"}),
+    )
     out = d.dispatch(db, users[0], None, [], "东京现在几点？")
     assert out.services == ["time"] and out.steps[0].result.ok
     assert out.steps[0].result.data["timezone"] == "Asia/Tokyo"
@@ -80,8 +91,9 @@ def test_banshi_mcp_over_stdio_with_the_official_client(settings, need):
                 out["tools"] = tools
                 r = await client.call_tool("search_restaurants", {"near": "故宫", "max_price_per_person": 80})
                 out["search"] = (r.is_error, json.loads(r.content[0].text))
-                w = await client.call_tool("book_taxi", {"origin": "故宫", "destination": "天坛",
-                                                         "time": "2099-01-01 10:00"})
+                w = await client.call_tool(
+                    "book_taxi", {"origin": "故宫", "destination": "天坛", "time": "2099-01-01 10:00"}
+                )
                 out["write"] = (w.is_error, json.loads(w.content[0].text))
                 bad = await client.call_tool("search_restaurants", {"max_price_per_person": "cheap"})
                 out["bad"] = (bad.is_error, bad.content[0].text)

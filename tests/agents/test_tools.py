@@ -11,8 +11,9 @@ from banshi.errors import InvalidInput, NotFound
 
 
 @tool(confirm=True, undo="undo_it")
-def order_thing(ctx: ToolContext, item: str, count: int = 1, size: Literal["S", "M", "L"] = "M",
-                tags: list[str] | None = None) -> dict:
+def order_thing(
+    ctx: ToolContext, item: str, count: int = 1, size: Literal["S", "M", "L"] = "M", tags: list[str] | None = None
+) -> dict:
     """Order a thing.
 
     Args:
@@ -36,8 +37,9 @@ def echo(text: str) -> str:
 
 
 def svc() -> Service:
-    return Service(name="things", title="Things", description="test", tools=[order_thing, echo],
-                   examples=["order a thing"])
+    return Service(
+        name="things", title="Things", description="test", tools=[order_thing, echo], examples=["order a thing"]
+    )
 
 
 def test_schema_comes_from_hints_and_docstring():
@@ -110,7 +112,11 @@ def build(settings) -> Service:  # a plug-in service factory, named by dotted pa
 def test_registry_is_built_from_settings(settings):
     reg = build_registry(settings)
     assert {"travel", "food", "tickets", "shopping", "health", "office", "weather"} <= set(reg.services)
-    assert all(t.confirm for t in reg.tools.values() if t.name.startswith(("book_", "place_", "cancel_")) and t.name != "place_details")
+    assert all(
+        t.confirm
+        for t in reg.tools.values()
+        if t.name.startswith(("book_", "place_", "cancel_")) and t.name != "place_details"
+    )
     settings.service_providers = {"weather": "", "things": f"{__name__}:build"}
     try:
         reg = build_registry(settings)

@@ -13,8 +13,12 @@ from banshi.services.tables import Reminder
 def test_calendar_and_ics(registry, ctx):
     e = registry.run("add_event", {"title": "牙医, 复查", "start": "2026-06-05 10:00", "location": "朝阳"}, ctx("e1"))
     assert e.ok and e.data["end"] == "2026-06-05 11:00"
-    assert registry.run("add_event", {"title": "x", "start": "2026-06-05 10:00", "end": "2026-06-05 09:00"},
-                        ctx("e2")).code == "invalid_input"
+    assert (
+        registry.run(
+            "add_event", {"title": "x", "start": "2026-06-05 10:00", "end": "2026-06-05 09:00"}, ctx("e2")
+        ).code
+        == "invalid_input"
+    )
     week = registry.run("list_events", {"start_date": "2026-06-01", "days": 7}, ctx()).data["events"]
     assert [x["title"] for x in week] == ["牙医, 复查"]
     assert registry.run("list_events", {"start_date": "2026-06-06"}, ctx()).data["events"] == []
@@ -46,8 +50,9 @@ def test_reminders_fire_repeat_and_survive_restart(settings, registry, ctx, db, 
     once = registry.run("add_reminder", {"text": "开会", "at": "2026-06-01 20:00"}, ctx("r1")).data
     again = registry.run("add_reminder", {"text": "开会", "at": "2026-06-01 20:00"}, ctx("r1")).data
     assert again["id"] == once["id"]  # idempotent
-    daily = registry.run("add_medication_reminder", {"medicine": "降压药", "time": "2026-06-01 21:00", "dose": "1片"},
-                         ctx("r2")).data
+    daily = registry.run(
+        "add_medication_reminder", {"medicine": "降压药", "time": "2026-06-01 21:00", "dose": "1片"}, ctx("r2")
+    ).data
     assert daily["repeat_minutes"] == 1440 and daily["kind"] == "medication"
     assert registry.run("add_reminder", {"text": "x", "at": "2020-01-01 08:00"}, ctx("r3")).code == "refused"
     db.commit()

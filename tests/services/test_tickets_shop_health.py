@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from banshi.services import weather
 
@@ -14,25 +13,48 @@ def test_trains_inventory_change_and_refund_rules(registry, ctx, now):
     trains = registry.run("search_trains", {"origin": "北京", "destination": "上海", "date": "2026-06-20"}, ctx())
     t = trains.data["trains"][0]
     before = t["seats_left"]["商务座"]
-    b = registry.run("book_train", {"origin": "北京", "destination": "上海", "date": "2026-06-20", "train": t["train"],
-                                    "seat_class": "商务座", "passengers": 2}, ctx("t1"))
+    b = registry.run(
+        "book_train",
+        {
+            "origin": "北京",
+            "destination": "上海",
+            "date": "2026-06-20",
+            "train": t["train"],
+            "seat_class": "商务座",
+            "passengers": 2,
+        },
+        ctx("t1"),
+    )
     assert b.ok and b.data["total"] == 2 * t["prices"]["商务座"]
-    after = registry.run("search_trains", {"origin": "北京", "destination": "上海", "date": "2026-06-20"},
-                         ctx(user=1)).data["trains"][0]["seats_left"]["商务座"]
+    after = registry.run(
+        "search_trains", {"origin": "北京", "destination": "上海", "date": "2026-06-20"}, ctx(user=1)
+    ).data["trains"][0]["seats_left"]["商务座"]
     assert after == before - 2  # a shared seat inventory
-    assert registry.run("book_train", {"origin": "北京", "destination": "上海", "date": "2026-06-20",
-                                       "train": t["train"], "seat_class": "商务座", "passengers": 5},
-                        ctx("t2")).ok is (before - 2 >= 5)
+    assert registry.run(
+        "book_train",
+        {
+            "origin": "北京",
+            "destination": "上海",
+            "date": "2026-06-20",
+            "train": t["train"],
+            "seat_class": "商务座",
+            "passengers": 5,
+        },
+        ctx("t2"),
+    ).ok is (before - 2 >= 5)
     # ≥ 8 days before: free refund
     free = registry.run("cancel_ticket", {"order_id": b.data["id"]}, ctx("c1"))
     assert free.ok and free.data["refund"] == b.data["total"] and free.data["fee"] == 0
     # 30 hours before: 10 % fee; one change allowed
-    c = registry.run("book_train", {"origin": "北京", "destination": "上海", "date": "2026-06-20", "train": t["train"]},
-                     ctx("t3")).data
+    c = registry.run(
+        "book_train", {"origin": "北京", "destination": "上海", "date": "2026-06-20", "train": t["train"]}, ctx("t3")
+    ).data
     second = trains.data["trains"][1]["train"]
     ch = registry.run("change_train", {"order_id": c["id"], "new_train": second}, ctx("ch1"))
     assert ch.ok and ch.data["train"] == second and ch.data["changed_from"] == c["id"]
-    assert registry.run("change_train", {"order_id": ch.data["id"], "new_train": t["train"]}, ctx("ch2")).code == "refused"
+    assert (
+        registry.run("change_train", {"order_id": ch.data["id"], "new_train": t["train"]}, ctx("ch2")).code == "refused"
+    )
     from datetime import datetime
 
     dep = datetime.fromisoformat(ch.data["departure"])
@@ -56,11 +78,14 @@ def test_cinema_and_flights(registry, ctx, need):
     book = registry.run("book_flight", {"flight": f["flight"], "date": "2026-06-02", "cabin": "economy"}, ctx("f1"))
     assert book.ok and book.data["total"] == f["prices"]["economy"]
     # economy without insurance: refundable only within 24 h of booking
-    assert registry.run("cancel_ticket", {"order_id": book.data["id"]},
-                        ctx("f2", now=ctx().now + timedelta(days=2))).code in ("refused",)
+    assert registry.run(
+        "cancel_ticket", {"order_id": book.data["id"]}, ctx("f2", now=ctx().now + timedelta(days=2))
+    ).code in ("refused",)
     assert registry.run("cancel_ticket", {"order_id": book.data["id"]}, ctx("f3")).ok
-    assert registry.run("search_flights", {"origin": "PEK", "destination": "LAX", "date": "2026-06-02"},
-                        ctx()).code == "not_found"
+    assert (
+        registry.run("search_flights", {"origin": "PEK", "destination": "LAX", "date": "2026-06-02"}, ctx()).code
+        == "not_found"
+    )
 
 
 def test_shop_policy(registry, ctx, need, now):
@@ -70,10 +95,14 @@ def test_shop_policy(registry, ctx, need, now):
     item = found[0]["variants"][0]
     o = registry.run("place_shop_order", {"item_ids": [item["item_id"]], "address": "1 Main St"}, ctx("s1"))
     assert o.ok and o.data["status"] == "pending" and o.data["total"] == item["price"]
-    assert registry.run("place_shop_order", {"item_ids": [item["item_id"]], "address": "1 Main St"},
-                        ctx("s1")).data["id"] == o.data["id"]
-    assert registry.run("return_shop_items", {"order_id": o.data["id"], "item_ids": [item["item_id"]]},
-                        ctx("s2")).code == "refused"  # not delivered yet
+    assert (
+        registry.run("place_shop_order", {"item_ids": [item["item_id"]], "address": "1 Main St"}, ctx("s1")).data["id"]
+        == o.data["id"]
+    )
+    assert (
+        registry.run("return_shop_items", {"order_id": o.data["id"], "item_ids": [item["item_id"]]}, ctx("s2")).code
+        == "refused"
+    )  # not delivered yet
     assert registry.run("cancel_shop_order", {"order_id": o.data["id"]}, ctx("s3", user=1)).code == "not_found"
     c = registry.run("cancel_shop_order", {"order_id": o.data["id"], "reason": "ordered by mistake"}, ctx("s4"))
     assert c.ok and c.data["status"] == "cancelled" and c.data["refund"] == item["price"]
@@ -81,14 +110,25 @@ def test_shop_policy(registry, ctx, need, now):
     later = now + timedelta(days=4)
     assert registry.run("cancel_shop_order", {"order_id": o2["id"]}, ctx("s6", now=later)).code == "refused"
     other = next(v for v in found[0]["variants"] if v["item_id"] != item["item_id"])
-    wrong = registry.run("product_details", {"product_id": found[1]["product_id"]}, ctx()).data["variants"][0] \
-        if len(found) > 1 else None
+    wrong = (
+        registry.run("product_details", {"product_id": found[1]["product_id"]}, ctx()).data["variants"][0]
+        if len(found) > 1
+        else None
+    )
     if wrong:
-        assert registry.run("exchange_shop_items", {"order_id": o2["id"], "item_ids": [item["item_id"]],
-                                                    "new_item_ids": [wrong["item_id"]]},
-                            ctx("s7", now=later)).code == "refused"  # another product type
-    ex = registry.run("exchange_shop_items", {"order_id": o2["id"], "item_ids": [item["item_id"]],
-                                              "new_item_ids": [other["item_id"]]}, ctx("s8", now=later))
+        assert (
+            registry.run(
+                "exchange_shop_items",
+                {"order_id": o2["id"], "item_ids": [item["item_id"]], "new_item_ids": [wrong["item_id"]]},
+                ctx("s7", now=later),
+            ).code
+            == "refused"
+        )  # another product type
+    ex = registry.run(
+        "exchange_shop_items",
+        {"order_id": o2["id"], "item_ids": [item["item_id"]], "new_item_ids": [other["item_id"]]},
+        ctx("s8", now=later),
+    )
     assert ex.ok and ex.data["status"] == "exchange requested"
     assert ex.data["price_difference"] == round(other["price"] - item["price"], 2)
 
@@ -105,8 +145,12 @@ def test_health_is_safe(registry, ctx):
     assert b.ok
     again = registry.run("find_appointments", {"department": "口腔科", "date": "2026-06-03"}, ctx(user=1)).data["slots"]
     assert s not in again  # the slot is taken
-    assert registry.run("book_appointment", {k: s[k] for k in ("clinic", "department", "doctor", "time")},
-                        ctx("h2", user=1)).code == "refused"
+    assert (
+        registry.run(
+            "book_appointment", {k: s[k] for k in ("clinic", "department", "doctor", "time")}, ctx("h2", user=1)
+        ).code
+        == "refused"
+    )
 
 
 def test_weather_sandbox_is_deterministic_and_http_provider_parses(registry, ctx, settings):
@@ -117,16 +161,30 @@ def test_weather_sandbox_is_deterministic_and_http_provider_parses(registry, ctx
 
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.params["latitude"] == "39.9"
-        return httpx.Response(200, json={"daily": {"weather_code": [61], "temperature_2m_max": [21.5],
-                                                   "temperature_2m_min": [12.0],
-                                                   "precipitation_probability_max": [80]}})
+        return httpx.Response(
+            200,
+            json={
+                "daily": {
+                    "weather_code": [61],
+                    "temperature_2m_max": [21.5],
+                    "temperature_2m_min": [12.0],
+                    "precipitation_probability_max": [80],
+                }
+            },
+        )
 
     prov = weather.OpenMeteoWeather("https://forecast.example/v1/forecast", transport=httpx.MockTransport(handler))
     svc = weather.build(settings, provider=prov)
     out = svc.tools[0](ctx(), city="北京", date="2026-06-02")
-    assert out["forecast"][0] | {} == {"city": "北京", "date": "2026-06-02", "condition": "小雨 light rain",
-                                       "high_c": 21.5, "low_c": 12.0, "precipitation_chance": 80,
-                                       "provider": "open-meteo"}
+    assert out["forecast"][0] | {} == {
+        "city": "北京",
+        "date": "2026-06-02",
+        "condition": "小雨 light rain",
+        "high_c": 21.5,
+        "low_c": 12.0,
+        "precipitation_chance": 80,
+        "provider": "open-meteo",
+    }
     assert not svc.sandbox
 
     broken = weather.OpenMeteoWeather("https://x", transport=httpx.MockTransport(lambda r: httpx.Response(500)))

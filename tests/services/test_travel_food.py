@@ -16,8 +16,9 @@ def _data(need):
 
 
 def test_search_satisfies_every_constraint(registry, ctx):
-    r = registry.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜",
-                                            "limit": 20}, ctx())
+    r = registry.run(
+        "search_restaurants", {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜", "limit": 20}, ctx()
+    )
     assert r.ok and r.data["count"] > 0
     near = set(travel.find_place(ctx().settings, "故宫")[1]["周边餐馆"])
     for hit in r.data["results"]:
@@ -25,8 +26,9 @@ def test_search_satisfies_every_constraint(registry, ctx):
         assert travel._serves(travel.find_place(ctx().settings, hit["name"], ("restaurant",))[1], "川菜")
     ratings = [h["rating"] or 0 for h in r.data["results"]]
     assert ratings == sorted(ratings, reverse=True)
-    hotels = registry.run("search_hotels", {"hotel_type": "高档型", "facilities": "健身房", "max_price": 800},
-                          ctx()).data["results"]
+    hotels = registry.run(
+        "search_hotels", {"hotel_type": "高档型", "facilities": "健身房", "max_price": 800}, ctx()
+    ).data["results"]
     assert hotels and all(h["hotel_type"] == "高档型" and h["price"] <= 800 for h in hotels)
     free = registry.run("search_attractions", {"max_ticket": 0, "limit": 3}, ctx()).data["results"]
     assert free and all(a["ticket"] == 0 for a in free)
@@ -55,13 +57,15 @@ def test_booking_is_idempotent_and_per_user(registry, ctx):
 
 
 def test_booking_rules(registry, ctx):
-    closed = registry.run("book_restaurant", {"restaurant": "渝信川菜(京泰店)", "time": "2026-06-02 04:00",
-                                              "people": 2}, ctx("a"))
+    closed = registry.run(
+        "book_restaurant", {"restaurant": "渝信川菜(京泰店)", "time": "2026-06-02 04:00", "people": 2}, ctx("a")
+    )
     assert not closed.ok and "closed" in closed.error
     past = registry.run("book_taxi", {"origin": "故宫", "destination": "天坛", "time": "2020-01-01 10:00"}, ctx("b"))
     assert not past.ok and "past" in past.error
-    taxi = registry.run("book_taxi", {"origin": "北京贵都大酒店", "destination": "故宫", "time": "2026-06-02 18:30"},
-                        ctx("c"))
+    taxi = registry.run(
+        "book_taxi", {"origin": "北京贵都大酒店", "destination": "故宫", "time": "2026-06-02 18:30"}, ctx("c")
+    )
     assert taxi.ok and taxi.data["plate"].startswith("京") and taxi.data["car"]
     hotel = registry.run("book_hotel", {"hotel": "北京贵都大酒店", "check_in": "2026-06-03", "nights": 2}, ctx("d"))
     assert hotel.ok and hotel.data["check_out"] == "2026-06-05" and hotel.data["total"] == 2 * 1354
@@ -79,8 +83,10 @@ def test_cart_order_status_cancel(registry, ctx, now):
     registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": a["dish"], "quantity": 2}, ctx())
     cart = registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": b["dish"]}, ctx()).data
     assert cart["subtotal"] == 2 * a["price"] + b["price"] and cart["total"] == cart["subtotal"] + 5
-    assert registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "不存在的菜"},
-                        ctx()).code == "not_found"
+    assert (
+        registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "不存在的菜"}, ctx()).code
+        == "not_found"
+    )
     order = registry.run("place_food_order", {"address": "朝阳区建国路1号"}, ctx("o1"))
     assert order.ok and order.data["status"] == "accepted" and order.data["total"] == cart["total"]
     assert registry.run("view_cart", {}, ctx()).data["items"] == []

@@ -72,15 +72,32 @@ class NewAction(BaseModel):
 @router.get("/api/services")
 def services(actions: Actions = Depends(actions_dep), _: User = Depends(current_user)) -> dict:
     reg = actions.registry
-    return {"data": [{"name": s.name, "title": s.title, "description": s.description, "sandbox": s.sandbox,
-                      "provider": s.provider, "examples": s.examples,
-                      "tools": [{"name": t.name, "description": t.description, "confirm": t.confirm,
-                                 "parameters": t.parameters} for t in s.tools]} for s in reg.services.values()]}
+    return {
+        "data": [
+            {
+                "name": s.name,
+                "title": s.title,
+                "description": s.description,
+                "sandbox": s.sandbox,
+                "provider": s.provider,
+                "examples": s.examples,
+                "tools": [
+                    {"name": t.name, "description": t.description, "confirm": t.confirm, "parameters": t.parameters}
+                    for t in s.tools
+                ],
+            }
+            for s in reg.services.values()
+        ]
+    }
 
 
 @router.post("/api/actions", status_code=201)
-def create_action(body: NewAction, user: User = Depends(current_user), db: Session = Depends(get_db),
-                  actions: Actions = Depends(actions_dep)) -> dict:
+def create_action(
+    body: NewAction,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     tool = actions.registry.tool(body.tool)
     if body.conversation_id:
         from banshi.chat.engine import get_conversation
@@ -94,9 +111,14 @@ def create_action(body: NewAction, user: User = Depends(current_user), db: Sessi
 
 
 @router.get("/api/actions")
-def list_actions(status: str | None = None, conversation_id: str | None = None, limit: int = 50,
-                 user: User = Depends(current_user), db: Session = Depends(get_db),
-                 actions: Actions = Depends(actions_dep)) -> dict:
+def list_actions(
+    status: str | None = None,
+    conversation_id: str | None = None,
+    limit: int = 50,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     rows = actions.list(db, user.id, status=status, limit=max(1, min(limit, 500)))
     if conversation_id:
         rows = [a for a in rows if a.conversation_id == conversation_id]
@@ -104,42 +126,66 @@ def list_actions(status: str | None = None, conversation_id: str | None = None, 
 
 
 @router.get("/api/actions/audit")
-def audit(writes_only: bool = False, limit: int = 100, user: User = Depends(current_user),
-          db: Session = Depends(get_db), actions: Actions = Depends(actions_dep)) -> dict:
+def audit(
+    writes_only: bool = False,
+    limit: int = 100,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     rows = actions.audit(db, user.id, writes_only=writes_only, limit=max(1, min(limit, 1000)))
     return {"data": [audit_dict(e) for e in rows]}
 
 
 @router.post("/api/actions/audit/{entry_id}/undo")
-def undo(entry_id: str, user: User = Depends(current_user), db: Session = Depends(get_db),
-         actions: Actions = Depends(actions_dep)) -> dict:
+def undo(
+    entry_id: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     result = actions.undo(db, user.id, entry_id)
     return {"result": result.to_dict()}
 
 
 @router.get("/api/actions/{action_id}")
-def get_action(action_id: str, user: User = Depends(current_user), db: Session = Depends(get_db),
-               actions: Actions = Depends(actions_dep)) -> dict:
+def get_action(
+    action_id: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     return action_dict(actions.get(db, user.id, action_id), actions.registry)
 
 
 @router.post("/api/actions/{action_id}/confirm")
-def confirm(action_id: str, user: User = Depends(current_user), db: Session = Depends(get_db),
-            actions: Actions = Depends(actions_dep)) -> dict:
+def confirm(
+    action_id: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     before = actions.get(db, user.id, action_id).status
     a = actions.confirm(db, user.id, action_id)
     if before == "pending":
         ok = a.status == "done"
         ref = (a.result.get("data") or {}).get("id") if ok and isinstance(a.result.get("data"), dict) else None
-        text = (f"✅ {a.summary}" + (f" (id {ref})" if ref else "")) if ok else \
-            f"❌ {a.summary}: {a.result.get('error', '')}"
+        text = (
+            (f"✅ {a.summary}" + (f" (id {ref})" if ref else ""))
+            if ok
+            else f"❌ {a.summary}: {a.result.get('error', '')}"
+        )
         append_to_conversation(db, user.id, a.conversation_id, text, {"actions": [action_dict(a)]})
     return action_dict(a, actions.registry)
 
 
 @router.post("/api/actions/{action_id}/reject")
-def reject(action_id: str, user: User = Depends(current_user), db: Session = Depends(get_db),
-           actions: Actions = Depends(actions_dep)) -> dict:
+def reject(
+    action_id: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+    actions: Actions = Depends(actions_dep),
+) -> dict:
     return action_dict(actions.reject(db, user.id, action_id), actions.registry)
 
 
@@ -157,5 +203,8 @@ def ack(reminder_id: str, user: User = Depends(current_user), db: Session = Depe
 
 @router.get("/api/calendar.ics")
 def calendar(user: User = Depends(current_user), db: Session = Depends(get_db)) -> Response:
-    return Response(calendar_ics(db, user.id, utcnow()), media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="banshi-calendar.ics"'})
+    return Response(
+        calendar_ics(db, user.id, utcnow()),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="banshi-calendar.ics"'},
+    )

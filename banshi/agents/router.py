@@ -1,0 +1,314 @@
+"""The fast router: from a request to a few candidate labels (tools, services, intents) in
+milliseconds, with no model call, and "none fits" when the request is out of scope.
+
+A linear one-vs-rest SVM over two kinds of features joined side by side:
+
+- character n-grams (1-4, within word boundaries) weighted by TF-IDF: they need no tokenizer,
+  so Chinese and English work alike, and they catch names and key words;
+- the multilingual-e5-small sentence embedding (``banshi.models.embeddings``): it carries
+  meaning across paraphrases and languages.
+
+Out of scope: a request is rejected when the best label's margin is below ``threshold``, or
+when a trained ``oos`` class beats every real label. ``fit`` tunes the threshold on a held-out
+part of the training data (never on anything else): the threshold is set so that about
+``reject_rate`` of the held-out requests the router got right would be rejected. That needs no
+out-of-scope examples at all (a router trained only on tool descriptions and example
+utterances still says "none fits"); out-of-scope examples, when given, become a class of
+their own and sharpen it.
+
+A trained router saves to one ``.npz`` file (arrays and JSON only, no pickle) and loads back.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from banshi.errors import InvalidInput, MissingDependency
+
+OOS = "oos"
+FORMAT = "banshi-router/1"
+
+
+class TextEmbedder(Protocol):
+    def embed(self, texts: list[str], kind: Any = "passage") -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One label to route to: a tool or service with what it does and how users ask for it."""
+
+    name: str
+    description: str = ""
+    examples: Sequence[str] = field(default_factory=tuple)
+
+
+def _sklearn() -> Any:
+    try:
+        import sklearn.feature_extraction.text as text
+        import sklearn.svm as svm
+    except ImportError as e:  # pragma: no cover - a base dependency
+        raise MissingDependency("scikit-learn", "all") from e
+    return text, svm
+
+
+class Router:
+    """Train with :meth:`fit` (labelled texts) or :meth:`fit_intents` (descriptions and
+    examples), then :meth:`predict` a request to at most ``k`` ``(label, score)`` pairs, best
+    first, or ``[]`` when nothing fits. Scores are SVM margins: above 0 the label's classifier
+    says "mine"; anything at or above ``threshold`` is in scope."""
+
+    def __init__(self, embedder: TextEmbedder | None = None, *, use_embeddings: bool = True,
+                 embed_weight: float = 2.0, C: float = 0.5, reject_rate: float = 0.02,
+                 holdout: float = 0.2, default_threshold: float = -0.35, oos_label: str = OOS,
+                 seed: int = 0) -> None:
+        if not 0 <= reject_rate < 1 or not 0 < holdout < 1:
+            raise InvalidInput("reject_rate must be in [0, 1) and holdout in (0, 1)")
+        self._embedder = embedder
+        self.use_embeddings = use_embeddings
+        self.embed_weight = embed_weight
+        self.C = C
+        self.reject_rate = reject_rate
+        self.holdout = holdout
+        self.default_threshold = default_threshold
+        self.oos_label = oos_label
+        self.seed = seed
+        self.threshold = default_threshold
+        self.tuned = False  # whether ``threshold`` came from held-out data
+        self.classes: list[str] = []
+        self._vectorizer: Any = None
+        self._coef_text: np.ndarray | None = None  # (classes, n-gram features)
+        self._coef_emb: np.ndarray | None = None  # (classes, embedding dim), already weighted
+        self._bias: np.ndarray | None = None
+
+    # -- training ------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> TextEmbedder:
+        if self._embedder is None:
+            from banshi.models.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def labels(self) -> list[str]:
+        """The in-scope labels the router can answer with."""
+        return [c for c in self.classes if c != self.oos_label]
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], *, tune: bool = True) -> Router:
+        """Learn from labelled texts (label ``oos_label`` marks out-of-scope examples). With
+        ``tune``, first train on part of the data to set the threshold on the rest."""
+        texts, labels = list(texts), list(labels)
+        if len(texts) != len(labels):
+            raise InvalidInput("texts and labels differ in length")
+        if len({lb for lb in labels if lb != self.oos_label}) < 1:
+            raise InvalidInput("the router needs at least one in-scope label")
+        emb = self._embed(texts)
+        self.threshold, self.tuned = self.default_threshold, False
+        if tune:
+            split = self._split(labels)
+            if split is not None:
+                train, held = split
+                self._train([texts[i] for i in train], [labels[i] for i in train],
+                            None if emb is None else emb[train])
+                self.threshold = self._tune([labels[i] for i in held],
+                                            self._decision([texts[i] for i in held],
+                                                           None if emb is None else emb[held]))
+                self.tuned = True
+        self._train(texts, labels, emb)
+        return self
+
+    def fit_intents(self, intents: Iterable[Intent], texts: Sequence[str] = (), labels: Sequence[str] = (),
+                    *, tune: bool = True) -> Router:
+        """Learn from each intent's description and examples, plus any extra labelled texts
+        (e.g. out-of-scope chat labelled ``oos_label``)."""
+        all_texts, all_labels = list(texts), list(labels)
+        for it in intents:
+            for t in ([it.description] if it.description.strip() else []) + [e for e in it.examples if e.strip()]:
+                all_texts.append(t)
+                all_labels.append(it.name)
+        return self.fit(all_texts, all_labels, tune=tune)
+
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
+        if not self.use_embeddings:
+            return None
+        # "query" on both sides: intent examples and requests are the same kind of text
+        return np.asarray(self.embedder.embed(texts, "query"), dtype=np.float32)
+
+    def _split(self, labels: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """A stratified split; None when some label is too rare to spare held-out examples."""
+        by: dict[str, list[int]] = defaultdict(list)
+        for i, lb in enumerate(labels):
+            by[lb].append(i)
+        rng = random.Random(self.seed)
+        train: list[int] = []
+        held: list[int] = []
+        for lb in sorted(by):
+            idx = by[lb][:]
+            rng.shuffle(idx)
+            n_held = int(round(len(idx) * self.holdout))
+            if lb != self.oos_label and (len(idx) - n_held < 2 or n_held < 1):
+                return None
+            held += idx[:n_held]
+            train += idx[n_held:]
+        return np.array(sorted(train)), np.array(sorted(held))
+
+    def _train(self, texts: list[str], labels: list[str], emb: np.ndarray | None) -> None:
+        from scipy.sparse import csr_matrix, hstack
+
+        text_mod, svm = _sklearn()
+        self._vectorizer = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True,
+                                                    dtype=np.float32)
+        x = self._vectorizer.fit_transform(texts)
+        n_text = x.shape[1]
+        if emb is not None:
+            x = hstack([x, csr_matrix(emb * self.embed_weight)]).tocsr()
+        y = np.array(labels)
+        classes = sorted(set(labels))
+        if len(classes) == 1:  # one label: train it against an empty "nothing" class
+            coef = np.zeros((1, x.shape[1]), dtype=np.float32)
+            bias = np.ones(1, dtype=np.float32)
+        else:
+            clf = svm.LinearSVC(C=self.C, random_state=self.seed).fit(x, y)
+            coef = np.asarray(clf.coef_, dtype=np.float32)
+            bias = np.asarray(clf.intercept_, dtype=np.float32)
+            classes = [str(c) for c in clf.classes_]
+            if len(classes) == 2:  # sklearn keeps one row for two classes: make it one-vs-rest
+                coef = np.vstack([-coef, coef])
+                bias = np.concatenate([-bias, bias])
+        self.classes = classes
+        self._coef_text = np.ascontiguousarray(coef[:, :n_text])
+        self._coef_emb = np.ascontiguousarray(coef[:, n_text:] * self.embed_weight) if emb is not None else None
+        self._bias = bias
+
+    def _tune(self, labels: list[str], dec: np.ndarray) -> float:
+        best, top, oos_wins = self._best(dec)
+        y = np.array(labels)
+        right = (y != self.oos_label) & (best == y) & ~oos_wins
+        if not right.any():
+            return self.default_threshold
+        # the lowest score among the requests we would still accept (np.quantile interpolates)
+        return float(np.quantile(top[right], self.reject_rate)) if self.reject_rate > 0 else float(top.min()) - 1
+
+    # -- prediction ----------------------------------------------------------------------------
+    def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> np.ndarray:
+        if self._vectorizer is None or self._bias is None or self._coef_text is None:
+            raise InvalidInput("the router is not trained")
+        x = self._vectorizer.transform(texts)
+        dec = np.asarray(x @ self._coef_text.T) + self._bias
+        if self._coef_emb is not None:
+            if emb is None:
+                emb = self._embed(texts)
+            dec += emb @ self._coef_emb.T
+        return dec
+
+    def _best(self, dec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: the best in-scope label, its score, and whether the oos class beats it."""
+        classes = np.array(self.classes)
+        inside = classes != self.oos_label
+        in_dec = dec[:, inside]
+        arg = in_dec.argmax(axis=1)
+        top = in_dec[np.arange(len(dec)), arg]
+        oos_wins = dec[:, ~inside].max(axis=1) > top if (~inside).any() else np.zeros(len(dec), bool)
+        return classes[inside][arg], top, oos_wins
+
+    def scores(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The in-scope labels and a ``(len(texts), len(labels))`` matrix of their scores."""
+        dec = self._decision(list(texts))
+        inside = np.array([c != self.oos_label for c in self.classes])
+        return self.labels, dec[:, inside]
+
+    def rank_many(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """The ``k`` best in-scope labels for each text, with no out-of-scope cut."""
+        labels, s = self.scores(texts)
+        k = max(1, min(k, len(labels)))
+        out = []
+        for row in s:
+            idx = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
+            idx = idx[np.argsort(-row[idx])]
+            out.append([(labels[i], float(row[i])) for i in idx])
+        return out
+
+    def predict_many(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """For each text: up to ``k`` ``(label, score)`` best first, or ``[]`` if out of scope."""
+        texts = list(texts)
+        if not texts:
+            return []
+        dec = self._decision(texts)
+        _, top, oos_wins = self._best(dec)
+        inside = np.array([c != self.oos_label for c in self.classes])
+        labels = self.labels
+        out: list[list[tuple[str, float]]] = []
+        for row, t, o in zip(dec[:, inside], top, oos_wins):
+            if o or t < self.threshold:
+                out.append([])
+                continue
+            kk = max(1, min(k, len(labels)))
+            idx = np.argsort(-row)[:kk]
+            # beyond the first, keep only labels that are in scope on their own
+            out.append([(labels[i], float(row[i])) for j, i in enumerate(idx) if j == 0 or row[i] >= self.threshold])
+        return out
+
+    def predict(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        """Up to ``k`` ``(label, score)`` best first; ``[]`` when the request is out of scope."""
+        return self.predict_many([text], k)[0]
+
+    def candidates(self, text: str, k: int = 3) -> list[str]:
+        """The labels of :meth:`predict` (what the dispatcher asks for)."""
+        return [lb for lb, _ in self.predict(text, k)]
+
+    def is_out_of_scope(self, text: str) -> bool:
+        return not self.predict(text, 1)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the trained router to ``path`` (a ``.npz`` file: arrays and JSON, no pickle)."""
+        if self._vectorizer is None or self._coef_text is None or self._bias is None:
+            raise InvalidInput("the router is not trained")
+        path = Path(path)
+        vocab = self._vectorizer.vocabulary_
+        terms = np.empty(len(vocab), dtype=object)
+        for term, i in vocab.items():
+            terms[i] = term
+        meta = {
+            "format": FORMAT, "classes": self.classes, "threshold": self.threshold, "tuned": self.tuned,
+            "use_embeddings": self._coef_emb is not None, "embed_weight": self.embed_weight, "C": self.C,
+            "reject_rate": self.reject_rate, "holdout": self.holdout,
+            "default_threshold": self.default_threshold, "oos_label": self.oos_label, "seed": self.seed,
+        }
+        arrays: dict[str, np.ndarray] = {
+            "meta": np.array(json.dumps(meta)), "terms": terms.astype(str), "idf": self._vectorizer.idf_,
+            "coef_text": self._coef_text, "bias": self._bias,
+        }
+        if self._coef_emb is not None:
+            arrays["coef_emb"] = self._coef_emb
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:  # a file object: numpy would otherwise append ".npz"
+            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, embedder: TextEmbedder | None = None) -> Router:
+        text_mod, _ = _sklearn()
+        with np.load(Path(path), allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != FORMAT:
+                raise InvalidInput(f"{path} is not a saved router ({FORMAT})")
+            r = cls(embedder, use_embeddings=meta["use_embeddings"], embed_weight=meta["embed_weight"], C=meta["C"],
+                    reject_rate=meta["reject_rate"], holdout=meta["holdout"],
+                    default_threshold=meta["default_threshold"], oos_label=meta["oos_label"], seed=meta["seed"])
+            r.classes, r.threshold, r.tuned = list(meta["classes"]), float(meta["threshold"]), bool(meta["tuned"])
+            vec = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True,
+                                           dtype=np.float32, vocabulary={t: i for i, t in enumerate(z["terms"].tolist())})
+            vec.idf_ = z["idf"]
+            r._vectorizer = vec
+            r._coef_text, r._bias = z["coef_text"], z["bias"]
+            r._coef_emb = z["coef_emb"] if "coef_emb" in z.files else None
+        return r
