@@ -332,3 +332,14 @@ def test_multi_user_sign_in(browser, multi_server) -> None:
         page.wait_for_selector(".conv >> text=hi from alice")
     finally:
         ctx.close()
+
+
+def test_incognito_chat(new_page, server) -> None:
+    page = new_page()
+    page.click(".incognito-toggle")
+    send(page, "do not remember this")
+    wait_idle(page)
+    assert page.locator(".incognito-toggle").count() == 0, "the switch belongs to a new chat only"
+    assert page.locator(".conv.active .badge").inner_text() == "Incognito"
+    conv_id = page.url.rsplit("/", 1)[1]
+    assert api(server, f"/api/conversations/{conv_id}")["incognito"] is True

@@ -40,7 +40,7 @@ export class AssistantMessage {
     this.el = h("article.msg.msg-assistant", { dataset: { id: message.id || "" } },
       h("div.msg-avatar", { "aria-hidden": "true" }, h("img", { src: "/static/favicon.svg", alt: "" })),
       this.main);
-    this.setStreaming(streaming);
+    this.el.classList.toggle("streaming", streaming);
     this.render();
     if (!streaming) this.applyStored(message);
   }
@@ -68,12 +68,14 @@ export class AssistantMessage {
     this.el.dataset.id = message.id;
     this.text = message.content || "";
     this.reasoning = message.reasoning || "";
-    this.setStreaming(false);
+    this.streaming = false;
+    this.el.classList.remove("streaming");
     this.render();
     this.applyStored(message);
   }
 
   setStreaming(on) {
+    if (on === this.streaming) return;
     this.streaming = on;
     this.el.classList.toggle("streaming", on);
     if (this.thinking) this.updateThinkingLabel();
@@ -111,10 +113,10 @@ export class AssistantMessage {
     }
     if (this.reasoning) {
       this.ensureThinking();
-      renderInto(this.thinkingBody, this.reasoning);
+      renderInto(this.thinkingBody, this.reasoning, { partial: this.streaming });
       this.updateThinkingLabel();
     }
-    if (this.text) renderInto(this.content, this.text);
+    if (this.text) renderInto(this.content, this.text, { partial: this.streaming });
     else if (this.streaming && !this.reasoning) this.content.replaceChildren(h("span.typing", {}, h("i"), h("i"), h("i")));
     else this.content.replaceChildren();
   }

@@ -53,6 +53,7 @@ class ChatPage {
 
   async load() {
     if (!this.id) {
+      this.addIncognitoToggle();
       this.showWelcome(true);
       setTitle("");
       this.composer.focus();
@@ -77,6 +78,20 @@ class ChatPage {
     this.settle();
     this.scrollToBottom();
     this.composer.focus();
+  }
+
+  /** On a new chat: start it in incognito mode (kept, but not remembered). */
+  addIncognitoToggle() {
+    const toggle = h("button.chip.incognito-toggle", {
+      type: "button", title: t("chat.incognitoHint"), "aria-pressed": "false",
+      onclick: () => {
+        const on = toggle.getAttribute("aria-pressed") !== "true";
+        toggle.setAttribute("aria-pressed", String(on));
+        toggle.classList.toggle("on", on);
+      },
+    }, icon("incognito", 16), h("span", {}, t("chat.incognito")));
+    this.incognitoToggle = toggle;
+    this.composer.addTool(toggle);
   }
 
   destroy() {
@@ -149,12 +164,14 @@ class ChatPage {
     let created = false;
     if (!this.id) {
       try {
-        this.id = (await conversations.create({})).id;
+        const incognito = this.incognitoToggle?.getAttribute("aria-pressed") === "true";
+        this.id = (await conversations.create({ incognito })).id;
       } catch (err) {
         toastError(err);
         return;
       }
       created = true;
+      this.incognitoToggle?.remove();
       replace(`/c/${this.id}`);
     }
     const user = new UserMessage({ role: "user", content: text }, this.handlers());
@@ -172,11 +189,14 @@ class ChatPage {
       this.removeFrom(this.views.indexOf(user));
       this.composer.setText(text);
       if (created) {
-        await conversations.remove(this.id).catch(() => {});
+        const id = this.id;
         this.id = null;
+        if (this.incognitoToggle) this.composer.addTool(this.incognitoToggle);
         replace("/");
         setTitle("");
         this.showWelcome(true);
+        await conversations.remove(id).catch(() => {}); // the empty conversation it made
+        emit("conversations-changed");
       }
     });
   }
@@ -220,8 +240,8 @@ class ChatPage {
     try {
       await turn.run();
     } catch (err) {
-      toastError(err);
       await rollback();
+      toastError(err);
     } finally {
       this.settle();
     }

@@ -15,7 +15,7 @@ export default {
   "sidebar.month": "Previous 30 days",
   "sidebar.older": "Older",
   "sidebar.untitled": "New conversation",
-  "sidebar.incognito": "Temporary",
+  "sidebar.incognito": "Incognito",
   "sidebar.options": "Options",
   "sidebar.rename": "Rename",
   "sidebar.exportMd": "Export as Markdown",
@@ -53,6 +53,8 @@ export default {
   "chat.loadFailed": "Could not open this chat",
   "chat.notFound": "This chat does not exist or was deleted.",
   "chat.back": "Start a new chat",
+  "chat.incognito": "Incognito",
+  "chat.incognitoHint": "This chat is kept, but nothing from it goes into memory",
   "chat.emptyAnswer": "(no answer)",
 
   "auth.title": "Sign in to Banshi",

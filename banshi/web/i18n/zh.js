@@ -14,7 +14,7 @@ export default {
   "sidebar.month": "30 天内",
   "sidebar.older": "更早",
   "sidebar.untitled": "新的对话",
-  "sidebar.incognito": "临时",
+  "sidebar.incognito": "无痕",
   "sidebar.options": "更多操作",
   "sidebar.rename": "重命名",
   "sidebar.exportMd": "导出为 Markdown",
@@ -52,6 +52,8 @@ export default {
   "chat.loadFailed": "无法打开此对话",
   "chat.notFound": "该对话不存在或已被删除。",
   "chat.back": "开始新对话",
+  "chat.incognito": "无痕对话",
+  "chat.incognitoHint": "对话会保存，但其中内容不会进入记忆",
   "chat.emptyAnswer": "（无回答）",
 
   "auth.title": "登录办事",

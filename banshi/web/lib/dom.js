@@ -48,6 +48,7 @@ const PATHS = {
   chevron: '<path d="m9 6 6 6-6 6"/>',
   arrowDown: '<path d="M12 5v14M6 13l6 6 6-6"/>',
   alert: '<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>',
+  incognito: '<path d="M3 11h18M5 11l2-6h10l2 6"/><circle cx="7.5" cy="16" r="2.5"/><circle cx="16.5" cy="16" r="2.5"/><path d="M10 16h4"/>',
   close: '<path d="M6 6l12 12M18 6 6 18"/>',
   memory: '<path d="M12 3a4 4 0 0 0-4 4 4 4 0 0 0-3 6.5A4 4 0 0 0 9 20h.5M12 3a4 4 0 0 1 4 4 4 4 0 0 1 3 6.5A4 4 0 0 1 15 20h-.5M12 3v18"/>',
 };

@@ -62,9 +62,13 @@ const mathExtension = {
   ],
 };
 
+// Guessing a block's language tries every grammar: skipped while text streams in (it would
+// run on every frame), done once the answer is complete.
+let guessLanguage = true;
+
 function highlight(code, lang) {
   if (lang && hljs.getLanguage(lang)) return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
-  if (!lang && code.length < 20000) return hljs.highlightAuto(code).value;
+  if (!lang && guessLanguage && code.length < 20000) return hljs.highlightAuto(code).value;
   return escapeHtml(code);
 }
 
@@ -88,8 +92,9 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
-/** Markdown → sanitised HTML string. */
-export function renderMarkdown(text) {
+/** Markdown → sanitised HTML string; `partial`: the text is still streaming in. */
+export function renderMarkdown(text, { partial = false } = {}) {
+  guessLanguage = !partial;
   const html = marked.parse(text || "");
   return DOMPurify.sanitize(html, { ADD_ATTR: ["target"], FORBID_TAGS: ["style", "form", "input", "button"] });
 }
@@ -117,7 +122,7 @@ export function enhanceCode(root) {
 }
 
 /** Render markdown into `el` (replacing its content). */
-export function renderInto(el, text) {
-  el.innerHTML = renderMarkdown(text);
+export function renderInto(el, text, options) {
+  el.innerHTML = renderMarkdown(text, options);
   enhanceCode(el);
 }
