@@ -63,6 +63,11 @@ _FAILED = {
     "zh": "抱歉，我没能算出这道题的答案。",
     "en": "Sorry, I could not work out an answer to this problem.",
 }
+_BLURRY = {
+    "zh": "照片中的文字不太清楚，请核对识别出的题目是否正确。",
+    "en": "The photo was hard to read: please check that the problem text above is right.",
+}
+LOW_OCR_CONFIDENCE = 0.8
 _LEVELS = {
     "primary": ("a primary-school pupil: short sentences, no algebra unless needed", "小学生：句子简短，尽量不用方程"),
     "middle": ("a middle-school student", "初中生"),
@@ -224,6 +229,8 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
     else:
         check = "no program produced an answer"
         notice = _FAILED[code_lang]
+    if source == "photo" and confidence is not None and confidence < LOW_OCR_CONFIDENCE:
+        notice = (notice + " " + _BLURRY[code_lang]).strip()
     result = HomeworkResult(problem=problem, language=lang, answer=answer, verified=verified, check=check,
                             notice=notice, program=best.program if best else "", attempts=attempts,
                             source=source, ocr_confidence=confidence)

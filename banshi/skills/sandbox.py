@@ -52,7 +52,7 @@ except OSError:  # pragma: no cover - non-glibc platforms
 class Limits:
     cpu_seconds: int = 5
     memory_mb: int = 768
-    wall_seconds: float = 10.0
+    wall_seconds: float = 20.0  # generous: the CPU limit is the runaway guard; a busy machine is slow
     max_output: int = 64_000
     file_mb: int = 8
 

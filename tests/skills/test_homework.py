@@ -108,3 +108,21 @@ def test_empty_or_huge_problem_is_refused():
 ])
 def test_answers_compare(a, b, same):
     assert answers.same_answer(a, b) is same
+
+
+def test_photo_goes_through_ocr(settings):
+    pytest.importorskip("rapidocr_onnxruntime")
+    from bench.math import render_photo
+
+    photo = render_photo("小明有15个苹果，吃了3个。还剩几个？", seed=2)
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return "```python\ndef solution():\n    return 15 - 3\n```"
+
+    res = solve(FunctionBackend(fn), image=photo, explain=False, settings=settings)
+    assert res.source == "photo" and res.answer == "12" and res.verified
+    assert "15" in res.problem and "3" in res.problem and "苹果" in res.problem
+    assert "苹果" in seen[0]  # the model was given the text read from the photo
+    assert res.ocr_confidence is not None and res.ocr_confidence > 0.5
