@@ -343,3 +343,19 @@ def test_incognito_chat(new_page, server) -> None:
     assert page.locator(".conv.active .badge").inner_text() == "Incognito"
     conv_id = page.url.rsplit("/", 1)[1]
     assert api(server, f"/api/conversations/{conv_id}")["incognito"] is True
+
+
+def test_a_new_page_plugs_in_with_route_and_nav_link(new_page) -> None:
+    """The extension points other areas use (banshi/web/README.md): route() and addNavLink()."""
+    page = new_page()
+    page.evaluate("""async () => {
+        const { route } = await import('/static/lib/router.js');
+        const { addNavLink } = await import('/static/shell/sidebar.js');
+        route('/demo', { mount(outlet) { outlet.textContent = 'demo page'; } });
+        addNavLink({ href: '#/demo', icon: 'memory', label: 'Demo' });
+    }""")
+    page.click(".nav-link >> text=Demo")
+    page.wait_for_selector(".outlet >> text=demo page")
+    assert "active" in page.get_attribute(".nav-link", "class")
+    page.click(".new-chat")
+    page.wait_for_selector(".chat.empty")

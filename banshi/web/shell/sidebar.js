@@ -18,14 +18,22 @@ let query = "";
 let items = [];
 let loadSeq = 0;
 
-/** A link to another page in the sidebar, e.g. addNavLink({href: "#/memory", icon: "memory", label}). */
+const navLinks = [];
+
+/** A link to another page in the sidebar, e.g. addNavLink({href: "#/memory", icon: "memory", label}).
+ * May be called before or after the sidebar is built. */
 export function addNavLink({ href, icon: iconName, label }) {
   const link = h("a.nav-link", { href, dataset: { path: href.replace(/^#/, "") } }, icon(iconName, 18), h("span", {}, label));
   link.addEventListener("click", closeSidebarIfNarrow);
-  nav.append(link);
-  nav.hidden = false;
-  markActive(currentPath());
+  navLinks.push(link);
+  if (nav) showNavLinks();
   return link;
+}
+
+function showNavLinks() {
+  nav.append(...navLinks);
+  nav.hidden = navLinks.length === 0;
+  markActive(currentPath());
 }
 
 export function buildSidebar(user) {
@@ -71,6 +79,7 @@ export function buildSidebar(user) {
     list,
     footer);
 
+  showNavLinks();
   on("conversations-changed", refresh);
   onRoute(markActive);
   refresh();
