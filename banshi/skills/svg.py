@@ -149,6 +149,7 @@ def sanitize(svg: str, report: SanitizeReport | None = None) -> str:
     if re.search(r"<!ENTITY|<!DOCTYPE", svg, re.I):
         raise UnsafeSVG("entity declarations are not allowed")
     svg = re.sub(r"<!\[CDATA\[(.*?)\]\]>", lambda m: _escape(m.group(1)), svg, flags=re.S)
+    svg = _lenient(svg)
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:
@@ -160,6 +161,22 @@ def sanitize(svg: str, report: SanitizeReport | None = None) -> str:
     _clean(root, report, counts, 0)
     _size(root)
     return ET.tostring(root, encoding="unicode")
+
+
+def _lenient(svg: str) -> str:
+    """Fix what models commonly get wrong in otherwise usable SVG: a bare ``&`` in text, and
+    namespace prefixes (``xlink:``) used without being declared. Undeclared prefixes other than
+    xlink get a private namespace, which the allow-list then removes."""
+    svg = re.sub(r"&(?!(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);)", "&amp;", svg)
+    used = set(re.findall(r"</?([A-Za-z_][\w.-]*):[\w.-]+", svg))
+    used |= set(re.findall(r"\s([A-Za-z_][\w.-]*):[\w.-]+\s*=", svg))
+    used -= {"xmlns", "xml"}
+    missing = [p for p in sorted(used) if not re.search(rf"xmlns:{re.escape(p)}\s*=", svg)]
+    if missing:
+        decls = "".join(f' xmlns:{p}="{XLINK_NS if p == "xlink" else "urn:banshi:unknown:" + p}"'
+                        for p in missing)
+        svg = re.sub(r"<svg\b", "<svg" + decls, svg, count=1)
+    return svg
 
 
 def _escape(s: str) -> str:

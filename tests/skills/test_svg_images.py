@@ -203,3 +203,10 @@ def test_unreachable_images_api_is_a_clear_error():
     settings = images.ImageSettings(backend="openai", base_url="http://127.0.0.1:9/v1", timeout=2)
     with pytest.raises(ModelError, match="unreachable"):
         images.generate(FunctionBackend(lambda m, **_: ""), "x", settings=settings)
+
+
+def test_common_model_slips_are_tolerated_but_unknown_namespaces_dropped():
+    doc = (S + '><defs><circle id="c" r="3"/></defs><use xlink:href="#c"/><text>Q&A</text>'
+           '<foo:bar/><rect sodipodi:x="1" width="2" height="2"/></svg>')
+    out = svg.sanitize(doc)
+    assert 'href="#c"' in out and "Q&amp;A" in out and "foo" not in out and "sodipodi" not in out
