@@ -144,7 +144,9 @@ def sanitize(svg: str, report: SanitizeReport | None = None) -> str:
     svg, pis = re.subn(r"<\?xml-stylesheet.*?\?>", "", svg, flags=re.S)
     if pis:
         report.removed_elements.append("xml-stylesheet")
-    # DOCTYPE with its internal subset goes, so no entity can be declared
+    if re.search(r"<!ENTITY", svg, re.I):
+        raise UnsafeSVG("entity declarations are not allowed")
+    # a DOCTYPE goes (with any internal subset), so no entity can be declared
     svg = re.sub(r"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>", "", svg, flags=re.S | re.I)
     if re.search(r"<!ENTITY|<!DOCTYPE", svg, re.I):
         raise UnsafeSVG("entity declarations are not allowed")
