@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.web.conftest import LONG_WORDS, REASONING
+from .live import LONG_WORDS, REASONING
 
 pytestmark = pytest.mark.browser
 

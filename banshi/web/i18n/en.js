@@ -6,6 +6,7 @@ export default {
 
   "sidebar.newChat": "New chat",
   "sidebar.search": "Search chats",
+  "sidebar.conversations": "Conversations",
   "sidebar.empty": "No conversations yet",
   "sidebar.noResults": "No chats match “{q}”",
   "sidebar.toggle": "Toggle sidebar",

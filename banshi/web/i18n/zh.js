@@ -5,6 +5,7 @@ export default {
 
   "sidebar.newChat": "新对话",
   "sidebar.search": "搜索对话",
+  "sidebar.conversations": "对话列表",
   "sidebar.empty": "还没有对话",
   "sidebar.noResults": "没有与“{q}”匹配的对话",
   "sidebar.toggle": "展开/收起侧边栏",

@@ -37,7 +37,7 @@ function showNavLinks() {
 }
 
 export function buildSidebar(user) {
-  list = h("nav.conv-list", { "aria-label": t("sidebar.search") });
+  list = h("nav.conv-list", { "aria-label": t("sidebar.conversations") });
   nav = h("div.nav-links", { hidden: true });
   let timer = 0;
   const search = h("input.search-input", { type: "search", placeholder: t("sidebar.search"), "aria-label": t("sidebar.search") });

@@ -1,0 +1,111 @@
+"""A live Banshi server for the browser tests: uvicorn in a thread.
+
+The app is the real one (``create_app``) with two dependencies overridden: the settings (a
+temporary home, small limits) and the chat engine, whose backend is a ``FunctionBackend``
+answering from ``answer()`` below — slow enough to watch the text stream, and able to send
+markdown, code, math, reasoning, or a failure on demand.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from banshi.config import Settings
+from banshi.messages import Completion, Message
+from banshi.models.fake import FunctionBackend
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+MARKDOWN_ANSWER = r"""## Results
+
+Here is **bold** text and a list:
+
+- first item
+- second item
+
+```python
+def square(x):
+    return x * x
+```
+
+Inline math $E = mc^2$ and \(a_1 + b_1\), money stays money: $5 and $6.
+
+$$
+\int_0^1 x^2 \, dx = \frac{1}{3}
+$$
+
+\[ \sum_{i=1}^{n} i = \frac{n(n+1)}{2} \]
+
+<img src="x" onerror="window.__pwned = true"> <script>window.__pwned = true</script>
+"""
+
+REASONING = "First I consider what the user asked. Then I check the facts."
+#: the "long" answers: 200 words at STEP seconds a word (~6 s), longer than the stop test waits
+LONG_WORDS = 200
+STEP = 0.03
+
+
+def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
+    def answer(messages: list[Message], *, think: bool = False, **_: object) -> str | Completion:
+        last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        n = next(counter)
+        if "please fail" in last:
+            raise RuntimeError("the fake model broke down")
+        if "markdown" in last:
+            text = MARKDOWN_ANSWER
+        elif "long" in last:
+            text = " ".join(f"word{i}" for i in range(LONG_WORDS))
+        else:
+            text = f"You said: {last} (answer {n})"
+        return Completion(text=text, reasoning=REASONING if think else "")
+
+    return answer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``create_app()`` served by uvicorn in a daemon thread."""
+
+    def __init__(self, home: Path, *, multi_user: bool = False):
+        import uvicorn
+
+        from banshi.api.app import create_app
+        from banshi.api.deps import get_engine, settings_dep
+        from banshi.chat.engine import ChatEngine
+
+        self.settings = Settings(home=home, backend="fake", multi_user=multi_user, max_message_chars=2000,
+                                 data_dir=home / "no-data")
+        self.backend = FunctionBackend(_answer(itertools.count(1)), delay=STEP)
+        self.app = create_app()
+        self.app.dependency_overrides[settings_dep] = lambda: self.settings
+        self.app.dependency_overrides[get_engine] = lambda: ChatEngine(self.settings, self.backend, [])
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                   log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
