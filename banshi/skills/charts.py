@@ -116,7 +116,7 @@ def render(spec: ChartSpec, width: int = 800, height: int = 500) -> str:
 
 
 def _axes(spec: ChartSpec, width: int, height: int) -> str:
-    left, right, top, bottom = 80, 30, 60, 70
+    left, right, top, bottom = 80, 30, 75, 70
     pw, ph = width - left - right, height - top - bottom
     lo = min(0.0, min(spec.values))
     hi = max(0.0, max(spec.values))
