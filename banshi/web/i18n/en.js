@@ -2,7 +2,6 @@
 // here and in zh.js together.
 export default {
   "app.name": "Banshi",
-  "app.tagline": "Your open assistant",
 
   "sidebar.newChat": "New chat",
   "sidebar.search": "Search chats",
@@ -39,8 +38,6 @@ export default {
   "chat.think": "Deep thinking",
   "chat.thinking": "Thinking…",
   "chat.thought": "Thought process",
-  "chat.you": "You",
-  "chat.assistant": "Banshi",
   "chat.copy": "Copy",
   "chat.copied": "Copied",
   "chat.copyCode": "Copy code",
@@ -72,5 +69,4 @@ export default {
   "error.stream": "The answer was interrupted",
   "common.cancel": "Cancel",
   "common.close": "Close",
-  "common.menu": "Menu",
 };

@@ -1,7 +1,6 @@
 // 中文界面文字。键与 en.js 一一对应。
 export default {
   "app.name": "办事",
-  "app.tagline": "你的开源助手",
 
   "sidebar.newChat": "新对话",
   "sidebar.search": "搜索对话",
@@ -38,8 +37,6 @@ export default {
   "chat.think": "深度思考",
   "chat.thinking": "思考中…",
   "chat.thought": "思考过程",
-  "chat.you": "你",
-  "chat.assistant": "办事",
   "chat.copy": "复制",
   "chat.copied": "已复制",
   "chat.copyCode": "复制代码",
@@ -71,5 +68,4 @@ export default {
   "error.stream": "回答被中断",
   "common.cancel": "取消",
   "common.close": "关闭",
-  "common.menu": "菜单",
 };
