@@ -111,6 +111,7 @@ def search(
     facilities: str = "",
     limit: int = 5,
     sort: str = "rating",
+    duration: str = "",
 ) -> dict[str, Any]:
     near_names: set[str] | None = None
     if near:
@@ -136,6 +137,8 @@ def search(
             continue
         if dishes and not all(_serves(r, d) for d in dishes.split()):
             continue
+        if duration and duration.replace(" ", "") not in (r.get("游玩时间") or "").replace(" ", ""):
+            continue
         if hotel_type and hotel_type not in (r.get("酒店类型") or ""):
             continue
         if facilities and not all(any(f in x for x in r.get("酒店设施") or []) for f in facilities.split()):
@@ -159,7 +162,9 @@ def search_attractions(
     area: str = "",
     near: str = "",
     max_ticket: int | None = None,
+    min_ticket: int | None = None,
     min_rating: float | None = None,
+    duration: str = "",
     limit: int = 5,
 ) -> dict:
     """Search Beijing attractions (景点).
@@ -169,7 +174,9 @@ def search_attractions(
         area: district or street in the address, e.g. 东城区
         near: a place name; only attractions near it
         max_ticket: highest ticket price in yuan (0 = free)
+        min_ticket: lowest ticket price in yuan
         min_rating: lowest rating, 0-5
+        duration: how long a visit takes, as written in the data, e.g. 1小时 or 2小时 - 3小时
         limit: how many results (1-20)
     """
     return search(
@@ -179,7 +186,9 @@ def search_attractions(
         area=area,
         near=near,
         max_price=max_ticket,
+        min_price=min_ticket,
         min_rating=min_rating,
+        duration=duration,
         limit=limit,
     )
 
