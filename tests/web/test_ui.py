@@ -359,3 +359,18 @@ def test_a_new_page_plugs_in_with_route_and_nav_link(new_page) -> None:
     assert "active" in page.get_attribute(".nav-link", "class")
     page.click(".new-chat")
     page.wait_for_selector(".chat.empty")
+
+
+def test_answer_keeps_streaming_while_another_chat_is_open(new_page) -> None:
+    page = new_page()
+    send(page, "one long answer")
+    page.wait_for_function("document.querySelector('.msg-assistant .msg-content')?.textContent.length > 10")
+    page.click(".new-chat")
+    page.wait_for_selector(".chat.empty")
+    assert page.locator(".send-btn.stop").count() == 0, "the new chat is not busy"
+    page.locator(".conv-link", has_text="one long answer").click()
+    page.wait_for_selector(".msg-assistant.streaming")  # the live answer is back in place
+    assert page.locator(".send-btn.stop").count() == 1
+    wait_idle(page, timeout=30000)
+    assert page.locator(ANSWER).count() == 1
+    assert f"word{LONG_WORDS - 1}" in last_answer(page).inner_text()

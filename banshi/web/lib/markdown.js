@@ -96,7 +96,7 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
 export function renderMarkdown(text, { partial = false } = {}) {
   guessLanguage = !partial;
   const html = marked.parse(text || "");
-  return DOMPurify.sanitize(html, { ADD_ATTR: ["target"], FORBID_TAGS: ["style", "form", "input", "button"] });
+  return DOMPurify.sanitize(html, { ADD_ATTR: ["target"], FORBID_TAGS: ["style", "form", "button"] });
 }
 
 /** Give every code block in `root` a header with its language and a copy button. */
