@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from banshi.errors import InvalidInput, MissingDependency
 
@@ -279,7 +280,7 @@ def rasterize(svg: str, width: int | None = None, background: str | None = "#fff
         import resvg_py
     except ImportError:
         raise MissingDependency("resvg-py", "images") from None
-    kwargs: dict[str, object] = {"svg_string": svg, "background": background}
+    kwargs: dict[str, Any] = {"svg_string": svg, "background": background}
     if width:
         kwargs["width"] = max(16, min(MAX_SIDE, int(width)))
     if _FONT_FILES:  # a fixed font set: fast (no system scan) and CJK text renders
