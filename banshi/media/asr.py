@@ -53,10 +53,12 @@ PREFERRED = ("zh", "en")
 _CONFIDENT = 0.8
 #: a prompt in the language's usual script: Whisper otherwise often writes Chinese in traditional
 #: characters and without punctuation
-PROMPTS = {"zh": "以下是普通话的句子，使用简体中文。"}
+PROMPTS = {"zh": "以下是普通话的句子。"}
 LANGUAGE_NAMES = {"zh": "chinese", "en": "english", "ja": "japanese", "ko": "korean", "fr": "french",
                   "de": "german", "es": "spanish", "ru": "russian", "yue": "cantonese"}
 
+#: tokens per 30-s window: fast speech needs ~150; a decoding loop stops here instead of at 448
+_MAX_TOKENS = 200
 _DOUBLE_PUNCT = re.compile(r"[，,、]+([。！？!?])")
 
 #: ``progress(seconds_done, seconds_total_or_None)``
@@ -162,6 +164,14 @@ def to_vtt(t: Transcript) -> str:
     return "WEBVTT\n\n" + body
 
 
+def _drop_echo(text: str, prompt: str | None) -> str:
+    """Whisper sometimes repeats its prompt on audio it cannot make out: remove that echo."""
+    if not prompt:
+        return text
+    core = prompt.rstrip("。.，,")
+    return text.replace(prompt, "").replace(core, "").strip() if core else text
+
+
 def _joiner(language: str) -> str:
     return "" if language in ("zh", "ja", "yue") else " "
 
@@ -208,11 +218,13 @@ class Transcriber:
             for offset, samples in audio.iter_chunks(path, self.chunk_seconds, self.max_seconds):
                 lang = language or self.detect(samples)
                 language = lang  # one language per recording: later chunks keep the first's
+                hint = prompt or PROMPTS.get(lang)
+                # greedy decoding, one fallback temperature: bounded work on audio it cannot read
                 segs, _ = self.model.transcribe(
-                    samples, language=lang, beam_size=1, vad_filter=True, condition_on_previous_text=False,
-                    initial_prompt=prompt or PROMPTS.get(lang))
+                    samples, language=lang, beam_size=1, temperature=(0.0, 0.5), vad_filter=True,
+                    condition_on_previous_text=False, initial_prompt=hint, max_new_tokens=_MAX_TOKENS)
                 for s in segs:
-                    text = _DOUBLE_PUNCT.sub(r"\1", s.text.strip())
+                    text = _DOUBLE_PUNCT.sub(r"\1", _drop_echo(s.text.strip(), hint))
                     if text:
                         yield lang, Segment(n, round(offset + s.start, 3), round(offset + s.end, 3), text)
                         n += 1
