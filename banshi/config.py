@@ -49,6 +49,7 @@ class Settings(BaseSettings):
 
     # actions: the dispatcher and its services (banshi.agents.tools.build_registry)
     actions: bool = True  # False: plain chat only, no service agents
+    actions_router: bool = True  # the trained fast router beside keywords (banshi.agents.router)
     # service name -> "pkg.module:build" | "mcp:<server>" | "" (off); replaces or adds services
     service_providers: dict[str, str] = {}
     # MCP servers that become services: {"time": {"command": "mcp-server-time", "args": []}}

@@ -25,9 +25,11 @@ Events (for the web UI; the chat SSE stream carries them before the answer's tex
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,8 +169,12 @@ class KeywordRouter:
         listing = any(w in low for w in _LIST)
         out: list[str] = []
         for name in services[:2]:
-            for t in self.registry.services[name].tools:
+            svc = self.registry.services[name]
+            hinted = {t for t, words in svc.tool_keywords.items() if any(w.lower() in low for w in words)}
+            for t in svc.tools:
                 n = t.name
+                if hinted and n not in hinted:
+                    continue
                 if (n.startswith(("cancel_", "delete_", "complete_")) and not cancel) or (
                     n.startswith("list_") and not (listing or cancel)
                 ):
@@ -177,29 +183,66 @@ class KeywordRouter:
         return out
 
 
-def _router_candidates(router: Any, registry: Registry, text: str) -> list[str] | None:
-    """Tools from the trained fast router (``banshi.agents.router``), or None when it has no
-    answer for us; its API is duck-typed so either side can evolve."""
-    for method in ("candidates", "route"):
-        fn = getattr(router, method, None)
-        if fn is None:
+_NUMERALS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_UPPER = ("以内", "以下", "之内", "不超过", "不到", "低于", "under", "below", "less", "cheaper", "at most", "max")
+_LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than", "at least", "min")
+
+
+def _type(tool: Tool, key: str) -> str:
+    p = tool.parameters.get("properties", {}).get(key, {})
+    return p.get("type") or next((a.get("type") for a in p.get("anyOf", []) if a.get("type") != "null"), "")
+
+
+def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]:
+    """Drop optional arguments the model did not take from the conversation: small models fill
+    every field they see. Required arguments stay (validation and the user's confirmation
+    judge them)."""
+    required = set(tool.parameters.get("required", []))
+    low = corpus.lower()
+    digits = set(re.findall(r"\d+(?:\.\d+)?", low)) | {str(v) for k, v in _NUMERALS.items() if k in corpus}
+    out: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for key, value in arguments.items():
+        if key in required:
+            out[key] = value
             continue
-        out = fn(text)
-        names: list[str] = []
-        for item in out or []:
-            label = (
-                item
-                if isinstance(item, str)
-                else (
-                    item[0] if isinstance(item, tuple | list) else getattr(item, "label", getattr(item, "name", None))
-                )
-            )
-            if label in registry.tools:
-                names.append(label)
-            elif label in registry.services:
-                names += [t.name for t in registry.services[label].tools]
-        return names
-    return None
+        if isinstance(value, str) and _type(tool, key) == "string":
+            v = value.strip()
+            if not v or (v.lower() not in low and not all(w.lower() in low for w in v.split())):
+                continue
+            if v in seen.values():  # the same words twice ("川菜" as name and dishes): keep one
+                continue
+            seen[key] = v
+        elif isinstance(value, bool):
+            if not value:
+                continue
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if f"{value:g}" not in digits:
+                continue
+        elif not value:
+            continue
+        out[key] = value
+    # one number with "under" is a maximum, not a range [x, x]
+    for lo in [k for k in out if k.startswith("min_")]:
+        hi = "max_" + lo[4:]
+        if hi in out and out[hi] == out[lo]:
+            if any(w in low for w in _UPPER):
+                del out[lo]
+            elif any(w in low for w in _LOWER):
+                del out[hi]
+    return out
+
+
+#: a router label counts only when its classifier says "mine" (SVM margin above this); below
+#: it, chit-chat would cost a model call every turn
+ROUTER_MIN_SCORE = 0.0
+
+
+def _router_services(router: Any, registry: Registry, text: str) -> list[str]:
+    """Services the trained fast router (``banshi.agents.router.Router``) is sure of."""
+    return [
+        label for label, score in router.predict(text, 2) if score > ROUTER_MIN_SCORE and label in registry.services
+    ]
 
 
 # -- the plan ------------------------------------------------------------------------------------
@@ -334,20 +377,21 @@ class Dispatcher:
 
     # -- routing -------------------------------------------------------------------------------
     def candidates(self, text: str, previous: list[str] | None = None) -> tuple[list[str], list[str]]:
-        """(services, tools) the request may need; empty when it is plain chat."""
-        tools: list[str] | None = None
-        if self.router is not None:
-            try:
-                tools = _router_candidates(self.router, self.registry, text)
-            except Exception:
-                log.exception("router failed; keyword fallback")
+        """(services, tools) the request may need; empty when it is plain chat. Services come
+        from keywords and from the trained router (when it is ready), tools within them from
+        each service's tool keywords."""
         services = self.keywords.services(text)
-        if tools is None or not tools:
-            if not services and previous:
-                services = [s for s in previous if s in self.registry.services]  # a follow-up ("那家")
-            tools = self.keywords.tools(text, services)
+        router = self.router.get() if isinstance(self.router, RouterHandle) else self.router
+        if router is not None:
+            try:
+                services += [s for s in _router_services(router, self.registry, text) if s not in services]
+            except Exception:
+                log.exception("router failed; keywords only")
+        if not services and previous:
+            services = [s for s in previous if s in self.registry.services]  # a follow-up ("那家")
+        tools = self.keywords.tools(text, services)
         services = list(dict.fromkeys(self.registry.tools[t].service for t in tools))
-        return services, tools[:MAX_CANDIDATES] if len(services) > 1 else tools[: MAX_CANDIDATES + 4]
+        return services, tools[:MAX_CANDIDATES]
 
     # -- a turn --------------------------------------------------------------------------------
     def dispatch(
@@ -389,6 +433,8 @@ class Dispatcher:
                 return Dispatch()  # nothing fits: plain chat
             assert decision is not None
             name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
+            if name in self.registry.tools and isinstance(args, dict):
+                args = ground(self.registry.tools[name], args, self._corpus(history, text, out.steps))
             if name not in tools:  # only the routed tools: tool output cannot widen the choice
                 out.steps.append(
                     Step(
@@ -428,6 +474,17 @@ class Dispatcher:
         if out.handled and not out.reply:
             out.context = self.context_block(out.steps, text)
         return out
+
+    @staticmethod
+    def _corpus(history: list[Msg], text: str, steps: list[Step]) -> str:
+        """What arguments may come from: the conversation and earlier results."""
+        parts = [m.content for m in history[-6:]] + [text]
+        parts += [
+            json.dumps(s.result.data, ensure_ascii=False, default=str)
+            for s in steps
+            if s.result is not None and s.result.ok
+        ]
+        return "\n".join(parts)
 
     def _decide(
         self,
@@ -526,35 +583,67 @@ def default_dispatcher(settings: Settings, backend: Backend) -> Dispatcher | Non
     return Dispatcher(settings, backend, get_registry(settings), router=_load_router(settings))
 
 
-_routers: dict[int, Any] = {}
+class RouterHandle:
+    """The fast router for one registry, trained in a background thread (the first start
+    embeds every example) and cached in ``home/router``; until it is ready, keywords route."""
+
+    def __init__(self, settings: Settings, registry: Registry):
+        self._router: Any = None
+        self._thread = threading.Thread(
+            target=self._build, args=(settings, registry), daemon=True, name="banshi-router"
+        )
+        self._thread.start()
+
+    def get(self) -> Any:
+        return self._router
+
+    def wait(self, timeout: float | None = None) -> Any:
+        self._thread.join(timeout)
+        return self._router
+
+    def _build(self, settings: Settings, registry: Registry) -> None:
+        try:
+            from banshi.agents.router import Intent, Router
+        except ImportError:
+            return
+        intents = [
+            Intent(s.name, s.description, tuple(s.examples))
+            for s in registry.services.values()
+            if s.tools and s.examples
+        ]
+        if len(intents) < 2:
+            return
+        digest = hashlib.sha256(
+            json.dumps([(i.name, i.description, list(i.examples)) for i in intents], ensure_ascii=False).encode()
+        ).hexdigest()[:16]
+        path = settings.home / "router" / f"services-{digest}.npz"
+        try:
+            if path.exists():
+                self._router = Router.load(path)
+                return
+            router = Router().fit_intents(intents)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            router.save(path)
+            self._router = router
+        except Exception:
+            log.exception("the fast router could not be built; keywords only")
 
 
-def _load_router(settings: Settings) -> Any:
-    """The trained fast router when ``banshi.agents.router`` is there, else None (keywords);
-    built once per registry."""
+_routers: dict[int, RouterHandle] = {}
+_routers_lock = threading.Lock()
+
+
+def _load_router(settings: Settings) -> RouterHandle | None:
+    """The registry's router (started once), or None when ``settings.actions_router`` is off."""
+    if not settings.actions_router:
+        return None
     from banshi.agents.registry import get_registry
 
     reg = get_registry(settings)
-    if id(reg) not in _routers:
-        _routers[id(reg)] = _build_router(settings)
-    return _routers[id(reg)]
-
-
-def _build_router(settings: Settings) -> Any:
-    try:
-        from banshi.agents import router as router_mod
-    except ImportError:
-        return None
-    factory = getattr(router_mod, "for_registry", None)
-    if factory is None:
-        return None
-    from banshi.agents.registry import get_registry
-
-    try:
-        return factory(get_registry(settings), settings)
-    except Exception:
-        log.exception("the fast router could not be built; keyword fallback")
-        return None
+    with _routers_lock:
+        if id(reg) not in _routers:
+            _routers[id(reg)] = RouterHandle(settings, reg)
+        return _routers[id(reg)]
 
 
 def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, prompt: list[Msg]) -> Dispatch:

@@ -236,6 +236,8 @@ class Service:
     tools: list[Tool]
     examples: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)  # for the no-model keyword fallback
+    # per tool, words that point at it; a request naming some narrows the candidates to those
+    tool_keywords: dict[str, list[str]] = field(default_factory=dict)
     sandbox: bool = True
     provider: str = "builtin"
 

@@ -247,6 +247,16 @@ def build(settings: Settings) -> Service:
             "cancel my food delivery",
             "what's in my cart",
         ],
+        tool_keywords={
+            "search_delivery": ["想吃", "有什么", "推荐", "哪家", "找", "find", "recommend", "somewhere"],
+            "food_menu": ["菜单", "多少钱", "价格", "menu", "price", "how much"],
+            "set_cart_item": ["点", "份", "加", "来一", "购物车", "add", "order", "portion"],
+            "view_cart": ["购物车", "cart"],
+            "place_food_order": ["下单", "送到", "配送到", "deliver to", "delivery to", "place the order", "checkout"],
+            "food_order_status": ["到哪", "状态", "多久", "where is", "status", "when will"],
+            "list_food_orders": ["我的外卖", "我的订单", "my orders", "my food orders"],
+            "cancel_food_order": ["取消", "不要了", "cancel"],
+        },
         keywords=[
             "外卖",
             "点餐",

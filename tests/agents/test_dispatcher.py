@@ -34,6 +34,7 @@ def events(response) -> list[dict]:
 @pytest.fixture
 def actions_client(settings, monkeypatch):
     monkeypatch.setenv("BANSHI_ACTIONS", "true")
+    monkeypatch.setenv("BANSHI_ACTIONS_ROUTER", "false")  # keywords only: no embedding in tests
     get_settings.cache_clear()
     from fastapi.testclient import TestClient
 
@@ -250,3 +251,20 @@ def test_confirm_is_idempotent_and_per_user(settings, db, users, need):
     assert r.data["id"] == first.result["data"]["id"] and len(db.scalars(select(ServiceOrder)).all()) == 1
     with pytest.raises(NotFound):
         acts.undo(db, users[1], acts.audit(db, users[0])[0].id)
+
+
+class StubRouter:
+    """The trained router's interface (``predict(text, k) -> [(label, margin)]``)."""
+
+    def predict(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        return [("weather", 0.4)] if "天儿" in text else [("office", -0.3)]
+
+
+def test_the_trained_router_adds_what_keywords_miss(settings, fake):
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings), router=StubRouter())
+    assert d.candidates("明儿天儿咋样") == (["weather"], ["get_weather"])  # no keyword, the router knows
+    assert d.candidates("hello there") == ([], [])  # a negative margin is not a route
+    services, tools = d.candidates("找一家故宫附近的烤鸭店")
+    assert services == ["travel"] and tools == ["search_restaurants"]
