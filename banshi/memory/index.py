@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from banshi.memory import text as textmod
@@ -25,6 +25,8 @@ from banshi.store.tables import Message, utcnow
 RRF_K = 60
 CANDIDATES = 50
 DIM = 384
+CONTEXT_WEIGHT = 0.5  # keyword weight of the previous turn's words (an answer is found via its question)
+DENSE_WEIGHT = 0.5  # e5-small is the weaker signal on conversational text: half a vote in the fusion
 
 
 @dataclass
@@ -59,9 +61,12 @@ def add(db: Session, message: Message) -> MemoryDoc | None:
     if not message.content.strip() or message.role not in ("user", "assistant"):
         return None
     body = doc_text(message)
+    prev = db.scalar(select(MemoryDoc.terms).join(Message, Message.id == MemoryDoc.message_id).where(
+        Message.conversation_id == message.conversation_id, Message.seq < message.seq)
+        .order_by(Message.seq.desc()).limit(1)) if message.seq and message.seq > 1 else None
     doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
                     role=message.role, said_at=message.created_at or utcnow(),
-                    terms=" ".join(textmod.tokens(body)))
+                    terms=" ".join(textmod.tokens(body)), context=prev or "")
     db.add(doc)
     db.flush()
     return doc
@@ -71,6 +76,11 @@ def remove(db: Session, user_id: str, message_ids: list[str]) -> int:
     """Take messages out of the index (they stay in their conversation)."""
     if not message_ids:
         return 0
+    # the turn after a removed one carries its words as context: clear that too
+    for conv_id, seq in db.execute(select(Message.conversation_id, Message.seq).where(
+            Message.user_id == user_id, Message.id.in_(message_ids))).all():
+        after = select(Message.id).where(Message.conversation_id == conv_id, Message.seq == seq + 1)
+        db.execute(update(MemoryDoc).where(MemoryDoc.message_id.in_(after)).values(context=""))
     n = db.execute(delete(MemoryDoc).where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(message_ids)))
     db.execute(delete(MemoryVector).where(MemoryVector.user_id == user_id,
                                           MemoryVector.message_id.in_(message_ids)))
@@ -184,16 +194,18 @@ def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CAN
     if not terms:
         return []
     if db.get_bind().dialect.name == "sqlite":
-        match = "owner : u{} AND terms : ({})".format(user_id, " OR ".join('"' + t.replace('"', "") + '"'
-                                                                          for t in terms))
+        match = "owner : u{} AND {{terms context}} : ({})".format(
+            user_id, " OR ".join('"' + t.replace('"', "") + '"' for t in terms))
         rows = db.execute(text(
             "SELECT d.message_id FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
-            "WHERE memory_fts MATCH :q ORDER BY bm25(memory_fts, 1.0, 0.0) LIMIT :n"), {"q": match, "n": limit})
+            f"WHERE memory_fts MATCH :q ORDER BY bm25(memory_fts, 1.0, {CONTEXT_WEIGHT}, 0.0) LIMIT :n"),
+            {"q": match, "n": limit})
     else:
         q = " | ".join(t.replace("'", "").replace("\\", "") for t in terms)
         rows = db.execute(text(
             "SELECT message_id FROM memory_docs WHERE user_id = :u AND tsv @@ to_tsquery('simple', :q) "
-            "ORDER BY ts_rank_cd(tsv, to_tsquery('simple', :q), 1) DESC LIMIT :n"),
+            f"ORDER BY ts_rank_cd('{{0.1, {CONTEXT_WEIGHT}, 0.4, 1.0}}', tsv, to_tsquery('simple', :q), 1) "
+            "DESC LIMIT :n"),
             {"u": user_id, "q": q, "n": limit})
     return [r[0] for r in rows]
 
@@ -235,7 +247,7 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
     for rank, mid in enumerate(kw):
         fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
     for rank, (mid, _s) in enumerate(dense):
-        fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused[mid] = fused.get(mid, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
     period = textmod.time_range(query, now)
     if not fused and period is None:
         return []

@@ -250,6 +250,12 @@ class Memory:
             return RecallResult(note, [{"type": "forgotten", "text": done}])
         if not query.strip() or not self.enabled(db, user_id):
             return None
+        elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id)
+        if conversation is not None:
+            elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
+        if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
+                     .limit(1)) is None and db.scalar(elsewhere.limit(1)) is None:
+            return None  # nothing remembered beyond this conversation: skip embedding the query
         zh = textmod.is_chinese(query)
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []

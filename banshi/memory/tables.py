@@ -33,6 +33,7 @@ class MemoryDoc(Base):
     role: Mapped[str] = mapped_column(String(16))
     said_at: Mapped[datetime] = mapped_column(DateTime)
     terms: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[str] = mapped_column(Text, default="")  # the previous turn's terms
 
     __table_args__ = (Index("ix_memory_docs_user_said", "user_id", "said_at"),)
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from banshi.chat import context
 from banshi.chat.engine import ChatEngine
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound, TooLarge
+from banshi.memory import threads
 from banshi.messages import Completion, Delta, Message, ToolCall
 from banshi.store.tables import User
 
@@ -49,6 +50,8 @@ class ChatRequest(BaseModel):
     response_format: dict[str, Any] | None = None
     enable_thinking: bool = False  # Qwen3's switch, as DashScope takes it
     user: str | None = None
+    memory: bool = True  # model "banshi": false = this request neither reads nor writes memory
+    store: bool | None = None  # OpenAI's flag; false also keeps the request out of memory
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
@@ -88,15 +91,17 @@ def _schema(req: ChatRequest) -> dict[str, Any] | None:
     return None
 
 
-def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list[Message]) -> list[Message]:
+def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list[Message], *,
+                     memory: bool = True, conversation: Any = None) -> list[Message]:
     """The full assistant's prompt for a stateless request: our system prompt (kept apart from
-    the caller's), memory recall, history within the budget."""
+    the caller's), memory recall (unless ``memory`` is off; ``conversation`` is the stored
+    thread, whose turns are in the request already), history within the budget."""
     caller_system = "\n".join(m.content for m in messages if m.role == "system")
     history = [m for m in messages if m.role != "system"]
     query = next((m.content for m in reversed(history) if m.role == "user"), "")
     recall = None
-    for hook in engine.hooks:
-        recall = hook.recall(db, user_id=user.id, conversation=None, query=query) or recall
+    for hook in engine.hooks if memory else []:
+        recall = hook.recall(db, user_id=user.id, conversation=conversation, query=query) or recall
     fitted = context.fit_history(engine.backend, history, engine.settings.context_tokens)
     system = context.system_prompt(query) + (f"\n\n{caller_system}" if caller_system else "")
     return context.assemble(system, recall, "", fitted.messages)
@@ -109,22 +114,30 @@ def models(settings: Settings = Depends(settings_dep), engine: ChatEngine = Depe
 
 
 @router.post("/chat/completions")
-def chat_completions(req: ChatRequest, user: User = Depends(current_user), db: Session = Depends(get_db),
-                     engine: ChatEngine = Depends(get_engine), settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
+def chat_completions(req: ChatRequest, request: Request, user: User = Depends(current_user),
+                     db: Session = Depends(get_db), engine: ChatEngine = Depends(get_engine), settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
     if req.model not in (ASSISTANT, engine.backend.id):
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings)
+    thread = None
     if req.model == ASSISTANT:
-        messages = assistant_prompt(engine, db, user, messages)
+        use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
+        thread = threads.record_request(engine, db, user, messages) if use_memory else None
+        messages = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
     cancel = threading.Event()
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
                   temperature=settings.temperature if req.temperature is None else req.temperature)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if req.stream:
-        chunks = _chunks(engine.backend.stream(messages, **kwargs), cid, created, req.model)
+        items = engine.backend.stream(messages, **kwargs)
+        if thread is not None:
+            items = threads.tee_reply(items, settings, engine, thread.id)
+        chunks = _chunks(items, cid, created, req.model)
         return StreamingResponse(sse(chunks, cancel, done="[DONE]"), media_type="text/event-stream", headers=HEADERS)
     done = engine.backend.chat(messages, **kwargs)
+    if thread is not None:
+        threads.record_reply(settings, engine, thread.id, done.text)
     message: dict[str, Any] = Message("assistant", done.text, tool_calls=done.tool_calls).to_openai()
     if done.reasoning:
         message["reasoning_content"] = done.reasoning

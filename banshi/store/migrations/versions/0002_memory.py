@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("said_at", sa.DateTime(), nullable=False),
         sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("context", sa.Text(), nullable=False),
         sa.UniqueConstraint("message_id"),
     )
     op.create_index("ix_memory_docs_user_said", "memory_docs", ["user_id", "said_at"])
@@ -83,18 +84,21 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name == "sqlite":
         # the keyword index: terms are pre-segmented, so unicode61 only splits on spaces;
+        # ``context`` holds the previous turn's terms (an answer is found through its question);
         # ``owner`` holds "u<user id>" so a query matches only that user's rows
-        op.execute("CREATE VIRTUAL TABLE memory_fts USING fts5(terms, owner, "
+        op.execute("CREATE VIRTUAL TABLE memory_fts USING fts5(terms, context, owner, "
                    "tokenize = 'unicode61 remove_diacritics 2')")
         op.execute("CREATE TRIGGER memory_docs_ai AFTER INSERT ON memory_docs BEGIN "
-                   "INSERT INTO memory_fts(rowid, terms, owner) VALUES (new.id, new.terms, 'u' || new.user_id); END")
+                   "INSERT INTO memory_fts(rowid, terms, context, owner) "
+                   "VALUES (new.id, new.terms, new.context, 'u' || new.user_id); END")
         op.execute("CREATE TRIGGER memory_docs_ad AFTER DELETE ON memory_docs BEGIN "
                    "DELETE FROM memory_fts WHERE rowid = old.id; END")
-        op.execute("CREATE TRIGGER memory_docs_au AFTER UPDATE OF terms ON memory_docs BEGIN "
-                   "UPDATE memory_fts SET terms = new.terms WHERE rowid = old.id; END")
+        op.execute("CREATE TRIGGER memory_docs_au AFTER UPDATE OF terms, context ON memory_docs BEGIN "
+                   "UPDATE memory_fts SET terms = new.terms, context = new.context WHERE rowid = old.id; END")
     else:
-        op.execute("ALTER TABLE memory_docs ADD COLUMN tsv tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED")
+        op.execute("ALTER TABLE memory_docs ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
+                   "(setweight(to_tsvector('simple', terms), 'A') || "
+                   "setweight(to_tsvector('simple', context), 'C')) STORED")
         op.execute("CREATE INDEX ix_memory_docs_tsv ON memory_docs USING gin (tsv)")
 
 
