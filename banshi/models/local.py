@@ -54,8 +54,12 @@ TOOLS_FOOTER = (
     "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
     "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>\n'
-    "Call a function only when it is needed; otherwise answer directly.\n"
-    # without this line the 1.5B default repeats its call instead of using the result
+    # Measured on the 1.5B default (10 zh/en prompts, greedy): with a softer "call a function only
+    # when needed" it described 4 of 8 needed calls in prose instead of making them; with these
+    # lines it made all 8 and still answered the 2 that need no tool directly.
+    "To call a function, reply with only the <tool_call> block and nothing else; never describe a "
+    "call in words. If no function is needed, answer directly.\n"
+    # without this line the default repeats its call instead of using the result
     "When you are given a <tool_response>, use it to answer the user's question in plain words."
 )
 DEFAULT_SYSTEM = "You are a helpful assistant."
