@@ -125,7 +125,9 @@ def main() -> None:
         print(f"== {key}\n{text}\n")
         records.append({"id": key, "prompt": prompt, "temperature": 0.0, "model": backend.model_name, "raw": text})
     system = backend.build_request([Message("user", "")], tools=TOOLS)[0]["messages"][0]["content"]
-    Path(args.out).write_text(json.dumps({"system_prompt": system, "tools": TOOLS, "outputs": records}, ensure_ascii=False, indent=1) + "\n")
+    Path(args.out).write_text(
+        json.dumps({"system_prompt": system, "tools": TOOLS, "outputs": records}, ensure_ascii=False, indent=1) + "\n"
+    )
     backend.close()
 
 
