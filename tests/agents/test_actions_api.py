@@ -1,0 +1,102 @@
+"""The actions API: services, direct actions, confirm/reject, audit and undo, notifications,
+the calendar as ICS; another user sees none of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from banshi.config import get_settings
+
+
+@pytest.fixture
+def api(settings, monkeypatch):
+    monkeypatch.setenv("BANSHI_ACTIONS_ROUTER", "false")
+    get_settings.cache_clear()
+    from fastapi.testclient import TestClient
+
+    from banshi.api.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_services_listing(api):
+    data = {s["name"]: s for s in api.get("/api/services").json()["data"]}
+    assert {"travel", "food", "tickets", "shopping", "health", "office", "weather"} <= set(data)
+    tools = {t["name"]: t for t in data["office"]["tools"]}
+    assert tools["add_reminder"]["confirm"] and not tools["list_events"]["confirm"]
+    assert tools["add_reminder"]["parameters"]["required"] == ["text", "at"]
+    assert data["travel"]["sandbox"] and data["travel"]["examples"]
+
+
+def test_direct_action_confirm_reject_undo(api):
+    read = api.post("/api/actions", json={"tool": "get_weather", "arguments": {"city": "北京"}})
+    assert read.status_code == 201 and read.json()["result"]["ok"]
+    bad = api.post("/api/actions", json={"tool": "get_weather", "arguments": {"city": 5, "x": 1}}).json()
+    assert not bad["result"]["ok"] and bad["result"]["error"]["code"] == "invalid_input"
+    assert api.post("/api/actions", json={"tool": "no_such_tool"}).status_code == 404
+    write = api.post("/api/actions", json={"tool": "add_event", "arguments": {
+        "title": "评审会", "start": "2099-03-01 10:00"}}).json()["action"]
+    assert write["status"] == "pending" and "评审会" in write["summary"]
+    assert api.get("/api/calendar.ics").text.count("BEGIN:VEVENT") == 0  # not before confirming
+    done = api.post(f"/api/actions/{write['id']}/confirm").json()
+    assert done["status"] == "done" and done["result"]["data"]["title"] == "评审会"
+    again = api.post(f"/api/actions/{write['id']}/confirm").json()
+    assert again["result"] == done["result"]
+    ics = api.get("/api/calendar.ics")
+    assert ics.headers["content-type"].startswith("text/calendar") and "SUMMARY:评审会" in ics.text
+    assert api.post(f"/api/actions/{write['id']}/reject").status_code == 409  # already done
+    other = api.post("/api/actions", json={"tool": "add_note", "arguments": {"title": "x"}}).json()["action"]
+    assert api.post(f"/api/actions/{other['id']}/reject").json()["status"] == "rejected"
+    assert api.post(f"/api/actions/{other['id']}/confirm").status_code == 409
+    log = api.get("/api/actions/audit", params={"writes_only": True}).json()["data"]
+    assert [e["tool"] for e in log] == ["add_event"] and log[0]["undoable"]
+    undo = api.post(f"/api/actions/audit/{log[0]['id']}/undo").json()["result"]
+    assert undo["ok"] and undo["data"]["deleted"]
+    assert "VEVENT" not in api.get("/api/calendar.ics").text
+    assert api.get("/api/actions", params={"status": "pending"}).json()["data"] == []
+
+
+def test_notifications_reach_the_user(api, settings):
+    from banshi.api.auth import local_user
+    from banshi.services import scheduler
+    from banshi.services.tables import Reminder
+    from banshi.store.db import session_scope
+    from banshi.store.tables import utcnow
+
+    with session_scope(settings) as db:
+        uid = local_user(db).id
+        db.add(Reminder(user_id=uid, text="喝水", due_at=utcnow() - timedelta(minutes=1), idem_key="k"))
+    with session_scope(settings) as db:
+        scheduler.fire_due(db)
+    notes = api.get("/api/notifications").json()["data"]
+    assert [n["text"] for n in notes] == ["喝水"]
+    assert api.post(f"/api/notifications/{notes[0]['id']}/ack").json() == {"ok": True}
+    assert api.get("/api/notifications").json()["data"] == []
+    assert api.post("/api/notifications/nope/ack").status_code == 404
+
+
+def test_another_user_sees_nothing(settings, monkeypatch):
+    monkeypatch.setenv("BANSHI_MULTI_USER", "true")
+    monkeypatch.setenv("BANSHI_ACTIONS_ROUTER", "false")
+    get_settings.cache_clear()
+    from fastapi.testclient import TestClient
+
+    from banshi.api.app import create_app
+
+    app = create_app()
+    with TestClient(app) as alice, TestClient(app) as bob:
+        for c, name in ((alice, "alice"), (bob, "bob")):
+            r = c.post("/api/auth/register", json={"username": name, "password": "password123"})
+            assert r.status_code == 201, r.text
+            assert c.post("/api/auth/login", json={"username": name, "password": "password123"}).status_code == 200
+        a = alice.post("/api/actions", json={"tool": "add_todo", "arguments": {"title": "秘密"}}).json()["action"]
+        assert bob.post(f"/api/actions/{a['id']}/confirm").status_code == 404
+        assert bob.get(f"/api/actions/{a['id']}").status_code == 404
+        assert bob.get("/api/actions").json()["data"] == []
+        alice.post(f"/api/actions/{a['id']}/confirm")
+        entry = alice.get("/api/actions/audit").json()["data"][0]
+        assert bob.post(f"/api/actions/audit/{entry['id']}/undo").status_code == 404
+        assert bob.get("/api/actions/audit").json()["data"] == []
