@@ -113,6 +113,10 @@ def search(
     sort: str = "rating",
     duration: str = "",
 ) -> dict[str, Any]:
+    note = ""
+    if name and not near and _is_other_place(settings, name, kind):
+        # "故宫" given as a restaurant's name is a landmark: the user means restaurants near it
+        name, near, note = "", name, f"'{name}' is a landmark, not a {kind}: searched near it"
     near_names: set[str] | None = None
     if near:
         _, anchor = find_place(settings, near)
@@ -149,7 +153,13 @@ def search(
     else:
         hits.sort(key=lambda r: -(r.get("评分") or 0))
     limit = max(1, min(limit, 20))
-    return {"count": len(hits), "results": [_summary(kind, r) for r in hits[:limit]], "source": "crosswoz_beijing"}
+    out = {"count": len(hits), "results": [_summary(kind, r) for r in hits[:limit]], "source": "crosswoz_beijing"}
+    return out | ({"note": note} if note else {})
+
+
+def _is_other_place(settings: Settings, name: str, kind: str) -> bool:
+    """True when ``name`` is exactly an attraction, restaurant or hotel of another kind."""
+    return any(r["名称"] == name for other in KIND_FILE if other != kind for r in records(settings, other))
 
 
 # -- tools --------------------------------------------------------------------------------------

@@ -105,3 +105,11 @@ def test_food_cancel_in_time(registry, ctx, now):
     order = registry.run("place_food_order", {"address": "家"}, ctx("o1")).data
     c = registry.run("cancel_food_order", {"order_id": order["id"]}, ctx("c1", now=now + timedelta(minutes=2)))
     assert c.ok and c.data["status"] == "cancelled" and c.data["refund"] == order["total"]
+
+
+def test_a_landmark_given_as_a_name_means_near_it(registry, ctx):
+    r = registry.run("search_restaurants", {"name": "故宫", "max_price_per_person": 100}, ctx()).data
+    assert r["count"] > 1 and "landmark" in r["note"]
+    near = registry.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100}, ctx()).data
+    assert r["results"] == near["results"]
+    assert "note" not in registry.run("search_restaurants", {"name": "故宫餐厅"}, ctx()).data
