@@ -142,25 +142,31 @@ def test_deep_thinking_shows_reasoning_block(new_page) -> None:
 
 def test_stop_keeps_the_partial_answer(new_page, server) -> None:
     page = new_page()
+    stops = []
+    page.on("request", lambda r: r.url.endswith("/stop") and r.method == "POST" and stops.append(r.url))
     send(page, "a long answer please")
     page.wait_for_function("document.querySelector('.msg-assistant .msg-content')?.textContent.length > 30")
     page.click(".send-btn.stop")
-    wait_idle(page, timeout=5000)
+    wait_idle(page, timeout=10000)
     answer = last_answer(page)
     shown = answer.locator(".msg-content").inner_text()
     time.sleep(0.5)
     assert answer.locator(".msg-content").inner_text() == shown, "nothing arrives after stop"
     assert f"word{LONG_WORDS - 1}" not in shown
     assert answer.locator(".msg-note", has_text="Stopped").count() == 1
+    assert len(stops) == 1, "the server is told to stop"
 
     conv_id = page.url.rsplit("/", 1)[1]
     stored = api(server, f"/api/conversations/{conv_id}")["messages"][-1]
     assert stored["finish_reason"] == "cancelled"
-    assert stored["content"].split() == shown.split(), "the page shows what the server kept"
+    # normally the server's final "done" makes them equal; if it was slow to answer the stop
+    # the page aborted the stream, and the server may have kept a few words more
+    assert stored["content"].split()[: len(shown.split())] == shown.split()
 
     page.reload()
     page.wait_for_selector(DONE_ANSWER)
     assert last_answer(page).locator(".msg-note", has_text="Stopped").count() == 1
+    assert last_answer(page).locator(".msg-content").inner_text().split() == stored["content"].split()
 
 
 def test_regenerate_replaces_the_last_answer(new_page) -> None:
