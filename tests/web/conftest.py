@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from banshi.config import get_settings
+from banshi.store.db import dispose_engines
 
 from .live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
@@ -23,6 +24,7 @@ def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         get_settings.cache_clear()
         yield home
     get_settings.cache_clear()
+    dispose_engines()
 
 
 @pytest.fixture(scope="module")
