@@ -403,7 +403,10 @@ class Dispatcher:
         text: str,
         previous_services: list[str] | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
+        background: str = "",
     ) -> Dispatch:
+        """``background``: what the assistant knows beyond the history (memory recall, the
+        summary of folded turns), so "my friend's favourite fruit" or "the usual place" resolve."""
         out = Dispatch()
 
         def emit(event: dict[str, Any]) -> None:
@@ -422,7 +425,7 @@ class Dispatcher:
         candidates = [self.registry.tools[t] for t in tools]
         for i in range(MAX_STEPS):
             db.commit()  # never hold the database while the model thinks
-            decision = self._ask_model(history, text, candidates, out.steps)
+            decision = self._ask_model(history, text, candidates, out.steps, background)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
                 out.handled, out.reply = True, str(decision["question"])
@@ -434,7 +437,9 @@ class Dispatcher:
             assert decision is not None
             name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
             if name in self.registry.tools and isinstance(args, dict):
-                args = ground(self.registry.tools[name], args, self._corpus(history, text, out.steps))
+                args = ground(
+                    self.registry.tools[name], args, background + "\n" + self._corpus(history, text, out.steps)
+                )
             if name not in tools:  # only the routed tools: tool output cannot widen the choice
                 out.steps.append(
                     Step(
@@ -529,11 +534,15 @@ class Dispatcher:
         out.services = list(dict.fromkeys(a.service for a in waiting))
         return out
 
-    def _ask_model(self, history: list[Msg], text: str, tools: list[Tool], steps: list[Step]) -> dict | None:
+    def _ask_model(
+        self, history: list[Msg], text: str, tools: list[Tool], steps: list[Step], background: str = ""
+    ) -> dict | None:
         now = (self.now or datetime.now()).strftime("%Y-%m-%d %H:%M %A")
         # the system block depends only on the candidates, so llama.cpp reuses its cached prefix
         system = SYSTEM + "\n\nTools:\n" + "\n".join(tool_line(t) for t in tools)
         parts = []
+        if background:
+            parts.append("What the assistant knows (memory, earlier conversation):\n" + background[-800:])
         recent = [m for m in history if m.role in ("user", "assistant")][-4:]
         if recent:
             parts.append("Conversation so far:\n" + "\n".join(f"{m.role}: {m.content[:300]}" for m in recent))
@@ -657,6 +666,13 @@ def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, pr
     if not prompt or prompt[-1].role != "user":
         return Dispatch()
     history = [m for m in prompt[:-1] if m.role in ("user", "assistant")]
+    background = ""
+    if prompt[0].role == "system":
+        from banshi.chat.context import system_prompt
+
+        base = system_prompt(prompt[-1].content)
+        if prompt[0].content.startswith(base):
+            background = prompt[0].content[len(base) :].strip()
     try:
         with session_scope(dispatcher.settings) as db:
             last = db.scalar(
@@ -669,7 +685,13 @@ def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, pr
             )
             previous = ((last.meta or {}).get("dispatch") or {}).get("services") if last is not None else None
             return dispatcher.dispatch(
-                db, user_id, conversation_id, history, prompt[-1].content, previous_services=previous
+                db,
+                user_id,
+                conversation_id,
+                history,
+                prompt[-1].content,
+                previous_services=previous,
+                background=background,
             )
     except Exception:
         log.exception("dispatch failed; answering as plain chat")

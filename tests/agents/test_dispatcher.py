@@ -268,3 +268,11 @@ def test_the_trained_router_adds_what_keywords_miss(settings, fake):
     assert d.candidates("hello there") == ([], [])  # a negative margin is not a route
     services, tools = d.candidates("找一家故宫附近的烤鸭店")
     assert services == ["travel"] and tools == ["search_restaurants"]
+
+
+def test_memory_and_summary_reach_the_decision(dispatcher, fake, db, users):
+    fake.enqueue(call("search_products", query="mango"), DONE)
+    out = dispatcher.dispatch(db, users[0], None, [], "search products my friend's favourite fruit",
+                              background="Known facts: the user's friend Li's favourite fruit is mango.")
+    assert "favourite fruit is mango" in fake.calls[0]["messages"][-1].content
+    assert out.steps[0].arguments == {"query": "mango"}
