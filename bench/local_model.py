@@ -79,6 +79,15 @@ def main() -> None:
                 t_set = time.perf_counter()
         else:
             stop_ms = (time.perf_counter() - t_set) * 1000
+
+    # Stop while llama.cpp is still reading a long prompt: how soon is the model free again?
+    long_prompt = " ".join(CONTEXT.format(tag=uuid.uuid4().hex[:8]) for _ in range(6))
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    timed(backend.stream([Message("user", long_prompt + "\nSummarise.")], max_tokens=8, cancel=cancel))
+    t_next = time.perf_counter()
+    timed(backend.stream([Message("user", "Say OK.")], max_tokens=2))
+    free_after_prompt_stop_ms = (time.perf_counter() - t_next) * 1000
     backend.close()
 
     print(
@@ -96,6 +105,7 @@ def main() -> None:
                 "followup_cached_tokens": warm.get("cache_n"),
                 "followup_new_prompt_tokens": warm.get("prompt_n"),
                 "stop_latency_ms": round(stop_ms or 0),
+                "next_reply_after_stop_in_prompt_ms": round(free_after_prompt_stop_ms),
                 "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             }
         )

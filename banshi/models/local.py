@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from banshi.errors import InvalidInput, MissingDependency, ModelError
+from banshi.errors import BanshiError, InvalidInput, MissingDependency, ModelError, TooLarge
 from banshi.messages import Completion, Delta, Message, ToolCall, Usage
 from banshi.models.base import Backend, StreamItem
 from banshi.models.toolcalls import ToolCallStream, new_call_id, parse_tool_calls
@@ -495,8 +495,8 @@ class LocalBackend(Backend):
                     raise ModelError(f"llama.cpp failed: {item}", code="model_request_failed") from item
                 data = json.loads(item)
                 err = _error_of(data)
-                if err:
-                    raise ModelError(f"llama.cpp: {err}", code="model_request_failed")
+                if err is not None:
+                    raise err
                 yield data
         finally:
             stop.set()
@@ -589,12 +589,18 @@ def _openai_messages(messages: list[Message], extra_system: list[str]) -> list[d
     return out
 
 
-def _error_of(data: dict[str, Any]) -> str:
+def _error_of(data: dict[str, Any]) -> BanshiError | None:
+    """The domain error for an error payload from llama.cpp, or None for a normal chunk."""
     err = data.get("error")
-    if isinstance(err, dict):
-        return str(err.get("message") or err)
-    if isinstance(err, str):
-        return err
-    if "code" in data and "message" in data and "choices" not in data:
-        return str(data["message"])
-    return ""
+    if err is None and "code" in data and "message" in data and "choices" not in data:
+        err = data
+    if err is None:
+        return None
+    if not isinstance(err, dict):
+        return ModelError(f"llama.cpp: {err}", code="model_request_failed")
+    message = str(err.get("message") or err)
+    if err.get("type") == "exceed_context_size_error" or "exceeds the available context size" in message:
+        return TooLarge(f"the conversation is too long for the model's context window: {message}")
+    if err.get("code") == 400:
+        return InvalidInput(f"llama.cpp rejected the request: {message}")
+    return ModelError(f"llama.cpp: {message}", code="model_request_failed")

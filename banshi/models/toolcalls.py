@@ -176,15 +176,18 @@ def parse_tool_calls(text: str, names: Collection[str] | None = None) -> tuple[s
 
 # -- streaming ------------------------------------------------------------------------------------
 
-_MARKERS = ("<tool_call>", "```", "{", "[")
+# a call starts with Qwen's tag anywhere, or with a fence or JSON at the start of a line
+_LINE_MARKER = re.compile(r"^[ \t]*(```|\{|\[)", re.M)
+_TAG_OPEN = "<tool_call>"
 
 
 class ToolCallStream:
     """Feeds streamed text and releases the part that cannot be the start of a tool call.
 
-    Text before the first possible call marker streams at once; from a marker on it is held
-    until the end, when ``finish`` parses the whole reply and releases what remains of the
-    content (so a reply with a code block or JSON that is not a call still shows in full)."""
+    Text streams at once until a possible call begins (``<tool_call>``, or a code fence or JSON
+    at the start of a line); from there it is held until the end, when ``finish`` parses the
+    whole reply and releases what remains of the content (so a reply with a code block or JSON
+    that is not a call still shows in full). Brackets inside a sentence do not stop the stream."""
 
     def __init__(self, names: Collection[str] | None = None):
         self.names = names
@@ -196,20 +199,25 @@ class ToolCallStream:
         self.text += piece
         if self._holding:
             return ""
+        start = len(self.released)
         cut = len(self.text)
-        for marker in _MARKERS:
-            i = self.text.find(marker, len(self.released))
-            if i >= 0:
-                cut = min(cut, i)
-                self._holding = True
+        i = self.text.find(_TAG_OPEN, start)
+        if i >= 0:
+            cut, self._holding = i, True
+        m = _LINE_MARKER.search(self.text, self.text.rfind("\n", 0, start) + 1)
+        if m is not None and m.start(1) < cut:
+            cut, self._holding = max(m.start(1), start), True
         if not self._holding:
-            # keep back a trailing partial "<tool_call>" or "``"
-            for k in range(min(len(self.text), len("<tool_call>") - 1), 0, -1):
-                tail = self.text[-k:]
-                if "<tool_call>".startswith(tail) or "```".startswith(tail):
+            # keep back what may become a marker with the next piece: a partial "<tool_call>",
+            # or a line so far made only of blanks and backticks
+            for k in range(min(len(self.text) - start, len(_TAG_OPEN) - 1), 0, -1):
+                if _TAG_OPEN.startswith(self.text[-k:]):
                     cut = len(self.text) - k
                     break
-        out = self.text[len(self.released) : cut]
+            line_start = self.text.rfind("\n", 0, cut) + 1
+            if self.text[max(line_start, start) : cut].strip(" \t`") == "" and "`" in self.text[line_start:cut]:
+                cut = max(line_start, start)
+        out = self.text[start:cut]
         self.released += out
         return out
 

@@ -107,3 +107,22 @@ def test_reasoning_is_not_sent_back() -> None:
     b = LocalBackend(Settings())
     body, _ = b.build_request([Message("user", "a"), Message("assistant", "b", reasoning="long thoughts")])
     assert body["messages"][1] == {"role": "assistant", "content": "b"}
+
+
+def test_llama_cpp_errors_become_domain_errors() -> None:
+    from banshi.errors import ModelError, TooLarge
+    from banshi.models.local import _error_of
+
+    assert _error_of({"choices": [{"delta": {"content": "x"}}]}) is None
+    too_long = {
+        "error": {
+            "code": 400,
+            "message": "request (430 tokens) exceeds the available context size (256 tokens), try increasing it",
+            "type": "exceed_context_size_error",
+        }
+    }
+    assert isinstance(_error_of(too_long), TooLarge)
+    bad = _error_of({"error": {"code": 400, "message": "bad grammar", "type": "invalid_request_error"}})
+    assert isinstance(bad, InvalidInput) and "bad grammar" in bad.message
+    crash = _error_of({"code": 500, "message": "boom", "type": "server_error"})
+    assert isinstance(crash, ModelError) and crash.status == 503

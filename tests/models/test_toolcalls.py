@@ -174,3 +174,19 @@ def test_stream_text_then_call_and_plain_code_block() -> None:
     shown = "".join(s.feed(raw[i : i + 5]) for i in range(0, len(raw), 5))
     content, calls, rest = s.finish()
     assert calls == [] and shown + rest == raw.strip() == content
+
+
+def test_stream_keeps_streaming_past_inline_brackets() -> None:
+    s = ToolCallStream(TOOL_NAMES)
+    pieces = ["Lists like [1, 2]", " and sets {a} are ", "built in.\nNext line ", "too."]
+    shown = [s.feed(p) for p in pieces]
+    assert "".join(shown) == "".join(pieces) and all(shown)  # nothing held back
+    content, calls, rest = s.finish()
+    assert calls == [] and rest == "" and content == "".join(pieces)
+
+
+def test_stream_holds_a_fence_split_across_pieces() -> None:
+    s = ToolCallStream(TOOL_NAMES)
+    shown = "".join(s.feed(p) for p in ["Calling.\n`", "`", '`json\n{"name": "get_weather", "arguments": {}}\n```'])
+    content, calls, rest = s.finish()
+    assert shown == "Calling.\n" and content == "Calling." and calls[0].name == W and rest == ""
