@@ -4,9 +4,9 @@ length within the context budget (map-reduce).
 Retrieval goes through one small interface, ``Retriever.search(query, chunks, limit=, key=)``.
 The memory index (``banshi.memory.index``) is keyed to conversation messages, so it cannot hold
 document chunks yet; ``HybridRetriever`` ranks a document's chunks with the memory layer's own
-pieces — its tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and the
-same reciprocal-rank fusion constant — so a later passage index in memory can replace it
-behind the same interface without changing anything here.
+pieces — its tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and its
+weighted reciprocal-rank fusion (``RRF_K``, ``DENSE_WEIGHT``) — in memory, per document, so a
+passage index in memory can replace it behind the same interface without changing anything here.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import numpy as np
 
 from banshi.errors import InvalidInput
 from banshi.media.documents import Chunk, Document
+from banshi.memory.index import DENSE_WEIGHT, RRF_K
 from banshi.messages import Message
 
 if TYPE_CHECKING:
     from banshi.config import Settings
     from banshi.models.base import Backend
 
-RRF_K = 60  # as banshi.memory.index
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: a summary stage never makes more calls than this: longer documents are sampled evenly
 MAX_MAP_CALLS = 24
@@ -118,12 +118,12 @@ class HybridRetriever:
         if not chunks:
             return []
         fused: dict[int, float] = {}
-        rankings = [self._bm25(query, chunks)]
+        rankings = [(1.0, self._bm25(query, chunks))]
         if self.dense:
-            rankings.append(self._dense(query, chunks, key)[:50])
-        for ranking in rankings:
+            rankings.append((DENSE_WEIGHT, self._dense(query, chunks, key)[:50]))
+        for weight, ranking in rankings:  # memory's fusion: weighted reciprocal rank
             for rank, i in enumerate(ranking):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[i] = fused.get(i, 0.0) + weight / (RRF_K + rank + 1)
         best = sorted(fused.items(), key=lambda kv: -kv[1])[:limit]
         return [(chunks[i], score) for i, score in best]
 
