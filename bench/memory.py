@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# a query is one short text: one thread is fastest, and far better when the cores are busy
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 def _settings(home: Path, database_url: str = "", backend: str = "fake"):  # type: ignore[no-untyped-def]
     os.environ["BANSHI_HOME"] = str(home)
@@ -100,7 +98,7 @@ def drain(settings: Any) -> None:
 
 def locomo(args: argparse.Namespace) -> dict:
     from banshi.memory import index
-    from banshi.models.embeddings import get_embedder
+    from banshi.memory import load_embedder
     from banshi.store.db import session_scope
 
     files = sorted(Path(args.data).glob("*.json"))
@@ -116,7 +114,7 @@ def locomo(args: argparse.Namespace) -> dict:
     ingest_s = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp), args.database_url)
-        embed = get_embedder().embed
+        embed = load_embedder().embed
         embed(["warm up"], "query")
         questions = 0
         for f in files:

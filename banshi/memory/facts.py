@@ -173,9 +173,9 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
     missing = [f for f in facts if f.vector is None]
     if missing:
         if embed is None:
-            from banshi.models.embeddings import get_embedder
+            from banshi.memory import load_embedder
 
-            embed = get_embedder().embed
+            embed = load_embedder().embed
         for f, v in zip(missing, embed([f.text for f in missing], "passage"), strict=True):
             f.vector = index.to_blob(v)
     terms = set(textmod.query_terms(query))

@@ -111,9 +111,9 @@ def embed_messages(db: Session, messages: list[Message], embed=None) -> int:  # 
     if not messages:
         return 0
     if embed is None:
-        from banshi.models.embeddings import get_embedder
+        from banshi.memory import load_embedder
 
-        embed = get_embedder().embed
+        embed = load_embedder().embed
     indexed = set(db.scalars(select(MemoryDoc.message_id).where(
         MemoryDoc.message_id.in_([m.id for m in messages]))))
     have = set(db.scalars(select(MemoryVector.message_id).where(
@@ -237,9 +237,9 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
     dense: list[tuple[str, float]] = []
     if qvec is None and query.strip():
         if embed is None:
-            from banshi.models.embeddings import get_embedder
+            from banshi.memory import load_embedder
 
-            embed = get_embedder().embed
+            embed = load_embedder().embed
         qvec = embed([query], "query")[0]
     if qvec is not None:
         dense = dense_search(db, user_id, qvec)

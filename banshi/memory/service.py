@@ -63,9 +63,9 @@ class Memory:
     @property
     def embed(self):  # type: ignore[no-untyped-def]
         if self._embed is None:
-            from banshi.models.embeddings import get_embedder
+            from banshi.memory import load_embedder
 
-            self._embed = get_embedder().embed
+            self._embed = load_embedder().embed
         return self._embed
 
     # -- the switch ------------------------------------------------------------------------

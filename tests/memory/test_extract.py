@@ -1,0 +1,57 @@
+import json
+
+import pytest
+
+from banshi.memory.extract import model_facts, parse_forget, rule_facts
+from banshi.models.fake import FunctionBackend
+
+
+def facts(text):
+    return {(f.subject, f.attribute, f.value) for f in rule_facts(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("My name is Anna and I live in Berlin.", {("user", "name", "Anna"), ("user", "city", "Berlin")}),
+    ("My favourite fruit is mango, and my friend Lily's favourite is durian.",
+     {("user", "favourite:fruit", "mango"), ("Lily", "favourite:fruit", "durian"), ("Lily", "relation", "friend")}),
+    ("I'm allergic to peanuts.", {("user", "allergy", "peanuts")}),
+    ("I moved to Munich last week.", {("user", "city", "Munich")}),
+    ("My address is 12 Baker Street, London.", {("user", "address", "12 Baker Street, London")}),
+    ("My wife is called Maria. She loves tulips.", {("Maria", "relation", "wife"), ("Maria", "likes", "tulips")}),
+    ("我叫李雷，我住在北京。", {("user", "name", "李雷"), ("user", "city", "北京")}),
+    ("我最喜欢的水果是芒果，我朋友小王最喜欢的水果是榴莲。",
+     {("user", "favourite:水果", "芒果"), ("小王", "favourite:水果", "榴莲"), ("小王", "relation", "朋友")}),
+    ("我搬到上海了", {("user", "city", "上海")}),
+    ("我对花生过敏", {("user", "allergy", "花生")}),
+    ("我的地址是北京市朝阳区建国路88号", {("user", "address", "北京市朝阳区建国路88号")}),
+    ("我不喜欢香菜", {("user", "dislikes", "香菜")}),
+    ("我是一名小学老师", {("user", "job", "小学老师")}),
+])
+def test_rules_catch_common_phrasings(text, expected):
+    assert facts(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Do you like apples?", "I like to swim", "我忘了带钥匙", "What is my name?",
+                                  "你喜欢什么水果？", "I'd like a coffee"])
+def test_questions_and_non_facts_state_nothing(text):
+    assert facts(text) == set()
+
+
+def test_forget_commands():
+    assert parse_forget("forget that").last
+    assert parse_forget("Please forget everything you know about me").everything
+    assert parse_forget("忘掉我的地址").attributes == ("address",)
+    assert parse_forget("把我的生日忘了吧").attributes == ("birthday",)
+    assert "favourite:水果" in parse_forget("忘掉我最喜欢的水果").attributes
+    assert parse_forget("forget that I like durian").words == "like durian"
+    for text in ("我忘了带钥匙", "I forgot my keys", "don't forget the milk", "how do I forget a wifi network"):
+        assert parse_forget(text) is None
+
+
+def test_model_facts_are_kept_only_when_grounded():
+    answer = {"facts": [{"subject": "user", "attribute": "favourite_colour", "value": "teal"},
+                        {"subject": "user", "attribute": "city", "value": "Paris"}]}  # Paris was never said
+    backend = FunctionBackend(lambda *a, **k: json.dumps(answer))
+    found = model_facts(backend, "These days teal is the colour I keep choosing for everything")
+    assert [(f.attribute, f.value) for f in found] == [("favourite:colour", "teal")]
+    assert backend.calls[0]["schema"]["required"] == ["facts"]

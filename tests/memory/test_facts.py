@@ -1,0 +1,44 @@
+from banshi.memory import extract, facts
+from banshi.store.db import session_scope
+from tests.memory.conftest import drain, make_user
+
+
+def test_a_new_city_supersedes_the_old_one_and_keeps_history(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "我住在北京"}], user_id=uid)
+    drain(memory)
+    memory.add([{"role": "user", "content": "我搬到上海了"}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        cities = [f for f in memory.list_facts(db, user_id=uid, include_history=True) if f["attribute"] == "city"]
+        assert {(f["value"], f["status"]) for f in cities} == {("上海", "active"), ("北京", "superseded")}
+        current = next(f for f in cities if f["status"] == "active")
+        assert [h["value"] for h in memory.get(db, current["id"], user_id=uid)["history"]] == ["北京"]
+
+
+def test_repeated_facts_are_not_duplicated_and_likes_accumulate(store, memory):
+    uid = make_user(store, "a")
+    for text in ("I love hiking", "I love hiking.", "I love chess"):
+        memory.add([{"role": "user", "content": text}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        likes = sorted(f["value"] for f in memory.list_facts(db, user_id=uid) if f["attribute"] == "likes")
+        assert likes == ["chess", "hiking"]
+        facts.remember(db, uid, extract.Fact("user", "dislikes", "chess"))  # changed their mind
+        now = {(f["attribute"], f["value"]) for f in memory.list_facts(db, user_id=uid)}
+        assert ("likes", "chess") not in now and ("dislikes", "chess") in now
+
+
+def test_deleting_a_fact_also_drops_the_messages_that_said_it(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "My address is 12 Baker Street, London"},
+                {"role": "assistant", "content": "Noted: 12 Baker Street, London."}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        fact = next(f for f in memory.list_facts(db, user_id=uid) if f["attribute"] == "address")
+        memory.delete(db, fact["id"], user_id=uid)
+    with session_scope(store) as db:
+        assert memory.list_facts(db, user_id=uid, include_history=True) == []
+        results = memory.search(db, "Baker Street address", user_id=uid)["results"]
+        assert all("Baker" not in r["memory"] for r in results)
+        assert memory.recall(db, user_id=uid, conversation=None, query="what is my address?") is None

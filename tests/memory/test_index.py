@@ -1,0 +1,60 @@
+from datetime import datetime, timedelta
+
+from banshi.memory import index
+from banshi.store.db import session_scope
+from tests.memory.conftest import drain, make_user
+
+NOW = datetime(2026, 11, 29, 12, 0)
+
+
+def test_keyword_search_sees_a_message_at_once(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "我的车停在B2层的37号车位"}], user_id=uid)
+    with session_scope(store) as db:  # no embeddings yet: keyword search alone finds it
+        hits = index.search(db, "车位在哪", user_id=uid, limit=3)
+        assert hits and "37号" in hits[0].content
+
+
+def test_hybrid_search_finds_by_meaning_after_embedding(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "I adopted a small grey cat called Pixel"},
+                {"role": "user", "content": "The quarterly report is due on Friday"}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        hits = index.search(db, "kitten pet", user_id=uid, limit=2)
+        assert "Pixel" in hits[0].content and hits[0].keyword_rank is None and hits[0].dense_rank == 0
+
+
+def test_time_words_prefer_messages_of_that_period(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "We had dinner at the noodle place", "created_at": NOW - timedelta(days=200)},
+                {"role": "user", "content": "We had dinner at the pizza place", "created_at": NOW - timedelta(days=8)}],
+               user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        hits = index.search(db, "where did we have dinner last week", user_id=uid, limit=2, now=NOW)
+        assert "pizza" in hits[0].content
+        hits = index.search(db, "上周吃了什么", user_id=uid, limit=2, now=NOW)  # no shared word: the period alone
+        assert hits and "pizza" in hits[0].content
+
+
+def test_search_never_crosses_users(store, memory):
+    alice, bob = make_user(store, "alice"), make_user(store, "bob")
+    memory.add([{"role": "user", "content": "my locker code is 4711"}], user_id=alice)
+    memory.add([{"role": "user", "content": "my bike lock code is 9000"}], user_id=bob)
+    drain(memory)
+    with session_scope(store) as db:
+        for query in ("locker code", "code", "4711"):
+            assert all("9000" not in h.content for h in index.search(db, query, user_id=alice, limit=10))
+            assert all("4711" not in h.content for h in index.search(db, query, user_id=bob, limit=10))
+
+
+def test_removed_messages_are_not_found_even_from_the_vector_cache(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "my passport number is X1234567"}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        hit = index.search(db, "passport number", user_id=uid, limit=1)[0]
+        index.remove(db, uid, [hit.message_id])
+    with session_scope(store) as db:
+        assert index.search(db, "passport number", user_id=uid, limit=5) == []
