@@ -30,19 +30,23 @@ from banshi.skills.sandbox import Limits, run_python
 MAX_PROBLEM_CHARS = 4000
 
 _SYSTEM = ("You solve math problems by writing Python. Reply with one ```python block that defines "
-           "solution() and returns the final answer as a number. Read the question carefully and "
-           "compute exactly what it asks. Use Fraction for exact division. No input(), no prose.")
+           "solution() and returns the final answer as a number, in the unit the question asks for. "
+           "Start with comments saying what is asked and what is known. Use Fraction for exact "
+           "division. No input(), no prose.")
 
 # Each style is an independent way to write the program: its own worked example (in the problem's
 # language) and its own instruction. Agreement between styles is the check.
 _STYLES: dict[str, dict[str, Any]] = {
     "direct": {
         "hint": "",
-        "zh": ("一本书120页，小明第一天看了全书的1/4，第二天看了30页。还剩多少页没看？",
-               "def solution():\n    total = 120\n    day1 = total * Fraction(1, 4)\n    day2 = 30\n"
-               "    return total - day1 - day2"),
-        "en": ("Tom has 3 boxes of 12 pens and gives away 1/4 of the pens. How many pens are left?",
-               "def solution():\n    pens = 3 * 12\n    given = pens * Fraction(1, 4)\n    return pens - given"),
+        "zh": ("一块长方形菜地长50米，宽20米，它的面积是多少公顷？",
+               "def solution():\n    # 求：菜地面积是多少公顷（答案单位：公顷）\n"
+               "    # 已知：长50米，宽20米；1公顷 = 10000平方米\n    area_m2 = 50 * 20\n"
+               "    return Fraction(area_m2, 10000)"),
+        "en": ("A rope is 3 m long. Tom cuts off 40 cm twice. How many centimetres of rope are left?",
+               "def solution():\n    # Asked: centimetres of rope left (answer unit: cm)\n"
+               "    # Known: rope 3 m = 300 cm; two cuts of 40 cm\n    rope_cm = 3 * 100\n"
+               "    return rope_cm - 2 * 40"),
     },
     "equation": {
         "hint": "Name the unknown, write the equation the problem states, and solve it with sympy.",
