@@ -28,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -404,6 +405,7 @@ class Dispatcher:
         previous_services: list[str] | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
         background: str = "",
+        cancel: threading.Event | None = None,
     ) -> Dispatch:
         """``background``: what the assistant knows beyond the history (memory recall, the
         summary of folded turns), so "my friend's favourite fruit" or "the usual place" resolve."""
@@ -425,7 +427,9 @@ class Dispatcher:
         candidates = [self.registry.tools[t] for t in tools]
         for i in range(MAX_STEPS):
             db.commit()  # never hold the database while the model thinks
-            decision = self._ask_model(history, text, candidates, out.steps, background)
+            if cancel is not None and cancel.is_set():
+                break
+            decision = self._ask_model(history, text, candidates, out.steps, background, cancel)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
                 out.handled, out.reply = True, str(decision["question"])
@@ -535,7 +539,13 @@ class Dispatcher:
         return out
 
     def _ask_model(
-        self, history: list[Msg], text: str, tools: list[Tool], steps: list[Step], background: str = ""
+        self,
+        history: list[Msg],
+        text: str,
+        tools: list[Tool],
+        steps: list[Step],
+        background: str = "",
+        cancel: threading.Event | None = None,
     ) -> dict | None:
         now = (self.now or datetime.now()).strftime("%Y-%m-%d %H:%M %A")
         # the system block depends only on the candidates, so llama.cpp reuses its cached prefix
@@ -559,7 +569,11 @@ class Dispatcher:
         messages = [Msg("system", system), Msg("user", "\n\n".join(parts))]
         try:
             done = self.backend.chat(
-                messages, schema=decision_schema(tools, first=not steps), max_tokens=300, temperature=0.0
+                messages,
+                schema=decision_schema(tools, first=not steps),
+                max_tokens=300,
+                temperature=0.0,
+                cancel=cancel,
             )
         except BanshiError:
             log.exception("the dispatcher's model call failed")
@@ -655,7 +669,38 @@ def _load_router(settings: Settings) -> RouterHandle | None:
         return _routers[id(reg)]
 
 
-def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, prompt: list[Msg]) -> Dispatch:
+def dispatch_stream(
+    dispatcher: Dispatcher,
+    user_id: str,
+    conversation_id: str,
+    prompt: list[Msg],
+    cancel: threading.Event | None = None,
+) -> Iterator[dict[str, Any] | Dispatch]:
+    """The engine's call: dispatch in a worker thread and yield each event as it happens (a
+    read's result, a confirmation card), then the :class:`Dispatch`. With the local model a plan
+    takes a while; the user sees its steps meanwhile."""
+    events: queue.Queue[dict[str, Any] | Dispatch] = queue.Queue()
+
+    def work() -> None:
+        result = dispatch_turn(dispatcher, user_id, conversation_id, prompt, on_event=events.put, cancel=cancel)
+        events.put(result)
+
+    threading.Thread(target=work, daemon=True, name="banshi-dispatch").start()
+    while True:
+        item = events.get()
+        yield item
+        if isinstance(item, Dispatch):
+            return
+
+
+def dispatch_turn(
+    dispatcher: Dispatcher,
+    user_id: str,
+    conversation_id: str,
+    prompt: list[Msg],
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Dispatch:
     """The engine's call: dispatch the prompt's last user message in its own transaction. A
     failure here never breaks the turn — it is logged and the turn is plain chat."""
     from sqlalchemy import select
@@ -692,6 +737,8 @@ def dispatch_turn(dispatcher: Dispatcher, user_id: str, conversation_id: str, pr
                 prompt[-1].content,
                 previous_services=previous,
                 background=background,
+                on_event=on_event,
+                cancel=cancel,
             )
     except Exception:
         log.exception("dispatch failed; answering as plain chat")

@@ -167,10 +167,14 @@ class ChatEngine:
         error: BanshiError | None = None
         dispatched = None
         if self.dispatcher is not None:  # services and actions: see banshi.agents.dispatcher
-            from banshi.agents.dispatcher import dispatch_turn
+            from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
-            dispatched = dispatch_turn(self.dispatcher, user_id, conversation_id, prompt)
-            yield from dispatched.events
+            for item in dispatch_stream(self.dispatcher, user_id, conversation_id, prompt, cancel):
+                if isinstance(item, Dispatch):
+                    dispatched = item
+                else:
+                    yield item  # {"type": "tool" | "action", ...} as each step happens
+            assert dispatched is not None
             prompt = dispatched.prompt(prompt)
         try:
             if dispatched is not None and dispatched.reply:  # the dispatcher answered (a question, a result)
