@@ -130,3 +130,23 @@ def _local(db) -> str:
     from banshi.api.auth import local_user
 
     return local_user(db).id
+
+
+def test_the_mcp_surface_serves_memory_and_queues_writes(settings):
+    from banshi.agents.mcp_server import BanshiMCP, _user_id
+
+    surface = BanshiMCP(settings, _user_id(settings, None))
+    names = {t["name"] for t in surface.tools()}
+    assert {"memory_search", "memory_add", "list_pending_actions", "add_reminder"} <= names
+    ok, fact = surface.call("memory_add", {"text": "我最喜欢的水果是芒果"})
+    assert ok, fact
+    ok, found = surface.call("memory_search", {"query": "芒果", "limit": 3})
+    assert ok and any("芒果" in json.dumps(r, ensure_ascii=False) for r in found["results"])
+    ok, queued = surface.call("add_reminder", {"text": "x", "at": "2099-01-01 08:00"})
+    assert ok and queued["status"] == "pending_confirmation"
+    ok, err = surface.call("add_reminder", {"text": "x"})
+    assert not ok and "at" in err
+    writer = BanshiMCP(settings, surface.user_id, allow_writes=True)
+    ok, done = writer.call("add_reminder", {"text": "y", "at": "2099-01-01 08:00"}, key="host-key-1")
+    ok2, again = writer.call("add_reminder", {"text": "y", "at": "2099-01-01 08:00"}, key="host-key-1")
+    assert ok and ok2 and done["id"] == again["id"]  # the host's retry does not remind twice
