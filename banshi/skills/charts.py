@@ -187,3 +187,83 @@ def _pie(spec: ChartSpec, width: int, height: int) -> str:
                    f'<text x="{width * 0.68 + 26:.1f}" y="{ly + 14}" font-size="15" fill="#222">'
                    f'{escape(label)} {_fmt(spec.values[i])} ({frac * 100:.1f}%)</text>')
     return "".join(out)
+
+
+_ARROW = re.compile(r"\s*(?:→|->|=>|⇒|➜|➔|⟶|-->)\s*")
+
+
+@dataclass
+class FlowSpec:
+    steps: list[str]
+    title: str = ""
+
+
+def parse_flow_request(prompt: str) -> FlowSpec | None:
+    """A flow of steps written with arrows ("登录流程：输入账号 → 验证 → 进入首页"), laid out exactly
+    instead of being drawn by the model."""
+    head, sep, body = re.split(r"([:：])", prompt, maxsplit=1) if re.search(r"[:：]", prompt) else ("", "", prompt)
+    parts = [p.strip(" .。,，;；") for p in _ARROW.split(body.strip())]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or len(_ARROW.findall(body)) < 1 or any(len(p) > 40 for p in parts):
+        return None
+    return FlowSpec(parts[:12], head.strip()[:60])
+
+
+def _wrap(text: str, max_units: float) -> list[str]:
+    lines, cur, units = [], "", 0.0
+    for word in re.findall(r"[\u2e80-\uffff]|\S+\s*|\s+", text):
+        u = sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in word)
+        if units + u > max_units and cur.strip():
+            lines.append(cur.strip())
+            cur, units = "", 0.0
+        cur += word
+        units += u
+    if cur.strip():
+        lines.append(cur.strip())
+    return lines[:3]
+
+
+def render_flow(spec: FlowSpec, width: int = 800, height: int = 500) -> str:
+    """Boxes joined by arrows: in one row when they fit, else in one column."""
+    n = len(spec.steps)
+    horizontal = n <= 5 and width >= height
+    top = 70 if spec.title else 30
+    if horizontal:
+        gap = 40
+        bw = min(200.0, (width - 40 - gap * (n - 1)) / n)
+        bh = 90.0
+        xs = [20 + (width - 40 - (bw * n + gap * (n - 1))) / 2 + i * (bw + gap) for i in range(n)]
+        ys = [top + (height - top - bh) / 2] * n
+    else:
+        gap = 24
+        bh = min(70.0, (height - top - 20 - gap * (n - 1)) / n)
+        bw = min(360.0, width - 80)
+        xs = [(width - bw) / 2] * n
+        ys = [top + i * (bh + gap) for i in range(n)]
+    font = max(11.0, min(20.0, bh / 3.2, bw / 7))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           'font-family="Noto Sans CJK SC, DejaVu Sans, sans-serif">'
+           '<defs><marker id="arrow" markerWidth="10" markerHeight="10" refX="9" refY="5" orient="auto">'
+           '<path d="M0,0 L10,5 L0,10 Z" fill="#555"/></marker></defs>'
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    if spec.title:
+        out.append(f'<text x="{width / 2}" y="40" font-size="22" font-weight="bold" text-anchor="middle" '
+                   f'fill="#222">{escape(spec.title)}</text>')
+    for i, step in enumerate(spec.steps):
+        x, y = xs[i], ys[i]
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw:.1f}" height="{bh:.1f}" rx="12" '
+                   f'fill="{PALETTE[i % len(PALETTE)]}" fill-opacity="0.18" stroke="{PALETTE[i % len(PALETTE)]}" '
+                   'stroke-width="2"/>')
+        lines = _wrap(step, (bw - 16) / font)
+        for k, line in enumerate(lines):
+            ty = y + bh / 2 + (k - (len(lines) - 1) / 2) * font * 1.25 + font * 0.35
+            out.append(f'<text x="{x + bw / 2:.1f}" y="{ty:.1f}" font-size="{font:.1f}" text-anchor="middle" '
+                       f'fill="#222">{escape(line)}</text>')
+        if i < n - 1:
+            if horizontal:
+                x1, y1, x2, y2 = x + bw, y + bh / 2, xs[i + 1] - 2, ys[i + 1] + bh / 2
+            else:
+                x1, y1, x2, y2 = x + bw / 2, y + bh, xs[i + 1] + bw / 2, ys[i + 1] - 2
+            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#555" '
+                       'stroke-width="2" marker-end="url(#arrow)"/>')
+    return "".join(out) + "</svg>"

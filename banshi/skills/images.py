@@ -1,7 +1,8 @@
 """Image generation through pluggable backends.
 
 - ``svg`` (default, offline, no image weights): a request that carries data becomes a chart laid
-  out from the numbers (``charts``); anything else is drawn by the chat model as SVG, which is
+  out from the numbers, and a flow written with arrows a diagram laid out from its steps
+  (``charts``); anything else is drawn by the chat model as SVG, which is
   repaired if cut short, sanitised and rasterised to PNG (``svg``).
 - ``openai``: any OpenAI-compatible ``POST {base_url}/images/generations`` (DashScope's
   compatible mode, a local ComfyUI or stable-diffusion bridge), answers as ``b64_json`` or
@@ -128,11 +129,14 @@ class SvgImages(ImageBackend):
                  cancel: threading.Event | None = None) -> list[GeneratedImage]:
         w, h = parse_size(size)
         spec = charts.parse_chart_request(prompt)
+        flow = charts.parse_flow_request(prompt) if spec is None else None
         out = []
         for i in range(n):
             start = time.monotonic()
-            if spec is not None:
-                doc = svg.sanitize(charts.render(spec, max(w, 480), max(h, 320)))
+            if spec is not None or flow is not None:
+                layout = charts.render(spec, max(w, 480), max(h, 320)) if spec else \
+                    charts.render_flow(flow, max(w, 480), max(h, 320))  # type: ignore[arg-type]
+                doc = svg.sanitize(layout)
                 out.append(GeneratedImage(svg.rasterize(doc, w), "chart", doc, seconds=time.monotonic() - start))
                 continue
             doc = self.draw(prompt, w, h, temperature=0.4 if i == 0 else 0.8, cancel=cancel)
@@ -151,7 +155,7 @@ class SvgImages(ImageBackend):
             done = self.backend.chat(msgs, max_tokens=self.max_tokens, temperature=temperature + 0.3 * attempt,
                                      cancel=cancel)
             try:
-                doc = svg.sanitize(svg.extract_svg(done.text))
+                doc = svg.fit_text(svg.sanitize(svg.extract_svg(done.text)))
                 if len(re.findall(r"<(?:rect|circle|ellipse|line|polyline|polygon|path|text)\b", doc)) == 0:
                     raise svg.UnsafeSVG("the drawing has no visible shapes")
                 return doc

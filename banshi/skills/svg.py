@@ -305,3 +305,36 @@ def check_png(data: bytes) -> tuple[int, int]:
             return img.size
     except Exception as exc:  # Pillow raises many types for broken files
         raise UnsafeSVG(f"broken PNG: {exc}") from None
+
+
+def _text_width(text: str, font_size: float) -> float:
+    """A rough rendered width: CJK glyphs are about 1 em wide, Latin ones about 0.55 em."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text) * font_size
+
+
+def fit_text(doc: str) -> str:
+    """Keep every line of text inside the canvas: a line that would run off an edge is centred,
+    and shrunk when it is wider than the canvas (models place titles carelessly)."""
+    root = ET.fromstring(doc)
+    vb = [float(x) for x in re.findall(r"-?[0-9.]+", root.get("viewBox", ""))[:4]]
+    if len(vb) != 4:
+        return doc
+    x0, width = vb[0], vb[2]
+    for el in root.iter(f"{{{SVG_NS}}}text"):
+        x = _num(el.get("x"))
+        size = _num(el.get("font-size")) or 16.0
+        content = "".join(el.itertext()).strip()
+        if x is None or not content:
+            continue
+        w = _text_width(content, size)
+        anchor = el.get("text-anchor", "start")
+        left = x - (w / 2 if anchor == "middle" else w if anchor == "end" else 0)
+        if left >= x0 and left + w <= x0 + width:
+            continue
+        if w > width * 0.92:
+            el.set("font-size", f"{size * width * 0.92 / w:.1f}")
+        el.set("text-anchor", "middle")
+        el.set("x", f"{x0 + width / 2:g}")
+        for span in el.iter(f"{{{SVG_NS}}}tspan"):  # positioned spans would undo the centring
+            span.attrib.pop("x", None)
+    return ET.tostring(root, encoding="unicode")

@@ -210,3 +210,23 @@ def test_common_model_slips_are_tolerated_but_unknown_namespaces_dropped():
            '<foo:bar/><rect sodipodi:x="1" width="2" height="2"/></svg>')
     out = svg.sanitize(doc)
     assert 'href="#c"' in out and "Q&amp;A" in out and "foo" not in out and "sodipodi" not in out
+
+
+def test_flow_with_arrows_is_laid_out_not_drawn():
+    flow = charts.parse_flow_request("登录流程示意图：输入账号 → 验证 → 进入首页")
+    assert flow and flow.steps == ["输入账号", "验证", "进入首页"] and flow.title == "登录流程示意图"
+    assert charts.parse_flow_request("a poster for the spring festival") is None
+    backend = FunctionBackend(lambda m, **_: "never called")
+    [img] = images.generate(backend, "flow: order placed -> paid -> shipped", settings=images.ImageSettings())
+    assert img.source == "chart" and not backend.calls
+    assert img.svg.count("<rect") == 4 and 'marker-end="url(#arrow)"' in img.svg
+
+
+def test_text_running_off_the_canvas_is_pulled_back():
+    doc = svg.sanitize(S + ' viewBox="0 0 200 100"><text x="150" y="40" font-size="30">一张很长很长的海报标题</text>'
+                       '<text x="10" y="80">fits</text></svg>')
+    out = svg.fit_text(doc)
+    assert 'x="100"' in out and 'text-anchor="middle"' in out
+    size = float(out.split('font-size="')[1].split('"')[0])
+    assert size * 11 <= 200  # eleven CJK glyphs now fit in 200 px
+    assert '<text x="10" y="80">fits</text>' in out
