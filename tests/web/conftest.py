@@ -60,6 +60,7 @@ def new_page(browser, server):  # type: ignore[no-untyped-def]
     def make(locale: str = "en-US", color_scheme: str = "light", url: str | None = None, **kwargs: object):
         ctx = browser.new_context(locale=locale, color_scheme=color_scheme,
                                   viewport=kwargs.pop("viewport", {"width": 1280, "height": 860}), **kwargs)
+        ctx.set_default_timeout(45_000)  # generous: CI shares two cores with everything else
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))

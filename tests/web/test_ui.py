@@ -38,7 +38,7 @@ def last_answer(page):  # type: ignore[no-untyped-def]
     return page.locator(ANSWER).last
 
 
-def wait_idle(page, timeout: float = 15000) -> None:  # type: ignore[no-untyped-def]
+def wait_idle(page, timeout: float = 45000) -> None:  # type: ignore[no-untyped-def]
     """Until no answer streams and the button is "send" again."""
     page.wait_for_selector(".msg-assistant.streaming", state="detached", timeout=timeout)
     page.wait_for_selector(".send-btn:not(.stop)", timeout=timeout)
@@ -313,6 +313,7 @@ def test_phone_layout_sidebar_slides_over(new_page) -> None:
 
 def test_multi_user_sign_in(browser, multi_server) -> None:
     ctx = browser.new_context(locale="en-US")
+    ctx.set_default_timeout(SLOW_HASH_MS)
     try:
         page = ctx.new_page()
         page.goto(multi_server.url + "/")
