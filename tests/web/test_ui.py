@@ -61,7 +61,7 @@ def test_send_streams_then_history_survives_reload(new_page, server) -> None:
     assert page.locator(".send-btn.stop").is_visible(), "while streaming the button stops"
     assert "/c/" in page.url, "the new conversation gets its own address"
 
-    wait_idle(page, timeout=30000)
+    wait_idle(page)
     full = answer.locator(".msg-content").inner_text()
     assert full.startswith("word0") and f"word{LONG_WORDS - 1}" in full
 
@@ -147,7 +147,7 @@ def test_stop_keeps_the_partial_answer(new_page, server) -> None:
     send(page, "a long answer please")
     page.wait_for_function("document.querySelector('.msg-assistant .msg-content')?.textContent.length > 30")
     page.click(".send-btn.stop")
-    wait_idle(page, timeout=10000)
+    wait_idle(page)
     answer = last_answer(page)
     shown = answer.locator(".msg-content").inner_text()
     time.sleep(0.5)
@@ -380,6 +380,6 @@ def test_answer_keeps_streaming_while_another_chat_is_open(new_page) -> None:
     page.locator(".conv-link", has_text="one long answer").click()
     page.wait_for_selector(".msg-assistant.streaming")  # the live answer is back in place
     assert page.locator(".send-btn.stop").count() == 1
-    wait_idle(page, timeout=30000)
+    wait_idle(page)
     assert page.locator(ANSWER).count() == 1
     assert f"word{LONG_WORDS - 1}" in last_answer(page).inner_text()
