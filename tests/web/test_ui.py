@@ -383,3 +383,21 @@ def test_answer_keeps_streaming_while_another_chat_is_open(new_page) -> None:
     wait_idle(page)
     assert page.locator(ANSWER).count() == 1
     assert f"word{LONG_WORDS - 1}" in last_answer(page).inner_text()
+
+
+def test_shift_enter_breaks_the_line_and_escape_stops(new_page) -> None:
+    page = new_page()
+    page.fill(".composer-input", "line one")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("line two")
+    assert page.locator(".msg").count() == 0, "Shift+Enter does not send"
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    assert page.locator(".msg-user .bubble").inner_text() == "line one\nline two"
+
+    send(page, "another long one")
+    page.wait_for_selector(".msg-assistant.streaming")
+    page.focus(".composer-input")
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    assert last_answer(page).locator(".msg-note", has_text="Stopped").count() == 1

@@ -1,4 +1,5 @@
-// The input bar: a growing textarea (Enter sends, Shift+Enter breaks the line, IME-safe),
+// The input bar: a growing textarea (Enter sends, Shift+Enter breaks the line, IME-safe,
+// Escape stops a streaming answer),
 // a row of tools (the "deep thinking" toggle; attachments or a microphone go here with
 // addTool) and one button that sends, or stops while an answer streams.
 import { h, icon } from "../lib/dom.js";
@@ -33,6 +34,8 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
         e.preventDefault();
         if (!this.busy) this.submit();
+      } else if (e.key === "Escape" && this.busy) {
+        this.handlers.onStop?.();
       }
     });
     this.setBusy(false);
