@@ -392,6 +392,7 @@ def test_shift_enter_breaks_the_line_and_escape_stops(new_page) -> None:
     page.keyboard.type("line two")
     assert page.locator(".msg").count() == 0, "Shift+Enter does not send"
     page.keyboard.press("Enter")
+    page.wait_for_selector(ANSWER)
     wait_idle(page)
     assert page.locator(".msg-user .bubble").inner_text() == "line one\nline two"
 
