@@ -54,11 +54,13 @@ TOOLS_FOOTER = (
     "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
     "within <tool_call></tool_call> XML tags:\n<tool_call>\n"
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>\n'
-    # Measured on the 1.5B default (10 zh/en prompts, greedy): with a softer "call a function only
-    # when needed" it described 4 of 8 needed calls in prose instead of making them; with these
-    # lines it made all 8 and still answered the 2 that need no tool directly.
+    # Measured on the 1.5B default, greedy, zh/en prompts: with a softer "call a function only
+    # when needed" it described 4 of 8 needed calls in prose instead of making them; "reply with
+    # only the <tool_call> block" alone made it call an invented reverse_string() when asked for
+    # code; this wording got 9 of 9 right (5 calls made, 4 direct answers).
     "To call a function, reply with only the <tool_call> block and nothing else; never describe a "
-    "call in words. If no function is needed, answer directly.\n"
+    "call in words. Only the functions listed in <tools> exist: when none of them fits the "
+    "request, answer directly in plain text, without JSON.\n"
     # without this line the default repeats its call instead of using the result
     "When you are given a <tool_response>, use it to answer the user's question in plain words."
 )
@@ -222,7 +224,7 @@ class LocalBackend(Backend):
         except ImportError as e:  # pragma: no cover - a main dependency
             raise MissingDependency("xllamacpp", "local") from e
 
-        threads = self.settings.n_threads or os.cpu_count() or 1
+        threads = self.settings.n_threads or _usable_cores()
         p = xllamacpp.CommonParams()
         p.model.path = str(path)
         p.n_ctx = self.settings.n_ctx
@@ -267,6 +269,12 @@ class LocalBackend(Backend):
         r = httpx.request(method, base + route, json=body, timeout=30, headers={"Authorization": f"Bearer {self._key}"})
         r.raise_for_status()
         return r.json()
+
+    def openai_endpoint(self) -> tuple[str, str]:
+        """(base URL, API key) of the OpenAI-compatible HTTP server that llama.cpp runs beside the
+        in-process one, on a random loopback port; for tools and tests that speak HTTP."""
+        self._ensure()
+        return self._base_url + "/v1", self._key
 
     def close(self) -> None:
         with self._lock:
@@ -549,6 +557,13 @@ def _stop_workers() -> None:
     for worker, stop in list(_live.items()):
         stop.set()
         worker.join(timeout=10)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _tool_choice(tool_choice: str | dict[str, Any] | None) -> tuple[str, str | None]:

@@ -63,6 +63,34 @@ EXPECTED_05B = {
 }
 
 
+# the same prompts with the tool prompt LocalBackend uses now: every needed call is made (fenced
+# or bare JSON), the coding and chat requests are answered directly
+_WP = (W, {"city": "Paris", "unit": "celsius"})
+_WB = (W, {"city": "北京", "unit": "celsius"})
+_RW = (R, {"location": "Wudaokou", "cuisine": "Sichuan", "max_results": 3})
+_RX = (R, {"location": "西湖", "cuisine": "杭帮菜", "max_results": 5})
+_WS = (W, {"city": "Shanghai", "unit": "celsius"})
+_WC = (W, {"city": "成都", "unit": "celsius"})
+EXPECTED_FINAL = {
+    **{
+        f"{k}-t{t}": v
+        for t in ("0.0", "0.7")
+        for k, v in [
+            ("en-weather", [_WP]),
+            ("zh-weather", [_WB]),
+            ("en-restaurants", [_RW]),
+            ("zh-restaurants", [_RX]),
+            ("en-both", [_WS]),
+            ("zh-both", [_WC]),
+            ("en-none", []),
+            ("zh-none", []),
+        ]
+    },
+    "en-weather-answer": [],
+    "zh-weather-answer": [],
+}
+
+
 def _calls(raw: str) -> tuple[str, list[tuple[str, dict]]]:
     content, calls = parse_tool_calls(raw, TOOL_NAMES)
     return content, [(c.name, c.arguments) for c in calls]
@@ -86,8 +114,17 @@ def test_recorded_05b(key: str) -> None:
     assert calls == EXPECTED_05B[key]
 
 
+@pytest.mark.parametrize("key", sorted(EXPECTED_FINAL))
+def test_recorded_15b_final_prompt(key: str) -> None:
+    raw = _load("toolcall_outputs_final_prompt.json")[key]
+    content, calls = _calls(raw)
+    assert calls == EXPECTED_FINAL[key]
+    assert content == ("" if calls else raw.strip())
+
+
 def test_recorded_fixtures_cover_every_key() -> None:
     assert set(_load("toolcall_outputs.json")) == set(EXPECTED_15B)
+    assert set(_load("toolcall_outputs_final_prompt.json")) == set(EXPECTED_FINAL)
 
 
 def test_truncated_call_stays_text() -> None:
