@@ -151,9 +151,17 @@ def test_summary_of_a_very_long_document_is_bounded(settings, fake, limits):
     assert out.partial and out.calls <= docqa.MAX_MAP_CALLS + 4
 
 
-def test_recording_to_minutes(client, fake, clips):
+def test_recording_to_minutes(client, fake, clips, monkeypatch):
     f = _upload(client, "meeting.wav", clips["en"].read_bytes())
     assert f["kind"] == "audio"
+    with client.stream("POST", f"/v1/files/{f['id']}/transcript", json={"language": "en", "stream": True}) as r:
+        assert r.status_code == 200
+        events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
+    assert events[0]["type"] == "transcript.progress" and events[-2]["fraction"] == 1.0
+    assert events[-1]["type"] == "transcript.done" and "table" in events[-1]["text"].lower()
+    from banshi.media import asr
+
+    monkeypatch.setattr(asr, "get_transcriber", lambda _: pytest.fail("the kept transcript was not used"))
     fake.enqueue(json.dumps({"summary": "Booking dinner.", "decisions": ["Dinner for two at seven"],
                              "action_items": [{"task": "Book the table", "owner": "Ana", "due": "tonight"}]}))
     r = client.post(f"/v1/files/{f['id']}/minutes", json={"language": "en"})
@@ -165,7 +173,7 @@ def test_recording_to_minutes(client, fake, clips):
     call = fake.calls[-1]
     assert call["schema"] == recordings.MINUTES_SCHEMA
     assert "[00:00:00]" in call["messages"][-1].content
-    # the transcript is kept: asking again does not transcribe again, and bad JSON is a clear error
+    # the transcript was kept from the streamed run; bad JSON from the model is a clear error
     fake.enqueue("sorry, I cannot")
     r = client.post(f"/v1/files/{f['id']}/minutes", json={"language": "en"})
     assert r.status_code == 503 and r.json()["error"]["code"] == "bad_model_output"

@@ -98,12 +98,21 @@ def test_transcription_api_formats(client, clips):
     body = r.json()
     assert body["language"] == "english" and "table" in body["text"].lower()
     assert body["segments"][0]["start"] == 0.0 and body["duration"] > 2
-    srt = client.post("/v1/audio/transcriptions", files={"file": ("a.wav", data)},
-                      data={"model": "whisper-1", "response_format": "srt", "language": "en"}).text
-    assert srt.startswith("1\n00:00:00,000 --> ")
-    vtt = client.post("/v1/audio/transcriptions", files={"file": ("a.wav", data)},
-                      data={"model": "whisper-1", "response_format": "vtt", "language": "en"}).text
-    assert vtt.startswith("WEBVTT")
+
+
+
+def test_subtitle_and_text_formats():
+    from banshi.api.routers.audio import render
+
+    t = asr.Transcript("Hello there. Bye.", "en", 65.5,
+                       [asr.Segment(0, 0.0, 1.25, "Hello there."), asr.Segment(1, 61.0, 65.5, "Bye.")])
+    assert render(t, "srt").body.decode() == (
+        "1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:01:01,000 --> 00:01:05,500\nBye.\n")
+    vtt = render(t, "vtt")
+    assert vtt.media_type == "text/vtt" and vtt.body.decode().startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.250")
+    assert render(t, "text").body == b"Hello there. Bye."
+    assert json.loads(render(t, "json").body) == {"text": "Hello there. Bye."}
+    assert "[00:01:01] Bye." in t.timestamped()
 
 
 def test_transcription_streams_progress_and_text(client, clips, limits):

@@ -5,13 +5,17 @@ questions answered with citations, summaries, transcripts and minutes of recordi
 from __future__ import annotations
 
 import json
+import queue
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from banshi.api.deps import current_user, settings_dep
+from banshi.api.sse import HEADERS, sse
 from banshi.config import Settings
 from banshi.errors import InvalidInput
 from banshi.media.files import FileStore
@@ -125,34 +129,86 @@ def summary(file_id: str, req: SummaryRequest | None = None, store: FileStore = 
 
 class TranscriptRequest(BaseModel):
     language: str | None = None
+    stream: bool = False  # server-sent events: progress per chunk of audio, then the transcript
 
 
-def _transcript(file_id: str, language: str | None, store: FileStore, settings: Settings) -> Any:
-    """The recording's transcript, computed once per language choice and kept beside the file."""
-    from banshi.media import asr
-
+def _recording(file_id: str, store: FileStore) -> Any:
     meta = store.get(file_id)
     if meta.kind != "audio":
         raise InvalidInput(f"{meta.filename} is not a recording (mp3, m4a, wav, ogg, webm, flac)",
                            code="wrong_kind")
+    return meta
+
+
+def _cached(file_id: str, language: str | None, store: FileStore) -> Any:
+    from banshi.media import asr
+
     cache = store.root / f"{file_id}.transcript.json"
     if cache.is_file():
         data = json.loads(cache.read_text())
         if data.get("requested_language") == (language or ""):
             return asr.Transcript(data["text"], data["language"], data["duration"],
                                   [asr.Segment(**s) for s in data["segments"]])
-    t = asr.get_transcriber(settings).transcribe(store.path(file_id), language or None)
-    cache.write_text(json.dumps({"requested_language": language or "", "text": t.text, "language": t.language,
-                                 "duration": t.duration, "segments": [s.__dict__ for s in t.segments]},
-                                ensure_ascii=False))
+    return None
+
+
+def _keep(file_id: str, language: str | None, t: Any, store: FileStore) -> None:
+    (store.root / f"{file_id}.transcript.json").write_text(json.dumps(
+        {"requested_language": language or "", "text": t.text, "language": t.language, "duration": t.duration,
+         "segments": [s.__dict__ for s in t.segments]}, ensure_ascii=False))
+
+
+def _transcript(file_id: str, language: str | None, store: FileStore, settings: Settings,
+                progress: Any = None) -> Any:
+    """The recording's transcript, computed once per language choice and kept beside the file."""
+    from banshi.media import asr
+
+    _recording(file_id, store)
+    t = _cached(file_id, language, store)
+    if t is None:
+        t = asr.get_transcriber(settings).transcribe(store.path(file_id), language or None, progress)
+        _keep(file_id, language, t, store)
     return t
 
 
-@router.post("/{file_id}/transcript")
+@router.post("/{file_id}/transcript", response_model=None)
 def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileStore = Depends(store_dep),
-               settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
-    t = _transcript(file_id, (req or TranscriptRequest()).language, store, settings)
-    return {"id": file_id, **t.as_verbose()}
+               settings: Settings = Depends(settings_dep)) -> dict[str, Any] | StreamingResponse:
+    """The timestamped transcript of a recording. With ``stream``: ``transcript.progress`` events
+    (seconds done of the total) while a long recording is transcribed chunk by chunk, then one
+    ``transcript.done`` event carrying the transcript."""
+    req = req or TranscriptRequest()
+    if not req.stream:
+        return {"id": file_id, **_transcript(file_id, req.language, store, settings).as_verbose()}
+    _recording(file_id, store)
+    updates: queue.Queue[Any] = queue.Queue()
+    cancel = threading.Event()
+
+    def work() -> None:
+        try:
+            t = _transcript(file_id, req.language, store, settings, lambda d, total: updates.put((d, total)))
+            updates.put(t)
+        except Exception as e:  # reported as the last event
+            updates.put(e)
+
+    def events() -> Iterator[dict[str, Any]]:
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            item = updates.get()
+            if isinstance(item, tuple):
+                done, total = item
+                yield {"type": "transcript.progress", "seconds": round(done, 2),
+                       "total": round(total, 2) if total else None,
+                       "fraction": round(min(done / total, 1.0), 4) if total else None}
+            elif isinstance(item, Exception):
+                yield {"type": "error", "error": {"code": getattr(item, "code", "internal_error"),
+                                                  "message": getattr(item, "message", str(item))}}
+                return
+            else:
+                yield {"type": "transcript.done", "id": file_id, **item.as_verbose()}
+                return
+
+    return StreamingResponse(sse(events(), cancel), media_type="text/event-stream", headers=HEADERS)
 
 
 @router.post("/{file_id}/minutes")
