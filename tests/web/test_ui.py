@@ -212,6 +212,7 @@ def test_rename_search_and_delete(new_page, server) -> None:
     send(page, "apples are red")
     wait_idle(page)
     page.click(".new-chat")
+    page.wait_for_selector(".chat.empty")
     send(page, "bananas are yellow")
     wait_idle(page)
 
