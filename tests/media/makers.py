@@ -133,3 +133,26 @@ def espeak_wav(path: Path, text: str, voice: str, speed: int = 150) -> Path:
     assert exe, "espeak-ng is needed (apt-get install espeak-ng)"
     subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
     return path
+
+
+def pdf_bomb(unpacked_mb: int) -> bytes:
+    """A one-page PDF whose content stream inflates to ``unpacked_mb`` MB."""
+    import zlib
+
+    c = zlib.compressobj(9)
+    data = b"".join(c.compress(b"0" * (1 << 20)) for _ in range(unpacked_mb)) + c.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()

@@ -9,7 +9,16 @@ import pytest
 from banshi.errors import InvalidInput, TooLarge
 from banshi.media import documents
 
-from .makers import docx_file, pptx_file, scanned_pdf, text_image, text_pdf, xlsx_file, zip_bomb_docx
+from .makers import (
+    docx_file,
+    pdf_bomb,
+    pptx_file,
+    scanned_pdf,
+    text_image,
+    text_pdf,
+    xlsx_file,
+    zip_bomb_docx,
+)
 
 
 def _where(doc: documents.Document, needle: str) -> str:
@@ -83,6 +92,24 @@ def test_zip_bomb_is_refused_before_parsing(settings, tmp_path, limits):
     assert bomb.stat().st_size < 200_000
     with pytest.raises(TooLarge, match="zip bomb"):
         documents.parse(bomb, s)
+
+
+def test_a_pdf_bomb_stays_bounded(settings, tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(pdf_bomb(300))
+    assert path.stat().st_size < 400_000
+    tracemalloc.start()
+    try:
+        doc = documents.parse(path, settings)  # pypdf stops inflating at its own limit
+        assert doc.text == ""
+    except InvalidInput as e:  # or refuses the stream: either way a clear, bounded outcome
+        assert e.code == "bad_document"
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 200 << 20  # pypdf inflates at most 75 MB per stream (~2 copies), not 300 MB
 
 
 def test_too_many_pages(settings, tmp_path, limits):

@@ -63,6 +63,19 @@ def test_huge_images_are_downscaled(settings):
     assert max(img.size) == settings.ocr_max_side and img.size[1] == 512
 
 
+def test_photos_are_turned_upright_from_exif(settings):
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (400, 100), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    assert ocr.load_image(buf.getvalue(), settings).size == (100, 400)
+
+
 def test_a_60_mb_photo_is_refused(settings):
     data = b"\xff\xd8\xff\xe0" + b"\0" * (60 << 20)
     with pytest.raises(TooLarge, match="over the limit"):
