@@ -21,6 +21,7 @@ err = Console(stderr=True, highlight=False)
 #: modules with a ``register(subparsers)`` adding their own commands
 COMMANDS: list[str] = [
     "banshi.agents.mcp_server",  # banshi mcp
+    "banshi.memory.cli",  # banshi memory
 ]
 
 

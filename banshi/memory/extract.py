@@ -57,6 +57,10 @@ def render(subject: str, attribute: str, value: str, chinese: bool) -> str:
             return f"{who}是用户的{value}"
         if attribute == "note":
             return f"备忘：{value}"
+        verbs = {"city": "住在{}", "hometown": "老家在{}", "workplace": "在{}工作", "likes": "喜欢{}",
+                 "dislikes": "不喜欢{}", "allergy": "对{}过敏"}
+        if attribute in verbs:
+            return who + verbs[attribute].format(value)
         return f"{who}{ZH_LABEL.get(attribute, attribute)}：{value}"
     who = "User" if subject == "user" else subject
     if attribute.startswith("favourite:"):
@@ -319,10 +323,10 @@ class Forget:
     words: str = ""
 
 
-_EN_FORGET = re.compile(r"^(?:ok(?:ay)?[, ]+)?(?:please[, ]+)?(?:(?:can|could|would) you (?:please )?|i want you to |"
+_EN_FORGET = re.compile(r"^(?:(?:ok(?:ay)?|actually|oh|no|sorry|wait|hmm|and)[, ]+)*(?:please[, ]+)?(?:(?:can|could|would) you (?:please )?|i want you to |"
                         r"you (?:can|should) )?(?:forget|delete|erase|remove|don'?t remember|stop remembering)\b"
                         r"\s*(.*?)[.!?]*$", re.I)
-_ZH_FORGET = re.compile(r"^(?:好的?[，,]?)?(?:请|麻烦)?(?:你)?(?:帮我)?(?:把)?(?:忘掉|忘记|删掉|删除|别记住|不要记住|别再记着|别记着)"
+_ZH_FORGET = re.compile(r"^(?:(?:好的?|算了|其实|哦|对了|还是)[，,]?)*(?:请|麻烦)?(?:你)?(?:帮我)?(?:把)?(?:忘掉|忘记|删掉|删除|别记住|不要记住|别再记着|别记着)"
                         r"(.*?)[。！!？?]*$")
 _ZH_FORGET_BA = re.compile(r"^(?:请|麻烦)?(?:你)?(?:帮我)?把(.+?)(?:给)?(?:忘掉|忘了|忘记|删掉|删了|删除)(?:吧|吗|了)?[。！!？?]*$")
 _TARGETS = [

@@ -135,8 +135,21 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
     facts = active(db, user_id)
     chosen: list[MemoryFact] = []
     if command.last:
-        # the newest fact learnt in this conversation (else anywhere)
-        pool = [f for f in facts if conversation_id and f.conversation_id == conversation_id] or facts
+        # the last thing the user said in this conversation, and the facts learnt from it
+        last = db.execute(select(MemoryDoc.message_id, MemoryDoc.id).where(
+            MemoryDoc.user_id == user_id, MemoryDoc.conversation_id == conversation_id, MemoryDoc.role == "user")
+            .order_by(MemoryDoc.id.desc()).limit(1)).first() if conversation_id else None
+        if last is not None:
+            chosen = [f for f in facts if f.source_message_id == last[0]]
+            # that message and the answer to it
+            ids = list(db.scalars(select(MemoryDoc.message_id).where(
+                MemoryDoc.user_id == user_id, MemoryDoc.conversation_id == conversation_id,
+                MemoryDoc.id >= last[1])))
+            index.remove(db, user_id, ids)
+            texts = [f.text for f in chosen] or ["last message / 上一条消息"]
+            delete_facts(db, user_id, chosen)
+            return texts
+        pool = facts
         if pool:
             newest = max(pool, key=lambda f: f.created_at)
             chosen = [f for f in pool if f.source_message_id and f.source_message_id == newest.source_message_id] \

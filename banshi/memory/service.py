@@ -59,6 +59,7 @@ class Memory:
         self._turns = 0  # turns whose answer is being generated: the model is busy
         self._last_turn = 0.0
         self._busy_lock = threading.Lock()
+        self._quiet: set[str] = set()  # conversations whose next answer confirms a "forget": not indexed
 
     @property
     def embed(self):  # type: ignore[no-untyped-def]
@@ -86,6 +87,9 @@ class Memory:
         queue its embedding and fact extraction, and carry out "forget …" at once."""
         if message.role == "assistant":
             self._turn_done()
+            if message.conversation_id in self._quiet:
+                self._quiet.discard(message.conversation_id)
+                return  # "OK, I forgot your address at …" must not become a memory itself
         if not self.enabled(db, message.user_id):
             return
         if message.role == "user":
@@ -93,6 +97,7 @@ class Memory:
             if command is not None:
                 gone = facts.forget(db, message.user_id, command, conversation_id=message.conversation_id)
                 db.info.setdefault("memory_forgot", []).extend(gone or ["(nothing matched)"])
+                self._quiet.add(message.conversation_id)
                 return  # the command itself is not a memory
         if index.add(db, message) is None:
             return
@@ -278,10 +283,21 @@ class Memory:
         hits = index.search(db, query, user_id=user_id, limit=8, now=now, qvec=qvec,
                             exclude_conversation=conversation.id if conversation is not None else None,
                             exclude_after_seq=exclude_seq)
+        # passages that state a value since replaced ("I live in Berlin" after "I moved to Lisbon")
+        # would contradict the current fact: the fact's history is shown on the Memory page instead
+        old = db.execute(select(MemoryFact.source_message_id, MemoryFact.value).where(
+            MemoryFact.user_id == user_id, MemoryFact.status == "superseded")).all()
+        current = {f.value.lower() for f in facts.active(db, user_id)}
+        stale_ids = {mid for mid, _ in old if mid}
+        stale_values = {v.lower() for _, v in old if len(v) >= 2 and v.lower() not in current}
         taken = 0
         for h in hits:
             if taken >= PASSAGES or h.message_id in seen_sources or not _relevant(h):
                 continue
+            if h.message_id in stale_ids or any(v in h.content.lower() for v in stale_values):
+                continue
+            if h.role == "user" and h.content.rstrip().endswith(("?", "？")):
+                continue  # the user's own questions tell nothing
             who = ("用户" if zh else "user") if h.role == "user" else ("助手" if zh else "assistant")
             snippet = _snippet(h.content, query, 160 if zh else 260)
             line = f"- [{textmod.format_day(h.said_at, zh)}] {who}: {snippet}"
@@ -380,11 +396,15 @@ class Memory:
             if value and attribute:
                 fact = extract.Fact(str(item.get("subject") or "user")[:100], attribute[:100], value,
                                     textmod.is_chinese(text or value))
-                before = len(facts.active(db, user_id))
+                known = set(db.scalars(select(MemoryFact.id).where(MemoryFact.user_id == user_id)))
                 row = facts.remember(db, user_id, fact, origin="import", when=when)
+                if row.id in known:
+                    continue
                 if text:
                     row.text = text
-                added += len(facts.active(db, user_id)) != before or row.created_at == when
+                if item.get("status") == "superseded":  # history comes back as history
+                    row.status = "superseded"
+                added += 1
             else:
                 self.create(db, user_id=user_id, text=text)
                 added += 1

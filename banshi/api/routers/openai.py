@@ -124,6 +124,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
         thread = threads.record_request(engine, db, user, messages) if use_memory else None
         messages = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
+        db.commit()  # the answer is stored from another session: hold no lock while it streams
     cancel = threading.Event()
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
