@@ -224,7 +224,8 @@ class Transcriber:
                     samples, language=lang, beam_size=1, temperature=(0.0, 0.5), vad_filter=True,
                     condition_on_previous_text=False, initial_prompt=hint, max_new_tokens=_MAX_TOKENS)
                 for s in segs:
-                    text = _DOUBLE_PUNCT.sub(r"\1", _drop_echo(s.text.strip(), hint))
+                    # only our own hint is removed: a caller's prompt names words that may really be said
+                    text = _DOUBLE_PUNCT.sub(r"\1", _drop_echo(s.text.strip(), None if prompt else hint))
                     if text:
                         yield lang, Segment(n, round(offset + s.start, 3), round(offset + s.end, 3), text)
                         n += 1

@@ -182,3 +182,14 @@ def test_missing_espeak_is_a_clear_error(client, monkeypatch):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": "hello"})
     assert r.status_code == 503
     assert "apt-get install espeak-ng" in r.json()["error"]["message"]
+
+
+def test_silence_gives_an_empty_transcript(settings, tmp_path):
+    t = asr.get_transcriber(settings).transcribe(_wav(tmp_path / "quiet.wav", 4.0, tone=False))
+    assert t.text == "" and t.segments == []
+
+
+def test_only_the_default_hint_is_removed_when_echoed():
+    hint = asr.PROMPTS["zh"]
+    assert asr._drop_echo(hint + "我们开会", hint) == "我们开会"
+    assert asr._drop_echo("Banshi is here", None) == "Banshi is here"
