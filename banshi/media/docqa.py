@@ -62,12 +62,12 @@ Embed = Callable[[list[str], str], np.ndarray]
 
 class HybridRetriever:
     """BM25 over the memory tokenizer's terms + dense e5 similarity, fused by reciprocal rank.
-    Vectors of a chunk set are computed once per ``key`` and kept (LRU of a few sets)."""
+    Terms and vectors of a chunk set are computed once per ``key`` and kept in memory (LRU)."""
 
     def __init__(self, embed: Embed | None = None, *, dense: bool = True, cache_sets: int = 16):
         self._embed = embed
         self.dense = dense
-        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
         self._cache_sets = cache_sets
         self._lock = threading.Lock()
 
@@ -79,11 +79,28 @@ class HybridRetriever:
         assert self._embed is not None
         return self._embed(texts, kind)
 
-    def _bm25(self, query: str, chunks: Sequence[Chunk]) -> list[int]:
+    def _cached(self, kind: str, key: str, chunks: Sequence[Chunk], make: Callable[[], Any]) -> Any:
+        """What ``make`` computes for a chunk set, kept per ``key`` (LRU) so that the next question
+        about the same file neither re-tokenises nor re-embeds it."""
+        if not key:
+            return make()
+        cache_key = (kind, key, len(chunks))
+        with self._lock:
+            if cache_key in self._cache:
+                self._cache.move_to_end(cache_key)
+                return self._cache[cache_key]
+        value = make()
+        with self._lock:
+            self._cache[cache_key] = value
+            while len(self._cache) > self._cache_sets * 2:
+                self._cache.popitem(last=False)
+        return value
+
+    def _bm25(self, query: str, chunks: Sequence[Chunk], key: str = "") -> list[int]:
         q = set(_tokens(query))
         if not q:
             return []
-        docs = [Counter(_tokens(c.text)) for c in chunks]
+        docs = self._cached("terms", key, chunks, lambda: [Counter(_tokens(c.text)) for c in chunks])
         n = len(docs)
         avg = sum(sum(d.values()) for d in docs) / max(n, 1) or 1.0
         df = Counter(t for d in docs for t in q if t in d)
@@ -100,16 +117,7 @@ class HybridRetriever:
         return [i for _, i in sorted(scores, reverse=True)]
 
     def _dense(self, query: str, chunks: Sequence[Chunk], key: str) -> list[int]:
-        cache_key = (key, len(chunks))
-        with self._lock:
-            matrix = self._vectors.get(cache_key) if key else None
-        if matrix is None:
-            matrix = self.embed([c.text for c in chunks], "passage")
-            if key:
-                with self._lock:
-                    self._vectors[cache_key] = matrix
-                    while len(self._vectors) > self._cache_sets:
-                        self._vectors.popitem(last=False)
+        matrix = self._cached("vectors", key, chunks, lambda: self.embed([c.text for c in chunks], "passage"))
         qvec = self.embed([query], "query")[0]
         scores = matrix @ qvec
         return [int(i) for i in np.argsort(-scores)]
@@ -118,7 +126,7 @@ class HybridRetriever:
         if not chunks:
             return []
         fused: dict[int, float] = {}
-        rankings = [(1.0, self._bm25(query, chunks))]
+        rankings = [(1.0, self._bm25(query, chunks, key))]
         if self.dense:
             rankings.append((DENSE_WEIGHT, self._dense(query, chunks, key)[:50]))
         for weight, ranking in rankings:  # memory's fusion: weighted reciprocal rank
