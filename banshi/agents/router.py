@@ -13,8 +13,10 @@ when a trained ``oos`` class beats every real label. ``fit`` tunes the threshold
 part of the training data (never on anything else): the threshold is set so that about
 ``reject_rate`` of the held-out requests the router got right would be rejected. That needs no
 out-of-scope examples at all (a router trained only on tool descriptions and example
-utterances still says "none fits"); out-of-scope examples, when given, become a class of
-their own and sharpen it.
+utterances still says "none fits"). Out-of-scope examples, when given, become a class of
+their own, and the held-out ones lower the threshold to just what it takes to catch those
+that the budget catches: a request wrongly sent to plain chat costs the user more than a
+chat message the model is offered a few tools for and declines.
 
 A trained router saves to one ``.npz`` file (arrays and JSON only, no pickle) and loads back.
 """
@@ -35,6 +37,7 @@ from banshi.errors import InvalidInput, MissingDependency
 
 OOS = "oos"
 FORMAT = "banshi-router/1"
+MIN_HELD = 20  # held-out in-scope examples needed to tune the threshold
 
 
 class TextEmbedder(Protocol):
@@ -65,10 +68,19 @@ class Router:
     first, or ``[]`` when nothing fits. Scores are SVM margins: above 0 the label's classifier
     says "mine"; anything at or above ``threshold`` is in scope."""
 
-    def __init__(self, embedder: TextEmbedder | None = None, *, use_embeddings: bool = True,
-                 embed_weight: float = 2.0, C: float = 0.5, reject_rate: float = 0.02,
-                 holdout: float = 0.2, default_threshold: float = -0.35, oos_label: str = OOS,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        embedder: TextEmbedder | None = None,
+        *,
+        use_embeddings: bool = True,
+        embed_weight: float = 2.0,
+        C: float = 0.5,
+        reject_rate: float = 0.005,
+        holdout: float = 0.2,
+        default_threshold: float = -0.35,
+        oos_label: str = OOS,
+        seed: int = 0,
+    ) -> None:
         if not 0 <= reject_rate < 1 or not 0 < holdout < 1:
             raise InvalidInput("reject_rate must be in [0, 1) and holdout in (0, 1)")
         self._embedder = embedder
@@ -116,17 +128,18 @@ class Router:
             split = self._split(labels)
             if split is not None:
                 train, held = split
-                self._train([texts[i] for i in train], [labels[i] for i in train],
-                            None if emb is None else emb[train])
-                self.threshold = self._tune([labels[i] for i in held],
-                                            self._decision([texts[i] for i in held],
-                                                           None if emb is None else emb[held]))
+                self._train([texts[i] for i in train], [labels[i] for i in train], None if emb is None else emb[train])
+                self.threshold = self._tune(
+                    [labels[i] for i in held],
+                    self._decision([texts[i] for i in held], None if emb is None else emb[held]),
+                )
                 self.tuned = True
         self._train(texts, labels, emb)
         return self
 
-    def fit_intents(self, intents: Iterable[Intent], texts: Sequence[str] = (), labels: Sequence[str] = (),
-                    *, tune: bool = True) -> Router:
+    def fit_intents(
+        self, intents: Iterable[Intent], texts: Sequence[str] = (), labels: Sequence[str] = (), *, tune: bool = True
+    ) -> Router:
         """Learn from each intent's description and examples, plus any extra labelled texts
         (e.g. out-of-scope chat labelled ``oos_label``)."""
         all_texts, all_labels = list(texts), list(labels)
@@ -143,7 +156,8 @@ class Router:
         return np.asarray(self.embedder.embed(texts, "query"), dtype=np.float32)
 
     def _split(self, labels: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-        """A stratified split; None when some label is too rare to spare held-out examples."""
+        """A stratified split; labels too rare to spare an example stay whole in training.
+        None when too little would be held out to set a threshold."""
         by: dict[str, list[int]] = defaultdict(list)
         for i, lb in enumerate(labels):
             by[lb].append(i)
@@ -154,18 +168,22 @@ class Router:
             idx = by[lb][:]
             rng.shuffle(idx)
             n_held = int(round(len(idx) * self.holdout))
-            if lb != self.oos_label and (len(idx) - n_held < 2 or n_held < 1):
-                return None
+            if len(idx) - n_held < 2:
+                n_held = 0
             held += idx[:n_held]
             train += idx[n_held:]
+        in_held = sum(1 for i in held if labels[i] != self.oos_label)
+        if in_held < MIN_HELD or len({labels[i] for i in train if labels[i] != self.oos_label}) < 2:
+            return None
         return np.array(sorted(train)), np.array(sorted(held))
 
     def _train(self, texts: list[str], labels: list[str], emb: np.ndarray | None) -> None:
         from scipy.sparse import csr_matrix, hstack
 
         text_mod, svm = _sklearn()
-        self._vectorizer = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True,
-                                                    dtype=np.float32)
+        self._vectorizer = text_mod.TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
+        )
         x = self._vectorizer.fit_transform(texts)
         n_text = x.shape[1]
         if emb is not None:
@@ -194,8 +212,16 @@ class Router:
         right = (y != self.oos_label) & (best == y) & ~oos_wins
         if not right.any():
             return self.default_threshold
-        # the lowest score among the requests we would still accept (np.quantile interpolates)
-        return float(np.quantile(top[right], self.reject_rate)) if self.reject_rate > 0 else float(top.min()) - 1
+        # the budget: reject about reject_rate of the requests routed right
+        budget = float(np.quantile(top[right], self.reject_rate)) if self.reject_rate > 0 else float(top.min()) - 1
+        caught = (y == self.oos_label) & ~oos_wins & (top < budget)
+        if not caught.any():
+            return budget
+        # with out-of-scope examples: the lowest threshold that still catches the ones the budget
+        # catches, halfway to the next request routed right, so in-scope requests lose less
+        highest = float(top[caught].max())
+        above = top[right & (top > highest)]
+        return (highest + float(above.min())) / 2 if len(above) else budget
 
     # -- prediction ----------------------------------------------------------------------------
     def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> np.ndarray:
@@ -246,7 +272,7 @@ class Router:
         inside = np.array([c != self.oos_label for c in self.classes])
         labels = self.labels
         out: list[list[tuple[str, float]]] = []
-        for row, t, o in zip(dec[:, inside], top, oos_wins):
+        for row, t, o in zip(dec[:, inside], top, oos_wins, strict=True):
             if o or t < self.threshold:
                 out.append([])
                 continue
@@ -278,14 +304,25 @@ class Router:
         for term, i in vocab.items():
             terms[i] = term
         meta = {
-            "format": FORMAT, "classes": self.classes, "threshold": self.threshold, "tuned": self.tuned,
-            "use_embeddings": self._coef_emb is not None, "embed_weight": self.embed_weight, "C": self.C,
-            "reject_rate": self.reject_rate, "holdout": self.holdout,
-            "default_threshold": self.default_threshold, "oos_label": self.oos_label, "seed": self.seed,
+            "format": FORMAT,
+            "classes": self.classes,
+            "threshold": self.threshold,
+            "tuned": self.tuned,
+            "use_embeddings": self._coef_emb is not None,
+            "embed_weight": self.embed_weight,
+            "C": self.C,
+            "reject_rate": self.reject_rate,
+            "holdout": self.holdout,
+            "default_threshold": self.default_threshold,
+            "oos_label": self.oos_label,
+            "seed": self.seed,
         }
         arrays: dict[str, np.ndarray] = {
-            "meta": np.array(json.dumps(meta)), "terms": terms.astype(str), "idf": self._vectorizer.idf_,
-            "coef_text": self._coef_text, "bias": self._bias,
+            "meta": np.array(json.dumps(meta)),
+            "terms": terms.astype(str),
+            "idf": self._vectorizer.idf_,
+            "coef_text": self._coef_text,
+            "bias": self._bias,
         }
         if self._coef_emb is not None:
             arrays["coef_emb"] = self._coef_emb
@@ -297,16 +334,33 @@ class Router:
     @classmethod
     def load(cls, path: str | Path, embedder: TextEmbedder | None = None) -> Router:
         text_mod, _ = _sklearn()
-        with np.load(Path(path), allow_pickle=False) as z:
+        try:
+            z = np.load(Path(path), allow_pickle=False)
             meta = json.loads(str(z["meta"]))
-            if meta.get("format") != FORMAT:
-                raise InvalidInput(f"{path} is not a saved router ({FORMAT})")
-            r = cls(embedder, use_embeddings=meta["use_embeddings"], embed_weight=meta["embed_weight"], C=meta["C"],
-                    reject_rate=meta["reject_rate"], holdout=meta["holdout"],
-                    default_threshold=meta["default_threshold"], oos_label=meta["oos_label"], seed=meta["seed"])
+        except (OSError, ValueError, KeyError, AttributeError) as e:
+            raise InvalidInput(f"{path} is not a saved router: {e}") from e
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise InvalidInput(f"{path} is not a saved router ({FORMAT})")
+        with z:
+            r = cls(
+                embedder,
+                use_embeddings=meta["use_embeddings"],
+                embed_weight=meta["embed_weight"],
+                C=meta["C"],
+                reject_rate=meta["reject_rate"],
+                holdout=meta["holdout"],
+                default_threshold=meta["default_threshold"],
+                oos_label=meta["oos_label"],
+                seed=meta["seed"],
+            )
             r.classes, r.threshold, r.tuned = list(meta["classes"]), float(meta["threshold"]), bool(meta["tuned"])
-            vec = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True,
-                                           dtype=np.float32, vocabulary={t: i for i, t in enumerate(z["terms"].tolist())})
+            vec = text_mod.TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(1, 4),
+                sublinear_tf=True,
+                dtype=np.float32,
+                vocabulary={t: i for i, t in enumerate(z["terms"].tolist())},
+            )
             vec.idf_ = z["idf"]
             r._vectorizer = vec
             r._coef_text, r._bias = z["coef_text"], z["bias"]

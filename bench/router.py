@@ -1,0 +1,200 @@
+"""Benchmark of the fast router (``banshi.agents.router``) on labelled intent data.
+
+    python -m bench.router --train FILE --test FILE [--label-field intent] [--limit N]
+
+FILEs are JSONL ``{text, label}``; label ``oos`` marks out-of-scope requests. The router is
+trained (and its out-of-scope threshold tuned) on the train file only, then each test request
+is routed one at a time, as in serving; prints JSON ``{"accuracy", "in_scope_accuracy",
+"oos_recall", "ms": {"p50", "p95"}, "n", ...}``. ``ms`` is the time of one ``predict`` call,
+embedding included.
+
+Training embeds every train text; a disk cache keyed by text hash (``--cache``, default under
+the temp dir, never in the tree) makes repeated runs fast. Test requests are always embedded
+live so the latency is real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from banshi.agents.router import OOS, Router
+from banshi.config import get_settings
+from banshi.models.embeddings import Embedder, Kind, get_embedder
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
+    return Path(base) / "banshi-bench" / "embeddings"
+
+
+def _key(text: str, kind: str) -> str:
+    return hashlib.sha1(f"{kind}\0{text}".encode()).hexdigest()
+
+
+class CachedEmbedder:
+    """A disk cache in front of the embedder. Vectors live in ``<dir>/<chunk>.npz`` files holding
+    ``keys`` (sha1 of kind + text) and ``vecs``; new ones go to a new chunk, so concurrent runs
+    never rewrite a file."""
+
+    dim = Embedder.dim
+
+    def __init__(self, cache_dir: Path | None = None, inner: Embedder | None = None, batch: int = 256):
+        self.dir = cache_dir or default_cache_dir()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._inner = inner
+        self.batch = batch
+        self._mem: dict[str, np.ndarray] = {}
+        for f in sorted(self.dir.glob("*.npz")):
+            try:
+                with np.load(f) as z:
+                    for k, v in zip(z["keys"].tolist(), z["vecs"], strict=True):
+                        self._mem[k] = v
+            except (OSError, ValueError, KeyError):
+                continue  # a chunk another run is still writing
+
+    @property
+    def inner(self) -> Embedder:
+        if self._inner is None:
+            self._inner = get_embedder()
+        return self._inner
+
+    def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
+        keys = [_key(t, kind) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._mem}.items())
+        for i in range(0, len(missing), self.batch):
+            part = missing[i : i + self.batch]
+            vecs = self.inner.embed([t for _, t in part], kind)
+            for (k, _), v in zip(part, vecs, strict=True):
+                self._mem[k] = v
+            tmp = self.dir / f".{uuid.uuid4().hex}.tmp.npz"
+            np.savez(tmp, keys=np.array([k for k, _ in part]), vecs=vecs)
+            tmp.rename(self.dir / f"{uuid.uuid4().hex}.npz")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = self._mem[k]
+        return out
+
+
+def read_jsonl(path: Path, label_field: str = "label") -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                texts.append(row["text"])
+                labels.append(str(row[label_field]))
+    return texts, labels
+
+
+def subsample(texts: list[str], labels: list[str], limit: int | None, seed: int) -> tuple[list[str], list[str]]:
+    if limit is None or limit >= len(texts):
+        return texts, labels
+    idx = sorted(random.Random(seed).sample(range(len(texts)), limit))
+    return [texts[i] for i in idx], [labels[i] for i in idx]
+
+
+def run(
+    train: Path,
+    test: Path,
+    *,
+    label_field: str = "label",
+    limit: int | None = None,
+    cache: Path | None = None,
+    reject_rate: float | None = None,
+    latency_n: int = 200,
+    seed: int = 0,
+) -> dict:
+    tr_texts, tr_labels = read_jsonl(train, label_field)
+    te_texts, te_labels = read_jsonl(test, label_field)
+    te_texts, te_labels = subsample(te_texts, te_labels, limit, seed)
+    cached = CachedEmbedder(cache)
+    kw = {} if reject_rate is None else {"reject_rate": reject_rate}
+    t0 = time.perf_counter()
+    router = Router(cached, seed=seed, **kw).fit(tr_texts, tr_labels)
+    fit_s = time.perf_counter() - t0
+    # figures: every test request through predict_many (the same computation as predict)
+    preds = router.predict_many(te_texts, k=3)
+    # latency: one live predict call per request, embedding included, as in serving
+    router._embedder = get_embedder()
+    router.predict("warm up")
+    ms = []
+    for text in subsample(te_texts, te_labels, latency_n, seed + 1)[0]:
+        t = time.perf_counter()
+        router.predict(text, k=3)
+        ms.append((time.perf_counter() - t) * 1000)
+    top1 = np.array([p[0][0] if p else OOS for p in preds])
+    gold = np.array(te_labels)
+    inside = gold != OOS
+    top3 = np.array([g in [lb for lb, _ in p] for g, p in zip(gold, preds, strict=True)])
+    known = set(router.labels)
+    return {
+        "accuracy": round(float((top1 == gold).mean()), 4),
+        "in_scope_accuracy": round(float((top1[inside] == gold[inside]).mean()), 4) if inside.any() else None,
+        "oos_recall": round(float((top1[~inside] == OOS).mean()), 4) if (~inside).any() else None,
+        "in_scope_top3": round(float(top3[inside].mean()), 4) if inside.any() else None,
+        "in_scope_rejected": round(float((top1[inside] == OOS).mean()), 4) if inside.any() else None,
+        "unseen_labels": int(sum(1 for g in gold[inside] if g not in known)),
+        "ms": {
+            "p50": round(float(np.percentile(ms, 50)), 2),
+            "p95": round(float(np.percentile(ms, 95)), 2),
+            "n": len(ms),
+        },
+        "n": len(gold),
+        "n_train": len(tr_texts),
+        "labels": len(known),
+        "threshold": round(router.threshold, 4),
+        "threshold_tuned": router.tuned,
+        "fit_s": round(fit_s, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    default = get_settings().data_dir / "intents" / "clinc150"
+    p = argparse.ArgumentParser(prog="python -m bench.router", description=__doc__.splitlines()[0])
+    p.add_argument("--train", type=Path, default=default / "train.jsonl")
+    p.add_argument("--test", type=Path, default=default / "val.jsonl")
+    p.add_argument("--label-field", default="label", help="the field to route to (SMP2019: label = domain, or intent)")
+    p.add_argument("--limit", type=int, default=None, help="route only a random sample of N test requests")
+    p.add_argument(
+        "--reject-rate",
+        type=float,
+        default=None,
+        help="share of correctly routed held-out requests the out-of-scope threshold may reject",
+    )
+    p.add_argument("--latency-n", type=int, default=200, help="live single-request predict calls to time")
+    p.add_argument("--cache", type=Path, default=None, help=f"embedding cache (default {default_cache_dir()})")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    for f in (a.train, a.test):
+        if not f.exists():
+            sys.exit(f"no such file: {f}")
+    print(
+        json.dumps(
+            run(
+                a.train,
+                a.test,
+                label_field=a.label_field,
+                limit=a.limit,
+                cache=a.cache,
+                reject_rate=a.reject_rate,
+                latency_n=a.latency_n,
+                seed=a.seed,
+            ),
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

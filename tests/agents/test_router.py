@@ -1,0 +1,205 @@
+"""The fast router: learns a small zh+en intent set, routes held-out requests, rejects what
+fits nothing, survives a save/load round trip, and clears a floor on real CLINC150 data."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from banshi.agents.router import OOS, Intent, Router
+from banshi.errors import InvalidInput
+
+INTENTS = [
+    Intent(
+        "weather",
+        "Weather forecast: temperature, rain, wind for a city and day",
+        [
+            "what's the weather in Beijing tomorrow",
+            "will it rain this afternoon",
+            "上海明天天气怎么样",
+            "今天会下雨吗",
+            "how hot will it be on Saturday",
+            "北京这周末气温多少度",
+        ],
+    ),
+    Intent(
+        "play_music",
+        "Play songs, albums or artists",
+        [
+            "play some jazz",
+            "put on the latest Taylor Swift album",
+            "我想听周杰伦的歌",
+            "放一首轻音乐",
+            "play my workout playlist",
+            "来点摇滚乐",
+        ],
+    ),
+    Intent(
+        "book_taxi",
+        "Book a taxi or ride to a place at a time",
+        [
+            "get me a cab to the airport",
+            "book a taxi for 6pm",
+            "帮我叫一辆出租车去火车站",
+            "叫个车到公司",
+            "I need a ride to the hotel",
+            "七点从酒店打车去机场",
+        ],
+    ),
+    Intent(
+        "order_food",
+        "Order food delivery from restaurants",
+        [
+            "order a pizza",
+            "I want to get sushi delivered",
+            "帮我点一份外卖",
+            "点一份宫保鸡丁送到家",
+            "order dinner from the thai place",
+            "我饿了，叫个麦当劳外卖",
+        ],
+    ),
+    Intent(
+        "set_reminder",
+        "Reminders and alarms at a time",
+        [
+            "remind me to call mom at 5",
+            "set an alarm for 7am",
+            "提醒我明天早上开会",
+            "设一个八点的闹钟",
+            "remind me to take my medicine tonight",
+            "下午三点提醒我取快递",
+        ],
+    ),
+]
+HELD_OUT = [
+    ("is it going to snow in Harbin on Monday", "weather"),
+    ("广州后天热不热", "weather"),
+    ("play something by Adele", "play_music"),
+    ("播放邓紫棋的泡沫", "play_music"),
+    ("call me a car to the train station", "book_taxi"),
+    ("帮我打个车去西单", "book_taxi"),
+    ("get me a burger delivered", "order_food"),
+    ("我想点一份麻辣烫外卖", "order_food"),
+    ("wake me up at six thirty", "set_reminder"),
+    ("晚上九点提醒我给爸爸打电话", "set_reminder"),
+]
+OUT_OF_SCOPE = [
+    "who wrote the novel war and peace",
+    "量子力学的基本原理是什么",
+    "tell me a joke about cats",
+    "how do I reset my router password",
+    "你觉得人生的意义是什么",
+    "what is 17 times 23",
+    "推荐一本好看的科幻小说",
+    "explain how photosynthesis works",
+]
+# out-of-scope examples the router may learn from (none of them is in OUT_OF_SCOPE)
+OOS_TRAIN = [
+    "hello how are you",
+    "你好呀",
+    "what's the capital of Australia",
+    "给我讲个故事",
+    "who are you",
+    "谢谢你",
+    "what does the word serendipity mean",
+    "今天心情不好",
+    "how far is the moon",
+    "你叫什么名字",
+]
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router().fit_intents(INTENTS)
+
+
+def test_routes_held_out_requests_in_both_languages(router: Router) -> None:
+    assert sorted(router.labels) == sorted(i.name for i in INTENTS)
+    texts = [t for t, _ in HELD_OUT]
+    for (text, gold), ranked in zip(HELD_OUT, router.rank_many(texts, k=2), strict=True):
+        assert ranked[0][0] == gold, (text, ranked)
+        assert ranked[0][1] > ranked[1][1]
+    accepted = router.predict_many(texts, k=3)
+    assert sum(1 for (_, gold), out in zip(HELD_OUT, accepted, strict=True) if out and out[0][0] == gold) >= 9
+
+
+def test_rejects_out_of_scope_with_no_oos_examples(router: Router) -> None:
+    assert not router.tuned  # too few examples to hold some out: the default threshold
+    rejected = [t for t, out in zip(OUT_OF_SCOPE, router.predict_many(OUT_OF_SCOPE), strict=True) if out == []]
+    assert len(rejected) >= 6, set(OUT_OF_SCOPE) - set(rejected)
+    assert router.is_out_of_scope("量子力学的基本原理是什么") or router.is_out_of_scope("what is 17 times 23")
+
+
+def test_out_of_scope_examples_become_a_class() -> None:
+    r = Router().fit_intents(INTENTS, OOS_TRAIN, [OOS] * len(OOS_TRAIN))
+    assert OOS in r.classes and OOS not in r.labels
+    assert sum(1 for out in r.predict_many(OUT_OF_SCOPE) if out == []) >= 6
+    held = r.predict_many([t for t, _ in HELD_OUT], k=5)
+    assert sum(1 for (_, gold), out in zip(HELD_OUT, held, strict=True) if out[:1] and out[0][0] == gold) >= 9
+    assert all(label != OOS for out in held for label, _ in out)
+    assert r.candidates(HELD_OUT[0][0]) == [lb for lb, _ in held[0][:3]]
+
+
+def test_save_load_round_trip(router: Router, tmp_path: Path) -> None:
+    path = router.save(tmp_path / "router.npz")
+    assert path.exists() and path.name == "router.npz"
+    loaded = Router.load(path)
+    assert loaded.labels == router.labels and loaded.threshold == router.threshold
+    texts = [t for t, _ in HELD_OUT] + OUT_OF_SCOPE
+    for a, b in zip(router.predict_many(texts, k=3), loaded.predict_many(texts, k=3), strict=True):
+        assert [lb for lb, _ in a] == [lb for lb, _ in b]
+        assert all(abs(x - y) < 1e-4 for (_, x), (_, y) in zip(a, b, strict=True))
+    (tmp_path / "bad.npz").write_bytes(b"not a router")
+    with pytest.raises(InvalidInput):
+        Router.load(tmp_path / "bad.npz")
+
+
+def test_n_gram_only_router_and_input_checks() -> None:
+    texts = [e for i in INTENTS for e in i.examples]
+    labels = [i.name for i in INTENTS for _ in i.examples]
+    r = Router(use_embeddings=False).fit(texts, labels)
+    assert r.candidates("帮我叫一辆出租车去机场", k=1) == ["book_taxi"]
+    assert r.rank_many(["remind me to call mom tomorrow"], k=1)[0][0][0] == "set_reminder"
+    with pytest.raises(InvalidInput):
+        Router(use_embeddings=False).fit(["a", "b"], ["x"])
+    with pytest.raises(InvalidInput):
+        Router(use_embeddings=False).predict("not trained")
+
+
+def _subset(path: Path, intents: set[str], per_label: int, seed: int) -> tuple[list[str], list[str]]:
+    by: dict[str, list[str]] = defaultdict(list)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["label"] in intents:
+            by[row["label"]].append(row["text"])
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for label in sorted(by):
+        picked = rng.sample(by[label], min(per_label, len(by[label])))
+        texts += picked
+        labels += [label] * len(picked)
+    return texts, labels
+
+
+def test_clinc150_subset_over_a_floor(settings) -> None:
+    data = Path(settings.data_dir) / "intents" / "clinc150"
+    if not (data / "train.jsonl").exists() or not (data / "val.jsonl").exists():
+        pytest.skip(f"CLINC150 not found under {data}")
+    # 25 of the 150 intents plus out-of-scope, so the test embeds ~1,100 texts, not 18,000
+    labels = sorted({json.loads(x)["label"] for x in (data / "train.jsonl").read_text().splitlines()} - {OOS})
+    chosen = set(random.Random(7).sample(labels, 25)) | {OOS}
+    tr_texts, tr_labels = _subset(data / "train.jsonl", chosen, 30, seed=1)
+    te_texts, te_labels = _subset(data / "val.jsonl", chosen, 20, seed=2)
+    r = Router().fit(tr_texts, tr_labels)
+    assert r.tuned
+    top1 = [(out[0][0] if out else OOS) for out in r.predict_many(te_texts, k=3)]
+    inside = [(p, g) for p, g in zip(top1, te_labels, strict=True) if g != OOS]
+    outside = [p for p, g in zip(top1, te_labels, strict=True) if g == OOS]
+    in_acc = sum(p == g for p, g in inside) / len(inside)
+    oos_recall = sum(p == OOS for p in outside) / len(outside)
+    assert in_acc >= 0.90, in_acc
+    assert oos_recall >= 0.40, oos_recall
