@@ -49,7 +49,8 @@ def runs(text: str) -> list[tuple[str, str]]:
     """Split ``text`` into ``(language, piece)`` stretches: ``zh`` where Chinese characters are,
     ``en`` where Latin letters are; digits, spaces and punctuation stay with the stretch they are in."""
     out: list[tuple[str, str]] = []
-    current, buf = "", []
+    current = ""
+    buf: list[str] = []
     for ch in text:
         lang = "zh" if _CJK.match(ch) else "en" if _LATIN.match(ch) else ""
         if lang and current and lang != current:

@@ -123,7 +123,7 @@ def summary(file_id: str, req: SummaryRequest | None = None, store: FileStore = 
     from banshi.media import docqa
 
     doc = store.document(file_id)
-    out = docqa.summarise(doc, settings, get_backend(settings), (req or SummaryRequest()).instructions)
+    out = docqa.summarise(doc, settings, get_backend(settings), req.instructions if req else "")
     return {"id": file_id, **out.as_dict()}
 
 
