@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ def spool(upload: UploadFile, settings: Settings) -> Path:
     """Copy an upload to a private temporary file, refusing it past ``max_upload_mb``."""
     tmpdir = settings.home / "tmp"
     tmpdir.mkdir(parents=True, exist_ok=True)
+    for old in tmpdir.glob("upload.*"):  # left by a client that went away before its stream began
+        if time.time() - old.stat().st_mtime > 86_400:
+            old.unlink(missing_ok=True)
     suffix = Path(upload.filename or "").suffix[:10]
     fd, name = tempfile.mkstemp(prefix="upload.", suffix=suffix, dir=tmpdir)
     path = Path(name)
