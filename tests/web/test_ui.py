@@ -241,7 +241,7 @@ def test_rename_search_and_delete(new_page, server) -> None:
     page.click("dialog .btn-danger")
     page.wait_for_selector(".chat.empty")
     assert page.url.endswith("#/")
-    assert page.locator(".conv", has_text="bananas are yellow").count() == 0
+    page.locator(".conv", has_text="bananas are yellow").wait_for(state="detached")
     titles = [c["title"] for c in api(server, "/api/conversations")["data"]]
     assert "bananas are yellow" not in titles and "Fruit colours" in titles
 

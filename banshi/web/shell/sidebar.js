@@ -185,7 +185,7 @@ function openMenu(event, conv, row) {
     item("edit", t("sidebar.rename"), () => startRename(conv, row), ".menu-rename"),
     item("download", t("sidebar.exportMd"), () => download(conv, "md"), ".menu-export-md"),
     item("download", t("sidebar.exportJson"), () => download(conv, "json"), ".menu-export-json"),
-    item("trash", t("sidebar.delete"), () => remove(conv, row), ".menu-delete.danger"));
+    item("trash", t("sidebar.delete"), () => remove(conv), ".menu-delete.danger"));
   document.body.append(openMenuEl);
   const rect = event.currentTarget.getBoundingClientRect();
   const top = Math.min(rect.bottom + 4, window.innerHeight - openMenuEl.offsetHeight - 8);
@@ -234,7 +234,7 @@ function startRename(conv, row) {
   input.select();
 }
 
-async function remove(conv, row) {
+async function remove(conv) {
   const title = conv.title || t("sidebar.untitled");
   const ok = await confirmDialog({
     title: t("sidebar.deleteTitle"), message: t("sidebar.deleteBody", { title }),
@@ -247,8 +247,9 @@ async function remove(conv, row) {
     toastError(err);
     return;
   }
-  row.remove();
+  loadSeq++; // a list request already on its way may still hold this chat: ignore it
   items = items.filter((c) => c.id !== conv.id);
+  renderList();
   toast(t("sidebar.deleted"));
   if (currentPath() === `/c/${conv.id}`) navigate("/");
   refresh();
