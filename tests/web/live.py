@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from banshi.chat.context import Recall
 from banshi.config import Settings
 from banshi.messages import Completion, Message
 from banshi.models.fake import FunctionBackend
@@ -69,6 +70,18 @@ def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
     return answer
 
 
+class RecallHook:
+    """Stands in for memory: recalls one fact when the user mentions "tea"."""
+
+    FACT = {"type": "fact", "id": "f1", "text": "The user drinks green tea"}
+
+    def recall(self, db: object, *, user_id: str, conversation: object, query: str) -> Recall | None:
+        return Recall("The user drinks green tea.", [self.FACT]) if "tea" in query else None
+
+    def on_message(self, db: object, message: object) -> None:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,7 +103,7 @@ class LiveServer:
         self.backend = FunctionBackend(_answer(itertools.count(1)), delay=STEP)
         self.app = create_app()
         self.app.dependency_overrides[settings_dep] = lambda: self.settings
-        self.app.dependency_overrides[get_engine] = lambda: ChatEngine(self.settings, self.backend, [])
+        self.app.dependency_overrides[get_engine] = lambda: ChatEngine(self.settings, self.backend, [RecallHook()])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,

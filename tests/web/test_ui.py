@@ -403,3 +403,14 @@ def test_shift_enter_breaks_the_line_and_escape_stops(new_page) -> None:
     page.keyboard.press("Escape")
     wait_idle(page)
     assert last_answer(page).locator(".msg-note", has_text="Stopped").count() == 1
+
+
+def test_remembered_sources_show_under_the_answer(new_page) -> None:
+    page = new_page()
+    send(page, "what tea do I like")
+    wait_idle(page)
+    chip = last_answer(page).locator(".sources .source-chip")
+    assert chip.inner_text() == "The user drinks green tea"
+    page.reload()  # from the stored message's meta
+    page.wait_for_selector(DONE_ANSWER)
+    assert last_answer(page).locator(".sources .source-chip").inner_text() == "The user drinks green tea"
