@@ -26,7 +26,10 @@ export class AssistantMessage {
     this.reasoning = message.reasoning || "";
     this.handlers = handlers;
     this.streaming = streaming;
-    this.frame = 0;
+    this.timer = 0;
+    this.dirty = false;
+    this.renderCost = 0;
+    this.renderedAt = 0;
     this.extras = new Map();
 
     this.content = h("div.md.msg-content");
@@ -98,19 +101,27 @@ export class AssistantMessage {
     this.extrasEl.append(element);
   }
 
+  /** Re-render soon: on the next frame, or later when rendering is slow (a long answer is
+   * re-parsed whole each time), so the page never spends most of its time rendering. */
   schedule() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
+    this.dirty = true;
+    if (this.timer) return;
+    const wait = Math.max(0, 3 * this.renderCost - (performance.now() - this.renderedAt));
+    this.timer = setTimeout(() => requestAnimationFrame(() => {
+      this.timer = 0;
+      if (this.dirty) this.render();
+    }), wait);
   }
 
   render() {
-    if (this.frame) {
-      cancelAnimationFrame(this.frame);
-      this.frame = 0;
-    }
+    const start = performance.now();
+    this.dirty = false;
+    this.paint();
+    this.renderedAt = performance.now();
+    this.renderCost = this.renderedAt - start;
+  }
+
+  paint() {
     if (this.reasoning) {
       this.ensureThinking();
       renderInto(this.thinkingBody, this.reasoning, { partial: this.streaming });
