@@ -160,15 +160,18 @@ class ChatPage {
 
   // -- turns ---------------------------------------------------------------------------
   async send(text) {
-    if (activeTurns.has(this.id)) return;
+    if (this.creating || activeTurns.has(this.id)) return;
     let created = false;
     if (!this.id) {
+      this.creating = true; // a second Enter must not make a second conversation
       try {
         const incognito = this.incognitoToggle?.getAttribute("aria-pressed") === "true";
         this.id = (await conversations.create({ incognito })).id;
       } catch (err) {
         toastError(err);
         return;
+      } finally {
+        this.creating = false;
       }
       created = true;
       this.incognitoToggle?.remove();
@@ -190,11 +193,13 @@ class ChatPage {
       this.composer.setText(text);
       if (created) {
         const id = this.id;
-        this.id = null;
-        if (this.incognitoToggle) this.composer.addTool(this.incognitoToggle);
-        replace("/");
-        setTitle("");
-        this.showWelcome(true);
+        if (!this.destroyed) {
+          this.id = null;
+          if (this.incognitoToggle) this.composer.addTool(this.incognitoToggle);
+          replace("/");
+          setTitle("");
+          this.showWelcome(true);
+        }
         await conversations.remove(id).catch(() => {}); // the empty conversation it made
         emit("conversations-changed");
       }
