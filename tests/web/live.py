@@ -12,6 +12,7 @@ import itertools
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +118,10 @@ class LiveServer:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
+        if not self.settings.multi_user:
+            # Create the local user before the page's parallel first requests do: two of them
+            # racing to create it can fail (banshi/api/auth.py local_user; reported, not ours).
+            urllib.request.urlopen(self.url + "/api/me", timeout=30).close()
         return self
 
     def __exit__(self, *exc: object) -> None:
