@@ -10,7 +10,7 @@ export function toast(message, { type = "info", timeout } = {}) {
   };
   const item = h(`div.toast.toast-${type}`, { role: type === "error" ? "alert" : "status" },
     type === "error" ? icon("alert", 18) : null,
-    h("span.toast-text", {}, message),
+    h("span.toast-text", { title: message }, message),
     iconButton("close", t("common.close"), close, { size: 14, cls: "toast-close" }));
   box.append(item);
   setTimeout(close, timeout ?? (type === "error" ? 8000 : 2500));
