@@ -154,6 +154,7 @@ class KeywordRouter:
 
     def __init__(self, registry: Registry):
         self.registry = registry
+        self.hinted: set[str] = set()  # the tools the last ``tools()`` call found named
 
     def services(self, text: str) -> list[str]:
         low = text.lower()
@@ -169,9 +170,11 @@ class KeywordRouter:
         cancel = any(w in low for w in _CANCEL)
         listing = any(w in low for w in _LIST)
         out: list[str] = []
+        self.hinted: set[str] = set()
         for name in services[:2]:
             svc = self.registry.services[name]
             hinted = {t for t, words in svc.tool_keywords.items() if any(w.lower() in low for w in words)}
+            self.hinted |= hinted
             for t in svc.tools:
                 n = t.name
                 if hinted and n not in hinted:
@@ -192,6 +195,24 @@ _LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than
 def _type(tool: Tool, key: str) -> str:
     p = tool.parameters.get("properties", {}).get(key, {})
     return p.get("type") or next((a.get("type") for a in p.get("anyOf", []) if a.get("type") != "null"), "")
+
+
+def ungrounded(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
+    """Required text arguments of a write that the conversation never mentions (a restaurant's
+    name the model made up). Dates and times are exempt: the model converts "明晚7点"."""
+    low = corpus.lower()
+    out = []
+    for key in tool.parameters.get("required", []):
+        p = tool.parameters.get("properties", {}).get(key, {})
+        value = arguments.get(key)
+        desc = (p.get("description") or "").lower()
+        if _type(tool, key) != "string" or not isinstance(value, str) or "enum" in p:
+            continue
+        if any(w in desc for w in ("yyyy", "hh:mm", "date", "time")) or "id" in key.split("_"):
+            continue
+        if value.strip().lower() not in low:
+            out.append(key)
+    return out
 
 
 def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]:
@@ -323,7 +344,10 @@ def tool_line(t: Tool) -> str:
     return f"- {t.name}: {t.description[:160]}\n  args: " + ("; ".join(args) if args else "none")
 
 
-def decision_schema(tools: list[Tool], first: bool) -> dict[str, Any]:
+def decision_schema(tools: list[Tool], first: bool, must_call: bool = False) -> dict[str, Any]:
+    """One of: a call of a candidate with its own argument schema, a question, done/none.
+    ``must_call``: only calls (the request named what it wants; small models otherwise
+    answer with a question that repeats the request)."""
     options: list[dict[str, Any]] = [
         {
             "type": "object",
@@ -332,6 +356,8 @@ def decision_schema(tools: list[Tool], first: bool) -> dict[str, Any]:
         }
         for t in tools
     ]
+    if must_call:
+        return {"anyOf": options}
     options.append(
         {
             "type": "object",
@@ -423,13 +449,16 @@ class Dispatcher:
         services, tools = self.candidates(text, previous_services)
         if not tools:
             return out
+        previous_services_only = not self.keywords.services(text) and bool(previous_services)
         out.services = services
         candidates = [self.registry.tools[t] for t in tools]
         for i in range(MAX_STEPS):
             db.commit()  # never hold the database while the model thinks
             if cancel is not None and cancel.is_set():
                 break
-            decision = self._ask_model(history, text, candidates, out.steps, background, cancel)
+            # the request's own words named these tools: the first step calls one of them
+            must_call = i == 0 and bool(set(tools) & self.keywords.hinted) and not previous_services_only
+            decision = self._ask_model(history, text, candidates, out.steps, background, cancel, must_call)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
                 out.handled, out.reply = True, str(decision["question"])
@@ -455,8 +484,17 @@ class Dispatcher:
                 continue
             if any(s.tool == name and s.arguments == args for s in out.steps):
                 break  # the model repeats itself: what it has is what it gets
-            out.handled = True
             t = self.registry.tools[name]
+            if t.confirm:
+                corpus = background + "\n" + self._corpus(history, text, out.steps)
+                missing = ungrounded(t, args, corpus)
+                if missing:  # ask instead of proposing what the user never said
+                    props = t.parameters.get("properties", {})
+                    need = ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
+                    out.handled = True
+                    out.reply = f"还需要您告诉我：{need}" if is_chinese(text) else f"I still need: {need}"
+                    break
+            out.handled = True
             if t.confirm:
                 try:
                     if i == 0 or not any(s.action for s in out.steps):
@@ -546,6 +584,7 @@ class Dispatcher:
         steps: list[Step],
         background: str = "",
         cancel: threading.Event | None = None,
+        must_call: bool = False,
     ) -> dict | None:
         now = (self.now or datetime.now()).strftime("%Y-%m-%d %H:%M %A")
         # the system block depends only on the candidates, so llama.cpp reuses its cached prefix
@@ -570,7 +609,7 @@ class Dispatcher:
         try:
             done = self.backend.chat(
                 messages,
-                schema=decision_schema(tools, first=not steps),
+                schema=decision_schema(tools, first=not steps, must_call=must_call),
                 max_tokens=300,
                 temperature=0.0,
                 cancel=cancel,
