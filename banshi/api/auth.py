@@ -10,6 +10,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from banshi.errors import Conflict, InvalidInput, Unauthorized
@@ -26,11 +27,17 @@ def _sha(token: str) -> str:
 
 
 def local_user(db: Session) -> User:
+    """The one user of single-user mode, created on first use. Two first requests at once may
+    both try to create it: the loser's insert fails on the unique name and it reads the winner's."""
     user = db.scalar(select(User).where(User.username == LOCAL_USER))
     if user is None:
-        user = User(username=LOCAL_USER)
-        db.add(user)
-        db.flush()
+        try:
+            with db.begin_nested():
+                user = User(username=LOCAL_USER)
+                db.add(user)
+        except IntegrityError:
+            user = db.scalar(select(User).where(User.username == LOCAL_USER))
+            assert user is not None
     return user
 
 

@@ -84,3 +84,15 @@ def test_logout_ends_the_session(multi):
 def test_single_user_mode_accepts_any_key(client):
     r = client.get("/api/me", headers={"Authorization": "Bearer anything"})
     assert r.status_code == 200 and r.json()["username"] == "local"
+
+
+def test_first_requests_at_once_share_one_local_user(db_settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from banshi.api.app import create_app
+
+    client = TestClient(create_app())
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: client.get("/api/me"), range(8)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["id"] for r in responses}) == 1
