@@ -165,6 +165,324 @@ def locomo(args: argparse.Namespace) -> dict:
     return out
 
 
+# -- scale ---------------------------------------------------------------------------------
+_EN = ("I went hiking with {p} near {c} and we talked about {t}", "My {r} {p} called about the {t} plan",
+       "Remember to buy {f} and {f2} for the party at {c}", "The meeting about {t} moved to {d}",
+       "{p} recommended a book on {t}; I should read it before {d}", "We had {f} for dinner in {c}")
+_ZH = ("今天和{p}去{c}吃了{f}，聊了{t}", "我{r}{p}说{d}要来{c}", "记得给{p}买{f}和{f2}", "{t}的会议改到{d}了")
+_WORDS = {
+    "p": ["Anna", "Ben", "Chen", "Dara", "Eli", "小王", "李雷", "韩梅梅", "Omar", "Priya"],
+    "c": ["Berlin", "Lisbon", "上海", "北京", "Osaka", "Nairobi", "杭州", "Lima", "Oslo", "成都"],
+    "t": ["taxes", "the garden", "a new job", "piano lessons", "the wedding", "装修", "旅游", "考试", "budget", "travel"],
+    "f": ["mango", "durian", "noodles", "dumplings", "火锅", "饺子", "pizza", "tofu", "苹果", "sushi"],
+    "r": ["sister", "friend", "boss", "cousin", "朋友", "同事", "妈妈", "neighbour"],
+    "d": ["Monday", "next week", "周五", "下个月", "March 3", "tomorrow", "五一", "Christmas"],
+}
+
+
+def _synthetic(rng: Any, i: int) -> str:
+    template = rng.choice(_ZH if i % 3 == 0 else _EN)
+    fill = {k: rng.choice(v) for k, v in _WORDS.items()}
+    fill["f2"] = rng.choice(_WORDS["f"])
+    return template.format(**fill) + f" #{i}"
+
+
+def scale(args: argparse.Namespace) -> dict:
+    """One user with n stored messages: ingest rate (keyword index through the hook, in the
+    storing transaction) and search latency (query embedding + keyword + dense + fusion).
+    Vectors are not computed one by one here (1e6 × ~5 ms would take hours): each message
+    gets the e5 vector of one of 512 real texts plus noise, so the NumPy search does the
+    same work as with real vectors."""
+    import random
+
+    import numpy as np
+    from sqlalchemy import delete as sql_delete
+
+    from banshi.memory import get_memory, index, load_embedder
+    from banshi.memory.tables import MemoryJob, MemoryVector
+    from banshi.store.db import session_scope
+    from banshi.store.tables import Conversation, Message, User
+
+    rng = random.Random(7)
+    targets = sorted(set(args.n))
+    out: dict[str, Any] = {"vectors": "512 real e5 vectors + noise (see docstring)", "results": {}}
+    with tempfile.TemporaryDirectory(dir=args.tmp or None) as tmp:
+        settings = _settings(Path(tmp), args.database_url)
+        memory = get_memory(settings)
+        embed = load_embedder().embed
+        pool_texts = [_synthetic(rng, i) for i in range(512)]
+        pool = embed(pool_texts, "passage")
+        nprng = np.random.default_rng(7)
+        with session_scope(settings) as db:
+            user = User(username="scale")
+            db.add(user)
+            db.flush()
+            uid = user.id
+        stored, started, spent = 0, time.perf_counter(), 0.0
+        start_day = datetime(2020, 1, 1)
+        conv_id = ""
+        for target in targets:
+            while stored < target:
+                if time.perf_counter() - started > args.budget:
+                    break
+                batch = min(1000, target - stored)
+                t0 = time.perf_counter()
+                with session_scope(settings) as db:
+                    if stored % 50 == 0 or not conv_id:
+                        conv = Conversation(user_id=uid, title=f"c{stored}")
+                        db.add(conv)
+                        db.flush()
+                        conv_id = conv.id
+                    rows = []
+                    for j in range(batch):
+                        i = stored + j
+                        m = Message(user_id=uid, conversation_id=conv_id, seq=i + 1, role="user",
+                                    content=_synthetic(rng, i), created_at=start_day + timedelta(minutes=3 * i))
+                        db.add(m)
+                        rows.append(m)
+                    db.flush()
+                    for m in rows:
+                        memory.on_message(db, m)  # what the chat engine calls for every stored message
+                spent += time.perf_counter() - t0
+                with session_scope(settings) as db:  # the worker's part, with pooled vectors
+                    noise = nprng.normal(0, 0.03, (len(rows), 384)).astype(np.float32)
+                    vecs = pool[nprng.integers(0, len(pool), len(rows))] + noise
+                    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                    db.add_all(MemoryVector(message_id=m.id, user_id=uid, vector=index.to_blob(v))
+                               for m, v in zip(rows, vecs, strict=True))
+                    db.execute(sql_delete(MemoryJob).where(MemoryJob.user_id == uid))
+                stored += batch
+            if stored < target:
+                out["results"][str(target)] = {"reached": stored, "note": f"stopped after the {args.budget}s budget"}
+            times, embed_times = [], []
+            queries = [_synthetic(rng, 10**9 + q).rsplit(" #", 1)[0] for q in range(args.queries)]
+            index.VECTORS.clear()
+            with session_scope(settings) as db:
+                t = time.perf_counter()
+                index.search(db, queries[0], user_id=uid, limit=10, embed=embed)  # loads the matrix
+                load_ms = (time.perf_counter() - t) * 1000
+                for q in queries:
+                    t = time.perf_counter()
+                    qvec = embed([q], "query")[0]
+                    t_embed = time.perf_counter()
+                    index.search(db, q, user_id=uid, limit=10, qvec=qvec)
+                    times.append((time.perf_counter() - t) * 1000)
+                    embed_times.append((t_embed - t) * 1000)
+            out["results"][str(stored)] = {
+                **out["results"].get(str(target), {}),
+                "messages": stored,
+                "ingest_per_s": round(stored / spent, 1) if spent else None,
+                "search_ms": {"p50": round(_pct(times, 50), 2), "p95": round(_pct(times, 95), 2)},
+                "query_embed_ms": {"p50": round(_pct(embed_times, 50), 2), "p95": round(_pct(embed_times, 95), 2)},
+                "first_search_ms": round(load_ms, 1),
+            }
+            if stored < target:
+                out["results"].pop(str(target), None)
+                break
+    out["database"] = "postgresql" if args.database_url.startswith("postgres") else "sqlite"
+    out["load_average"] = [round(x, 1) for x in os.getloadavg()]
+    return out
+
+
+# -- the never-forget suite -------------------------------------------------------------------
+# (language, fact stated, question, expected in the answer, update, expected after it, forget command)
+CASES: list[tuple[str, str, str, str, str, str, str]] = [
+    ("en", "My favourite fruit is mango.", "What is my favourite fruit?", "mango",
+     "Actually my favourite fruit is now papaya.", "papaya", "Forget my favourite fruit."),
+    ("en", "My friend Lily's favourite fruit is durian.", "What is Lily's favourite fruit?", "durian",
+     "My friend Lily's favourite fruit is now lychee.", "lychee", "Forget what I said about Lily."),
+    ("en", "I live in Berlin.", "Which city do I live in?", "Berlin",
+     "I moved to Lisbon.", "Lisbon", "Forget where I live."),
+    ("en", "I'm allergic to peanuts.", "What am I allergic to?", "peanut",
+     "I'm allergic to shellfish.", "shellfish", "Forget my allergies."),
+    ("en", "My name is Theodora.", "What is my name?", "Theodora",
+     "Call me Teddy.", "Teddy", "Forget my name."),
+    ("en", "My dog is called Biscuit.", "What is my dog called?", "Biscuit",
+     "My dog is called Pretzel now.", "Pretzel", "Forget that my dog is called Pretzel."),
+    ("en", "My birthday is on 14 July.", "When is my birthday?", "14 July",
+     "My birthday is on 3 March.", "3 March", "Forget my birthday."),
+    ("en", "I work as a radiologist.", "What is my job?", "radiologist",
+     "I work as a pilot.", "pilot", "Forget my job."),
+    ("en", "My wife is called Maria.", "What is my wife's name?", "Maria",
+     "My wife is called Elena.", "Elena", "Forget what I said about Elena."),
+    ("en", "My favourite colour is teal.", "What is my favourite colour?", "teal",
+     "My favourite colour is crimson.", "crimson", "Forget my favourite colour."),
+    ("en", "My address is 12 Baker Street, London.", "What is my address?", "Baker Street",
+     "My address is 7 Elm Road, Leeds.", "Elm Road", "Forget my address."),
+    ("en", "My phone number is 0151 555 0199.", "What is my phone number?", "555 0199",
+     "My phone number is 0161 555 0123.", "555 0123", "Forget my phone number."),
+    ("en", "My favourite drink is oolong tea.", "What is my favourite drink?", "oolong",
+     "My favourite drink is espresso.", "espresso", "Forget my favourite drink."),
+    ("en", "My sister Ann lives in Rome.", "Where does my sister Ann live?", "Rome",
+     "Ann lives in Milan now.", "Milan", "Forget what I said about Ann."),
+    ("en", "My favourite band is Radiohead.", "What is my favourite band?", "Radiohead",
+     "My favourite band is Portishead.", "Portishead", "Forget my favourite band."),
+    ("en", "I'm from Glasgow originally.", "Where am I from?", "Glasgow",
+     "I'm from Dundee.", "Dundee", "Forget where I'm from."),
+    ("zh", "我最喜欢的水果是芒果。", "我最喜欢的水果是什么？", "芒果",
+     "我现在最喜欢的水果是榴莲。", "榴莲", "忘掉我最喜欢的水果"),
+    ("zh", "我朋友小王最喜欢的水果是荔枝。", "小王最喜欢的水果是什么？", "荔枝",
+     "小王最喜欢的水果是草莓。", "草莓", "忘掉关于小王的事"),
+    ("zh", "我住在北京。", "我住在哪个城市？", "北京", "我搬到上海了。", "上海", "忘掉我住在哪"),
+    ("zh", "我对花生过敏。", "我对什么过敏？", "花生", "我对海鲜过敏。", "海鲜", "忘掉我的过敏"),
+    ("zh", "我叫李明。", "我叫什么名字？", "李明", "我的名字是李明远。", "李明远", "忘掉我的名字"),
+    ("zh", "我的生日是5月3日。", "我的生日是哪天？", "5月3日", "我的生日是8月8日。", "8月8日", "忘掉我的生日"),
+    ("zh", "我是一名小学老师。", "我是做什么工作的？", "老师", "我的工作是护士。", "护士", "忘掉我的工作"),
+    ("zh", "我的地址是朝阳区建国路88号。", "我的地址是什么？", "建国路", "我的地址是海淀区中关村大街1号。",
+     "中关村", "忘掉我的地址"),
+    ("zh", "我最喜欢的颜色是蓝色。", "我最喜欢什么颜色？", "蓝", "我最喜欢的颜色是绿色。", "绿", "忘掉我最喜欢的颜色"),
+    ("zh", "我老婆叫王芳。", "我老婆叫什么？", "王芳", "我老婆叫陈静。", "陈静", "忘掉关于陈静的事"),
+    ("zh", "我家的猫叫咪咪。", "我家的猫叫什么？", "咪咪", "我家的猫叫豆豆。", "豆豆", "忘掉我家猫的名字豆豆"),
+    ("zh", "我的电话是13800138000。", "我的电话号码是多少？", "13800138000", "我的电话是13900139000。",
+     "13900139000", "忘掉我的电话"),
+    ("zh", "我最喜欢吃火锅。", "我最喜欢吃什么？", "火锅", "我最喜欢吃饺子。", "饺子", "忘掉我最喜欢吃的"),
+    ("zh", "我在腾讯工作。", "我在哪家公司工作？", "腾讯", "我在阿里巴巴工作。", "阿里巴巴", "忘掉我的工作单位"),
+    ("zh", "我老家是成都。", "我老家是哪里？", "成都", "我老家是重庆。", "重庆", "忘掉我的老家"),
+    ("zh", "我最喜欢的运动是游泳。", "我最喜欢什么运动？", "游泳", "我最喜欢的运动是羽毛球。", "羽毛球", "忘掉我最喜欢的运动"),
+]
+MULTI_VALUED = {"peanut", "花生"}  # allergies add up: the old one stays true after the update
+FILLER = {"en": ["What is 17 times 3?", "Name a primary colour."], "zh": ["17乘以3等于多少？", "说出一种三原色。"]}
+
+
+def suite(args: argparse.Namespace) -> dict:
+    """Each case as its own user, through the API: state a fact, unrelated turns, ask in the
+    same conversation, in a new one, after a server restart, after an update, after "forget".
+    The restart builds a new app and database engine and drops every in-memory cache of
+    memory (the model weights stay loaded: reloading them proves nothing about memory)."""
+    from fastapi.testclient import TestClient
+
+    from banshi import memory as memory_pkg
+    from banshi.api.app import create_app
+    from banshi.memory import get_memory
+    from banshi.memory.index import VECTORS
+    from banshi.store.db import dispose_engines
+
+    home = Path(tempfile.mkdtemp(prefix="banshi-suite-"))
+    os.environ["BANSHI_MULTI_USER"] = "true"
+    os.environ["BANSHI_MAX_TOKENS"] = str(args.max_tokens)
+    if args.model_cache:
+        os.environ["BANSHI_MODEL_CACHE"] = args.model_cache
+    settings = _settings(home, args.database_url, args.backend)
+    cases = CASES[: args.limit] if args.limit else CASES
+    results: dict[str, list[bool]] = {}
+    details = []
+    turn_s: list[float] = []
+
+    def chat(client: TestClient, headers: dict, cid: str, text: str) -> str:
+        t = time.perf_counter()
+        r = client.post(f"/api/conversations/{cid}/messages", json={"content": text}, headers=headers)
+        turn_s.append(time.perf_counter() - t)
+        evs = [json.loads(x[5:]) for x in r.text.splitlines() if x.startswith("data:")]
+        last_prompt[0] = prompts[-1] if prompts else ""
+        return "".join(e.get("text", "") for e in evs if e.get("type") == "text")
+
+    last_prompt = [""]
+
+    def settle(client: TestClient, headers: dict) -> None:
+        memory = get_memory(settings)
+        while memory.process_pending(model=True):
+            pass
+
+    def new(client: TestClient, headers: dict) -> str:
+        return client.post("/api/conversations", json={}, headers=headers).json()["id"]
+
+    def has(answer: str, expected: str) -> bool:
+        return expected.lower().replace(" ", "") in answer.lower().replace(" ", "")
+
+    # record each prompt, to tell "memory did not supply the fact" from "the model did not use it"
+    from banshi.models.base import get_backend
+
+    backend = get_backend(settings)
+    prompts: list[str] = []
+    original_stream = backend.stream
+
+    def recording_stream(messages, **kw):  # type: ignore[no-untyped-def]
+        prompts.append("\n".join(m.content for m in messages))
+        return original_stream(messages, **kw)
+
+    backend.stream = recording_stream  # type: ignore[method-assign]
+    in_prompt: dict[str, list[bool]] = {}
+
+    started = time.perf_counter()
+    for n, (lang, fact, question, expected, update, expected2, forget) in enumerate(cases):
+        if time.perf_counter() - started > args.budget:
+            break
+        case: dict[str, Any] = {"case": n, "lang": lang, "fact": fact, "answers": {}}
+        client = TestClient(create_app())
+        client.__enter__()
+        user = f"suite{n}"
+        client.post("/api/auth/register", json={"username": user, "password": "suite-password"})
+        client.post("/api/auth/login", json={"username": user, "password": "suite-password"})
+        key = client.post("/api/keys", json={"name": "suite"}).json()["key"]
+        client.cookies.clear()
+        h = {"Authorization": f"Bearer {key}"}
+        cid = new(client, h)
+        chat(client, h, cid, fact)
+        for filler in FILLER[lang]:
+            chat(client, h, cid, filler)
+        checks = {"same_conversation": question}
+        seen: dict[str, str] = {}
+        answers = {"same_conversation": chat(client, h, cid, question)}
+        seen["same_conversation"] = last_prompt[0]
+        settle(client, h)
+        answers["new_conversation"] = chat(client, h, new(client, h), question)
+        seen["new_conversation"] = last_prompt[0]
+        client.__exit__(None, None, None)  # restart: new app, engines, caches
+        dispose_engines()
+        memory_pkg.reset()
+        VECTORS.clear()
+        client = TestClient(create_app())
+        client.__enter__()
+        answers["after_restart"] = chat(client, h, new(client, h), question)
+        seen["after_restart"] = last_prompt[0]
+        chat(client, h, new(client, h), update)
+        settle(client, h)
+        answers["after_update"] = chat(client, h, new(client, h), question)
+        seen["after_update"] = last_prompt[0]
+        chat(client, h, new(client, h), forget)
+        settle(client, h)
+        answers["after_delete"] = chat(client, h, new(client, h), question)
+        seen["after_delete"] = last_prompt[0]
+        for k, prompt in seen.items():
+            if k == "after_update":
+                ok = has(prompt, expected2) and (expected.lower() in expected2.lower() or expected in MULTI_VALUED
+                                                 or not has(prompt, expected))
+            elif k == "after_delete":
+                ok = not has(prompt, expected2) and not has(prompt, expected)
+            else:
+                ok = has(prompt, expected)
+            in_prompt.setdefault(k, []).append(ok)
+        client.__exit__(None, None, None)
+        passed = {k: has(v, expected) for k, v in answers.items() if k in checks or k in (
+            "new_conversation", "after_restart")}
+        passed["after_update"] = has(answers["after_update"], expected2) and not (
+            expected.lower() not in expected2.lower() and expected not in MULTI_VALUED
+            and has(answers["after_update"], expected))
+        passed["after_delete"] = not has(answers["after_delete"], expected2) and not has(answers["after_delete"], expected)
+        for k, ok in passed.items():
+            results.setdefault(k, []).append(ok)
+        case["answers"] = {k: v[:200] for k, v in answers.items()}
+        case["passed"] = passed
+        case["in_prompt"] = {k: v[-1] for k, v in in_prompt.items()}
+        details.append(case)
+        print(json.dumps(case, ensure_ascii=False), file=sys.stderr, flush=True)
+    out: dict[str, Any] = {
+        "backend": settings.backend, "model": settings.local_model if settings.backend == "local" else "",
+        "cases": len(details), "of": len(CASES),
+        "pass_rate": {k: round(sum(v) / len(v), 3) for k, v in results.items()},
+        # the same checks on the prompt the model was given (memory's part of the job)
+        "in_prompt": {k: round(sum(v) / len(v), 3) for k, v in in_prompt.items()},
+        "all_recalled": all(all(v) for k, v in results.items() if k != "after_delete"),
+        "no_deleted_fact_recalled": all(results.get("after_delete", [True])),
+        "turn_s": {"p50": round(_pct(turn_s, 50), 1), "p95": round(_pct(turn_s, 95), 1)},
+        "max_tokens": args.max_tokens,
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+    if args.details:
+        out["details"] = details
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.memory")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -173,8 +491,23 @@ def main(argv: list[str] | None = None) -> None:
     lo.add_argument("--k", type=int, nargs="+", default=[5, 10])
     lo.add_argument("--limit", type=int, default=0, help="only the first N conversations")
     lo.add_argument("--database-url", default="", help="e.g. postgresql://… (default: a temporary SQLite)")
+    sc = sub.add_parser("scale", help="search latency and ingest rate against the number of messages")
+    sc.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
+    sc.add_argument("--queries", type=int, default=200)
+    sc.add_argument("--budget", type=float, default=900.0, help="seconds of ingest before giving up on larger n")
+    sc.add_argument("--tmp", default="", help="where the temporary database goes")
+    sc.add_argument("--database-url", default="")
+    su = sub.add_parser("suite", help="never-forget conversations through the API with the configured model")
+    su.add_argument("--backend", default=os.environ.get("BANSHI_BACKEND", "local"))
+    su.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    su.add_argument("--max-tokens", type=int, default=64, help="answer length cap (the facts are short)")
+    su.add_argument("--budget", type=float, default=7200.0, help="seconds before no new case is started")
+    su.add_argument("--model-cache", default=str(Path.home() / ".banshi" / "models"),
+                    help="where the assembled weights are (the suite runs in a temporary home)")
+    su.add_argument("--database-url", default="")
+    su.add_argument("--details", action="store_true", help="include every answer in the JSON")
     args = p.parse_args(argv)
-    result = {"locomo": locomo}[args.cmd](args)
+    result = {"locomo": locomo, "scale": scale, "suite": suite}[args.cmd](args)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     print()
 

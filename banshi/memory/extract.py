@@ -150,9 +150,10 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我(?:不喜欢|讨厌|不爱|不吃|不喝|受不了)" + _ZV + _ZEND, "dislikes"),
     (r"我(?:很|特别|非常|超级|真的)?(?:喜欢|爱)(?:吃|喝|看|听|玩)?" + _ZV + _ZEND, "likes"),
     (r"我(?:家)?(?:养了|有)(?:一[只条])(?:小)?(?:狗|猫)(?:，)?(?:叫|名叫|名字叫)" + _ZV + _ZEND, "pet"),
+    (r"我(?:家)?的?(?:小)?(?:狗|猫|宠物)(?:现在)?(?:叫|名叫|的名字是|名字叫)" + _ZV + _ZEND, "pet"),
 ]
-ZH_FAV = re.compile(r"我(?:的)?最喜欢的" + r"([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND)
-ZH_FAV_VERB = re.compile(r"我最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
+ZH_FAV = re.compile(r"我(?:现在|目前|一直|的)*最喜欢的" + r"([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND)
+ZH_FAV_VERB = re.compile(r"我(?:现在|目前|一直)?最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
 _VERB_THING = {"吃": "食物", "喝": "饮料", "看": "电影", "听": "音乐", "玩": "游戏", "去": "地方"}
 ZH_PERSON = re.compile(r"我(?:的)?" + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
 ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)"
@@ -370,6 +371,9 @@ def parse_forget(text: str) -> Forget | None:
             attrs.extend(names)
     if m.re is not _EN_FORGET:
         fav = re.search(r"最喜欢的(\S{1,8})", target)
+        verb = re.search(r"最(?:喜欢|爱)(吃|喝|看|听|玩|去)", target)
+        if verb:
+            attrs.append(f"favourite:{_VERB_THING[verb.group(1)]}")
     else:
         fav = re.search(r"fav(?:ou?rite)? (\w+)", low)
     if fav:

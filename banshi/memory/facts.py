@@ -18,6 +18,9 @@ from banshi.memory.tables import MemoryDoc, MemoryFact
 from banshi.store.tables import Message, utcnow
 
 _OPPOSITE = {"likes": "dislikes", "dislikes": "likes"}
+#: relations only one person holds at a time: a new wife's name replaces the old one
+UNIQUE_RELATIONS = {"wife", "husband", "partner", "girlfriend", "boyfriend", "mother", "mom", "mum", "father", "dad",
+                    "老婆", "妻子", "爱人", "老公", "丈夫", "妈妈", "母亲", "爸爸", "父亲", "男朋友", "女朋友"}
 
 
 def fact_dict(f: MemoryFact) -> dict:
@@ -59,8 +62,15 @@ def remember(db: Session, user_id: str, fact: Fact, *, origin: str = "rule", mes
                      conversation_id=message.conversation_id if message else None)
     db.add(new)
     db.flush()
+    if fact.attribute == "relation" and _norm(fact.value) in UNIQUE_RELATIONS:
+        same_key += [f for f in db.scalars(select(MemoryFact).where(
+            MemoryFact.user_id == user_id, MemoryFact.status == "active", MemoryFact.attribute == "relation",
+            MemoryFact.subject != subject)) if _norm(f.value) == _norm(fact.value)]
     for old in same_key:
         changed_mind = old.attribute != fact.attribute and _norm(old.value) == _norm(fact.value)
+        if old.attribute == "relation" and old.subject != subject:
+            old.status, old.superseded_by, old.updated_at = "superseded", new.id, now
+            continue
         if (old.attribute == fact.attribute and fact.attribute not in MULTI) or changed_mind:
             old.status, old.superseded_by, old.updated_at = "superseded", new.id, now
     return new
@@ -160,7 +170,8 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
         if not chosen and command.words:
             words = set(textmod.query_terms(command.words))
             chosen = [f for f in facts if _norm(f.value) in _norm(command.words)
-                      or words & set(textmod.query_terms(f.value))]
+                      or words & set(textmod.query_terms(f.value))
+                      or (f.subject != "user" and _norm(f.subject) in _norm(command.words))]
     texts = [f.text for f in chosen]
     delete_facts(db, user_id, chosen)
     if command.words and not chosen:

@@ -61,14 +61,18 @@ def add(db: Session, message: Message) -> MemoryDoc | None:
     if not message.content.strip() or message.role not in ("user", "assistant"):
         return None
     body = doc_text(message)
-    prev = db.scalar(select(MemoryDoc.terms).join(Message, Message.id == MemoryDoc.message_id).where(
-        Message.conversation_id == message.conversation_id, Message.seq < message.seq)
-        .order_by(Message.seq.desc()).limit(1)) if message.seq and message.seq > 1 else None
+    terms = " ".join(textmod.tokens(body))
+    last = db.info.get("memory_last_doc")  # (conversation, seq, terms): saves a query when turns come in order
+    if last and last[0] == message.conversation_id and last[1] == message.seq - 1:
+        prev = last[2]
+    else:
+        prev = db.scalar(select(MemoryDoc.terms).join(Message, Message.id == MemoryDoc.message_id).where(
+            Message.conversation_id == message.conversation_id, Message.seq < message.seq)
+            .order_by(Message.seq.desc()).limit(1)) if message.seq and message.seq > 1 else None
+    db.info["memory_last_doc"] = (message.conversation_id, message.seq, terms)
     doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
-                    role=message.role, said_at=message.created_at or utcnow(),
-                    terms=" ".join(textmod.tokens(body)), context=prev or "")
+                    role=message.role, said_at=message.created_at or utcnow(), terms=terms, context=prev or "")
     db.add(doc)
-    db.flush()
     return doc
 
 
