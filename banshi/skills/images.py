@@ -139,9 +139,22 @@ class SvgImages(ImageBackend):
                 doc = svg.sanitize(layout)
                 out.append(GeneratedImage(svg.rasterize(doc, w), "chart", doc, seconds=time.monotonic() - start))
                 continue
-            doc = self.draw(prompt, w, h, temperature=0.4 if i == 0 else 0.8, cancel=cancel)
-            out.append(GeneratedImage(svg.rasterize(doc, w), "svg", doc, seconds=time.monotonic() - start))
+            png, doc = self.draw_png(prompt, w, h, temperature=0.4 if i == 0 else 0.8, cancel=cancel)
+            out.append(GeneratedImage(png, "svg", doc, seconds=time.monotonic() - start))
         return out
+
+    def draw_png(self, prompt: str, w: int, h: int, *, temperature: float = 0.4,
+                 cancel: threading.Event | None = None) -> tuple[bytes, str]:
+        """``(png, svg)``; a drawing that comes out blank (shapes in the background colour, or
+        off the canvas) is drawn once more."""
+        doc = self.draw(prompt, w, h, temperature=temperature, cancel=cancel)
+        png = svg.rasterize(doc, w)
+        if is_blank(png):
+            doc = self.draw(prompt, w, h, temperature=temperature + 0.3, cancel=cancel)
+            png = svg.rasterize(doc, w)
+            if is_blank(png):
+                raise ModelError("the model's drawing came out blank", code="image_failed")
+        return png, doc
 
     def draw(self, prompt: str, w: int, h: int, *, temperature: float = 0.4,
              cancel: threading.Event | None = None) -> str:
@@ -242,6 +255,15 @@ def _error_text(resp: httpx.Response) -> str:
         return str(err.get("message") if isinstance(err, dict) else err)[:300]
     except ValueError:
         return resp.text[:300]
+
+
+def is_blank(png: bytes) -> bool:
+    """One flat colour (nothing visible drawn)."""
+    from PIL import Image, ImageStat
+
+    with Image.open(io.BytesIO(png)) as img:
+        stat = ImageStat.Stat(img.convert("L"))
+    return stat.extrema[0][1] - stat.extrema[0][0] < 16 or stat.stddev[0] < 2
 
 
 def to_png(raw: bytes) -> bytes:

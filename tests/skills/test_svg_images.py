@@ -230,3 +230,12 @@ def test_text_running_off_the_canvas_is_pulled_back():
     size = float(out.split('font-size="')[1].split('"')[0])
     assert size * 11 <= 200  # eleven CJK glyphs now fit in 200 px
     assert '<text x="10" y="80">fits</text>' in out
+
+
+def test_blank_drawing_is_drawn_again():
+    blank = (S + ' viewBox="0 0 10 10"><rect width="10" height="10" fill="#00f"/>'
+             '<circle r="2" cx="5" cy="5" fill="#00f"/></svg>')
+    replies = iter([blank, GOOD])
+    backend = FunctionBackend(lambda m, **_: next(replies))
+    [img] = images.generate(backend, "a blue mail icon", size="64x64", settings=images.ImageSettings())
+    assert len(backend.calls) == 2 and not images.is_blank(img.png)
