@@ -97,8 +97,7 @@ def drain(settings: Any) -> None:
 
 
 def locomo(args: argparse.Namespace) -> dict:
-    from banshi.memory import index
-    from banshi.memory import load_embedder
+    from banshi.memory import index, load_embedder
     from banshi.store.db import session_scope
 
     files = sorted(Path(args.data).glob("*.json"))
@@ -173,7 +172,8 @@ _ZH = ("今天和{p}去{c}吃了{f}，聊了{t}", "我{r}{p}说{d}要来{c}", "�
 _WORDS = {
     "p": ["Anna", "Ben", "Chen", "Dara", "Eli", "小王", "李雷", "韩梅梅", "Omar", "Priya"],
     "c": ["Berlin", "Lisbon", "上海", "北京", "Osaka", "Nairobi", "杭州", "Lima", "Oslo", "成都"],
-    "t": ["taxes", "the garden", "a new job", "piano lessons", "the wedding", "装修", "旅游", "考试", "budget", "travel"],
+    "t": ["taxes", "the garden", "a new job", "piano lessons", "the wedding", "装修", "旅游", "考试", "budget",
+          "travel"],
     "f": ["mango", "durian", "noodles", "dumplings", "火锅", "饺子", "pizza", "tofu", "苹果", "sushi"],
     "r": ["sister", "friend", "boss", "cousin", "朋友", "同事", "妈妈", "neighbour"],
     "d": ["Monday", "next week", "周五", "下个月", "March 3", "tomorrow", "五一", "Christmas"],
@@ -338,7 +338,8 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
     ("zh", "我最喜欢吃火锅。", "我最喜欢吃什么？", "火锅", "我最喜欢吃饺子。", "饺子", "忘掉我最喜欢吃的"),
     ("zh", "我在腾讯工作。", "我在哪家公司工作？", "腾讯", "我在阿里巴巴工作。", "阿里巴巴", "忘掉我的工作单位"),
     ("zh", "我老家是成都。", "我老家是哪里？", "成都", "我老家是重庆。", "重庆", "忘掉我的老家"),
-    ("zh", "我最喜欢的运动是游泳。", "我最喜欢什么运动？", "游泳", "我最喜欢的运动是羽毛球。", "羽毛球", "忘掉我最喜欢的运动"),
+    ("zh", "我最喜欢的运动是游泳。", "我最喜欢什么运动？", "游泳", "我最喜欢的运动是羽毛球。", "羽毛球",
+     "忘掉我最喜欢的运动"),
 ]
 MULTI_VALUED = {"peanut", "花生"}  # allergies add up: the old one stays true after the update
 FILLER = {"en": ["What is 17 times 3?", "Name a primary colour."], "zh": ["17乘以3等于多少？", "说出一种三原色。"]}
@@ -458,7 +459,8 @@ def suite(args: argparse.Namespace) -> dict:
         passed["after_update"] = has(answers["after_update"], expected2) and not (
             expected.lower() not in expected2.lower() and expected not in MULTI_VALUED
             and has(answers["after_update"], expected))
-        passed["after_delete"] = not has(answers["after_delete"], expected2) and not has(answers["after_delete"], expected)
+        deleted = answers["after_delete"]
+        passed["after_delete"] = not has(deleted, expected2) and not has(deleted, expected)
         for k, ok in passed.items():
             results.setdefault(k, []).append(ok)
         case["answers"] = {k: v[:200] for k, v in answers.items()}

@@ -208,8 +208,8 @@ def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
         zh = is_chinese(sentence) or bool(re.search(r"[\u4e00-\u9fff]", sentence)) and "我" in sentence
         people = [f.subject for f in out if f.subject != "user"]
         if people and not zh:  # "My wife is called Maria. She loves tulips."
-            sentence = re.sub(r"^(?:She|He)\b(?:'s)?", lambda m: people[-1] + m.group(0)[len(m.group(0).split("'")[0]):],
-                              sentence.strip())
+            name = people[-1]
+            sentence = re.sub(r"^(?:She|He)\b", lambda _m, name=name: name, sentence.strip())
         elif people and zh:
             sentence = re.sub(r"^(?:她|他)", people[-1], sentence.strip())
         facts = _zh(sentence, known + people) if zh else _en(sentence, known + people)
@@ -304,7 +304,8 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
         _add(out, "user", f"favourite:{_VERB_THING[m.group(1)]}", m.group(2), True)
     for pattern, attr in ZH_USER:
         for m in re.finditer(pattern, own):
-            if attr == "likes" and (re.search(r"我最(?:喜欢|爱)", m.group(0)) or "不" in own[max(0, m.start() - 1):m.start() + 2]):
+            negated = "不" in own[max(0, m.start() - 1):m.start() + 2]
+            if attr == "likes" and (re.search(r"我最(?:喜欢|爱)", m.group(0)) or negated):
                 continue
             if attr == "city" and re.search(r"住(?:院|宿|了几天)", m.group(0)):
                 continue
@@ -324,12 +325,15 @@ class Forget:
     words: str = ""
 
 
-_EN_FORGET = re.compile(r"^(?:(?:ok(?:ay)?|actually|oh|no|sorry|wait|hmm|and)[, ]+)*(?:please[, ]+)?(?:(?:can|could|would) you (?:please )?|i want you to |"
+_EN_FORGET = re.compile(r"^(?:(?:ok(?:ay)?|actually|oh|no|sorry|wait|hmm|and)[, ]+)*(?:please[, ]+)?"
+                        r"(?:(?:can|could|would) you (?:please )?|i want you to |"
                         r"you (?:can|should) )?(?:forget|delete|erase|remove|don'?t remember|stop remembering)\b"
                         r"\s*(.*?)[.!?]*$", re.I)
-_ZH_FORGET = re.compile(r"^(?:(?:好的?|算了|其实|哦|对了|还是)[，,]?)*(?:请|麻烦)?(?:你)?(?:帮我)?(?:把)?(?:忘掉|忘记|删掉|删除|别记住|不要记住|别再记着|别记着)"
+_ZH_FORGET = re.compile(r"^(?:(?:好的?|算了|其实|哦|对了|还是)[，,]?)*(?:请|麻烦)?(?:你)?(?:帮我)?(?:把)?"
+                        r"(?:忘掉|忘记|删掉|删除|别记住|不要记住|别再记着|别记着)"
                         r"(.*?)[。！!？?]*$")
-_ZH_FORGET_BA = re.compile(r"^(?:请|麻烦)?(?:你)?(?:帮我)?把(.+?)(?:给)?(?:忘掉|忘了|忘记|删掉|删了|删除)(?:吧|吗|了)?[。！!？?]*$")
+_ZH_FORGET_BA = re.compile(r"^(?:请|麻烦)?(?:你)?(?:帮我)?把(.+?)(?:给)?(?:忘掉|忘了|忘记|删掉|删了|删除)"
+                           r"(?:吧|吗|了)?[。！!？?]*$")
 _TARGETS = [
     (("address", "地址", "住址"), ("address",)),
     (("where i live", "住哪", "住在哪", "住的地方", "城市", "city"), ("city", "address")),
@@ -358,7 +362,8 @@ def parse_forget(text: str) -> Forget | None:
     if not m:
         return None
     target = m.group(1).strip().strip("，,。.!！ ")
-    target = re.sub(r"^(?:about |that i said |what i said about |that |关于|我说的|我的|的)", "", target, flags=re.I).strip()
+    target = re.sub(r"^(?:about |that i said |what i said about |that |关于|我说的|我的|的)", "", target,
+                    flags=re.I).strip()
     target = re.sub(r"(?:吧|了|啊|好吗|please)$", "", target).strip()
     if _ALL.match(target):
         return Forget(everything=True)

@@ -28,7 +28,8 @@ log = logging.getLogger("banshi.memory")
 RECALL_TOKENS = 150  # the local model reads ~45 tokens/s: memory costs at most ~3 s
 PASSAGES = 3
 MAX_ATTEMPTS = 3
-_REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s+(.{3,200}?)[.!]*$|^(?:请)?(?:帮我)?记住[：:，,]?(.{2,200}?)[。！!]*$",
+_REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s+(.{3,200}?)[.!]*$|"
+                       r"^(?:请)?(?:帮我)?记住[：:，,]?(.{2,200}?)[。！!]*$",
                        re.I)
 
 
@@ -312,7 +313,8 @@ class Memory:
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
         if not lines:
             return None
-        head = "记忆（用户之前告诉你的，相关时使用）：" if zh else "Memory (what the user told you before; use it when relevant):"
+        head = ("记忆（用户之前告诉你的，相关时使用）：" if zh
+                else "Memory (what the user told you before; use it when relevant):")
         return RecallResult(head + "\n" + "\n".join(lines), sources)
 
     # -- facts: the control surface ----------------------------------------------------------

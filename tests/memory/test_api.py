@@ -102,7 +102,8 @@ def test_incognito_neither_reads_nor_writes(client, fake, settings):
     settle(settings)
     assert "teal" not in system_of(fake)  # not read
     assert not any("mezcal" in f["value"] for f in client.get("/api/memory").json()["facts"])  # not written
-    assert all("mezcal" not in r["memory"] for r in client.get("/api/memory/search", params={"q": "mezcal"}).json()["results"])
+    found = client.get("/api/memory/search", params={"q": "mezcal"}).json()["results"]
+    assert all("mezcal" not in r["memory"] for r in found)
     send(client, new(client), "What is my favourite drink?")
     assert "mezcal" not in system_of(fake)
 
@@ -123,7 +124,8 @@ def test_the_switch_turns_memory_off_and_on(client, fake, settings):
 def test_list_edit_delete_export_import(client, settings):
     created = client.post("/api/memory", json={"text": "My dentist is Dr Wu and I'm allergic to penicillin"})
     assert created.status_code == 201
-    fid = client.post("/api/memory", json={"subject": "user", "attribute": "favourite:tea", "value": "oolong"}).json()["id"]
+    tea = {"subject": "user", "attribute": "favourite:tea", "value": "oolong"}
+    fid = client.post("/api/memory", json=tea).json()["id"]
     assert client.patch(f"/api/memory/{fid}", json={"value": "pu-erh"}).json()["value"] == "pu-erh"
     exported = client.get("/api/memory/export")
     assert exported.headers["content-disposition"].startswith("attachment")

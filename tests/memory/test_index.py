@@ -27,9 +27,10 @@ def test_hybrid_search_finds_by_meaning_after_embedding(store, memory):
 
 def test_time_words_prefer_messages_of_that_period(store, memory):
     uid = make_user(store, "a")
-    memory.add([{"role": "user", "content": "We had dinner at the noodle place", "created_at": NOW - timedelta(days=200)},
-                {"role": "user", "content": "We had dinner at the pizza place", "created_at": NOW - timedelta(days=8)}],
-               user_id=uid)
+    memory.add([
+        {"role": "user", "content": "We had dinner at the noodle place", "created_at": NOW - timedelta(days=200)},
+        {"role": "user", "content": "We had dinner at the pizza place", "created_at": NOW - timedelta(days=8)},
+    ], user_id=uid)
     drain(memory)
     with session_scope(store) as db:
         hits = index.search(db, "where did we have dinner last week", user_id=uid, limit=2, now=NOW)
