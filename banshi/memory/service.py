@@ -277,6 +277,7 @@ class Memory:
             used += cost
             seen_sources.add(f.source_message_id or "")
             sources.append({"type": "fact", "id": f.id, "text": f.text, "score": round(score, 3),
+                            "title": f"{_label(f.created_at, zh)}: {f.text}",
                             "message_id": f.source_message_id, "conversation_id": f.conversation_id,
                             "date": f.created_at.date().isoformat(),
                             "label": _label(f.created_at, zh)})
@@ -309,6 +310,7 @@ class Memory:
             used += cost
             taken += 1
             sources.append({"type": "message", "id": h.message_id, "text": snippet, "score": round(h.score, 4),
+                            "title": f"{_label(h.said_at, zh)}: {snippet}",
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
         if not lines:
