@@ -8,11 +8,16 @@ import { applyTheme } from "./lib/theme.js";
 import { toastError } from "./lib/toast.js";
 import { signIn } from "./auth/view.js";
 import { chatView } from "./chat/view.js";
+import { memoryView } from "./memory/view.js";
+import "./actions/cards.js"; // action cards and tool lines in the chat
+import { t } from "./i18n/index.js";
 import { buildLayout } from "./shell/layout.js";
-import { buildSidebar } from "./shell/sidebar.js";
+import { addNavLink, buildSidebar } from "./shell/sidebar.js";
 
 route("/", chatView);
 route("/c/:id", chatView);
+route("/memory", memoryView);
+addNavLink({ href: "#/memory", icon: "memory", label: t("memory.title") });
 
 async function whoAmI(root) {
   try {

@@ -1,0 +1,142 @@
+"""The web UI's action cards and Memory page in headless Chromium, against a live server whose
+engine runs the real dispatcher and the real memory (rule extraction; the scripted model plans
+the tool calls). Reuses conftest's browser and pages; ``server`` is overridden for this module."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from banshi.messages import Completion, Message
+from banshi.models.fake import FunctionBackend
+
+from .live import STEP, LiveServer
+from .test_ui import DONE_ANSWER, last_answer, send, wait_idle
+
+pytestmark = pytest.mark.browser
+
+REMIND = "2099年1月1日9点提醒我开会"
+CALL = json.dumps({"step": "call", "tool": "add_reminder", "arguments": {"text": "开会", "at": "2099-01-01 09:00"}},
+                  ensure_ascii=False)
+DONE = json.dumps({"step": "done"})
+
+
+def answer(messages: list[Message], **_: object) -> str | Completion:
+    first = messages[0].content if messages else ""
+    if first.startswith("You are the dispatcher"):
+        # one proposal, then done (the step's observation says it is pending)
+        return DONE if any("PENDING action" in m.content for m in messages) else CALL
+    last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if "提醒" in last:
+        return "要我设置这个提醒吗？请点确认。"
+    return f"Noted: {last}"
+
+
+class ActionsServer(LiveServer):
+    def __init__(self, home: Path):
+        super().__init__(home)
+        from banshi.agents.dispatcher import Dispatcher
+        from banshi.agents.registry import get_registry
+        from banshi.api.deps import get_engine
+        from banshi.chat.engine import ChatEngine
+        from banshi.chat.hooks import default_hooks
+
+        self.settings = self.settings.model_copy(update={"actions_router": False})
+        self.backend = FunctionBackend(answer, delay=STEP / 3)
+        dispatcher = Dispatcher(self.settings, self.backend, get_registry(self.settings))
+        hooks = default_hooks(self.settings)
+        self.app.dependency_overrides[get_engine] = lambda: ChatEngine(
+            self.settings, self.backend, hooks, dispatcher=dispatcher)
+
+    def __enter__(self) -> ActionsServer:
+        from banshi.memory import worker
+
+        super().__enter__()
+        worker.start(self.settings)  # the server runs without its lifespan: start the memory worker here
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from banshi.memory import worker
+
+        worker.stop(self.settings)
+        super().__exit__(*exc)
+
+
+@pytest.fixture(scope="module")
+def server(_env: Path) -> Iterator[LiveServer]:
+    with ActionsServer(_env / "actions") as live:
+        yield live
+
+
+def get(server, path: str):  # type: ignore[no-untyped-def]
+    with urllib.request.urlopen(server.url + path, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
+    page = new_page()
+    send(page, REMIND)
+    card = last_answer(page).locator(".action-card")
+    card.wait_for()
+    wait_idle(page)
+    assert card.get_attribute("data-status") == "pending"
+    assert "开会" in card.inner_text()
+    # nothing happened yet: the action waits, the audit log is empty
+    pending = get(server, "/api/actions?status=pending")["data"]
+    assert [a["tool"] for a in pending] == ["add_reminder"]
+    assert get(server, "/api/actions/audit?writes_only=true")["data"] == []
+    page.wait_for_timeout(1000)
+    assert get(server, "/api/actions/audit?writes_only=true")["data"] == []
+
+    card.locator(".action-confirm").click()
+    page.wait_for_selector('.action-card[data-status="done"]')
+    assert card.locator(".action-confirm").count() == 0, "a decided card has no buttons"
+    audit = get(server, "/api/actions/audit?writes_only=true")["data"]
+    assert [e["tool"] for e in audit] == ["add_reminder"] and audit[0]["ok"]
+
+    page.reload()  # after a reload the card comes back from the message's meta, decided
+    page.wait_for_selector(DONE_ANSWER)
+    page.wait_for_selector('.action-card[data-status="done"]')
+    assert page.locator('.action-card[data-status="pending"]').count() == 0
+
+
+def test_reject_runs_nothing(new_page, server) -> None:
+    page = new_page()
+    send(page, REMIND)
+    card = last_answer(page).locator(".action-card")
+    card.wait_for()
+    wait_idle(page)
+    before = len(get(server, "/api/actions/audit?writes_only=true")["data"])
+    card.locator(".action-reject").click()
+    page.wait_for_selector('.action-card[data-status="rejected"]')
+    assert len(get(server, "/api/actions/audit?writes_only=true")["data"]) == before
+
+
+def test_memory_page_lists_a_fact_from_chat_and_delete_forgets_it(new_page, server) -> None:
+    page = new_page()
+    send(page, "My favourite colour is teal")
+    wait_idle(page)
+    page.click('.nav-link[href="#/memory"]')
+    page.wait_for_selector(".memory-page")
+    fact = page.locator(".fact", has_text="teal")
+    # the memory worker extracts in the background: reload the page until the fact is there
+    for _ in range(30):
+        if fact.count():
+            break
+        page.wait_for_timeout(1000)
+        page.evaluate("location.hash = '#/'")
+        page.wait_for_selector(".chat")
+        page.evaluate("location.hash = '#/memory'")
+        page.wait_for_selector(".memory-page")
+    assert fact.count() == 1, "the fact stated in chat is listed"
+    assert "/c/" in fact.locator(".fact-meta a").get_attribute("href"), "it links to the chat it came from"
+
+    fact.locator(".fact-delete").click()
+    page.click('dialog button[value="ok"]')
+    page.wait_for_function("!document.querySelector('.fact-list')?.textContent.includes('teal')")
+    facts = get(server, "/api/memory")["facts"]
+    assert not any("teal" in (f.get("value") or "") for f in facts)
