@@ -144,16 +144,18 @@ def parse_tool_calls(text: str, names: Collection[str] | None = None) -> tuple[s
         if calls:
             spans.append(_Span(m.start(), m.end(), calls))
     taken = [(s.start, s.end) for s in spans]
+    code: list[tuple[int, int]] = []  # fenced code in another language: its braces are code
     for m in _FENCE.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         lang = m.group(1).lower()
         if lang and lang not in {"json", "tool_call", "tool_calls", "tool", "jsonc", "json5"}:
+            code.append((m.start(), m.end()))
             continue
         calls = _calls_in_block(m.group(2), names)
         if calls:
             spans.append(_Span(m.start(), m.end(), calls))
-    taken = [(s.start, s.end) for s in spans]
+    taken = [(s.start, s.end) for s in spans] + code
     spans.extend(_bare_spans(text, taken, names))
     if not spans:
         return text.strip(), []

@@ -227,3 +227,8 @@ def test_stream_holds_a_fence_split_across_pieces() -> None:
     shown = "".join(s.feed(p) for p in ["Calling.\n`", "`", '`json\n{"name": "get_weather", "arguments": {}}\n```'])
     content, calls, rest = s.finish()
     assert shown == "Calling.\n" and content == "Calling." and calls[0].name == W and rest == ""
+
+
+def test_braces_inside_other_code_blocks_are_code() -> None:
+    text = 'Example:\n```python\ncall = {"name": "get_weather", "arguments": {"city": "Oslo"}}\n```'
+    assert parse_tool_calls(text, TOOL_NAMES) == (text, [])
