@@ -12,6 +12,7 @@ import { setTitle } from "../shell/layout.js";
 import { Composer } from "./composer.js";
 import { AssistantMessage, UserMessage } from "./message.js";
 import { Turn } from "./turn.js";
+import { installMediaTools } from "../media/tools.js";
 
 /** conversation id → the Turn streaming into it (outlives the page that started it). */
 const activeTurns = new Map();
@@ -46,6 +47,7 @@ class ChatPage {
       if (this.stick) this.scrollToBottom();
     });
     this.resizeObserver.observe(this.thread);
+    installMediaTools(this); // attach, microphone, read aloud (media/tools.js)
     this.cleanups.push(on("conversation-renamed", ({ id, title }) => {
       if (id === this.id) setTitle(title);
     }));

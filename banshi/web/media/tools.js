@@ -1,0 +1,297 @@
+// The chat's media tools, installed on a chat page by installMediaTools(page):
+//   attach      upload a document or photo to /v1/files; while a file is attached, what the user
+//               sends is a question about it (POST /v1/files/{id}/ask or /v1/files/ask), answered
+//               in the thread with the excerpts it cites (photos are read with OCR on the server)
+//   microphone  MediaRecorder → POST /v1/audio/transcriptions → the text into the input box
+//   read aloud  on each finished answer: the browser's speech voices when it has them, else
+//               POST /v1/audio/speech and play the WAV
+// Answers about files are shown, not stored in the conversation: they are gone after a reload.
+import { api, ApiError } from "../lib/api.js";
+import { h, icon, iconButton } from "../lib/dom.js";
+import { toastError } from "../lib/toast.js";
+import { lang, t } from "../i18n/index.js";
+import { AssistantMessage, UserMessage } from "../chat/message.js";
+
+const SVG = {
+  clip: '<path d="M20 11.5 12.5 19a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7l-7.4 7.4a1.7 1.7 0 0 1-2.4-2.4L14.5 7.6"/>',
+  mic: '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/>',
+  speaker: '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"/>',
+};
+
+function svgIcon(name, size = 16) {
+  const span = icon("none", size);
+  span.className = `icon icon-${name}`;
+  span.querySelector("svg").innerHTML = SVG[name];
+  return span;
+}
+
+/** POST a multipart form; the same errors as api(). */
+async function postForm(path, form) {
+  let res;
+  try {
+    res = await fetch(path, { method: "POST", body: form, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network_error", t("error.network"));
+  }
+  if (!res.ok) {
+    let code = "http_error";
+    let message = `${res.status} ${res.statusText}`.trim();
+    try {
+      ({ code, message } = (await res.json()).error);
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, code, message);
+  }
+  return res.json();
+}
+
+// -- attachments ------------------------------------------------------------------------------
+class Attachments {
+  constructor(page) {
+    this.page = page;
+    this.files = []; // {id, filename}
+    this.row = h("div.attachments", { hidden: true });
+    page.composer.input.before(this.row);
+    this.picker = h("input.attach-input", {
+      type: "file", hidden: true, multiple: true,
+      accept: ".txt,.md,.csv,.pdf,.docx,.xlsx,.pptx,.html,.json,image/*",
+      onchange: () => this.upload([...this.picker.files]),
+    });
+    this.button = h("button.chip.attach-btn", {
+      type: "button", title: t("media.attachHint"), onclick: () => this.picker.click(),
+    }, svgIcon("clip"), h("span", {}, t("media.attach")));
+    page.composer.addTool(this.button);
+    page.composer.addTool(this.picker);
+  }
+
+  async upload(files) {
+    this.picker.value = "";
+    for (const file of files) {
+      const chip = h("span.attachment.busy", { title: t("media.uploading") }, file.name);
+      this.row.append(chip);
+      this.row.hidden = false;
+      try {
+        const form = new FormData();
+        form.append("file", file, file.name);
+        form.append("purpose", "assistants");
+        const stored = await postForm("/v1/files", form);
+        const entry = { id: stored.id, filename: stored.filename || file.name };
+        this.files.push(entry);
+        chip.classList.remove("busy");
+        chip.title = t("media.attached");
+        chip.dataset.id = entry.id;
+        chip.append(iconButton("close", t("media.remove"), () => this.remove(entry, chip), { size: 12, cls: "attachment-remove" }));
+      } catch (err) {
+        chip.remove();
+        toastError(err);
+      }
+    }
+    this.row.hidden = this.row.children.length === 0;
+    this.page.composer.input.placeholder = this.files.length ? t("media.askPlaceholder") : t("chat.placeholder");
+    this.page.composer.focus();
+  }
+
+  remove(entry, chip) {
+    this.files = this.files.filter((f) => f !== entry);
+    chip.remove();
+    this.row.hidden = this.row.children.length === 0;
+    if (!this.files.length) this.page.composer.input.placeholder = t("chat.placeholder");
+  }
+
+  /** The question goes to the files' question endpoint; user and answer appear in the thread. */
+  async ask(question) {
+    const page = this.page;
+    const files = [...this.files];
+    const names = files.map((f) => f.filename).join(", ");
+    const user = new UserMessage({ role: "user", content: question });
+    user.el.classList.add("file-question");
+    user.main.prepend(h("div.attachment-names", {}, svgIcon("clip", 14), names));
+    const assistant = new AssistantMessage({ role: "assistant", content: "" }, {}, { streaming: true });
+    assistant.el.classList.add("file-answer");
+    page.append(user);
+    page.append(assistant);
+    page.composer.clear();
+    page.scrollToBottom();
+    page.composer.setBusy(true);
+    this.asking = true;
+    try {
+      const body = { question };
+      const result = files.length === 1
+        ? await api(`/v1/files/${encodeURIComponent(files[0].id)}/ask`, { method: "POST", body })
+        : await api("/v1/files/ask", { method: "POST", body: { ...body, file_ids: files.map((f) => f.id) } });
+      assistant.finish({ role: "assistant", content: result.answer || t("chat.emptyAnswer"), meta: {} });
+      const cited = result.citations || [];
+      if (cited.length) {
+        assistant.setExtra("citations", h("div.sources.citations", {},
+          h("span.sources-label", {}, svgIcon("clip", 14), t("media.citations")),
+          ...cited.map((c) => {
+            const where = [c.source, c.location].filter(Boolean).join(" · ");
+            return h("span.source-chip", { title: c.quote || where }, `[${c.n}] ${where}`);
+          })));
+      }
+    } catch (err) {
+      assistant.setStreaming(false);
+      assistant.content.replaceChildren();
+      assistant.showError(err);
+    } finally {
+      this.asking = false;
+      page.composer.setBusy(false);
+    }
+  }
+}
+
+// -- microphone -------------------------------------------------------------------------------
+class Microphone {
+  constructor(page) {
+    this.page = page;
+    this.button = h("button.chip.mic-btn", {
+      type: "button", title: t("media.mic"), "aria-label": t("media.mic"), "aria-pressed": "false",
+      onclick: () => (this.recorder ? this.stop() : this.start()),
+    }, svgIcon("mic"));
+    page.composer.addTool(this.button);
+  }
+
+  async start() {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (err) {
+      toastError(new Error(t("media.micDenied")));
+      return;
+    }
+    const chunks = [];
+    const recorder = new MediaRecorder(stream);
+    recorder.addEventListener("dataavailable", (e) => e.data.size && chunks.push(e.data));
+    recorder.addEventListener("stop", () => {
+      stream.getTracks().forEach((track) => track.stop());
+      this.transcribe(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }));
+    });
+    this.recorder = recorder;
+    recorder.start();
+    this.show(true);
+  }
+
+  stop() {
+    const recorder = this.recorder;
+    this.recorder = null;
+    this.show(false);
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+  }
+
+  show(recording) {
+    this.button.classList.toggle("recording", recording);
+    this.button.setAttribute("aria-pressed", String(recording));
+    const label = recording ? t("media.micStop") : t("media.mic");
+    this.button.title = label;
+    this.button.setAttribute("aria-label", label);
+  }
+
+  async transcribe(blob) {
+    if (!blob.size) return;
+    this.button.disabled = true;
+    this.button.classList.add("busy");
+    try {
+      const form = new FormData();
+      const ext = (blob.type.split("/")[1] || "webm").split(";")[0];
+      form.append("file", blob, `speech.${ext}`);
+      form.append("model", "whisper-1");
+      const result = await postForm("/v1/audio/transcriptions", form);
+      const text = (result.text || "").trim();
+      if (!text) {
+        toastError(new Error(t("media.micNothing")));
+        return;
+      }
+      const composer = this.page.composer;
+      const before = composer.text;
+      composer.setText(before && !/\s$/.test(before) ? `${before} ${text}` : before + text);
+      composer.focus();
+    } catch (err) {
+      toastError(err);
+    } finally {
+      this.button.disabled = false;
+      this.button.classList.remove("busy");
+    }
+  }
+}
+
+// -- read aloud -------------------------------------------------------------------------------
+let playing = null; // {stop()}
+
+function stopReading() {
+  playing?.stop();
+  playing = null;
+}
+
+async function readAloud(text, button) {
+  const wasMine = playing?.button === button;
+  stopReading();
+  if (wasMine || !text.trim()) return;
+  const zh = /[\u4e00-\u9fff]/.test(text);
+  const voices = window.speechSynthesis?.getVoices() || [];
+  const voice = voices.find((v) => v.lang.toLowerCase().startsWith(zh ? "zh" : lang === "zh" ? "zh" : "en"));
+  const done = () => {
+    button.classList.remove("on");
+    if (playing?.button === button) playing = null;
+  };
+  button.classList.add("on");
+  if (voice) {
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
+    utterance.onend = done;
+    utterance.onerror = done;
+    playing = { button, stop: () => { speechSynthesis.cancel(); done(); } };
+    speechSynthesis.speak(utterance);
+    return;
+  }
+  const controller = new AbortController();
+  playing = { button, stop: () => { controller.abort(); audio?.pause(); done(); } };
+  let audio = null;
+  try {
+    const res = await fetch("/v1/audio/speech", {
+      method: "POST", credentials: "same-origin", signal: controller.signal,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ input: text.slice(0, 4096), response_format: "wav" }),
+    });
+    if (!res.ok) throw new ApiError(res.status, "http_error", `${res.status} ${res.statusText}`);
+    const url = URL.createObjectURL(await res.blob());
+    audio = new Audio(url);
+    audio.addEventListener("ended", () => { URL.revokeObjectURL(url); done(); });
+    await audio.play();
+  } catch (err) {
+    done();
+    toastError(err);
+  }
+}
+
+function addReadAloud(messageEl) {
+  const actions = messageEl.querySelector(":scope > .msg-main > .msg-foot > .msg-actions");
+  if (!actions || actions.querySelector(".act-read")) return;
+  const button = iconButton("none", t("media.readAloud"), () => {
+    const text = messageEl.querySelector(".msg-content")?.innerText || "";
+    readAloud(text, button);
+  }, { cls: "act-read", size: 16 });
+  button.replaceChildren(svgIcon("speaker"));
+  actions.prepend(button);
+}
+
+/** Called by the chat page once its composer exists. */
+export function installMediaTools(page) {
+  const attachments = new Attachments(page);
+  if (navigator.mediaDevices?.getUserMedia && window.MediaRecorder) new Microphone(page);
+  const onSend = page.composer.handlers.onSend;
+  page.composer.handlers.onSend = (text) => {
+    if (attachments.asking) return;
+    if (attachments.files.length) attachments.ask(text);
+    else onSend(text);
+  };
+  const observer = new MutationObserver(() => {
+    for (const el of page.thread.querySelectorAll(".msg-assistant")) addReadAloud(el);
+  });
+  observer.observe(page.thread, { childList: true });
+  page.cleanups.push(() => {
+    observer.disconnect();
+    stopReading();
+  });
+}

@@ -1,0 +1,107 @@
+"""The composer's media tools in headless Chromium: attach a file and ask about it, the
+microphone (Chromium's fake capture device; the transcription request is answered by the test,
+the speech model itself is tested in tests/media), and read aloud."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .live import CHROMIUM, CHROMIUM_ARGS
+from .test_ui import send, wait_idle
+
+pytestmark = pytest.mark.browser
+
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+              "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture(scope="module")
+def media_browser(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A second Chromium from conftest's Playwright, with a fake microphone (one Playwright per process)."""
+    b = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + FAKE_MEDIA)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def media_page(media_browser, server):  # type: ignore[no-untyped-def]
+    ctx = media_browser.new_context(locale="en-US", permissions=["microphone"],
+                                    viewport={"width": 1280, "height": 860})
+    ctx.set_default_timeout(45_000)
+    errors: list[str] = []
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/")
+    page.wait_for_selector(".app.shell")
+    yield page
+    ctx.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def test_attach_a_text_file_and_ask_about_it(new_page, tmp_path: Path) -> None:
+    page = new_page()
+    doc = tmp_path / "lease.txt"
+    doc.write_text("The monthly rent is 4200 yuan, due on the fifth day of each month.\n", encoding="utf-8")
+    page.set_input_files(".attach-input", str(doc))
+    page.wait_for_selector(".attachment:not(.busy)[data-id]")
+    assert "lease.txt" in page.locator(".attachments").inner_text()
+    assert page.locator(".composer-input").get_attribute("placeholder") == "Ask about the attached file"
+
+    page.fill(".composer-input", "How much is the rent?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".msg-assistant.file-answer:not(.streaming)")
+    answer.wait_for()
+    # the fake model echoes its prompt: the excerpt of the file reached it with the question
+    assert "4200 yuan" in answer.locator(".msg-content").inner_text()
+    assert "lease.txt" in page.locator(".msg-user.file-question").inner_text()
+    assert page.locator(".send-btn:not(.stop)").count() == 1
+
+    # removing the attachment makes the next message plain chat again
+    page.click(".attachment-remove")
+    assert page.locator(".attachment").count() == 0
+    send(page, "hello again")
+    wait_idle(page)
+    assert "You said: hello again" in page.locator(".msg-assistant").last.inner_text()
+
+
+def test_microphone_records_and_fills_the_input(media_page) -> None:
+    page = media_page
+    uploads: list[bytes] = []
+
+    def transcribe(route):  # type: ignore[no-untyped-def]
+        uploads.append(route.request.post_data_buffer or b"")
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({"text": "remind me at nine"}))
+
+    page.route("**/v1/audio/transcriptions", transcribe)
+    page.fill(".composer-input", "Please")
+    page.click(".mic-btn")
+    page.wait_for_selector('.mic-btn.recording[aria-pressed="true"]')
+    page.wait_for_timeout(1200)  # a second of the fake device's tone
+    page.click(".mic-btn")
+    page.wait_for_function("document.querySelector('.composer-input').value === 'Please remind me at nine'")
+    assert len(uploads) == 1
+    body = uploads[0]
+    assert b'name="model"' in body and b"whisper-1" in body
+    assert b'filename="speech.' in body and len(body) > 1000, "the recording was uploaded"
+
+
+def test_read_aloud_speaks_the_answer(media_page) -> None:
+    page = media_page
+    send(page, "read this back")
+    wait_idle(page)
+    button = page.locator(".msg-assistant .act-read").last
+    has_voices = page.evaluate("(window.speechSynthesis?.getVoices() || []).length > 0")
+    if has_voices:
+        button.click()
+        page.wait_for_function("window.speechSynthesis.speaking || window.speechSynthesis.pending")
+        return
+    with page.expect_response("**/v1/audio/speech") as info:
+        button.click()
+    response = info.value
+    assert response.ok and response.headers["content-type"].startswith("audio/")
+    body = json.loads(response.request.post_data or "{}")
+    assert "You said: read this back" in body["input"]
