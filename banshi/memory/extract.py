@@ -173,8 +173,9 @@ def _clean(value: str, chinese: bool) -> str:
     value = value.strip().strip("\"'“”‘’「」")
     if chinese:
         value = re.sub(r"(了|啦|呢|哦|啊|呀|吧|的)$", "", value).strip()
+        value = re.sub(r"^(?:现在|目前|已经|其实)", "", value).strip()
     else:
-        value = re.sub(r"^(?:the|a|an)\s+", "", value, flags=re.I).strip()
+        value = re.sub(r"^(?:(?:the|a|an|now|currently|still|actually|really)\s+)+", "", value, flags=re.I).strip()
         value = re.sub(r"\s+(?:a lot|very much|so much|too|as well|now|anymore|these days)$", "", value, flags=re.I)
     return value
 

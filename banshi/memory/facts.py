@@ -130,7 +130,10 @@ def _unindex_sources(db: Session, user_id: str, facts: list[MemoryFact]) -> None
         if not hits:
             continue
         rows = db.execute(select(Message.id, Message.content).where(Message.id.in_(hits))).all()
-        ids.update(mid for mid, content in rows if value.lower() in content.lower())
+        wanted = set(terms)
+        # the value as said, or all its words (an answer "Papaya." to "what is my favourite fruit?")
+        ids.update(mid for mid, content in rows
+                   if value.lower() in content.lower() or wanted <= set(textmod.tokens(content)))
     index.remove(db, user_id, [i for i in ids if i])
 
 
