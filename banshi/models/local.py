@@ -181,7 +181,9 @@ class LocalBackend(Backend):
         self._base_url = ""
         self._key = secrets.token_urlsafe(24)
         self._lock = threading.Lock()
-        self._native_reasoning = False
+        #: True when the loaded model reasons by itself (its chat template knows ``<think>``, as
+        #: Qwen3's does); known once the model is loaded
+        self.native_reasoning = False
         self.model_name = settings.local_model
         self.chat_template = ""
         #: llama.cpp's timings of the last finished request (prompt_per_second, predicted_per_second, …)
@@ -193,12 +195,6 @@ class LocalBackend(Backend):
     @property
     def loaded(self) -> bool:
         return self._server is not None
-
-    @property  # type: ignore[override]
-    def native_reasoning(self) -> bool:
-        """True when the loaded model reasons by itself (its chat template knows ``<think>``,
-        as Qwen3's does). Known once the model is loaded."""
-        return self._native_reasoning
 
     def load(self) -> None:
         """Load the model now (it otherwise loads on first use)."""
@@ -257,7 +253,7 @@ class LocalBackend(Backend):
             self.chat_template = props.get("chat_template", "") or ""
         except Exception:  # noqa: BLE001 - only informational
             self.chat_template = ""
-        self._native_reasoning = "<think>" in self.chat_template or "enable_thinking" in self.chat_template
+        self.native_reasoning = "<think>" in self.chat_template or "enable_thinking" in self.chat_template
         return server
 
     def _http(
@@ -311,7 +307,7 @@ class LocalBackend(Backend):
         tool_choice: str | dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The llama.cpp request body and how to read its reply (``mode``)."""
-        native = self._native_reasoning
+        native = self.native_reasoning
         choice, only = _tool_choice(tool_choice)
         use_tools = bool(tools) and choice != "none" and schema is None
         grammar_schema = schema
