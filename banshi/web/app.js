@@ -10,6 +10,8 @@ import { signIn } from "./auth/view.js";
 import { chatView } from "./chat/view.js";
 import { memoryView } from "./memory/view.js";
 import "./actions/cards.js"; // action cards and tool lines in the chat
+import { actionsView } from "./actions/view.js";
+import { startNotifications } from "./actions/notify.js";
 import { t } from "./i18n/index.js";
 import { buildLayout } from "./shell/layout.js";
 import { addNavLink, buildSidebar } from "./shell/sidebar.js";
@@ -18,6 +20,8 @@ route("/", chatView);
 route("/c/:id", chatView);
 route("/memory", memoryView);
 addNavLink({ href: "#/memory", icon: "memory", label: t("memory.title") });
+route("/actions", actionsView);
+addNavLink({ href: "#/actions", icon: "check", label: t("actions.title") });
 
 async function whoAmI(root) {
   try {
@@ -41,6 +45,7 @@ async function main() {
   const outlet = buildLayout(root, buildSidebar(user));
   root.removeAttribute("aria-busy");
   await start(outlet);
+  startNotifications(); // fired reminders as toasts
   // The session ended (signed out elsewhere, expired): sign in again, then start over.
   on("unauthorized", async () => {
     if (!root.classList.contains("shell")) return;

@@ -20,8 +20,11 @@ from .test_ui import DONE_ANSWER, last_answer, send, wait_idle
 pytestmark = pytest.mark.browser
 
 REMIND = "2099年1月1日9点提醒我开会"
-CALL = json.dumps({"step": "call", "tool": "add_reminder", "arguments": {"text": "开会", "at": "2099-01-01 09:00"}},
-                  ensure_ascii=False)
+
+
+def call(text: str, at: str) -> str:
+    return json.dumps({"step": "call", "tool": "add_reminder", "arguments": {"text": text, "at": at}},
+                      ensure_ascii=False)
 DONE = json.dumps({"step": "done"})
 
 
@@ -29,7 +32,11 @@ def answer(messages: list[Message], **_: object) -> str | Completion:
     first = messages[0].content if messages else ""
     if first.startswith("You are the dispatcher"):
         # one proposal, then done (the step's observation says it is pending)
-        return DONE if any("PENDING action" in m.content for m in messages) else CALL
+        if any("PENDING action" in m.content for m in messages):
+            return DONE
+        if any("交房租" in m.content for m in messages):
+            return call("交房租", "2099-03-01 09:00")
+        return call("开会", "2099-01-01 09:00")
     last = next((m.content for m in reversed(messages) if m.role == "user"), "")
     if "提醒" in last:
         return "要我设置这个提醒吗？请点确认。"
@@ -102,6 +109,47 @@ def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
     page.wait_for_selector(DONE_ANSWER)
     page.wait_for_selector('.action-card[data-status="done"]')
     assert page.locator('.action-card[data-status="pending"]').count() == 0
+
+    # the Actions page lists it among what was done on the user's behalf
+    page.click('.nav-link[href="#/actions"]')
+    page.wait_for_selector(".actions-page .audit-entry")
+    assert "add_reminder" in page.locator(".audit-list").inner_text()
+    assert "开会" in page.locator(".audit-list").inner_text()
+
+    # when the reminder fires, the open page shows it once
+    from datetime import datetime
+
+    from banshi.services.scheduler import fire_due
+    from banshi.store.db import session_scope
+
+    with session_scope(server.settings) as db:
+        assert [r.text for r in fire_due(db, datetime(2099, 1, 2))] == ["开会"]
+    page.reload()
+    page.wait_for_selector(".toast-reminder", timeout=60_000)
+    assert "开会" in page.locator(".toast-reminder").inner_text()
+    page.wait_for_function("fetch('/api/notifications').then(r => r.json()).then(b => b.data.length === 0)")
+
+
+def test_actions_page_confirm_then_undo(new_page, server) -> None:
+    page = new_page()
+    send(page, "2099年3月1日9点提醒我交房租")
+    last_answer(page).locator(".action-card").wait_for()
+    wait_idle(page)
+    page.click('.nav-link[href="#/actions"]')
+    card = page.locator(".actions-page .pending-list .action-card")
+    card.wait_for()
+    assert card.count() == 1
+    card.locator(".action-confirm").click()
+    page.wait_for_selector('.pending-list .action-card[data-status="done"]')
+    entry = page.locator(".audit-entry", has_text="交房租")
+    entry.wait_for()
+    entry.locator(".audit-undo").click()
+    page.click('dialog button[value="ok"]')
+    page.wait_for_selector('.audit-entry:has-text("交房租") .audit-undone')
+    assert page.locator('.audit-entry:has-text("交房租") .audit-undo').count() == 0
+    audit = get(server, "/api/actions/audit?writes_only=true")["data"]
+    made = [e for e in audit if e["tool"] == "add_reminder" and e["arguments"].get("text") == "交房租"]
+    assert len(made) == 1 and made[0]["undone"] and not made[0]["undoable"]
 
 
 def test_reject_runs_nothing(new_page, server) -> None:

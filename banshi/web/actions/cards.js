@@ -32,8 +32,9 @@ function resultLine(action) {
   return ref ? h("p.action-ref", {}, t("actions.reference", { ref })) : null;
 }
 
-/** A card for one action; it re-renders itself in place after Confirm or Reject. */
-export function actionCard(action) {
+/** A card for one action; it re-renders itself in place after Confirm or Reject, then calls
+ * onDecided(action) if given. */
+export function actionCard(action, { onDecided } = {}) {
   const card = h("div.action-card", { dataset: { id: action.id } });
   const paint = (a) => {
     card.dataset.status = a.status;
@@ -43,7 +44,9 @@ export function actionCard(action) {
         for (const b of buttons) b.disabled = true;
         button.classList.add("busy");
         try {
-          paint(await call(a.id));
+          const decided = await call(a.id);
+          paint(decided);
+          onDecided?.(decided);
         } catch (err) {
           toastError(err);
           for (const b of buttons) b.disabled = false;
