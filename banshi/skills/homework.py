@@ -235,13 +235,16 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
         notice = _FAILED[code_lang]
     if source == "photo" and confidence is not None and confidence < LOW_OCR_CONFIDENCE:
         notice = (notice + " " + _BLURRY[code_lang]).strip()
+    # explain from a plain-arithmetic program when one of those reached the answer (easier to follow)
+    shown = next((a for a in attempts if a.ok and a.style == "direct" and best is not None
+                  and answers.same_answer(a.value, best.value)), best)
     result = HomeworkResult(problem=problem, language=lang, answer=answer, verified=verified, check=check,
-                            notice=notice, program=best.program if best else "", attempts=attempts,
+                            notice=notice, program=shown.program if shown else "", attempts=attempts,
                             source=source, ocr_confidence=confidence)
     if explain and best is not None and not (cancel is not None and cancel.is_set()):
         yield {"type": "stage", "stage": "explaining"}
         parts = []
-        for item in backend.stream(_explain_messages(result, level), max_tokens=500, temperature=0.2,
+        for item in backend.stream(_explain_messages(result, level), max_tokens=400, temperature=0.2,
                                    cancel=cancel):
             if isinstance(item, Delta) and item.text:
                 parts.append(item.text)
@@ -268,9 +271,10 @@ def _explain_messages(result: HomeworkResult, level: str) -> list[Message]:
     zh = result.language == "zh"
     who = _LEVELS.get(level, (level, level))[1 if zh else 0]
     lang = language_name(result.language)
-    system = (f"You are a patient math tutor. Explain in {lang} to {who}. Give short numbered steps "
-              f"that show the reasoning with the numbers, then one last line with the answer. "
-              f"The answer has been computed already: explain how to reach it, do not change it.")
+    system = (f"You are a patient math tutor. Explain in {lang} to {who}. Give at most 6 short numbered "
+              f"steps, each one calculation with its numbers and what it means, then one last line with "
+              f"the answer. The answer has been computed and checked already: explain how to reach it, "
+              f"do not change it, do not repeat yourself.")
     if not result.verified:
         system += " The answer is not verified: say at the start that it may be wrong."
     user = (f"Problem: {result.problem}\n\nProgram used:\n```python\n{result.program}\n```\n"
