@@ -218,7 +218,7 @@ def scale(args: argparse.Namespace) -> dict:
             db.add(user)
             db.flush()
             uid = user.id
-        stored, started, spent = 0, time.perf_counter(), 0.0
+        stored, started, spent, cpu = 0, time.perf_counter(), 0.0, 0.0
         start_day = datetime(2020, 1, 1)
         conv_id = ""
         for target in targets:
@@ -226,7 +226,7 @@ def scale(args: argparse.Namespace) -> dict:
                 if time.perf_counter() - started > args.budget:
                     break
                 batch = min(1000, target - stored)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 with session_scope(settings) as db:
                     if stored % 50 == 0 or not conv_id:
                         conv = Conversation(user_id=uid, title=f"c{stored}")
@@ -244,6 +244,7 @@ def scale(args: argparse.Namespace) -> dict:
                     for m in rows:
                         memory.on_message(db, m)  # what the chat engine calls for every stored message
                 spent += time.perf_counter() - t0
+                cpu += time.process_time() - c0
                 with session_scope(settings) as db:  # the worker's part, with pooled vectors
                     noise = nprng.normal(0, 0.03, (len(rows), 384)).astype(np.float32)
                     vecs = pool[nprng.integers(0, len(pool), len(rows))] + noise
@@ -254,7 +255,7 @@ def scale(args: argparse.Namespace) -> dict:
                 stored += batch
             if stored < target:
                 out["results"][str(target)] = {"reached": stored, "note": f"stopped after the {args.budget}s budget"}
-            times, embed_times = [], []
+            times, embed_times, cpu_times = [], [], []
             queries = [_synthetic(rng, 10**9 + q).rsplit(" #", 1)[0] for q in range(args.queries)]
             index.VECTORS.clear()
             with session_scope(settings) as db:
@@ -262,16 +263,20 @@ def scale(args: argparse.Namespace) -> dict:
                 index.search(db, queries[0], user_id=uid, limit=10, embed=embed)  # loads the matrix
                 load_ms = (time.perf_counter() - t) * 1000
                 for q in queries:
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     qvec = embed([q], "query")[0]
                     t_embed = time.perf_counter()
                     index.search(db, q, user_id=uid, limit=10, qvec=qvec)
                     times.append((time.perf_counter() - t) * 1000)
                     embed_times.append((t_embed - t) * 1000)
+                    cpu_times.append((time.process_time() - c) * 1000)
             out["results"][str(stored)] = {
                 **out["results"].get(str(target), {}),
                 "messages": stored,
                 "ingest_per_s": round(stored / spent, 1) if spent else None,
+                # per second of this process's own CPU time: what an idle machine would give
+                "ingest_per_cpu_s": round(stored / cpu, 1) if cpu else None,
+                "search_cpu_ms": {"p50": round(_pct(cpu_times, 50), 2), "p95": round(_pct(cpu_times, 95), 2)},
                 "search_ms": {"p50": round(_pct(times, 50), 2), "p95": round(_pct(times, 95), 2)},
                 "query_embed_ms": {"p50": round(_pct(embed_times, 50), 2), "p95": round(_pct(embed_times, 95), 2)},
                 "first_search_ms": round(load_ms, 1),
