@@ -256,6 +256,8 @@ class Memory:
             return RecallResult(note, [{"type": "forgotten", "text": done}])
         if not query.strip() or not self.enabled(db, user_id):
             return None
+        if conversation is not None:
+            self._refresh_edited(db, conversation)
         elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id)
         if conversation is not None:
             elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
@@ -318,6 +320,19 @@ class Memory:
         head = ("记忆（用户之前告诉你的，相关时使用）：" if zh
                 else "Memory (what the user told you before; use it when relevant):")
         return RecallResult(head + "\n" + "\n".join(lines), sources)
+
+    def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
+        """An edited turn keeps its row: when the last user message's words no longer match
+        what is indexed, index it again (and embed and read it again)."""
+        last = db.scalar(select(Message).where(Message.conversation_id == conversation.id, Message.role == "user")
+                         .order_by(Message.seq.desc()).limit(1))
+        doc = db.scalar(select(MemoryDoc).where(MemoryDoc.message_id == last.id)) if last is not None else None
+        if last is None or doc is None or doc.terms == " ".join(textmod.tokens(index.doc_text(last))):
+            return
+        index.reindex(db, last)
+        db.add(MemoryJob(user_id=last.user_id, message_id=last.id, kind="embed"))
+        db.add(MemoryJob(user_id=last.user_id, message_id=last.id, kind="extract"))
+        _wake_after_commit(db, self.settings)
 
     # -- facts: the control surface ----------------------------------------------------------
     def list_facts(self, db: Session, *, user_id: str, include_history: bool = False) -> list[dict]:

@@ -235,3 +235,18 @@ def test_one_users_memory_never_reaches_another(multi, fake):
     assert multi.delete(f"/api/memory/{ana_fact}", headers=bo).status_code == 404
     assert multi.patch(f"/api/memory/{ana_fact}", json={"value": "x"}, headers=bo).status_code == 404
     assert multi.get(f"/api/memory/{ana_fact}", headers=ana).status_code == 200
+
+
+def test_an_edited_message_is_indexed_again(client, fake, settings):
+    cid = new(client)
+    send(client, cid, "My favourite fruit is mango.")
+    settle(settings)
+    msg = client.get(f"/api/conversations/{cid}").json()["messages"][0]
+    r = client.post(f"/api/conversations/{cid}/messages/{msg['id']}/edit",
+                    json={"content": "My favourite fruit is kiwi."})
+    assert r.status_code == 200
+    settle(settings)
+    values = [f["value"] for f in client.get("/api/memory").json()["facts"] if f["attribute"] == "favourite:fruit"]
+    assert values == ["kiwi"]
+    found = client.get("/api/memory/search", params={"q": "kiwi"}).json()["results"]
+    assert any(r["type"] == "message" and "kiwi" in r["memory"] for r in found)
