@@ -366,7 +366,7 @@ def test_a_new_page_plugs_in_with_route_and_nav_link(new_page) -> None:
     }""")
     page.click(".nav-link >> text=Demo")
     page.wait_for_selector(".outlet >> text=demo page")
-    assert "active" in page.get_attribute(".nav-link", "class")
+    assert "active" in page.get_attribute('.nav-link[href="#/demo"]', "class")
     page.click(".new-chat")
     page.wait_for_selector(".chat.empty")
 
