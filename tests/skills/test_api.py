@@ -9,7 +9,8 @@ import json
 from PIL import Image
 
 PROGRAM = "```python\ndef solution():\n    return 3 * 4\n```"
-SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#00f"/></svg>'
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#00f"/>'
+       '<circle cx="5" cy="5" r="2" fill="#fff"/></svg>')
 
 
 def _events(resp) -> list[dict]:
@@ -75,7 +76,8 @@ def test_images_generation_b64_and_url(client, fake):
     body = client.post("/v1/images/generations", json={"prompt": "a blue square icon", "size": "64x64"}).json()
     png = base64.b64decode(body["data"][0]["b64_json"])
     with Image.open(io.BytesIO(png)) as im:
-        assert im.size == (64, 64) and im.convert("RGB").getpixel((32, 32)) == (0, 0, 255)
+        assert im.size == (64, 64) and im.convert("RGB").getpixel((4, 4)) == (0, 0, 255)
+        assert im.convert("RGB").getpixel((32, 32)) == (255, 255, 255)
     fake.enqueue(SVG)
     body = client.post("/v1/images/generations",
                        json={"prompt": "a blue square", "response_format": "url", "size": "32x32"}).json()
