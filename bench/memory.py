@@ -369,7 +369,8 @@ def suite(args: argparse.Namespace) -> dict:
     if args.model_cache:
         os.environ["BANSHI_MODEL_CACHE"] = args.model_cache
     settings = _settings(home, args.database_url, args.backend)
-    cases = CASES[: args.limit] if args.limit else CASES
+    cases = CASES[args.offset:]
+    cases = cases[: args.limit] if args.limit else cases
     results: dict[str, list[bool]] = {}
     details = []
     turn_s: list[float] = []
@@ -410,7 +411,7 @@ def suite(args: argparse.Namespace) -> dict:
     in_prompt: dict[str, list[bool]] = {}
 
     started = time.perf_counter()
-    for n, (lang, fact, question, expected, update, expected2, forget) in enumerate(cases):
+    for n, (lang, fact, question, expected, update, expected2, forget) in enumerate(cases, start=args.offset):
         if time.perf_counter() - started > args.budget:
             break
         case: dict[str, Any] = {"case": n, "lang": lang, "fact": fact, "answers": {}}
@@ -506,7 +507,8 @@ def main(argv: list[str] | None = None) -> None:
     sc.add_argument("--database-url", default="")
     su = sub.add_parser("suite", help="never-forget conversations through the API with the configured model")
     su.add_argument("--backend", default=os.environ.get("BANSHI_BACKEND", "local"))
-    su.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    su.add_argument("--limit", type=int, default=0, help="only N cases")
+    su.add_argument("--offset", type=int, default=0, help="start at case N (16: the first Chinese one)")
     su.add_argument("--max-tokens", type=int, default=64, help="answer length cap (the facts are short)")
     su.add_argument("--budget", type=float, default=7200.0, help="seconds before no new case is started")
     su.add_argument("--model-cache", default=str(Path.home() / ".banshi" / "models"),
