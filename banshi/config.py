@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     max_unpacked_mb: int = 300  # uncompressed size of a DOCX/XLSX/PPTX archive
     max_document_chars: int = 2_000_000  # extracted text kept from one document
 
+    # image generation (banshi.skills.images): svg = drawn offline by the chat model; openai = an images API
+    images_backend: Literal["svg", "openai"] = "svg"
+    images_base_url: str = ""
+    images_api_key: str = ""
+    images_model: str = ""
+    images_timeout: float = 120.0
+    images_svg_max_tokens: int = 700
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'banshi.db'}"

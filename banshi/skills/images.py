@@ -9,7 +9,7 @@
   ``url``; what comes back is checked to be an image within the size limits and re-encoded as PNG.
 
 Configuration: ``BANSHI_IMAGES_BACKEND`` (svg | openai), ``BANSHI_IMAGES_BASE_URL``,
-``BANSHI_IMAGES_API_KEY``, ``BANSHI_IMAGES_MODEL`` — read once into ``ImageSettings``.
+``BANSHI_IMAGES_API_KEY``, ``BANSHI_IMAGES_MODEL`` — fields of ``Settings``, gathered in ``ImageSettings``.
 May import: config, errors, messages, models, skills.svg/charts/lang.
 """
 
@@ -22,11 +22,10 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import httpx
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel
 
 from banshi.errors import BanshiError, InvalidInput, ModelError
 from banshi.messages import Message
@@ -39,8 +38,8 @@ MAX_DOWNLOAD_BYTES = 20 << 20
 MAX_PIXELS = 16_000_000
 
 
-class ImageSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BANSHI_IMAGES_", env_file=".env", extra="ignore")
+class ImageSettings(BaseModel):
+    """The ``images_*`` part of ``Settings``."""
 
     backend: Literal["svg", "openai"] = "svg"
     base_url: str = ""
@@ -50,9 +49,11 @@ class ImageSettings(BaseSettings):
     svg_max_tokens: int = 700
 
 
-@lru_cache
 def get_image_settings() -> ImageSettings:
-    return ImageSettings()
+    from banshi.config import get_settings
+
+    prefix = "images_"
+    return ImageSettings(**{k[len(prefix):]: v for k, v in get_settings().model_dump().items() if k.startswith(prefix)})
 
 
 @dataclass
