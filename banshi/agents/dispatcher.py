@@ -461,6 +461,8 @@ class Dispatcher:
             decision = self._ask_model(history, text, candidates, out.steps, background, cancel, must_call)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
+                if any(st.result is not None and st.result.ok for st in out.steps):
+                    break  # results are in: the answer uses them (small models "ask" by echoing the request)
                 out.handled, out.reply = True, str(decision["question"])
                 break
             if step != "call":

@@ -287,3 +287,10 @@ def test_a_write_with_an_invented_value_becomes_a_question(actions_client, fake,
     assert "restaurant" in text and "还需要" in text
     assert not [e for e in evs if e["type"] == "action"]
     assert actions_client.get("/api/actions").json()["data"] == []
+
+
+def test_after_results_a_question_does_not_replace_the_answer(dispatcher, fake, db, users):
+    fake.enqueue(call("search_products", query="headphones"),
+                 json.dumps({"step": "ask", "question": "What headphones do you want?"}))
+    out = dispatcher.dispatch(db, users[0], None, [], "search products: headphones")
+    assert out.handled and out.reply == "" and "<data>" in out.context
