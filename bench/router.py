@@ -26,6 +26,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,14 +116,14 @@ def run(
     reject_rate: float | None = None,
     latency_n: int = 200,
     seed: int = 0,
-) -> dict:
+) -> dict[str, Any]:
     tr_texts, tr_labels = read_jsonl(train, label_field)
     te_texts, te_labels = read_jsonl(test, label_field)
     te_texts, te_labels = subsample(te_texts, te_labels, limit, seed)
     cached = CachedEmbedder(cache)
-    kw = {} if reject_rate is None else {"reject_rate": reject_rate}
+    router = Router(cached, seed=seed) if reject_rate is None else Router(cached, seed=seed, reject_rate=reject_rate)
     t0 = time.perf_counter()
-    router = Router(cached, seed=seed, **kw).fit(tr_texts, tr_labels)
+    router.fit(tr_texts, tr_labels)
     fit_s = time.perf_counter() - t0
     # figures: every test request through predict_many (the same computation as predict)
     preds = router.predict_many(te_texts, k=3)
