@@ -34,7 +34,9 @@ def answer(messages: list[Message], **_: object) -> str | Completion:
         # one proposal, then done (the step's observation says it is pending)
         if any("PENDING action" in m.content for m in messages):
             return DONE
-        if any("交房租" in m.content for m in messages):
+        prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        request = prompt.rsplit("Request:", 1)[-1].split("\n\n", 1)[0]  # not memory's background
+        if "交房租" in request:
             return call("交房租", "2099-03-01 09:00")
         return call("开会", "2099-01-01 09:00")
     last = next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -92,18 +94,19 @@ def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
     wait_idle(page)
     assert card.get_attribute("data-status") == "pending"
     assert "开会" in card.inner_text()
-    # nothing happened yet: the action waits, the audit log is empty
-    pending = get(server, "/api/actions?status=pending")["data"]
-    assert [a["tool"] for a in pending] == ["add_reminder"]
-    assert get(server, "/api/actions/audit?writes_only=true")["data"] == []
+    # nothing happened yet: the action waits, nothing new in the audit log
+    cid = page.url.rsplit("/c/", 1)[1]
+    pending = get(server, f"/api/actions?status=pending&conversation_id={cid}")["data"]
+    assert [(a["tool"], a["arguments"]["text"]) for a in pending] == [("add_reminder", "开会")]
+    audit = get(server, "/api/actions/audit?writes_only=true")["data"]
     page.wait_for_timeout(1000)
-    assert get(server, "/api/actions/audit?writes_only=true")["data"] == []
+    assert get(server, "/api/actions/audit?writes_only=true")["data"] == audit
 
     card.locator(".action-confirm").click()
     page.wait_for_selector('.action-card[data-status="done"]')
     assert card.locator(".action-confirm").count() == 0, "a decided card has no buttons"
-    audit = get(server, "/api/actions/audit?writes_only=true")["data"]
-    assert [e["tool"] for e in audit] == ["add_reminder"] and audit[0]["ok"]
+    new = get(server, "/api/actions/audit?writes_only=true")["data"][: -len(audit) or None]
+    assert [(e["tool"], e["action_id"], e["ok"]) for e in new] == [("add_reminder", pending[0]["id"], True)]
 
     page.reload()  # after a reload the card comes back from the message's meta, decided
     page.wait_for_selector(DONE_ANSWER)
