@@ -36,6 +36,8 @@ def answer(messages: list[Message], **_: object) -> str | Completion:
             return DONE
         prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
         request = prompt.rsplit("Request:", 1)[-1].split("\n\n", 1)[0]  # not memory's background
+        if "我的提醒" in request:
+            return json.dumps({"step": "call", "tool": "list_reminders", "arguments": {}})
         if "交房租" in request:
             return call("交房租", "2099-03-01 09:00")
         return call("开会", "2099-01-01 09:00")
@@ -153,6 +155,19 @@ def test_actions_page_confirm_then_undo(new_page, server) -> None:
     audit = get(server, "/api/actions/audit?writes_only=true")["data"]
     made = [e for e in audit if e["tool"] == "add_reminder" and e["arguments"].get("text") == "交房租"]
     assert len(made) == 1 and made[0]["undone"] and not made[0]["undoable"]
+
+
+def test_a_read_shows_as_a_tool_line(new_page) -> None:
+    page = new_page()
+    send(page, "看看我的提醒")
+    wait_idle(page)
+    line = last_answer(page).locator(".tool-line")
+    line.wait_for()
+    assert "list_reminders" in line.inner_text() and "ok" in (line.get_attribute("class") or "")
+    assert last_answer(page).locator(".action-card").count() == 0, "a read needs no confirmation"
+    page.reload()  # from the message's meta.dispatch after a reload
+    page.wait_for_selector(DONE_ANSWER)
+    assert "list_reminders" in last_answer(page).locator(".tool-line").inner_text()
 
 
 def test_reject_runs_nothing(new_page, server) -> None:
