@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete, or_, select
+from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
 from banshi.memory import index
@@ -119,6 +119,12 @@ def delete_facts(db: Session, user_id: str, facts: list[MemoryFact]) -> int:
 def _unindex_sources(db: Session, user_id: str, facts: list[MemoryFact]) -> None:
     """Take out of the index every message of the user that states one of these values."""
     ids = {f.source_message_id for f in facts if f.source_message_id}
+    # answers that were given from these facts (their ids are in the answer's sources),
+    # however they worded it ("July 14th" for "14 July")
+    for f in facts:
+        ids.update(db.scalars(select(Message.id).where(
+            Message.user_id == user_id, Message.role == "assistant",
+            cast(Message.meta, String).contains(f.id))))
     for f in facts:
         value = f.value.strip()
         if len(value) < 2:

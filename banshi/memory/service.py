@@ -289,17 +289,26 @@ class Memory:
                             exclude_after_seq=exclude_seq)
         # passages that state a value since replaced ("I live in Berlin" after "I moved to Lisbon")
         # would contradict the current fact: the fact's history is shown on the Memory page instead
-        old = db.execute(select(MemoryFact.source_message_id, MemoryFact.value).where(
+        old = db.execute(select(MemoryFact.id, MemoryFact.source_message_id, MemoryFact.value, MemoryFact.subject,
+                                MemoryFact.attribute).where(
             MemoryFact.user_id == user_id, MemoryFact.status == "superseded")).all()
-        current = {f.value.lower() for f in facts.active(db, user_id)}
-        stale_ids = {mid for mid, _ in old if mid}
-        stale_values = {v.lower() for _, v in old if len(v) >= 2 and v.lower() not in current}
+        active_now = facts.active(db, user_id)
+        current = {f.value.lower() for f in active_now} | {f.subject.lower() for f in active_now}
+        stale_ids = {r.source_message_id for r in old if r.source_message_id}
+        stale_facts = {r.id for r in old}
+        # a replaced relation ("my wife is Maria" → "… Elena") makes the old person's name stale
+        stale_values = {(r.subject if r.attribute == "relation" else r.value).lower() for r in old}
+        stale_values = {v for v in stale_values if len(v) >= 2 and v not in current}
         taken = 0
         for h in hits:
             if taken >= PASSAGES or h.message_id in seen_sources or not _relevant(h):
                 continue
             if h.message_id in stale_ids or any(v in h.content.lower() for v in stale_values):
                 continue
+            if h.role == "assistant" and stale_facts:  # an answer given from a replaced fact
+                meta = db.scalar(select(Message.meta).where(Message.id == h.message_id)) or {}
+                if any(s.get("id") in stale_facts for s in meta.get("sources", []) if isinstance(s, dict)):
+                    continue
             if h.role == "user" and h.content.rstrip().endswith(("?", "？")):
                 continue  # the user's own questions tell nothing
             who = ("用户" if zh else "user") if h.role == "user" else ("助手" if zh else "assistant")

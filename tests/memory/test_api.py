@@ -250,3 +250,14 @@ def test_an_edited_message_is_indexed_again(client, fake, settings):
     assert values == ["kiwi"]
     found = client.get("/api/memory/search", params={"q": "kiwi"}).json()["results"]
     assert any(r["type"] == "message" and "kiwi" in r["memory"] for r in found)
+
+
+def test_answers_given_from_a_deleted_fact_are_forgotten_too(client, fake, settings):
+    send(client, new(client), "My birthday is on 14 July.")
+    settle(settings)
+    fake.enqueue("Your birthday is on July 14th.")  # the fact, in other words
+    send(client, new(client), "When is my birthday?")
+    settle(settings)
+    send(client, new(client), "Forget my birthday.")
+    send(client, new(client), "When is my birthday? July")
+    assert "July" not in system_of(fake).split("\n\n", 1)[-1]
