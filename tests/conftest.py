@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from banshi.agents.registry import get_registry
+from banshi.agents.tools import Registry, ToolContext
 from banshi.config import Settings, get_settings
 from banshi.models import base
 from banshi.models.fake import ScriptedBackend
-from banshi.store.db import dispose_engines
+from banshi.store.db import dispose_engines, sessionmaker_for
+from banshi.store.tables import User
 
 POSTGRES_URL = os.environ.get("BANSHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -111,3 +116,59 @@ def live_server(settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# -- the sandbox services and the dispatcher (tests/services, tests/agents) ---------------------
+#: a fixed "now" (UTC, naive) for every service test: exact and repeatable
+NOW = datetime(2026, 6, 1, 2, 0)
+
+
+def need_data(settings: Settings, *parts: str) -> None:
+    path = Path(settings.data_dir, "services", *parts)
+    if not path.exists():
+        pytest.skip(f"shared service data not installed: {path}")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator:
+    """A database session on the test's store, committed at the end."""
+    session = sessionmaker_for(settings)()
+    try:
+        yield session
+        session.commit()
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def users(db) -> tuple[str, str]:
+    a, b = User(username="alice"), User(username="bob")
+    db.add_all([a, b])
+    db.flush()
+    return a.id, b.id
+
+
+@pytest.fixture
+def registry(settings: Settings) -> Registry:
+    return get_registry(settings)
+
+
+@pytest.fixture
+def ctx(db, users, settings: Settings) -> Callable[..., ToolContext]:
+    """``ctx(key="k1", user=0, now=NOW)`` — a tool context for alice (0) or bob (1)."""
+
+    def make(key: str = "", user: int = 0, now: datetime = NOW) -> ToolContext:
+        return ToolContext(db=db, user_id=users[user], settings=settings, idempotency_key=key, now=now)
+
+    return make
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def need(settings: Settings) -> Callable[..., None]:
+    """``need("crosswoz_beijing")``: skip unless that shared data set is installed."""
+    return lambda *parts: need_data(settings, *parts)
