@@ -89,16 +89,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # -- chat and ask ------------------------------------------------------------------------
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    from banshi.agents.dispatcher import default_dispatcher
-    from banshi.chat.engine import ChatEngine
-    from banshi.chat.hooks import default_hooks
-    from banshi.models.base import get_backend
-
-    backend = get_backend(settings)
-    return ChatEngine(settings, backend, default_hooks(settings), dispatcher=default_dispatcher(settings, backend))
-
-
 def _local_user_id(settings: Settings) -> str:
     from banshi.api.auth import local_user
     from banshi.store.db import session_scope
@@ -150,8 +140,10 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from banshi.assistant import build_engine
+
     settings = get_settings()
-    engine = _engine(settings)
+    engine = build_engine(settings)
     user_id = _local_user_id(settings)
     conv_id = args.conversation or _new_conversation(settings, user_id)
     console.print("[bold]Banshi[/bold] — type your message; /new starts over, /exit or Ctrl-D leaves. "
@@ -182,6 +174,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from banshi.assistant import build_engine
+
     question = " ".join(args.question).strip()
     if not sys.stdin.isatty():
         piped = sys.stdin.read().strip()
@@ -189,7 +183,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not question:
         raise BanshiError("nothing to ask: give a question or pipe text in", code="invalid_input")
     settings = get_settings()
-    engine = _engine(settings)
+    engine = build_engine(settings)
     user_id = _local_user_id(settings)
     conv_id = _new_conversation(settings, user_id, title=question[:60])
     events = engine.stream_turn(user_id, conv_id, content=question, think=args.think)

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session
 
 from banshi.api import auth
 from banshi.chat.engine import ChatEngine
-from banshi.chat.hooks import default_hooks
 from banshi.config import Settings, get_settings
 from banshi.errors import Unauthorized
-from banshi.models.base import get_backend
 from banshi.store.db import session_scope
 from banshi.store.tables import User
 
@@ -44,7 +42,6 @@ def current_user(request: Request, db: Session = Depends(get_db),
 
 
 def get_engine(settings: Settings = Depends(settings_dep)) -> ChatEngine:
-    from banshi.agents.dispatcher import default_dispatcher
+    from banshi.assistant import build_engine
 
-    backend = get_backend(settings)
-    return ChatEngine(settings, backend, default_hooks(settings), dispatcher=default_dispatcher(settings, backend))
+    return build_engine(settings)
