@@ -286,10 +286,16 @@ export function installMediaTools(page) {
     if (attachments.files.length) attachments.ask(text);
     else onSend(text);
   };
-  const observer = new MutationObserver(() => {
-    for (const el of page.thread.querySelectorAll(".msg-assistant")) addReadAloud(el);
-  });
-  observer.observe(page.thread, { childList: true });
+  // an answer's action bar may be filled in after its message is added: watch the whole thread,
+  // touching only action bars that still lack the button
+  const addMissing = () => {
+    for (const bar of page.thread.querySelectorAll(".msg-assistant > .msg-main > .msg-foot > .msg-actions:not(:has(> .act-read))")) {
+      addReadAloud(bar.closest(".msg-assistant"));
+    }
+  };
+  const observer = new MutationObserver(addMissing);
+  observer.observe(page.thread, { childList: true, subtree: true });
+  addMissing();
   page.cleanups.push(() => {
     observer.disconnect();
     stopReading();
