@@ -48,7 +48,7 @@ def store(request, settings: Settings, monkeypatch) -> Iterator[Settings]:  # ty
         return
     made = _postgres_schema()
     if made is None:
-        pytest.skip("PostgreSQL is not reachable at " + POSTGRES_URL)
+        pytest.fail("PostgreSQL is not reachable at " + POSTGRES_URL + " (.ci/run starts it)")
     url, schema = made
     monkeypatch.setenv("BANSHI_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
     get_settings.cache_clear()

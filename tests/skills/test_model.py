@@ -17,7 +17,7 @@ def local(settings):  # type: ignore[no-untyped-def]
     try:
         backend.load()  # type: ignore[attr-defined]
     except ModelError as exc:
-        pytest.skip(f"local model not available: {exc}")
+        pytest.fail(f"the default local model does not load (a main dependency): {exc}")
     return backend
 
 
