@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -63,6 +64,21 @@ def actions_dep(settings: Settings = Depends(settings_dep)) -> Actions:
     return Actions(get_registry(settings), settings)
 
 
+@dataclass
+class Caller:
+    """Who is asking, their database session and the actions service: what every endpoint needs."""
+
+    user: User
+    db: Session
+    actions: Actions
+
+
+def caller_dep(
+    user: User = Depends(current_user), db: Session = Depends(get_db), actions: Actions = Depends(actions_dep)
+) -> Caller:
+    return Caller(user, db, actions)
+
+
 class NewAction(BaseModel):
     tool: str = Field(..., min_length=1, max_length=100)
     arguments: dict[str, Any] = Field(default_factory=dict)
@@ -94,19 +110,17 @@ def services(actions: Actions = Depends(actions_dep), _: User = Depends(current_
 @router.post("/api/actions", status_code=201)
 def create_action(
     body: NewAction,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    tool = actions.registry.tool(body.tool)
+    tool = c.actions.registry.tool(body.tool)
     if body.conversation_id:
         from banshi.chat.engine import get_conversation
 
-        get_conversation(db, user.id, body.conversation_id)
+        get_conversation(c.db, c.user.id, body.conversation_id)
     if tool.confirm:
-        action = actions.propose(db, user.id, body.tool, body.arguments, conversation_id=body.conversation_id)
-        return {"action": action_dict(action, actions.registry)}
-    result = actions.run(db, user.id, body.tool, body.arguments, conversation_id=body.conversation_id)
+        action = c.actions.propose(c.db, c.user.id, body.tool, body.arguments, conversation_id=body.conversation_id)
+        return {"action": action_dict(action, c.actions.registry)}
+    result = c.actions.run(c.db, c.user.id, body.tool, body.arguments, conversation_id=body.conversation_id)
     return {"result": result.to_dict()}
 
 
@@ -115,58 +129,48 @@ def list_actions(
     status: str | None = None,
     conversation_id: str | None = None,
     limit: int = 50,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    rows = actions.list(db, user.id, status=status, limit=max(1, min(limit, 500)))
+    rows = c.actions.list(c.db, c.user.id, status=status, limit=max(1, min(limit, 500)))
     if conversation_id:
         rows = [a for a in rows if a.conversation_id == conversation_id]
-    return {"data": [action_dict(a, actions.registry) for a in rows]}
+    return {"data": [action_dict(a, c.actions.registry) for a in rows]}
 
 
 @router.get("/api/actions/audit")
 def audit(
     writes_only: bool = False,
     limit: int = 100,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    rows = actions.audit(db, user.id, writes_only=writes_only, limit=max(1, min(limit, 1000)))
+    rows = c.actions.audit(c.db, c.user.id, writes_only=writes_only, limit=max(1, min(limit, 1000)))
     return {"data": [audit_dict(e) for e in rows]}
 
 
 @router.post("/api/actions/audit/{entry_id}/undo")
 def undo(
     entry_id: str,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    result = actions.undo(db, user.id, entry_id)
+    result = c.actions.undo(c.db, c.user.id, entry_id)
     return {"result": result.to_dict()}
 
 
 @router.get("/api/actions/{action_id}")
 def get_action(
     action_id: str,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    return action_dict(actions.get(db, user.id, action_id), actions.registry)
+    return action_dict(c.actions.get(c.db, c.user.id, action_id), c.actions.registry)
 
 
 @router.post("/api/actions/{action_id}/confirm")
 def confirm(
     action_id: str,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    before = actions.get(db, user.id, action_id).status
-    a = actions.confirm(db, user.id, action_id)
+    before = c.actions.get(c.db, c.user.id, action_id).status
+    a = c.actions.confirm(c.db, c.user.id, action_id)
     if before == "pending":
         ok = a.status == "done"
         ref = (a.result.get("data") or {}).get("id") if ok and isinstance(a.result.get("data"), dict) else None
@@ -175,18 +179,16 @@ def confirm(
             if ok
             else f"❌ {a.summary}: {a.result.get('error', '')}"
         )
-        append_to_conversation(db, user.id, a.conversation_id, text, {"actions": [action_dict(a)]})
-    return action_dict(a, actions.registry)
+        append_to_conversation(c.db, c.user.id, a.conversation_id, text, {"actions": [action_dict(a)]})
+    return action_dict(a, c.actions.registry)
 
 
 @router.post("/api/actions/{action_id}/reject")
 def reject(
     action_id: str,
-    user: User = Depends(current_user),
-    db: Session = Depends(get_db),
-    actions: Actions = Depends(actions_dep),
+    c: Caller = Depends(caller_dep),
 ) -> dict:
-    return action_dict(actions.reject(db, user.id, action_id), actions.registry)
+    return action_dict(c.actions.reject(c.db, c.user.id, action_id), c.actions.registry)
 
 
 @router.get("/api/notifications")
