@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from banshi.config import Settings, get_settings
@@ -29,10 +30,10 @@ from banshi.skills.sandbox import Limits, run_python
 
 MAX_PROBLEM_CHARS = 4000
 
-_SYSTEM = ("You solve math problems by writing Python. Reply with one ```python block that defines "
-           "solution() and returns the final answer as a number, in the unit the question asks for. "
-           "Start with comments saying what is asked and what is known. Use Fraction for exact "
-           "division. No input(), no prose.")
+_SYSTEM = ("You solve math problems by writing Python. Reply with one short ```python block (at most 15 "
+           "lines) that defines solution() and returns the final answer as a number, in the unit the question "
+           "asks for. Start with comments saying what is asked and what is known. Use Fraction for exact "
+           "division. Use sympy only to solve an equation. No input(), no print(), no prose.")
 
 # Each style is an independent way to write the program: its own worked example (in the problem's
 # language) and its own instruction. Agreement between styles is the check.
@@ -80,6 +81,109 @@ _LEVELS = {
 }
 
 
+# What the question asks for, read from its words: a count of things (a whole number), a
+# percentage, a fraction, or an amount in a named unit. It becomes a hint in the request and a
+# check of the program's result (a count of 27/4 notebooks is sent back to be fixed).
+_ZH_COUNT = re.compile(r"(?:几|多少)(?:个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|"
+                       r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆)")
+_ZH_PERCENT = re.compile(r"百分之几|百分率|百分比|百分数|率(?:是|为)?(?:多少|几)")
+_ZH_FRACTION = re.compile(r"几分之几")
+_ZH_UNITS = ("平方千米", "平方公里", "平方米", "平方分米", "平方厘米", "立方米", "立方分米", "立方厘米", "公顷",
+             "千米", "公里", "分米", "厘米", "毫米", "米", "吨", "千克", "公斤", "克", "毫升", "升", "元",
+             "小时", "分钟", "秒", "天", "周", "年", "岁")
+_ZH_UNIT = re.compile(r"(?:多少|几)(" + "|".join(_ZH_UNITS) + r")")
+_EN_MEASURE = (r"hours?|minutes?|seconds?|days?|weeks?|months?|years?|miles?|km|kilomet\w+|met(?:er|re)s?|feet|"
+               r"foot|inch(?:es)?|cm|centimet\w+|yards?|pounds?|ounces?|kg|kilograms?|grams?|lit(?:er|re)s?|"
+               r"gallons?|quarts?|cups?|dollars?|cents?|euros?|percent|times|degrees?|square|cubic|calories|mph")
+_EN_COUNT = re.compile(r"\bhow many (?!(?:more |fewer |less |total |in total |extra )?(?:" + _EN_MEASURE + r")\b)",
+                       re.I)
+_EN_PERCENT = re.compile(r"\bwhat (?:percent|percentage)\b|\bhow many percent\b|\bpercentage of\b", re.I)
+_EN_UNIT = re.compile(r"\bhow (?:many|much)(?: more| fewer| less| total)? (" + _EN_MEASURE + r")\b", re.I)
+
+
+@dataclass
+class Asked:
+    count: bool = False  # a number of things: a whole number, not negative
+    percent: bool = False
+    fraction: bool = False
+    unit: str = ""
+
+
+def asked(problem: str) -> Asked:
+    """What the question asks for (see above); the last sentence with a question word decides."""
+    zh = _ZH_UNIT.findall(problem)
+    en = _EN_UNIT.findall(problem)
+    unit = zh[-1] if zh else (en[-1].lower() if en else "")
+    percent = bool(_ZH_PERCENT.search(problem) or _EN_PERCENT.search(problem))
+    fraction = bool(_ZH_FRACTION.search(problem))
+    count = bool(_ZH_COUNT.search(problem) or _EN_COUNT.search(problem)) and not (percent or fraction or unit)
+    return Asked(count=count, percent=percent, fraction=fraction, unit=unit)
+
+
+def _hint(want: Asked, lang: str) -> str:
+    zh = lang == "zh"
+    if want.percent:
+        return ("（问的是百分之几：返回比值，例如 Fraction(3, 25) 表示 12%）" if zh else
+                "(A percentage is asked: return the ratio, e.g. Fraction(3, 25) for 12%.)")
+    if want.fraction:
+        return "（问的是几分之几：返回一个 Fraction）" if zh else ""
+    if want.unit:
+        return f"（答案的单位：{want.unit}，先把已知量换算成同一单位）" if zh else f"(Answer in {want.unit}.)"
+    if want.count:
+        return "（问的是个数：答案是整数，想一想余数要舍去还是进一）" if zh else \
+            "(A number of things is asked: the answer is a whole number.)"
+    return ""
+
+
+_FIX = {
+    "zh": {"error": "程序运行出错：{}", "empty": "sp.solve 没有找到解，方程列错了。",
+           "none": "solution() 没有返回答案。",
+           "nan": "solution() 返回的不是一个数：{}", "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。",
+           "negative": "题目问的是个数，答案不能是负数，程序却算出 {}。",
+           "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。"},
+    "en": {"error": "The program failed: {}", "empty": "sp.solve found no solution: the equation is wrong.",
+           "none": "solution() returned nothing.", "nan": "solution() did not return a number: {}",
+           "whole": "The question asks for a number of things, a whole number, but the program gave {}.",
+           "negative": "The question asks for a number of things, which cannot be negative, but the program gave {}.",
+           "tail": "Read the problem again and fix the program. Reply with one ```python block only."},
+}
+
+
+def _problem_with_result(value: str | None, error: str, code: str, want: Asked, lang: str) -> str:
+    """What is wrong with a program's run, said to the model so that it can fix it ("" when nothing)."""
+    fix = _FIX[lang]
+    if error:
+        if "IndexError" in error and "solve" in code:
+            return fix["empty"]
+        return fix["error"].format(error)
+    number, _ = answers.parse_number(value)
+    if value is None:
+        return fix["none"]
+    if number is None:
+        return fix["nan"].format(value[:80])
+    if want.count and abs(number - round(number)) > 1e-6:
+        return fix["whole"].format(answers.display(value))
+    if want.count and number < 0:
+        return fix["negative"].format(answers.display(value))
+    return ""
+
+
+def _normalise(value: str, want: Asked) -> str:
+    """The result in the form the question asks for: ``0.12`` → ``12%`` when a percentage is
+    asked, ``0.75`` → ``3/4`` when a fraction is."""
+    number, percent = answers.parse_number(value)
+    if number is None or percent:
+        return value
+    if want.percent:
+        pct = number * 100 if abs(number) <= 1 else number
+        return f"{answers.display(repr(round(pct, 6)))}%"
+    if want.fraction and "/" not in value:
+        frac = Fraction(number).limit_denominator(1000)
+        if frac.denominator > 1 and abs(float(frac) - number) < 1e-6:
+            return f"{frac.numerator}/{frac.denominator}"
+    return value
+
+
 @dataclass
 class Attempt:
     style: str
@@ -88,6 +192,7 @@ class Attempt:
     ok: bool
     error: str = ""
     seconds: float = 0.0
+    repaired: bool = False  # the program was fixed once after the model was shown what went wrong
 
 
 @dataclass
@@ -122,34 +227,53 @@ def _prepare(code: str) -> str:
     return "\n".join(head) + "\n" + code + "\n"
 
 
-def _messages(problem: str, style: str, lang: str) -> list[Message]:
+def _messages(problem: str, style: str, lang: str, hint: str = "") -> list[Message]:
     spec = _STYLES[style]
     shot_q, shot_code = spec["zh" if lang == "zh" else "en"]
-    hint = spec["hint"] + "\n\n" if spec["hint"] else ""
+    lead = spec["hint"] + "\n\n" if spec["hint"] else ""
     # the system prompt is the same for every style and problem: llama.cpp reuses its KV cache
     return [
         Message("system", _SYSTEM),
-        Message("user", hint + shot_q),
+        Message("user", lead + shot_q),
         Message("assistant", f"```python\n{shot_code}\n```"),
-        Message("user", hint + problem),
+        Message("user", lead + problem + ("\n" + hint if hint else "")),
     ]
 
 
 def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temperature: float = 0.0,
-                  max_tokens: int = 320, limits: Limits | None = None,
+                  max_tokens: int = 360, limits: Limits | None = None, repair: bool = True,
                   cancel: threading.Event | None = None) -> Attempt:
-    """One program-of-thought attempt: the model writes, the sandbox runs."""
+    """One program-of-thought attempt: the model writes, the sandbox runs. When the program fails,
+    returns no number, or a result the question rules out (a fractional count), the model is shown
+    what went wrong once and its fixed program is run instead."""
     start = time.monotonic()
-    done = backend.chat(_messages(problem, style, lang), max_tokens=max_tokens, temperature=temperature,
-                        cancel=cancel)
-    code = _extract_code(done.text)
-    if "def solution" not in code and "answer" not in code:
-        return Attempt(style, code, None, False, "no program in the reply", time.monotonic() - start)
-    run = run_python(_prepare(code), limits or Limits())
-    value = run.value if run.ok else None
-    ok = run.ok and answers.parse_number(value)[0] is not None
-    error = run.error if not run.ok else ("" if ok else f"not a number: {value!r}")
-    return Attempt(style, code, value, ok, error, time.monotonic() - start)
+    code_lang = "zh" if lang == "zh" else "en"
+    want = asked(problem)
+    messages = _messages(problem, style, code_lang, _hint(want, code_lang))
+    code, value, error, problem_text = "", None, "", ""
+    for round_ in range(2 if repair else 1):
+        if round_:
+            if cancel is not None and cancel.is_set():
+                break
+            messages += [Message("assistant", f"```python\n{code}\n```"),
+                         Message("user", problem_text + "\n" + _FIX[code_lang]["tail"])]
+        done = backend.chat(messages, max_tokens=max_tokens, temperature=temperature, cancel=cancel)
+        code = _extract_code(done.text)
+        if "def solution" not in code and "answer" not in code:
+            value, error = None, "no program in the reply"
+            problem_text = _FIX[code_lang]["none"]
+            continue
+        run = run_python(_prepare(code), limits or Limits())
+        value, error = (run.value, "") if run.ok else (None, run.error or "failed")
+        problem_text = _problem_with_result(value, error, code, want, code_lang)
+        # a count that stays fractional after the fix is kept: the question may have been misread
+        usable = not error and answers.parse_number(value)[0] is not None
+        if not problem_text or (usable and (round_ or not repair)):
+            value = _normalise(value or "", want)
+            return Attempt(style, code, value, True, "", time.monotonic() - start, repaired=bool(round_))
+    if not error:
+        error = f"not a number: {value!r}"
+    return Attempt(style, code, None, False, error, time.monotonic() - start, repaired=repair)
 
 
 def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int]:

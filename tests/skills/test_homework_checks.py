@@ -1,0 +1,89 @@
+"""What the question asks for (count, percentage, fraction, unit), the hint and checks that follow
+from it, and the one repair round when a program fails. The model is faked; the sandbox is real."""
+
+from __future__ import annotations
+
+import pytest
+
+from banshi.models.fake import FunctionBackend
+from banshi.skills import answers
+from banshi.skills.homework import asked, solve, write_and_run
+
+
+def _code(body: str) -> str:
+    return f"```python\ndef solution():\n    return {body}\n```"
+
+
+@pytest.mark.parametrize("problem,kind", [
+    ("一共有28个学生，每辆车坐6人，至少需要几辆车？", "count"),
+    ("How many apples does Tom have left?", "count"),
+    ("How many hours did she work?", "unit"),
+    ("实际比计划多生产百分之几？", "percent"),
+    ("What percentage of the class are girls?", "percent"),
+    ("种松树的地占整个绿化带的几分之几？", "fraction"),
+    ("菜地的面积是多少公顷？", "unit"),
+    ("3 + 4 = ?", ""),
+])
+def test_what_the_question_asks_for(problem, kind):
+    want = asked(problem)
+    got = [k for k in ("count", "percent", "fraction") if getattr(want, k)] + (["unit"] if want.unit else [])
+    assert got == ([kind] if kind else [])
+
+
+def test_unit_asked_is_named_in_the_request():
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return _code("Fraction(50 * 20, 10000)")
+
+    att = write_and_run(FunctionBackend(fn), "一块菜地长50米，宽20米，面积是多少公顷？", "direct", "zh")
+    assert att.ok and att.value == "1/10"
+    assert "公顷" in seen[0].split("\n")[-1]  # the hint line after the problem
+
+
+def test_failing_program_is_repaired_once_with_its_error():
+    seen: list[list] = []
+
+    def fn(messages, **_):
+        seen.append(messages)
+        return _code("1/0") if len(seen) == 1 else _code("24 // 4")
+
+    att = write_and_run(FunctionBackend(fn), "24 apples shared by 4 children: how many each?", "direct", "en")
+    assert att.ok and att.value == "6" and att.repaired
+    assert len(seen) == 2
+    assert "ZeroDivisionError" in seen[1][-1].content
+    assert seen[1][-2].role == "assistant" and "1/0" in seen[1][-2].content
+
+
+def test_repair_is_tried_only_once():
+    calls = []
+    att = write_and_run(FunctionBackend(lambda m, **_: calls.append(1) or _code("undefined_name")), "1+1?", "direct",
+                        "en")
+    assert not att.ok and att.value is None and "NameError" in att.error
+    assert len(calls) == 2
+
+
+def test_fractional_count_is_sent_back_and_the_whole_number_kept():
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return _code("Fraction(27, 4)") if len(seen) == 1 else _code("27 // 4")
+
+    att = write_and_run(FunctionBackend(fn), "27元钱，每本笔记本4元，最多能买几本？", "direct", "zh")
+    assert att.ok and att.value == "6"
+    assert "整数" in seen[1] and "27/4" in seen[1]
+
+
+def test_percentage_asked_is_shown_as_a_percentage_and_agrees_either_way():
+    replies = iter([_code("Fraction(50, 500)"), _code("10")])
+    res = solve(FunctionBackend(lambda m, **_: next(replies)), "计划生产500个，实际多生产了50个，超产百分之几？",
+                explain=False)
+    assert res.answer == "10%" and res.verified
+    assert answers.same_answer(res.answer, "10%") and answers.same_answer(res.answer, "0.1")
+
+
+def test_fraction_asked_is_shown_as_a_fraction():
+    att = write_and_run(FunctionBackend(lambda m, **_: _code("2 / 3")), "还剩这本书的几分之几？", "direct", "zh")
+    assert att.value == "2/3"
