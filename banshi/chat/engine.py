@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from banshi.chat import context
-from banshi.chat.hooks import TurnHook
+from banshi.chat.hooks import TurnHook, prompt_text
 from banshi.config import Settings
 from banshi.errors import BanshiError, InvalidInput, ModelError, NotFound, TooLarge
 from banshi.messages import Completion, Delta
@@ -120,7 +120,7 @@ class ChatEngine:
             .order_by(Message.seq)
         ))
         rows = [m for m in rows if m.role in ("user", "assistant")]
-        history = [Msg(m.role, m.content) for m in rows]  # type: ignore[arg-type]
+        history = [Msg(m.role, prompt_text(m)) for m in rows]  # type: ignore[arg-type]
         query = history[-1].content if history else ""
         recall = None
         if not conv.incognito:

@@ -15,7 +15,7 @@ from banshi.memory import index
 from banshi.memory import text as textmod
 from banshi.memory.extract import MULTI, Fact, Forget, render
 from banshi.memory.tables import MemoryDoc, MemoryFact
-from banshi.store.tables import Message, utcnow
+from banshi.store.tables import Conversation, Message, utcnow
 
 _OPPOSITE = {"likes": "dislikes", "dislikes": "likes"}
 #: relations only one person holds at a time: a new wife's name replaces the old one
@@ -112,6 +112,8 @@ def delete_facts(db: Session, user_id: str, facts: list[MemoryFact]) -> int:
         for old in history(db, user_id, f.id):
             doomed[old.id] = old
     _unindex_sources(db, user_id, list(doomed.values()))
+    redact(db, user_id, [f.subject if f.attribute == "relation" else f.value for f in doomed.values()],
+           cited=list(doomed))
     db.execute(delete(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.id.in_(list(doomed))))
     return len(facts)
 
@@ -143,10 +145,56 @@ def _unindex_sources(db: Session, user_id: str, facts: list[MemoryFact]) -> None
     index.remove(db, user_id, [i for i in ids if i])
 
 
+def described(f: MemoryFact) -> str:
+    """The fact without its value ("User's address: …")."""
+    zh = textmod.is_chinese(f.text)
+    if f.attribute == "relation":
+        return f"用户的{f.value}：…" if zh else f"the user's {f.value}: …"
+    return render(f.subject, f.attribute, "…", zh)
+
+
+def _like(span: str):  # type: ignore[no-untyped-def]
+    escaped = span.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Message.content.ilike(f"%{escaped}%", escape="\\")
+
+
+def redact(db: Session, user_id: str, spans: list[str], *, cited: list[str] = (),  # type: ignore[assignment]
+           whole: list[str] = ()) -> None:  # type: ignore[assignment]
+    """What the user had forgotten must reach no prompt again, also not through the history of
+    a conversation: every message of the user that says one of ``spans`` is marked (its stored
+    text stays, for the user to read; ``banshi.chat.hooks.prompt_text`` hides the spans from the
+    model), answers that cite one of the ``cited`` fact ids and the messages in ``whole`` are
+    hidden entirely, and the spans are cut out of the conversations' rolling summaries."""
+    spans = sorted({s.strip() for s in spans if len(s.strip()) >= 2}, key=len, reverse=True)
+    marks: dict[str, Message] = {}
+    if spans:
+        for m in db.scalars(select(Message).where(Message.user_id == user_id, or_(*[_like(s) for s in spans]))):
+            said = [s for s in spans if s.lower() in m.content.lower()]
+            meta = dict(m.meta or {})
+            meta["redacted"] = sorted(set(meta.get("redacted", [])) | set(said), key=len, reverse=True)
+            m.meta = meta
+            marks[m.id] = m
+        for conv in db.scalars(select(Conversation).where(Conversation.user_id == user_id, Conversation.summary != "")):
+            summary = conv.summary
+            for s in spans:
+                summary = re.sub(re.escape(s), "…", summary, flags=re.I)
+            conv.summary = summary
+    hidden = set(whole)
+    for fact_id in cited:
+        hidden.update(mid for mid, meta in db.execute(select(Message.id, Message.meta).where(
+            Message.user_id == user_id, Message.role == "assistant", cast(Message.meta, String).contains(fact_id)))
+            if mid not in marks and any(isinstance(x, dict) and x.get("id") == fact_id
+                                        for x in (meta or {}).get("sources", [])))
+    for m in db.scalars(select(Message).where(Message.user_id == user_id, Message.id.in_(hidden))) if hidden else []:
+        m.meta = {**(m.meta or {}), "redacted_all": True}
+    db.info.setdefault("memory_redacted", []).extend(spans)
+
+
 def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str | None = None) -> list[str]:
-    """Carry out a "forget …" said in chat; returns the sentences of the facts deleted."""
+    """Carry out a "forget …" said in chat; returns what was deleted, described without the
+    values (the confirmation's prompt must not carry them)."""
     if command.everything:
-        gone = [f.text for f in active(db, user_id)]
+        gone = [described(f) for f in active(db, user_id)]
         db.execute(delete(MemoryFact).where(MemoryFact.user_id == user_id))
         ids = list(db.scalars(select(MemoryDoc.message_id).where(MemoryDoc.user_id == user_id)))
         index.remove(db, user_id, ids)
@@ -165,7 +213,8 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
                 MemoryDoc.user_id == user_id, MemoryDoc.conversation_id == conversation_id,
                 MemoryDoc.id >= last[1])))
             index.remove(db, user_id, ids)
-            texts = [f.text for f in chosen] or ["last message / 上一条消息"]
+            redact(db, user_id, [], whole=ids)
+            texts = [described(f) for f in chosen] or ["last message / 上一条消息"]
             delete_facts(db, user_id, chosen)
             return texts
         pool = facts
@@ -181,7 +230,7 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
             chosen = [f for f in facts if _norm(f.value) in _norm(command.words)
                       or words & set(textmod.query_terms(f.value))
                       or (f.subject != "user" and _norm(f.subject) in _norm(command.words))]
-    texts = [f.text for f in chosen]
+    texts = [described(f) for f in chosen]
     delete_facts(db, user_id, chosen)
     if command.words and not chosen:
         # nothing stored as a fact: still drop the passages that say it
@@ -192,14 +241,29 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
         gone = [mid for mid, content in rows if needle and needle in _norm(content)]
         index.remove(db, user_id, gone)
         if gone:
-            texts.append(command.words)
+            texts.append("…")
+            redact(db, user_id, [command.words])
     return texts
 
 
+#: a fact's similarity to the query must beat the query's similarity to a content-free fact
+#: ("the user's something") by this much: e5 scores every pair 0.7-0.9, so only the margin
+#: over that floor tells "about this" from "about the user"
+MARGIN = 0.022
+NEAR_BEST = 0.03
+_ANCHORS = ("User's something: something", "用户的某事：某物")
+_ABOUT_ME = re.compile(r"\b(?:what do you (?:know|remember)|about me|my (?:profile|details))\b|"
+                       r"关于我|你(?:都)?(?:知道|记得)我|我的(?:信息|资料)", re.I)
+
+
 def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, limit: int = 6,
-             embed=None) -> list[tuple[MemoryFact, float]]:  # type: ignore[no-untyped-def]
-    """Active facts for the prompt, most relevant first: all of them when there are few,
-    else those sharing a word with the query or close to it in meaning."""
+             embed=None, floor: float | None = None) -> list[tuple[MemoryFact, float]]:  # type: ignore[no-untyped-def]
+    """Active facts about ``query``, most relevant first (a question about the user as a whole:
+    all of them). A fact is about the query when it shares a distinctive word with it (one that
+    not most of the user's facts carry, like "favourite"), or when its similarity clears
+    ``floor`` (the query's similarity to a content-free fact; see ``MARGIN``) and is close to
+    the best. Facts of a several-valued attribute come together: a second allergy is never
+    left out."""
     facts = active(db, user_id)
     if not facts:
         return []
@@ -212,15 +276,34 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
         for f, v in zip(missing, embed([f.text for f in missing], "passage"), strict=True):
             f.vector = index.to_blob(v)
     terms = set(textmod.query_terms(query))
+    words = {f.id: set(textmod.query_terms(f.text + " " + f.attribute.replace(":", " ") + " " + f.subject))
+             for f in facts}
+    common = {t for t in terms if len(facts) >= 2 and sum(t in w for w in words.values()) * 2 > len(facts)}
     scored = []
     for f in facts:
-        overlap = len(terms & set(textmod.query_terms(f.text + " " + f.attribute.replace(":", " "))))
+        overlap = len((terms - common) & words[f.id])
         cos = float(index.from_blob(f.vector) @ qvec) if qvec is not None and f.vector else 0.0
-        scored.append((f, cos + 0.05 * overlap, overlap))
-    scored.sort(key=lambda x: -x[1])
-    if len(facts) <= 4:
-        return [(f, s) for f, s, _ in scored]
-    return [(f, s) for f, s, o in scored if o or s >= 0.84][:limit]
+        scored.append((f, cos, overlap))
+    scored.sort(key=lambda x: (-x[2], -x[1]))
+    if _ABOUT_ME.search(query):
+        return [(f, c) for f, c, _ in scored][:limit * 2]
+    best = max(c for _, c, _ in scored)
+    chosen = [(f, c) for f, c, o in scored
+              if o or (floor is not None and c >= floor + MARGIN and c >= best - NEAR_BEST)][:limit]
+    ids = {f.id for f, _ in chosen}
+    keys = {(f.subject, f.attribute) for f, _ in chosen if f.attribute in MULTI and f.attribute != "note"}
+    chosen += [(f, c) for f, c, _ in scored if f.id not in ids and (f.subject, f.attribute) in keys]
+    return chosen
+
+
+def floor(qvec: np.ndarray, embed) -> float:  # type: ignore[no-untyped-def]
+    """The query's similarity to a fact that says nothing (the highest over the languages)."""
+    if not _anchors or _anchors[0][0] != embed:  # bound methods of one embedder compare equal
+        _anchors[:] = [(embed, np.asarray(embed(list(_ANCHORS), "passage")))]
+    return float((_anchors[0][1] @ qvec).max())
+
+
+_anchors: list[tuple[object, np.ndarray]] = []
 
 
 def search(db: Session, query: str, *, user_id: str, limit: int = 10) -> list[dict]:

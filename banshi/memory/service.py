@@ -60,7 +60,9 @@ class Memory:
         self._turns = 0  # turns whose answer is being generated: the model is busy
         self._last_turn = 0.0
         self._busy_lock = threading.Lock()
-        self._quiet: set[str] = set()  # conversations whose next answer confirms a "forget": not indexed
+        # conversations whose next answer confirms a "forget": not indexed, and the forgotten
+        # values hidden from later prompts should the answer repeat them
+        self._quiet: dict[str, list[str]] = {}
 
     @property
     def embed(self):  # type: ignore[no-untyped-def]
@@ -89,7 +91,9 @@ class Memory:
         if message.role == "assistant":
             self._turn_done()
             if message.conversation_id in self._quiet:
-                self._quiet.discard(message.conversation_id)
+                spans = self._quiet.pop(message.conversation_id)
+                if spans:
+                    facts.redact(db, message.user_id, spans)
                 return  # "OK, I forgot your address at …" must not become a memory itself
         if not self.enabled(db, message.user_id):
             return
@@ -98,7 +102,7 @@ class Memory:
             if command is not None:
                 gone = facts.forget(db, message.user_id, command, conversation_id=message.conversation_id)
                 db.info.setdefault("memory_forgot", []).extend(gone or ["(nothing matched)"])
-                self._quiet.add(message.conversation_id)
+                self._quiet[message.conversation_id] = list(db.info.pop("memory_redacted", []))
                 return  # the command itself is not a memory
         if index.add(db, message) is None:
             return
@@ -258,31 +262,41 @@ class Memory:
             return None
         if conversation is not None:
             self._refresh_edited(db, conversation)
+        zh = textmod.is_chinese(query)
+        unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
+        personal = _personal_question(query)
         elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id)
         if conversation is not None:
             elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
         if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
                      .limit(1)) is None and db.scalar(elsewhere.limit(1)) is None:
-            return None  # nothing remembered beyond this conversation: skip embedding the query
-        zh = textmod.is_chinese(query)
+            # nothing remembered beyond this conversation: skip embedding the query
+            return RecallResult(unknown) if personal else None
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []
         sources: list[dict] = []
         used = count_tokens("Memory:\n")
         seen_sources: set[str] = set()
-        for f, score in facts.relevant(db, user_id, query, qvec, embed=self.embed):
-            line = f"- {f.text}"
+        chosen = facts.relevant(db, user_id, query, qvec, embed=self.embed, floor=facts.floor(qvec, self.embed))
+        for group in _grouped(chosen):
+            f, score = group[0]
+            text = f.text if len(group) == 1 else extract.render(
+                f.subject, f.attribute, ("、" if textmod.is_chinese(f.text) else ", ").join(g.value for g, _ in group),
+                textmod.is_chinese(f.text))
+            line = f"- {text}"
             cost = count_tokens(line)
             if used + cost > RECALL_TOKENS * 0.6 and lines:
                 break
             lines.append(line)
             used += cost
-            seen_sources.add(f.source_message_id or "")
-            sources.append({"type": "fact", "id": f.id, "text": f.text, "score": round(score, 3),
-                            "title": f"{_label(f.created_at, zh)}: {f.text}",
-                            "message_id": f.source_message_id, "conversation_id": f.conversation_id,
-                            "date": f.created_at.date().isoformat(),
-                            "label": _label(f.created_at, zh)})
+            for g, g_score in group:
+                seen_sources.add(g.source_message_id or "")
+                sources.append({"type": "fact", "id": g.id, "text": g.text, "score": round(g_score, 3),
+                                "title": f"{_label(g.created_at, zh)}: {g.text}",
+                                "message_id": g.source_message_id, "conversation_id": g.conversation_id,
+                                "date": g.created_at.date().isoformat(),
+                                "label": _label(g.created_at, zh)})
+        said = {g.value.lower() for g, _ in chosen if len(g.value) >= 2}
         exclude_seq = conversation.summary_upto if conversation is not None else None
         hits = index.search(db, query, user_id=user_id, limit=8, now=now, qvec=qvec,
                             exclude_conversation=conversation.id if conversation is not None else None,
@@ -311,6 +325,8 @@ class Memory:
                     continue
             if h.role == "user" and h.content.rstrip().endswith(("?", "？")):
                 continue  # the user's own questions tell nothing
+            if any(v in h.content.lower() for v in said):
+                continue  # a fact above already says it
             who = ("用户" if zh else "user") if h.role == "user" else ("助手" if zh else "assistant")
             snippet = _snippet(h.content, query, 160 if zh else 260)
             line = f"- [{textmod.format_day(h.said_at, zh)}] {who}: {snippet}"
@@ -325,7 +341,9 @@ class Memory:
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
         if not lines:
-            return None
+            return RecallResult(unknown) if personal else None
+        if personal and not any(s["type"] == "fact" for s in sources):
+            lines.append(unknown)
         head = ("记忆（用户之前告诉你的，相关时使用）：" if zh
                 else "Memory (what the user told you before; use it when relevant):")
         return RecallResult(head + "\n" + "\n".join(lines), sources)
@@ -444,6 +462,39 @@ def _worth_asking(text: str) -> bool:
     t = text.strip()
     return 8 <= len(t) <= 1500 and bool(re.search(r"\b(?:i|my|i'm|i've|we|our)\b|我", t, re.I)) \
         and not t.endswith(("?", "？"))
+
+
+_UNKNOWN_EN = ("Memory has nothing on this. If the user asks for a detail of their own life (a name, place, date, "
+               "preference) that the conversation above does not give either, say you don't know it; never guess.")
+_UNKNOWN_ZH = "记忆中没有相关内容。如果用户问的是自己的个人信息（名字、地点、日期、喜好），而上面的对话里也没有，就说你不知道，不要猜。"
+_PERSONAL_EN = re.compile(r"\b(?:my|am i|was i|do i (?:live|work|like|have|love|hate)|where i)\b", re.I)
+_QUESTION_EN = re.compile(r"\?\s*$|^\s*(?:what|which|who|whom|where|when|how|do|does|did|am|is|are|can)\b", re.I)
+_PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我(?:的|叫|姓|住|在|对|是|老|家|最|喜欢|朋友|妈|爸|哥|姐|弟|妹|生日|电话)")
+_QUESTION_ZH = re.compile(r"什么|哪|谁|几|多少")
+
+
+def _personal_question(query: str) -> bool:
+    """A question about the user themself ("What is my address?", 我的生日是哪天？)."""
+    q = query.strip()
+    if len(q) > 200:
+        return False
+    if textmod.is_chinese(q):
+        return bool(_PERSONAL_ZH.search(q)) and bool(_QUESTION_ZH.search(q))
+    return bool(_PERSONAL_EN.search(q)) and bool(_QUESTION_EN.search(q))
+
+
+def _grouped(chosen: list[tuple[Any, float]]) -> list[list[tuple[Any, float]]]:
+    """Facts of one several-valued attribute of one person become one line (peanuts, shellfish)."""
+    groups: dict[tuple[str, str], list[tuple[Any, float]]] = {}
+    out: list[list[tuple[Any, float]]] = []
+    for f, score in chosen:
+        key = (f.subject, f.attribute)
+        if f.attribute in extract.MULTI and f.attribute != "note" and key in groups:
+            groups[key].append((f, score))
+            continue
+        groups[key] = [(f, score)]
+        out.append(groups[key])
+    return out
 
 
 def _relevant(h: index.Hit) -> bool:

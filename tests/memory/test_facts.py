@@ -41,4 +41,7 @@ def test_deleting_a_fact_also_drops_the_messages_that_said_it(store, memory):
         assert memory.list_facts(db, user_id=uid, include_history=True) == []
         results = memory.search(db, "Baker Street address", user_id=uid)["results"]
         assert all("Baker" not in r["memory"] for r in results)
-        assert memory.recall(db, user_id=uid, conversation=None, query="what is my address?") is None
+        recalled = memory.recall(db, user_id=uid, conversation=None, query="what is my address?")
+        # nothing about it any more: the model is told it does not know (and not to guess)
+        assert recalled is not None and "Baker" not in recalled.text and "don't know" in recalled.text
+        assert recalled.sources == []

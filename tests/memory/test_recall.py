@@ -1,0 +1,126 @@
+"""What recall puts in the prompt: only facts about the question, all values of a
+several-valued fact, "don't know" instead of a guess, and nothing the user had forgotten —
+not even through the history of the same conversation."""
+
+from banshi.chat.hooks import prompt_text
+from banshi.store.tables import Message
+from tests.memory.test_api import new, send, settle
+
+
+def prompt_of(fake) -> str:
+    return "\n".join(m.content for m in fake.calls[-1]["messages"])
+
+
+def memory_block(fake) -> str:
+    system = fake.calls[-1]["messages"][0].content
+    return system.split("\n\n", 1)[-1]
+
+
+def told(client, settings, *sentences: str) -> None:
+    cid = new(client)
+    for s in sentences:
+        send(client, cid, s)
+    settle(settings)
+
+
+def test_only_the_fact_asked_about_reaches_the_prompt(client, fake, settings):
+    told(client, settings, "My favourite fruit is mango.", "I live in Berlin.", "I work as a radiologist.")
+    evs = send(client, new(client), "What is my favourite fruit?")
+    block = memory_block(fake)
+    assert "mango" in block and "Berlin" not in block and "radiologist" not in block
+    sources = next(e["sources"] for e in evs if e["type"] == "sources")
+    assert [s["text"] for s in sources if s["type"] == "fact"] == ["User's favourite fruit: mango"]
+
+
+def test_an_unrelated_request_gets_no_memory_and_shows_no_source(client, fake, settings):
+    told(client, settings, "My favourite fruit is mango.", "I live in Berlin.", "I work as a radiologist.")
+    evs = send(client, new(client), "Write a short poem about the sea.")
+    assert "Memory" not in fake.calls[-1]["messages"][0].content
+    assert not any(e["type"] == "sources" for e in evs)
+    send(client, new(client), "写一首关于月亮的诗")
+    assert "记忆" not in fake.calls[-1]["messages"][0].content
+
+
+def test_a_fact_asked_about_in_other_words_is_still_recalled(client, fake, settings):
+    told(client, settings, "我住在杭州。", "我在银行工作。", "我最喜欢的书是红楼梦。")
+    send(client, new(client), "给我推荐一本书")
+    block = memory_block(fake)
+    assert "红楼梦" in block and "银行" not in block
+
+
+def test_every_allergy_is_recalled_on_one_line(client, fake, settings):
+    told(client, settings, "I'm allergic to peanuts.", "My favourite colour is teal.", "I'm allergic to shellfish.")
+    send(client, new(client), "What am I allergic to?")
+    lines = [line for line in memory_block(fake).splitlines() if "allergic" in line]
+    assert len(lines) == 1 and "peanuts" in lines[0] and "shellfish" in lines[0]
+    assert "teal" not in memory_block(fake)
+
+
+def test_a_personal_question_memory_cannot_answer_is_not_guessed(client, fake, settings):
+    told(client, settings, "My favourite fruit is mango.")
+    send(client, new(client), "What is my address?")
+    block = memory_block(fake)
+    assert "don't know" in block and "mango" not in block
+    send(client, new(client), "我的生日是哪天？")
+    assert "不知道" in memory_block(fake)
+    send(client, new(client), "What should I cook tonight?")  # not a question about the user's details
+    assert "don't know" not in fake.calls[-1]["messages"][0].content
+
+
+def test_forget_hides_the_value_from_the_same_conversations_history(client, fake, settings):
+    cid = new(client)
+    send(client, cid, "My address is 12 Baker Street, London.")
+    fake.enqueue("Got it: 12 Baker Street, London.")
+    send(client, cid, "What is 17 times 3?")
+    settle(settings)
+    send(client, cid, "Forget my address.")
+    assert "Baker" not in prompt_of(fake)  # the confirmation's prompt: neither history nor the note
+    send(client, cid, "What is my address?")
+    prompt = prompt_of(fake)
+    assert "Baker" not in prompt and "[forgotten at the user's request]" in prompt
+    assert "17 times 3" in prompt  # the rest of the conversation is still there
+    # the user still sees what they wrote
+    shown = [m["content"] for m in client.get(f"/api/conversations/{cid}").json()["messages"]]
+    assert "My address is 12 Baker Street, London." in shown
+    # and other conversations, old and new, no longer carry it either
+    send(client, new(client), "Where is Baker Street?")
+    assert "12 Baker" not in prompt_of(fake)
+
+
+def test_forget_in_chinese_hides_the_value_and_a_repeating_confirmation(client, fake, settings):
+    cid = new(client)
+    send(client, cid, "我的地址是海淀区中关村大街1号。")
+    settle(settings)
+    fake.enqueue("好的，我已经忘记了海淀区中关村大街1号。")  # the model repeats what it was asked to forget
+    send(client, cid, "忘掉我的地址")
+    send(client, cid, "我的地址是什么？")
+    prompt = prompt_of(fake)
+    assert "中关村" not in prompt and "[已按用户要求忘记]" in prompt
+
+
+def test_forget_that_hides_the_last_message_and_its_answer(client, fake, settings):
+    cid = new(client)
+    send(client, cid, "Hello there.")
+    send(client, cid, "My locker code is 4711.")
+    settle(settings)
+    send(client, cid, "Forget that.")
+    send(client, cid, "What was my locker code?")
+    prompt = prompt_of(fake)
+    assert "4711" not in prompt and "Hello there." in prompt
+
+
+def test_prompt_text_hides_spans_and_whole_messages(settings):
+    m = Message(role="user", content="I live at 7 Elm Road, Leeds, near the park.", meta={"redacted": ["7 elm road"]})
+    assert prompt_text(m) == "I live at [forgotten at the user's request], Leeds, near the park."
+    assert prompt_text(Message(role="assistant", content="随便", meta={"redacted_all": True})) == "[已按用户要求忘记]"
+    assert prompt_text(Message(role="user", content="plain", meta={})) == "plain"
+
+
+def test_a_deleted_relation_hides_the_persons_name(client, fake, settings):
+    cid = new(client)
+    send(client, cid, "My wife is called Maria.")
+    settle(settings)
+    send(client, cid, "Forget what I said about Maria.")
+    send(client, cid, "Who is my wife?")
+    assert "Maria" not in prompt_of(fake)
+    assert not [f for f in client.get("/api/memory").json()["facts"] if "Maria" in f["memory"]]
