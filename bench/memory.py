@@ -346,6 +346,42 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
     ("zh", "我最喜欢的运动是游泳。", "我最喜欢什么运动？", "游泳", "我最喜欢的运动是羽毛球。", "羽毛球",
      "忘掉我最喜欢的运动"),
 ]
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_MONTH = r"(" + "|".join(m[:3] + r"(?:" + m[3:] + r")?" for m in _MONTHS) + r")\.?"
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+
+
+def _zh_number(text: str) -> str:
+    """三 → 3, 十二 → 12, 二十一 → 21 (month and day numbers)."""
+    if text.isdigit():
+        return str(int(text))
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return str(_ZH_DIGITS.get(tens, 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0))
+    return str(_ZH_DIGITS.get(text, 0))
+
+
+def _canonical(text: str) -> str:
+    """One written form for equivalent ways of saying a value, so the checks compare values,
+    not formats: "July 14th", "14th of July", "Jul 14" → "14july"; 五月三号, 5月3号 → 5月3日;
+    digit groups joined ("0151-555 0199" → "01515550199"). Not looser: every form names the
+    same day or number."""
+    t = text.lower()
+
+    def month(name: str) -> str:
+        return next(m for m in _MONTHS if name.startswith(m[:3]))
+
+    t = re.sub(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\b",
+               lambda m: f"{int(m.group(1))} {month(m.group(2))}", t)
+    t = re.sub(r"\b" + _MONTH + r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b",
+               lambda m: f"{int(m.group(2))} {month(m.group(1))}", t)
+    num = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+    t = re.sub(num + r"\s*月\s*" + num + r"\s*[日号]", lambda m: f"{_zh_number(m.group(1))}月{_zh_number(m.group(2))}日", t)
+    t = re.sub(r"(?<=\d)[\s\-.]+(?=\d)", "", t)
+    return t.replace(" ", "")
+
+
 MULTI_VALUED = {"peanut", "花生"}  # allergies add up: the old one stays true after the update
 FILLER = {"en": ["What is 17 times 3?", "Name a primary colour."], "zh": ["17乘以3等于多少？", "说出一种三原色。"]}
 
@@ -377,10 +413,12 @@ def suite(args: argparse.Namespace) -> dict:
 
     def chat(client: TestClient, headers: dict, cid: str, text: str) -> str:
         t = time.perf_counter()
+        first = len(prompts)
         r = client.post(f"/api/conversations/{cid}/messages", json={"content": text}, headers=headers)
         turn_s.append(time.perf_counter() - t)
         evs = [json.loads(x[5:]) for x in r.text.splitlines() if x.startswith("data:")]
-        last_prompt[0] = prompts[-1] if prompts else ""
+        # every prompt of the turn: the answer's, and the dispatcher's planning calls
+        last_prompt[0] = "\n".join(prompts[first:])
         return "".join(e.get("text", "") for e in evs if e.get("type") == "text")
 
     last_prompt = [""]
@@ -394,20 +432,25 @@ def suite(args: argparse.Namespace) -> dict:
         return client.post("/api/conversations", json={}, headers=headers).json()["id"]
 
     def has(answer: str, expected: str) -> bool:
-        return expected.lower().replace(" ", "") in answer.lower().replace(" ", "")
+        return _canonical(expected) in _canonical(answer)
 
     # record each prompt, to tell "memory did not supply the fact" from "the model did not use it"
     from banshi.models.base import get_backend
 
     backend = get_backend(settings)
     prompts: list[str] = []
-    original_stream = backend.stream
+    original_stream, original_chat = backend.stream, backend.chat
 
     def recording_stream(messages, **kw):  # type: ignore[no-untyped-def]
         prompts.append("\n".join(m.content for m in messages))
         return original_stream(messages, **kw)
 
+    def recording_chat(messages, **kw):  # type: ignore[no-untyped-def]
+        prompts.append("\n".join(m.content for m in messages))
+        return original_chat(messages, **kw)
+
     backend.stream = recording_stream  # type: ignore[method-assign]
+    backend.chat = recording_chat  # type: ignore[method-assign]
     in_prompt: dict[str, list[bool]] = {}
 
     started = time.perf_counter()
@@ -511,8 +554,8 @@ def main(argv: list[str] | None = None) -> None:
     su.add_argument("--offset", type=int, default=0, help="start at case N (16: the first Chinese one)")
     su.add_argument("--max-tokens", type=int, default=64, help="answer length cap (the facts are short)")
     su.add_argument("--budget", type=float, default=7200.0, help="seconds before no new case is started")
-    su.add_argument("--model-cache", default=str(Path.home() / ".banshi" / "models"),
-                    help="where the assembled weights are (the suite runs in a temporary home)")
+    su.add_argument("--model-cache", default="",
+                    help="where the assembled weights are (default: the configured cache; the suite runs in a temporary home)")
     su.add_argument("--database-url", default="")
     su.add_argument("--details", action="store_true", help="include every answer in the JSON")
     args = p.parse_args(argv)
