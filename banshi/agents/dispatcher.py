@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from banshi.agents.actions import Actions, action_dict
-from banshi.agents.tools import Registry, Tool, ToolResult
+from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolResult
 from banshi.config import Settings
 from banshi.errors import BanshiError
 from banshi.messages import Message as Msg
@@ -270,6 +270,21 @@ def _router_services(router: Any, registry: Registry, text: str) -> list[str]:
 # -- the plan ------------------------------------------------------------------------------------
 
 
+def resolve_planned(arguments: dict[str, Any], steps: list[Step]) -> dict[str, Any] | None:
+    """A planned call's arguments with each :class:`FromStep` replaced by the earlier step's
+    result; None when that result has no such value (the search found nothing)."""
+    out: dict[str, Any] = {}
+    for key, value in arguments.items():
+        if isinstance(value, FromStep):
+            step = steps[value.step] if value.step < len(steps) else None
+            got = value.resolve(step.result.data) if step and step.result is not None and step.result.ok else None
+            if got in (None, ""):
+                return None
+            value = got
+        out[key] = value
+    return out
+
+
 @dataclass
 class Step:
     tool: str
@@ -452,30 +467,15 @@ class Dispatcher:
         previous_services_only = not self.keywords.services(text) and bool(previous_services)
         out.services = services
         candidates = [self.registry.tools[t] for t in tools]
-        for i in range(MAX_STEPS):
-            db.commit()  # never hold the database while the model thinks
-            if cancel is not None and cancel.is_set():
-                break
-            # the request's own words named these tools: the first step calls one of them
-            must_call = i == 0 and bool(set(tools) & self.keywords.hinted) and not previous_services_only
-            decision = self._ask_model(history, text, candidates, out.steps, background, cancel, must_call)
-            step = (decision or {}).get("step")
-            if step == "ask" and decision and decision.get("question"):
-                if any(st.result is not None and st.result.ok for st in out.steps):
-                    break  # results are in: the answer uses them (small models "ask" by echoing the request)
-                out.handled, out.reply = True, str(decision["question"])
-                break
-            if step != "call":
-                if out.steps:
-                    break
-                return Dispatch()  # nothing fits: plain chat
-            assert decision is not None
-            name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
-            if name in self.registry.tools and isinstance(args, dict):
-                args = ground(
-                    self.registry.tools[name], args, background + "\n" + self._corpus(history, text, out.steps)
-                )
-            if name not in tools:  # only the routed tools: tool output cannot widen the choice
+
+        def corpus() -> str:
+            return background + "\n" + self._corpus(history, text, out.steps)
+
+        def call(name: str, args: dict[str, Any], first: bool, planned: bool = False) -> str | None:
+            """Run a read or propose a write; a reply ("ask") or "stop" ends the plan. ``planned``:
+            a routed service's own reader chose it from the request (any of its tools)."""
+            routed = planned and name in self.registry.tools and self.registry.tools[name].service in services
+            if name not in tools and not routed:  # tool output cannot widen the choice
                 out.steps.append(
                     Step(
                         name,
@@ -483,28 +483,27 @@ class Dispatcher:
                         ToolResult(name, False, error=f"{name!r} is not one of the listed tools", code="unknown_tool"),
                     )
                 )
-                continue
+                return None
             if any(s.tool == name and s.arguments == args for s in out.steps):
-                break  # the model repeats itself: what it has is what it gets
+                return "stop"  # the model repeats itself: what it has is what it gets
             t = self.registry.tools[name]
             if t.confirm:
-                corpus = background + "\n" + self._corpus(history, text, out.steps)
-                missing = ungrounded(t, args, corpus)
+                missing = ungrounded(t, args, corpus())
                 if missing:  # ask instead of proposing what the user never said
                     props = t.parameters.get("properties", {})
                     need = ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
                     out.handled = True
                     out.reply = f"还需要您告诉我：{need}" if is_chinese(text) else f"I still need: {need}"
-                    break
+                    return "ask"
             out.handled = True
             if t.confirm:
                 try:
-                    if i == 0 or not any(s.action for s in out.steps):
+                    if first or not any(s.action for s in out.steps):
                         self.actions.expire_pending(db, user_id, conversation_id or "")
                     action = self.actions.propose(db, user_id, name, args, conversation_id=conversation_id)
                 except BanshiError as e:
                     out.steps.append(Step(name, args, ToolResult(name, False, error=e.message, code=e.code)))
-                    continue
+                    return None
                 card = action_dict(action, self.registry)
                 out.steps.append(Step(name, args, action=card))
                 emit({"type": "action", "action": card})
@@ -520,8 +519,70 @@ class Dispatcher:
                 }
                 ev |= {"result": result.data} if result.ok else {"error": result.error}
                 emit(ev)
+            return None
+
+        # the services' own readers first: what they are sure of needs no model call
+        planned = self.planned(services, history, text)
+        stop: str | None = None
+        for p in planned:
+            if not p.final or stop is not None:
+                continue
+            args = resolve_planned(p.arguments, out.steps)
+            if args is None:  # the step meant to feed this one found nothing
+                stop = "stop"
+                break
+            stop = call(p.tool, args, first=not out.steps, planned=True)
+        if planned and all(p.final for p in planned) and out.steps:
+            stop = stop or "stop"
+        hints = {p.tool: resolve_planned(p.arguments, out.steps) or {} for p in planned if not p.final}
+        tools = list(dict.fromkeys([*hints, *tools]))
+        if hints:
+            candidates = [self.registry.tools[t] for t in hints] or candidates
+        for i in range(0 if stop is None else MAX_STEPS, MAX_STEPS):
+            db.commit()  # never hold the database while the model thinks
+            if cancel is not None and cancel.is_set():
+                break
+            # the request's own words named these tools: the first step calls one of them
+            must_call = (
+                i == 0 and not out.steps and bool(set(tools) & self.keywords.hinted) and not previous_services_only
+            ) or bool(hints and i == 0)
+            decision = self._ask_model(history, text, candidates, out.steps, background, cancel, must_call, hints)
+            step = (decision or {}).get("step")
+            if step == "ask" and decision and decision.get("question"):
+                if any(st.result is not None and st.result.ok for st in out.steps):
+                    break  # results are in: the answer uses them (small models "ask" by echoing the request)
+                out.handled, out.reply = True, str(decision["question"])
+                break
+            if step != "call":
+                if out.steps:
+                    break
+                return Dispatch()  # nothing fits: plain chat
+            assert decision is not None
+            name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
+            if name in self.registry.tools and isinstance(args, dict):
+                args = ground(self.registry.tools[name], args, corpus()) | hints.get(name, {})
+            if call(name, args, first=i == 0) is not None:
+                break
         if out.handled and not out.reply:
             out.context = self.context_block(out.steps, text)
+        return out
+
+    def planned(self, services: list[str], history: list[Msg], text: str) -> list[Planned]:
+        """The calls the routed services' deterministic readers are sure of (no model call)."""
+        said = [m.content for m in history if m.role in ("user", "assistant")]
+        out: list[Planned] = []
+        for name in services:
+            svc = self.registry.services.get(name)
+            if svc is None or svc.plan is None:
+                continue
+            try:
+                got = svc.plan(text, said)
+            except Exception:
+                log.exception("the %s reader failed; the model decides", name)
+                continue
+            out += [p for p in got if p.tool in self.registry.tools and self.registry.tools[p.tool].service == name]
+            if out:
+                break
         return out
 
     @staticmethod
@@ -587,6 +648,7 @@ class Dispatcher:
         background: str = "",
         cancel: threading.Event | None = None,
         must_call: bool = False,
+        hints: dict[str, dict[str, Any]] | None = None,
     ) -> dict | None:
         now = (self.now or datetime.now()).strftime("%Y-%m-%d %H:%M %A")
         # the system block depends only on the candidates, so llama.cpp reuses its cached prefix
@@ -598,6 +660,8 @@ class Dispatcher:
         if recent:
             parts.append("Conversation so far:\n" + "\n".join(f"{m.role}: {m.content[:300]}" for m in recent))
         parts.append(f"Now: {now}\nRequest: {text}")
+        for name, known in (hints or {}).items():
+            parts.append(f"Already known for {name}: {json.dumps(known, ensure_ascii=False)}")
         if steps:
             parts.append(
                 "Steps so far:\n"

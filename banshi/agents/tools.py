@@ -225,6 +225,36 @@ def tool(
 # -- services ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FromStep:
+    """An argument taken from an earlier planned call's result: ``path`` into its data, dotted
+    ("results.0.name"). The step that feeds the next."""
+
+    step: int
+    path: str
+
+    def resolve(self, data: Any) -> Any:
+        for key in self.path.split("."):
+            if isinstance(data, list) and key.isdigit() and int(key) < len(data):
+                data = data[int(key)]
+            elif isinstance(data, dict) and key in data:
+                data = data[key]
+            else:
+                return None
+        return data
+
+
+@dataclass
+class Planned:
+    """A call a service's deterministic reader is sure of. ``final``: run it (a read) or propose
+    it (a write) without asking the model; otherwise the model picks a tool and fills what is
+    left, and these arguments override the model's own for the same tool."""
+
+    tool: str
+    arguments: dict[str, Any]
+    final: bool = True
+
+
 @dataclass
 class Service:
     """A named set of tools. ``examples`` (zh + en) train the router; ``sandbox`` says the
@@ -240,6 +270,10 @@ class Service:
     tool_keywords: dict[str, list[str]] = field(default_factory=dict)
     sandbox: bool = True
     provider: str = "builtin"
+    #: a deterministic reader of requests against the service's own data, no model call:
+    #: ``plan(text, history) -> [Planned]`` (the calls it is sure of; ``[]`` when unsure).
+    #: ``history`` is the earlier messages' texts, oldest first (for "那家酒店").
+    plan: Callable[[str, list[str]], list[Planned]] | None = None
 
     def __post_init__(self) -> None:
         for t in self.tools:

@@ -92,7 +92,69 @@ def parse_when(text: str, ctx: ToolContext, *, field: str = "time") -> datetime:
             return when.replace(hour=9) if fmt == "%Y-%m-%d" else when
         except ValueError:
             continue
+    spoken = spoken_time(s, now)
+    if spoken is not None:
+        return spoken
     raise InvalidInput(f"{field}: {text!r} is not a date-time; use 'YYYY-MM-DD HH:MM' or 'HH:MM'")
+
+
+_DAYS = {
+    "今天": 0,
+    "今晚": 0,
+    "今早": 0,
+    "today": 0,
+    "tonight": 0,
+    "明天": 1,
+    "明晚": 1,
+    "明早": 1,
+    "tomorrow": 1,
+    "后天": 2,
+}
+_PM = ("下午", "晚上", "今晚", "明晚", "傍晚", "晚", "pm", "tonight", "evening")
+_CLOCK = re.compile(
+    r"(\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：](\d{2})|点\s*(半|一刻|三刻|\d{1,2}\s*分?)?|\s*(am|pm|o'clock))",
+    re.I,
+)
+_CN = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _cn_int(x: str) -> int:
+    if x.isdigit():
+        return int(x)
+    if x.startswith("十"):
+        return 10 + (_CN.get(x[1:], 0) if len(x) > 1 else 0)
+    if "十" in x:
+        a, _, b = x.partition("十")
+        return _CN[a] * 10 + (_CN.get(b, 0) if b else 0)
+    return _CN.get(x, 0)
+
+
+def spoken_time(text: str, now: datetime) -> datetime | None:
+    """A date-time from the way people say it: "明晚7点", "今天下午3点半", "6点半", "tomorrow 7pm",
+    "8:15". No day: today, or tomorrow when that time has passed. None when no clock time."""
+    low = text.lower()
+    m = _CLOCK.search(low)
+    if not m:
+        return None
+    hour = _cn_int(m.group(1))
+    rest = m.group(3) or ""
+    minute = (
+        int(m.group(2)) if m.group(2) else 30 if rest == "半" else 15 if rest == "一刻" else 45 if rest == "三刻" else 0
+    )
+    if rest and rest[0].isdigit():
+        minute = int(re.match(r"\d+", rest).group(0))  # type: ignore[union-attr]
+    marked = any(w in low for w in _PM + ("上午", "早上", "早", "am", "morning")) or bool(m.group(4))
+    if (any(w in low for w in _PM) or m.group(4) == "pm") and hour < 12:
+        hour += 12
+    if hour > 23 or minute > 59:
+        return None
+    day = next((d for w, d in _DAYS.items() if w in low), None)
+    when = now.replace(hour=hour, minute=minute, second=0, microsecond=0) + timedelta(days=day or 0)
+    if day is None and when < now - timedelta(minutes=1):
+        # "6点半" said in the afternoon: this evening, not tomorrow morning
+        later = when + timedelta(hours=12)
+        when = later if not marked and hour < 12 and later >= now else when + timedelta(days=1)
+    return when
 
 
 def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:

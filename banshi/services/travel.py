@@ -5,10 +5,11 @@ hotel, table and taxi bookings kept per user in the database. Bookings are simul
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
-from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -160,6 +161,505 @@ def search(
 def _is_other_place(settings: Settings, name: str, kind: str) -> bool:
     """True when ``name`` is exactly an attraction, restaurant or hotel of another kind."""
     return any(r["名称"] == name for other in KIND_FILE if other != kind for r in records(settings, other))
+
+
+# -- the deterministic reader: requests against the database's own vocabulary -------------------
+
+KIND_WORDS = {
+    "restaurant": ("餐馆", "餐厅", "饭店", "饭馆", "菜馆", "馆子", "吃", "用餐", "人均", "美食", "restaurant"),
+    "hotel": ("酒店", "宾馆", "住宿", "旅馆", "入住", "住下", "hotel"),
+    "attraction": ("景点", "景区", "游玩", "门票", "票价", "玩", "逛", "attraction"),
+}
+KIND_ZH = {"attraction": "景点", "restaurant": "餐馆", "hotel": "酒店"}
+HOTEL_TYPES = {"经济": "经济型", "舒适": "舒适型", "高档": "高档型", "豪华": "豪华型", "公寓": "公寓"}
+#: words asking about a known place (its details), not for a new one
+ASK_DETAIL = (
+    "电话",
+    "地址",
+    "营业时间",
+    "几点",
+    "周边",
+    "附近",
+    "推荐菜",
+    "特色菜",
+    "招牌",
+    "评分",
+    "多少分",
+    "价格",
+    "多少钱",
+    "门票",
+    "游玩时间",
+    "玩多久",
+    "多久",
+    "多长时间",
+    "地铁站",
+    "酒店类型",
+    "设施",
+    "什么类型",
+    "位置",
+    "在哪",
+    "怎么样",
+    "如何",
+    "是否",
+    "有没有提供",
+    "phone",
+    "address",
+    "hours",
+    "nearby",
+    "rating",
+    "price",
+)
+#: words asking for a place's name: a search
+ASK_NAME = (
+    "推荐",
+    "哪家",
+    "哪个",
+    "哪里",
+    "哪些",
+    "找",
+    "有没有",
+    "有什么",
+    "什么地方",
+    "想去",
+    "想吃",
+    "想住",
+    "给我",
+    "recommend",
+    "find",
+    "which",
+    "any ",
+)
+_NUM = r"(\d+(?:\.\d+)?)"
+_RANGE = re.compile(_NUM + r"\s*(?:元|块)?\s*(?:-|~|～|到|至|—)\s*" + _NUM + r"\s*(?:元|块)?")
+_UPTO = re.compile(
+    _NUM + r"\s*(?:元|块)?\s*(?:以下|以内|之内|之下|左右以内)|(?:不超过|不到|低于|少于|under|below)\s*" + _NUM
+)
+_FROM = re.compile(_NUM + r"\s*(?:元|块)?\s*(?:以上|起)|(?:超过|高于|不低于|over|above)\s*" + _NUM)
+_RATING = re.compile(
+    r"(?:评分|rating|评价)\D{0,4}?" + r"(\d(?:\.\d)?)\s*分?(以上|及以上)?|(\d(?:\.\d)?)\s*分(以上|及以上)?"
+)
+_AMOUNT = r"(\d+(?:\.\d+)?|半|一|两|二|三|四|五)"
+_DURATION = re.compile(
+    _AMOUNT
+    + r"\s*个?\s*(小时|小|天)?\s*(?:-|~|到|至)\s*"
+    + _AMOUNT
+    + r"\s*个?\s*(小时|天)|"
+    + _AMOUNT
+    + r"\s*个?\s*(小时|小(?![吃店])|天)"
+)
+_AMOUNTS = {"半": "0.5", "一": "1", "两": "2", "二": "2", "三": "3", "四": "4", "五": "5"}
+
+
+def _duration(m: re.Match[str]) -> str:
+    """CrossWOZ's own way to write a visit's length: "0.5小时 - 1小时", "3小时", "1天"."""
+
+    def one(amount: str, unit: str | None) -> str:
+        return _AMOUNTS.get(amount, amount) + ("天" if unit == "天" else "小时")
+
+    if m.group(1):
+        return f"{one(m.group(1), m.group(2) or m.group(4))} - {one(m.group(3), m.group(4))}"
+    return one(m.group(5), m.group(6))
+
+
+#: entries of the dishes lists that are everyday words, not dishes
+NOT_DISHES = {
+    "没有",
+    "其他",
+    "都可以",
+    "一般吧",
+    "你的菜",
+    "原味的",
+    "好吃",
+    "特色",
+    "招牌",
+    "老字号",
+    "小吃",
+    "早餐",
+    "午餐",
+    "晚餐",
+}
+
+
+class Vocabulary:
+    """What the database itself can be asked about: place names by kind, dishes, facilities,
+    visit durations. Built from the data at run time (so the reader follows the data)."""
+
+    def __init__(self, settings: Settings):
+        self.kind_of: dict[str, str] = {}
+        dishes: set[str] = set()
+        facilities: set[str] = set()
+        self.durations: set[str] = set()
+        for kind in KIND_FILE:
+            for r in records(settings, kind):
+                self.kind_of.setdefault(r["名称"], kind)
+                dishes.update(d for d in r.get("推荐菜") or [] if len(d) >= 2)
+                facilities.update(f.strip() for f in r.get("酒店设施") or [] if f.strip())
+                if r.get("游玩时间"):
+                    self.durations.add(r["游玩时间"])
+        self.stations = {name for name, _ in load_json(settings, DB, "metro_db.json")}
+        # a branch's name without "(…店)" finds it too, when no other place has that name
+        self.full: dict[str, str] = {}
+        for name in list(self.kind_of):
+            base = re.split(r"[（(]", name)[0].strip()
+            if len(base) >= 3 and base not in self.kind_of:
+                self.kind_of[base] = self.kind_of[name]
+                self.full.setdefault(base, name)
+        stop = set().union(*KIND_WORDS.values()) | set(ASK_DETAIL) | set(ASK_NAME) | NOT_DISHES
+        self.dishes = sorted((d for d in dishes if d not in stop and not d.isascii()), key=len, reverse=True)
+        self.facilities = sorted(facilities, key=len, reverse=True)
+
+    @staticmethod
+    def _spans(text: str, words: Any) -> list[tuple[int, int, str]]:
+        """Longest non-overlapping occurrences of ``words`` (longest first) in ``text``."""
+        taken = [False] * len(text)
+        out = []
+        for w in words:
+            start = text.find(w)
+            while start >= 0:
+                end = start + len(w)
+                if not any(taken[start:end]):
+                    out.append((start, end, w))
+                    for i in range(start, end):
+                        taken[i] = True
+                start = text.find(w, end)
+        return sorted(out)
+
+    def places(self, text: str) -> list[tuple[int, str, str]]:
+        """(position, full name, kind) of the places named in ``text``, in order."""
+        names = sorted((n for n in self.kind_of if n in text), key=len, reverse=True)
+        return [(a, self.full.get(w, w), self.kind_of[w]) for a, _, w in self._spans(text, names)]
+
+
+_vocab: dict[str, Vocabulary] = {}
+
+
+def vocabulary(settings: Settings) -> Vocabulary:
+    key = str(common.data_file(settings, DB, KIND_FILE["hotel"]))
+    if key not in _vocab:
+        _vocab[key] = Vocabulary(settings)
+    return _vocab[key]
+
+
+def _kinds_named(text: str) -> list[str]:
+    """Kinds of place the text names, in the order they appear."""
+    found = []
+    for kind, words in KIND_WORDS.items():
+        pos = [text.find(w) for w in words if w in text]
+        if pos:
+            found.append((min(pos), kind))
+    return [k for _, k in sorted(found)]
+
+
+def _num(x: str) -> int | float:
+    v = float(x)
+    return int(v) if v.is_integer() else v
+
+
+PRICE_WORDS = {
+    "attraction": ("门票", "票价", "免费", "ticket"),
+    "restaurant": ("人均", "消费", "per person"),
+    "hotel": ("价格", "房价", "一晚", "每晚", "per night"),
+}
+
+
+def constraints(
+    v: Vocabulary, text: str, kind: str, names: list[tuple[int, str, str]], priced: bool = True
+) -> dict[str, Any]:
+    """The search arguments ``text`` states for ``kind``, from the database's vocabulary.
+    Prices count for ``kind`` when its own price word is there ("人均", "门票") or ``priced``."""
+    masked = text
+    for _, name, _ in names:  # numbers and dishes inside a place's name are not constraints
+        masked = masked.replace(name, " " * len(name))
+    out: dict[str, Any] = {}
+    lo_key, hi_key = {
+        "attraction": ("min_ticket", "max_ticket"),
+        "restaurant": ("min_price_per_person", "max_price_per_person"),
+        "hotel": ("min_price", "max_price"),
+    }[kind]
+    rating_spans = []
+    m = _RATING.search(masked)
+    if m:
+        out["min_rating"] = _num(m.group(1) or m.group(3))
+        rating_spans.append(m.span())
+    price_text = masked
+    for a, b in rating_spans:
+        price_text = price_text[:a] + " " * (b - a) + price_text[b:]
+    price_text = _DURATION.sub(lambda x: " " * len(x.group(0)), price_text)
+    price_text = re.sub(r"\d+(?:\.\d+)?\s*(?:个人|人|位|晚|间|点|:\d+)", lambda x: " " * len(x.group(0)), price_text)
+    if not priced and not any(w in text.lower() for w in PRICE_WORDS[kind]):
+        price_text = ""
+    m = _RANGE.search(price_text)
+    if m:
+        out[lo_key], out[hi_key] = _num(m.group(1)), _num(m.group(2))
+    else:
+        m = _UPTO.search(price_text)
+        if m:
+            out[hi_key] = _num(m.group(1) or m.group(2))
+        m = _FROM.search(price_text)
+        if m:
+            out[lo_key] = _num(m.group(1) or m.group(2))
+    if kind == "attraction" and re.search(r"不(?:是)?免费|收费", masked):
+        out[lo_key] = max(1, out.get(lo_key) or 1)
+    elif kind == "attraction" and ("免费" in masked or "不要门票" in masked or "free" in masked.lower()):
+        out[hi_key] = 0
+        out.pop(lo_key, None)
+    if kind == "attraction":
+        m = _DURATION.search(masked)
+        said_play = re.search(r"玩|游览|时长|时间|逛", masked)
+        if m and said_play and masked[max(0, m.start() - 1) : m.start()] != "第":
+            out["duration"] = _duration(m)
+    if kind == "restaurant":
+        dishes = [w for _, _, w in v._spans(masked, v.dishes)]
+        dishes += [c for c in CUISINES if not c.isascii() and c in masked and c not in dishes]
+        if dishes:
+            out["dishes"] = " ".join(dict.fromkeys(dishes))
+    if kind == "hotel":
+        for stem, full in HOTEL_TYPES.items():
+            if stem in masked:
+                out["hotel_type"] = full
+                break
+        fac = [w for _, _, w in v._spans(masked, v.facilities)]
+        # "国际长途" for 国际长途电话, "接机" for 接机服务
+        fac += [
+            f
+            for f in v.facilities
+            if f not in fac
+            and len(short := re.sub(r"(电话|服务|设施)$", "", f)) >= 2
+            and short != f
+            and short in masked
+            and not any(short in g for g in fac)
+        ]
+        if "wifi" in masked.lower() and not any("wifi" in f for f in fac):
+            fac.append("wifi")
+        if fac:
+            out["facilities"] = " ".join(fac)
+    return out
+
+
+def spoken_clock(text: str) -> str:
+    """The words that say when ("明晚7点", "6点半", "tomorrow 7pm"), as said: the tool reads them
+    against its own clock (``common.spoken_time``)."""
+    m = re.search(
+        r"(?:今天|今晚|明天|明晚|后天|今早|明早|tomorrow|tonight|today)?\s*(?:上午|下午|晚上|早上|中午|傍晚)?\s*"
+        r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|一刻|三刻|\d{1,2}\s*分?)?|\s*(?:am|pm))",
+        text,
+        re.I,
+    )
+    if not m or not re.search(r"\d|点", m.group(0)):
+        return ""
+    return m.group(0).strip()
+
+
+def _referent(v: Vocabulary, history: list[str], kind: str | None) -> tuple[str, str] | None:
+    """The place an earlier message spoke of ("这家酒店", "它"): the latest message naming one
+    (of ``kind`` when the request says which), its first such place."""
+    for message in reversed(history):
+        for _, name, k in v.places(message):
+            if kind is None or k == kind:
+                return name, k
+    return None
+
+
+def _asked_kind(text: str) -> str | None:
+    """The kind asked about after 周边/附近 ("周边有哪些餐馆" → restaurant)."""
+    m = re.search(
+        r"(?:周边|附近|周围|旁边)[^，。？?！!,]*?("
+        + "|".join(w for ws in KIND_WORDS.values() for w in ws if not w.isascii())
+        + ")",
+        text,
+    )
+    if not m:
+        return None
+    return next(k for k, ws in KIND_WORDS.items() if m.group(1) in ws)
+
+
+WRITE_CUES = {
+    "book_taxi": r"出租|打车|打的|叫.{0,12}车|一辆.{0,12}车|taxi|\bcab\b",
+    "book_restaurant": r"订.{0,8}(?:位|座|桌)|预订.{0,6}餐|book a table|reserve a table|table for",
+    "book_hotel": r"订.{0,3}房|订.{0,10}(?:酒店|宾馆)|入住|住.{0,2}[一两二三四五六七八九\d]晚|book a room|check in",
+}
+_PEOPLE = re.compile(
+    r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:个人|人|位)"
+    r"|for (\d{1,2}|two|three|four|five|six) (?:people|persons)?|table for (\d{1,2}|two|three|four)"
+)
+_EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
+    """The travel calls a request clearly asks for, read deterministically (no model): a search
+    under the constraints it states, a place's details, a metro route; bookings and taxis with
+    what the request says (a booking of "that restaurant" takes the search's first result).
+    ``[]`` when the request is not clear enough — the model decides then."""
+    segments: list[tuple[str | None, str]] = []
+    for part in re.split(r"(?<=[，,；;。！!])", text):
+        cue = next((t for t, c in WRITE_CUES.items() if re.search(c, part, re.I)), None)
+        if not segments or (cue and cue != segments[-1][0]):
+            segments.append((cue, part))
+        else:
+            segments[-1] = (segments[-1][0], segments[-1][1] + part)
+    plans: list[Planned] = []
+    for cue, seg in segments:
+        if cue is None:
+            plans += _read_one(settings, seg, history)
+        else:
+            p = _read_write(settings, cue, seg, text, history, plans)
+            if p is None:
+                break
+            plans.append(p)
+    return plans
+
+
+def _people(text: str) -> int | None:
+    m = _PEOPLE.search(text.lower())
+    if not m:
+        return None
+    x = next(g for g in m.groups() if g)
+    return int(x) if x.isdigit() else _EN_NUM.get(x) or common._cn_int(x)
+
+
+def _read_write(
+    settings: Settings, cue: str, seg: str, text: str, history: list[str], plans: list[Planned]
+) -> Planned | None:
+    """A booking or a taxi, from its part of the request; the place it is about may be the one
+    an earlier part searched for (:class:`FromStep`) or the one the conversation is about."""
+    v = vocabulary(settings)
+    names = v.places(seg)
+    whole = len(seg) == len(text)
+
+    def about(kind: str) -> Any:
+        own = [n for _, n, k in names if k == kind]
+        if own:
+            return own[0]
+        for i in range(len(plans) - 1, -1, -1):
+            if plans[i].tool == f"search_{kind}s":
+                return FromStep(i, "results.0.name")
+        ref = _referent(v, history, kind)
+        return ref[0] if ref else None
+
+    if cue == "book_taxi":
+        ends: list[Any] = [n for _, n, _ in names]
+        m_from = re.search(r"从(.{1,20}?)(?:到|去|出发|走)", seg)
+        origin = next((n for n in ends if m_from and n in m_from.group(1)), None)
+        if origin is None and m_from and not names:
+            origin = m_from.group(1).strip()  # "从酒店出发": the words the user used
+        dest = next((n for n in ends if n != origin), None)
+        if dest is None:
+            dest = next(
+                (
+                    FromStep(i, "results.0.name")
+                    for i in range(len(plans) - 1, -1, -1)
+                    if plans[i].tool.startswith("search_")
+                ),
+                None,
+            )
+        if dest is None and plans and plans[-1].tool.startswith("book_"):
+            prev = plans[-1].arguments
+            dest = prev.get("restaurant") or prev.get("hotel")
+        if origin is None or dest is None:
+            if whole and history and (origin or dest):  # the other end is the place talked about
+                ref = _referent(v, history, None)
+                if ref:
+                    origin, dest = (origin, ref[0]) if origin else (ref[0], dest)
+        if origin is None or dest is None:
+            return None
+        args: dict[str, Any] = {"origin": origin, "destination": dest}
+        if when := spoken_clock(seg):
+            args["time"] = when
+        return Planned("book_taxi", args)
+    if cue == "book_restaurant":
+        place = about("restaurant")
+        if place is None:
+            return None
+        args = {"restaurant": place}
+        when, people = spoken_clock(seg) or spoken_clock(text), _people(seg) or _people(text)
+        if when:
+            args["time"] = when
+        if people:
+            args["people"] = people
+        return Planned("book_restaurant", args, final=bool(when and people))
+    place = about("hotel")
+    if place is None:
+        return None
+    args = {"hotel": place}
+    day = re.search(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", seg) or re.search(
+        r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", text
+    )
+    if day:
+        args["check_in"] = day.group(0)
+    if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:晚|nights?)", seg):
+        args["nights"] = common._cn_int(m.group(1))
+    if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:间|rooms?)", seg):
+        args["rooms"] = common._cn_int(m.group(1))
+    return Planned("book_hotel", args, final="check_in" in args)
+
+
+def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned]:
+    """A search, a place's details or a metro route (no writes)."""
+    v = vocabulary(settings)
+    names = v.places(text)
+    low = text.lower()
+    kinds = _kinds_named(text)
+    asked = _asked_kind(text)
+    # the place being talked about is the one named before "周边" etc., not the ones asked for
+    cut = re.search(r"周边|附近|周围|旁边", text)
+    subject_kinds = _kinds_named(text[: cut.start()]) if cut else kinds
+
+    if "地铁" in text or "metro" in low or "subway" in low:
+        ends = [n for _, n, _ in names] + [
+            w for _, _, w in v._spans(text, sorted(v.stations - set(v.kind_of), key=len, reverse=True))
+        ]
+        if len(ends) >= 2 or re.search(r"从|到|去|怎么", text):
+            if len(ends) < 2 and history:
+                ref = _referent(v, history, None)
+                if ref and ref[0] not in ends:
+                    ends = (
+                        [ref[0], *ends]
+                        if re.search(r"(?:到|去)" + re.escape(ends[0]) if ends else "$^", text)
+                        else [*ends, ref[0]]
+                    )
+            if len(ends) >= 2:
+                return [Planned("metro_route", {"origin": ends[0], "destination": ends[1]})]
+
+    wants_detail = any(w in low for w in ASK_DETAIL)
+    # a search: the kind of place the stated constraints are about (most constraints; a tie goes
+    # to the kind asked after 周边, then to the kind named last: "吃完饭想去景点")
+    best: tuple[int, int, str] | None = None
+    for k in dict.fromkeys(([asked] if asked else []) + kinds):
+        if k is None:
+            continue
+        got = constraints(v, text, k, names, priced=len(kinds) == 1 or k == asked)
+        rank = (len(got), (k == asked) * 10 + (kinds.index(k) if k in kinds else -1))
+        if got and (best is None or rank > best[:2]):
+            best = (*rank, k)  # type: ignore[assignment]
+    if best is not None:
+        search_kind = best[2]
+        args = constraints(v, text, search_kind, names, priced=len(kinds) == 1 or search_kind == asked)
+        near = [n for _, n, k in names if k != search_kind or asked == search_kind]
+        own = [n for _, n, k in names if k == search_kind]
+        if near and (asked == search_kind or re.search(r"附近|周边|旁边|周围|near", text)):
+            args["near"] = near[0]
+        elif own and not any(w in low for w in ASK_NAME):
+            # "北京新世界酒店有wifi吗": a question about that place, not a search
+            return [Planned("place_details", {"name": own[0]})]
+        tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
+        return [Planned(tool_name[search_kind], args)]
+
+    # a known place's details: named here, or the one the conversation is about
+    if wants_detail or asked:
+        if names:
+            place = names[0][1]
+        else:
+            want = subject_kinds[0] if subject_kinds else None
+            ref = _referent(v, history, want) or _referent(v, history, None)
+            place = ref[0] if ref else ""
+        if place:
+            return [Planned("place_details", {"name": place})]
+    if names:  # "就去雅悦酒店吧": the place chosen, and what there is to know about it
+        return [Planned("place_details", {"name": names[0][1]})]
+    if kinds and any(w in low for w in ASK_NAME):  # "推荐一家酒店", no constraints: the best rated
+        tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
+        return [Planned(tool_name[kinds[-1]], {})]
+    return []
 
 
 # -- tools --------------------------------------------------------------------------------------
@@ -433,15 +933,15 @@ CAR_MODELS = ["大众帕萨特", "丰田凯美瑞", "比亚迪汉", "本田雅�
 
 
 @tool(confirm=True, undo="cancel_travel_booking")
-def book_taxi(ctx: ToolContext, origin: str, destination: str, time: str) -> dict:
+def book_taxi(ctx: ToolContext, origin: str, destination: str, time: str = "") -> dict:
     """Book a taxi in Beijing (sandbox): car model and plate are assigned at booking.
 
     Args:
         origin: pick-up place
         destination: drop-off place
-        time: pick-up time, 'YYYY-MM-DD HH:MM' or 'HH:MM' for today
+        time: pick-up time, 'YYYY-MM-DD HH:MM' or 'HH:MM' for today; empty: as soon as possible
     """
-    when = common.parse_when(time, ctx)
+    when = common.parse_when(time, ctx) if time.strip() else common.local_now(ctx) + timedelta(minutes=10)
     common.not_past(when, ctx)
     if not origin.strip() or not destination.strip():
         raise InvalidInput("origin and destination are needed")
@@ -490,6 +990,7 @@ def build(settings: Settings) -> Service:
         title="Travel & maps (Beijing)",
         description="Beijing attractions, restaurants, hotels, metro directions; hotel, table and taxi booking. "
         + SANDBOX,
+        plan=lambda text, history: read_request(settings, text, history),
         tools=[
             search_attractions,
             search_restaurants,
