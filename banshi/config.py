@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     openai_base_url: str = "http://127.0.0.1:11434/v1"
     openai_api_key: str = ""
     openai_model: str = "qwen3"
+    # whether the openai backend is sent photos as image parts beside their OCR text; auto: when
+    # the model name says it sees images (Qwen-VL, QVQ, Omni, "vision")
+    vision: Literal["auto", "true", "false"] = "auto"
     max_tokens: int = 1024
     temperature: float = 0.3
 

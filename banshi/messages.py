@@ -22,6 +22,8 @@ class Message:
     reasoning: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str = ""
+    # photos as data: URLs, sent only to a backend that sees images (others read the text)
+    images: list[str] = field(default_factory=list)
 
     def to_openai(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}

@@ -28,6 +28,7 @@ from banshi.messages import Message
 
 if TYPE_CHECKING:
     from banshi.config import Settings
+    from banshi.media.files import FileStore
     from banshi.models.base import Backend
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -171,10 +172,36 @@ def _budget(settings: Settings, backend: Backend, reserve: int = 600) -> int:
     return max(256, settings.context_tokens - reserve)
 
 
-def ask(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
-        retriever: Retriever | None = None, limit: int = 6) -> Answer:
-    """Answer ``question`` from ``docs`` (``(key, document)`` pairs, key = file id) with
-    numbered citations of the excerpts used."""
+@dataclass
+class Prepared:
+    """A question about files, ready for the model: the messages to send (the numbered excerpts,
+    and the photos themselves when the backend sees images) and every excerpt shown."""
+
+    messages: list[Message]
+    sources: list[dict[str, Any]]
+    lang: str
+
+    @property
+    def empty_reply(self) -> str | None:
+        """The answer when there is nothing to show the model (no text, no photo)."""
+        if self.sources or self.messages[-1].images:
+            return None
+        return "文档里没有可用的文字。" if self.lang == "zh" else "The document has no text to answer from."
+
+    def cite(self, text: str) -> list[dict[str, Any]]:
+        """The excerpts an answer cites with [n] (numbers outside the excerpts are ignored)."""
+        cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(self.sources)})
+        return [self.sources[n - 1] for n in cited]
+
+
+PHOTO_NOTE = {"en": " The photo itself is attached too: read it together with its OCR text.",
+              "zh": "照片本身也附上了：请结合照片和其中识别出的文字回答。"}
+
+
+def prepare(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
+            retriever: Retriever | None = None, limit: int = 6, images: Sequence[str] = ()) -> Prepared:
+    """Rank ``docs`` (``(key, document)`` pairs, key = file id) for ``question`` and number the
+    excerpts that fit the context budget; ``images`` (data URLs) go beside them."""
     question = question.strip()
     if not question:
         raise InvalidInput("question: empty")
@@ -195,15 +222,41 @@ def ask(question: str, docs: Sequence[tuple[str, Document]], settings: Settings,
     lang = "zh" if is_chinese(question) else "en"
     sources = [{"n": i, "file_id": key, "source": c.source, "location": c.location, "quote": c.text[:300]}
                for i, (key, c) in enumerate(shown, 1)]
-    if not shown:
-        empty = "文档里没有可用的文字。" if lang == "zh" else "The document has no text to answer from."
-        return Answer(empty, [], [])
     excerpts = "\n\n".join(f"[{i}] ({c.source}, {c.location})\n{c.text}" for i, (_, c) in enumerate(shown, 1))
-    messages = [Message("system", ASK_SYSTEM[lang]),
-                Message("user", f"Excerpts:\n\n{excerpts}\n\nQuestion: {question}")]
-    text = backend.chat(messages, max_tokens=min(settings.max_tokens, 600)).text.strip()
-    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(shown)})
-    return Answer(text, [sources[n - 1] for n in cited], sources)
+    system = ASK_SYSTEM[lang] + (PHOTO_NOTE[lang] if images else "")
+    user = Message("user", f"Excerpts:\n\n{excerpts or '(none)'}\n\nQuestion: {question}", images=list(images))
+    return Prepared([Message("system", system), user], sources, lang)
+
+
+def ask(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
+        retriever: Retriever | None = None, limit: int = 6, images: Sequence[str] = ()) -> Answer:
+    """Answer ``question`` from ``docs`` with numbered citations of the excerpts used."""
+    return answer(prepare(question, docs, settings, backend, retriever, limit, images), settings, backend)
+
+
+def answer(prepared: Prepared, settings: Settings, backend: Backend) -> Answer:
+    """The model's answer to a prepared question, with the excerpts it cites."""
+    if prepared.empty_reply is not None:
+        return Answer(prepared.empty_reply, [], [])
+    text = backend.chat(prepared.messages, max_tokens=min(settings.max_tokens, 600)).text.strip()
+    return Answer(text, prepared.cite(text), prepared.sources)
+
+
+def for_files(question: str, file_ids: Sequence[str], store: FileStore, settings: Settings, backend: Backend,
+              limit: int = 6) -> Prepared:
+    """A question about some of the user's files: their documents (a photo: its OCR text) and,
+    when the backend sees images, the photos themselves."""
+    from banshi.media.files import image_data_url
+
+    docs, images = [], []
+    for fid in dict.fromkeys(file_ids):
+        meta = store.get(fid)
+        if meta.kind == "audio":
+            raise InvalidInput(f"{fid} is a recording: ask about its transcript via /minutes", code="wrong_kind")
+        docs.append((fid, store.document(fid)))
+        if meta.kind == "image" and getattr(backend, "sees_images", False):
+            images.append(image_data_url(store.path(fid), settings))
+    return prepare(question, docs, settings, backend, limit=limit, images=images)
 
 
 # -- summarising -------------------------------------------------------------------------------

@@ -160,6 +160,24 @@ class FileStore:
         return doc
 
 
+#: photos sent to a vision model are downscaled to this longest side (Qwen-VL's tokens grow with pixels)
+VISION_MAX_SIDE = 1280
+
+
+def image_data_url(path: Path, settings: Settings) -> str:
+    """A photo as a JPEG ``data:`` URL for a vision model: loaded with OCR's limits (size, pixels,
+    decompression bombs), turned upright and downscaled to ``VISION_MAX_SIDE``."""
+    import base64
+    import io
+
+    from banshi.media import ocr
+
+    img = ocr.load_image(path, settings, max_side=VISION_MAX_SIDE)
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def _photo_document(path: Path, name: str, settings: Settings) -> documents.Document:
     """A photo as a one-chunk document of its OCR text, so questions about it work the same way."""
     from banshi.media import ocr

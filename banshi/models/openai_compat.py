@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,18 @@ def _thinking_knob(model: str) -> bool:
     return "qwen" in m or "qwq" in m
 
 
+_SEES = re.compile(r"(?:^|[-_./:\d])vl(?:$|[-_.:])|vision|qvq|omni|llava")
+
+
+def sees_images(settings: Settings) -> bool:
+    """Whether photos go to the model as images: ``BANSHI_VISION``, or with ``auto`` when the
+    model's name says it is a vision-language model (``qwen2.5-vl-7b-instruct``, ``qwen-vl-max``,
+    ``qvq-max``, ``qwen-omni-turbo``)."""
+    if settings.vision != "auto":
+        return settings.vision == "true"
+    return bool(_SEES.search(settings.openai_model.lower()))
+
+
 class OpenAICompatBackend(Backend):
     """A chat model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
 
@@ -49,6 +62,7 @@ class OpenAICompatBackend(Backend):
         self.settings = settings
         self.base_url = settings.openai_base_url.rstrip("/")
         self.model = settings.openai_model
+        self.sees_images = sees_images(settings)
         headers = {"Accept": "text/event-stream"}
         if settings.openai_api_key:
             headers["Authorization"] = f"Bearer {settings.openai_api_key}"
@@ -84,7 +98,7 @@ class OpenAICompatBackend(Backend):
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [_wire(m) for m in messages],
+            "messages": [_wire(m, self.sees_images) for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
             "max_tokens": max_tokens or self.settings.max_tokens,
@@ -313,8 +327,11 @@ class OpenAICompatBackend(Backend):
         return ModelError(f"{hint}: HTTP {status}: {detail}", code="upstream_error")
 
 
-def _wire(m: Message) -> dict[str, Any]:
+def _wire(m: Message, images: bool = False) -> dict[str, Any]:
     out = m.to_openai()
+    if images and m.images:  # OpenAI's content parts: the text, then each photo as a data URL
+        out["content"] = [{"type": "text", "text": m.content},
+                          *({"type": "image_url", "image_url": {"url": url}} for url in m.images)]
     if m.role == "assistant" and m.tool_calls and not m.content:
         out["content"] = None  # some servers reject "" beside tool_calls
     return out

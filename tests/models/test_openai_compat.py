@@ -122,20 +122,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, dict[str, Any]]]:
-    state: dict[str, Any] = {"requests": []}
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free local port; yields its ``/v1`` base URL."""
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(make_app(state), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 10
     while not srv.started and time.time() < deadline:
         time.sleep(0.02)
     assert srv.started
-    yield f"http://127.0.0.1:{port}/v1", state
+    yield f"http://127.0.0.1:{port}/v1"
     srv.should_exit = True
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, dict[str, Any]]]:
+    state: dict[str, Any] = {"requests": []}
+    for url in serve(make_app(state)):
+        yield url, state
 
 
 def backend(url: str, model: str, key: str = "") -> OpenAICompatBackend:

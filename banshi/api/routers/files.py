@@ -92,12 +92,9 @@ class AskManyRequest(AskRequest):
 def _ask(file_ids: list[str], req: AskRequest, store: FileStore, settings: Settings) -> dict[str, Any]:
     from banshi.media import docqa
 
-    docs = []
-    for fid in dict.fromkeys(file_ids):
-        if store.get(fid).kind == "audio":
-            raise InvalidInput(f"{fid} is a recording: ask about its transcript via /minutes", code="wrong_kind")
-        docs.append((fid, store.document(fid)))
-    return docqa.ask(req.question, docs, settings, get_backend(settings), limit=req.limit).as_dict()
+    backend = get_backend(settings)
+    prepared = docqa.for_files(req.question, file_ids, store, settings, backend, limit=req.limit)
+    return docqa.answer(prepared, settings, backend).as_dict()
 
 
 @router.post("/ask")
