@@ -296,14 +296,15 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
     return chosen
 
 
-def floor(qvec: np.ndarray, embed) -> float:  # type: ignore[no-untyped-def]
-    """The query's similarity to a fact that says nothing (the highest over the languages)."""
-    if not _anchors or _anchors[0][0] != embed:  # bound methods of one embedder compare equal
-        _anchors[:] = [(embed, np.asarray(embed(list(_ANCHORS), "passage")))]
-    return float((_anchors[0][1] @ qvec).max())
+def floor(qvec: np.ndarray, embed, anchors: tuple[str, ...] = _ANCHORS) -> float:  # type: ignore[no-untyped-def]
+    """The query's similarity to a text that says nothing (the highest over the languages)."""
+    cached = _anchors.get(anchors)
+    if cached is None or cached[0] != embed:  # bound methods of one embedder compare equal
+        cached = _anchors[anchors] = (embed, np.asarray(embed(list(anchors), "passage")))
+    return float((cached[1] @ qvec).max())
 
 
-_anchors: list[tuple[object, np.ndarray]] = []
+_anchors: dict[tuple[str, ...], tuple[object, np.ndarray]] = {}
 
 
 def search(db: Session, query: str, *, user_id: str, limit: int = 10) -> list[dict]:

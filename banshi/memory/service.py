@@ -314,8 +314,10 @@ class Memory:
         stale_values = {(r.subject if r.attribute == "relation" else r.value).lower() for r in old}
         stale_values = {v for v in stale_values if len(v) >= 2 and v not in current}
         taken = 0
+        passage_floor = facts.floor(qvec, self.embed, _EMPTY_MESSAGES)
+        best = max((h.dense for h in hits), default=0.0)
         for h in hits:
-            if taken >= PASSAGES or h.message_id in seen_sources or not _relevant(h):
+            if taken >= PASSAGES or h.message_id in seen_sources or not _relevant(h, passage_floor, best):
                 continue
             if h.message_id in stale_ids or any(v in h.content.lower() for v in stale_values):
                 continue
@@ -497,12 +499,23 @@ def _grouped(chosen: list[tuple[Any, float]]) -> list[list[tuple[Any, float]]]:
     return out
 
 
-def _relevant(h: index.Hit) -> bool:
-    """A passage goes into the prompt only when it is clearly about the query: a keyword hit
-    that is also close in meaning, or very close in meaning alone."""
-    if h.keyword_rank is not None and h.keyword_rank < 10 and h.dense >= 0.80:
+#: e5 puts every pair at 0.7-0.9: a passage counts when its similarity clears the query's
+#: similarity to a message that says nothing by this much (less with a keyword hit)
+PASSAGE_MARGIN = 0.04
+KEYWORD_MARGIN = 0.025
+NEAR_BEST = 0.05
+_EMPTY_MESSAGES = ("I said something.", "我说了一些事情。")
+
+
+def _relevant(h: index.Hit, floor: float, best: float) -> bool:
+    """A passage goes into the prompt only when it is clearly about the query: close in meaning
+    by a margin over the floor (see ``PASSAGE_MARGIN``), a smaller one for a keyword hit, and
+    not far behind the best passage."""
+    if h.dense < best - NEAR_BEST:
+        return False
+    if h.keyword_rank is not None and h.keyword_rank < 10 and h.dense >= floor + KEYWORD_MARGIN:
         return True
-    return h.dense >= 0.86
+    return h.dense >= floor + PASSAGE_MARGIN
 
 
 def _snippet(content: str, query: str, width: int) -> str:

@@ -124,3 +124,17 @@ def test_a_deleted_relation_hides_the_persons_name(client, fake, settings):
     send(client, cid, "Who is my wife?")
     assert "Maria" not in prompt_of(fake)
     assert not [f for f in client.get("/api/memory").json()["facts"] if "Maria" in f["memory"]]
+
+
+def test_a_passage_is_recalled_only_for_a_question_about_it(client, fake, settings):
+    told(client, settings, "Last summer I went hiking in the Alps with my cousin Jonas.",
+         "上周我和同事去苏州出差了。")
+    evs = send(client, new(client), "Where did I go hiking?")
+    assert "Alps" in memory_block(fake) and "苏州" not in memory_block(fake)
+    assert any(s["type"] == "message" and "Alps" in s["text"] for e in evs if e["type"] == "sources"
+               for s in e["sources"])
+    send(client, new(client), "我上周去哪出差了？")
+    assert "苏州" in memory_block(fake) and "Alps" not in memory_block(fake)
+    for unrelated in ("What is the capital of France?", "今天天气怎么样？"):
+        evs = send(client, new(client), unrelated)
+        assert not any(e["type"] == "sources" for e in evs), unrelated
