@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> None:
             ocr_exact += _squash(res.problem) == _squash(item["question"])
         row = {"i": i, "question": item["question"], "gold": item["answer"], "answer": res.answer,
                "correct": ok, "verified": res.verified, "seconds": round(took, 1),
-               "values": [a.value for a in res.attempts], "errors": [a.error for a in res.attempts if a.error]}
+               "values": [a.value for a in res.attempts], "errors": [a.error for a in res.attempts if a.error],
+               "repaired": sum(a.repaired for a in res.attempts), "programs": [a.program for a in res.attempts]}
         if args.images:
             row["ocr_text"] = res.problem
         if details:

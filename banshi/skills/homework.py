@@ -85,7 +85,8 @@ _LEVELS = {
 # percentage, a fraction, or an amount in a named unit. It becomes a hint in the request and a
 # check of the program's result (a count of 27/4 notebooks is sent back to be fixed).
 _ZH_COUNT = re.compile(r"(?:几|多少)(?:个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|"
-                       r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆)")
+                       r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|层|节|户|所|杯|"
+                       r"碗|扇|顶|封|串|辆|桌|棵|盆|捆|副|顶|把|届|级|趟|圈|步|粒)")
 _ZH_PERCENT = re.compile(r"百分之几|百分率|百分比|百分数|率(?:是|为)?(?:多少|几)")
 _ZH_FRACTION = re.compile(r"几分之几")
 _ZH_UNITS = ("平方千米", "平方公里", "平方米", "平方分米", "平方厘米", "立方米", "立方分米", "立方厘米", "公顷",
@@ -107,6 +108,7 @@ class Asked:
     percent: bool = False
     fraction: bool = False
     unit: str = ""
+    fractions_given: bool = False  # the problem itself writes fractions (3/4, 四分之三)
 
 
 def asked(problem: str) -> Asked:
@@ -117,7 +119,8 @@ def asked(problem: str) -> Asked:
     percent = bool(_ZH_PERCENT.search(problem) or _EN_PERCENT.search(problem))
     fraction = bool(_ZH_FRACTION.search(problem))
     count = bool(_ZH_COUNT.search(problem) or _EN_COUNT.search(problem)) and not (percent or fraction or unit)
-    return Asked(count=count, percent=percent, fraction=fraction, unit=unit)
+    given = bool(re.search(r"\d\s*/\s*\d|分之", problem))
+    return Asked(count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given)
 
 
 def _hint(want: Asked, lang: str) -> str:
@@ -181,6 +184,16 @@ def _normalise(value: str, want: Asked) -> str:
         frac = Fraction(number).limit_denominator(1000)
         if frac.denominator > 1 and abs(float(frac) - number) < 1e-6:
             return f"{frac.numerator}/{frac.denominator}"
+    if "/" in value and not (want.fraction or want.fractions_given):
+        # 143/50 tons reads better as 2.86 when the problem is in decimals
+        frac = Fraction(number).limit_denominator(10**6)
+        den = frac.denominator
+        while den % 2 == 0:
+            den //= 2
+        while den % 5 == 0:
+            den //= 5
+        if den == 1 and frac.denominator <= 10_000:
+            return f"{number:.4f}".rstrip("0").rstrip(".")
     return value
 
 
@@ -220,8 +233,19 @@ def _extract_code(text: str) -> str:
     return code.strip()
 
 
+# Fraction(4.36, 100) and Fraction(0.1) are common in model code: a float becomes the decimal it
+# was written as (Fraction(0.1) == 1/10), not its binary expansion or a TypeError.
+_FRACTION = """from fractions import Fraction as _Fraction
+class Fraction(_Fraction):
+    def __new__(cls, numerator=0, denominator=None):
+        numerator, denominator = (_Fraction(repr(x)) if isinstance(x, float) else x for x in (numerator, denominator))
+        if denominator is None:
+            return super().__new__(cls, numerator)
+        return super().__new__(cls, _Fraction(numerator) / _Fraction(denominator))"""
+
+
 def _prepare(code: str) -> str:
-    head = ["from fractions import Fraction", "import math"]
+    head = [_FRACTION, "import math"]
     if re.search(r"\bsp\.|sympy", code):
         head.append("import sympy as sp")
     return "\n".join(head) + "\n" + code + "\n"

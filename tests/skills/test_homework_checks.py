@@ -38,7 +38,7 @@ def test_unit_asked_is_named_in_the_request():
         return _code("Fraction(50 * 20, 10000)")
 
     att = write_and_run(FunctionBackend(fn), "一块菜地长50米，宽20米，面积是多少公顷？", "direct", "zh")
-    assert att.ok and att.value == "1/10"
+    assert att.ok and att.value == "0.1"
     assert "公顷" in seen[0].split("\n")[-1]  # the hint line after the problem
 
 
@@ -87,3 +87,16 @@ def test_percentage_asked_is_shown_as_a_percentage_and_agrees_either_way():
 def test_fraction_asked_is_shown_as_a_fraction():
     att = write_and_run(FunctionBackend(lambda m, **_: _code("2 / 3")), "还剩这本书的几分之几？", "direct", "zh")
     assert att.value == "2/3"
+
+
+def test_float_in_fraction_is_read_as_the_decimal_written_and_shown_as_one():
+    code = _code("Fraction(4.36) - Fraction(1.5, 1)")
+    att = write_and_run(FunctionBackend(lambda m, **_: code), "一天共运来煤4.36吨，上午运来1.5吨，下午运来多少吨？",
+                        "direct", "zh")
+    assert att.ok and att.value == "2.86" and not att.repaired
+
+
+def test_fraction_answer_stays_a_fraction_when_the_problem_uses_fractions():
+    backend = FunctionBackend(lambda m, **_: _code("Fraction(1, 20) * 15"))
+    att = write_and_run(backend, "一箱香蕉重1/20吨，15箱重多少吨？", "direct", "zh")
+    assert att.value == "3/4"
