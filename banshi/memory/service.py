@@ -281,7 +281,7 @@ class Memory:
         for group in _grouped(chosen):
             f, score = group[0]
             text = f.text if len(group) == 1 else extract.render(
-                f.subject, f.attribute, ("、" if textmod.is_chinese(f.text) else ", ").join(g.value for g, _ in group),
+                f.subject, f.attribute, _joined([g.value for g, _ in group], textmod.is_chinese(f.text)),
                 textmod.is_chinese(f.text))
             line = f"- {text}"
             cost = count_tokens(line)
@@ -483,6 +483,12 @@ def _personal_question(query: str) -> bool:
     if textmod.is_chinese(q):
         return bool(_PERSONAL_ZH.search(q)) and bool(_QUESTION_ZH.search(q))
     return bool(_PERSONAL_EN.search(q)) and bool(_QUESTION_EN.search(q))
+
+
+def _joined(values: list[str], zh: bool) -> str:
+    """peanuts, eggs and shellfish / 花生、鸡蛋和海鲜"""
+    head, last = values[:-1], values[-1]
+    return ("、".join(head) + "和" + last) if zh else (", ".join(head) + " and " + last)
 
 
 def _grouped(chosen: list[tuple[Any, float]]) -> list[list[tuple[Any, float]]]:

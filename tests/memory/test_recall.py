@@ -52,7 +52,7 @@ def test_every_allergy_is_recalled_on_one_line(client, fake, settings):
     told(client, settings, "I'm allergic to peanuts.", "My favourite colour is teal.", "I'm allergic to shellfish.")
     send(client, new(client), "What am I allergic to?")
     lines = [line for line in memory_block(fake).splitlines() if "allergic" in line]
-    assert len(lines) == 1 and "peanuts" in lines[0] and "shellfish" in lines[0]
+    assert len(lines) == 1 and "peanuts" in lines[0] and "shellfish" in lines[0] and " and " in lines[0]
     assert "teal" not in memory_block(fake)
 
 
