@@ -133,20 +133,21 @@ def _hint(want: Asked, lang: str) -> str:
     if want.unit:
         return f"（答案的单位：{want.unit}，先把已知量换算成同一单位）" if zh else f"(Answer in {want.unit}.)"
     if want.count:
-        return "（问的是个数：答案是整数，想一想余数要舍去还是进一）" if zh else \
-            "(A number of things is asked: the answer is a whole number.)"
+        return "（答案是整数）" if zh else "(The answer is a whole number.)"
     return ""
 
 
 _FIX = {
     "zh": {"error": "程序运行出错：{}", "empty": "sp.solve 没有找到解，方程列错了。",
            "none": "solution() 没有返回答案。",
-           "nan": "solution() 返回的不是一个数：{}", "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。",
+           "nan": "solution() 返回的不是一个数：{}",
+           "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。想一想余数应该舍去还是进一。",
            "negative": "题目问的是个数，答案不能是负数，程序却算出 {}。",
            "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。"},
     "en": {"error": "The program failed: {}", "empty": "sp.solve found no solution: the equation is wrong.",
            "none": "solution() returned nothing.", "nan": "solution() did not return a number: {}",
-           "whole": "The question asks for a number of things, a whole number, but the program gave {}.",
+           "whole": "The question asks for a number of things, a whole number, but the program gave {}. "
+                    "Think whether a remainder is dropped or needs one more.",
            "negative": "The question asks for a number of things, which cannot be negative, but the program gave {}.",
            "tail": "Read the problem again and fix the program. Reply with one ```python block only."},
 }
