@@ -54,6 +54,8 @@ def normalise(slot: str, value: Any) -> str:
     if slot in ("人均消费", "门票", "价格", "评分"):
         if str(value) in ("免费", "0"):
             return "0"
+        if str(value) in ("不免费", "收费"):
+            return "1-"  # not free: at least 1 yuan
         nums = numbers(value)
         if len(nums) == 1 and slot != "评分" and re.search(r"以上|起|超过|不低于", str(value)):
             return f"{nums[0]:g}-"  # a lower bound only
@@ -123,7 +125,7 @@ def satisfies(record: dict[str, Any], domain: str, gold: set[tuple[str, str, str
                 return False
         elif slot in ("人均消费", "门票", "价格"):
             got = record.get(slot)
-            bounds = [float(x) for x in value.split("-") if x]
+            bounds = [float(x) for x in value.split("-") if re.fullmatch(r"\d+(?:\.\d+)?", x)]
             lower_only = value.endswith("-")
             if (
                 got is None

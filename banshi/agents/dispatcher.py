@@ -255,6 +255,37 @@ def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]
     return out
 
 
+_ID_TOKEN = re.compile(r"(?<![0-9A-Za-z])(#?[0-9a-f]{32}|#[A-Z]\d{5,})(?![0-9A-Za-z])")
+_ISO_DAY = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+
+
+def said_values(tool: Tool, text: str) -> dict[str, Any]:
+    """Arguments the request states unambiguously, whatever the tool: the one record id it quotes
+    for an ``*_id`` parameter, the one allowed value of an enum it names, the one ISO date it
+    gives for a date parameter. Deterministic: these win over the model's guesses."""
+    out: dict[str, Any] = {}
+    low = text.lower()
+    ids = list(dict.fromkeys(_ID_TOKEN.findall(text)))
+    days = list(dict.fromkeys(_ISO_DAY.findall(text)))
+    for key, p in tool.parameters.get("properties", {}).items():
+        enum = p.get("enum") or next((a.get("enum") for a in p.get("anyOf", []) if a.get("enum")), None)
+        desc = (p.get("description") or "").lower()
+        if enum:
+            words = set(re.findall(r"\w+", low))
+            named = [
+                v
+                for v in enum
+                if isinstance(v, str) and (v.lower() in low or (" " in v and set(v.lower().split()) <= words))
+            ]
+            if len(named) == 1:
+                out[key] = named[0]
+        elif _type(tool, key) == "string" and (key == "id" or key.endswith("_id")) and len(ids) == 1:
+            out[key] = ids[0].lstrip("#") if len(ids[0]) == 33 else ids[0]
+        elif _type(tool, key) == "string" and "yyyy-mm-dd" in desc and "hh:mm" not in desc and len(days) == 1:
+            out[key] = days[0]
+    return out
+
+
 #: a router label counts only when its classifier says "mine" (SVM margin above this); below
 #: it, chit-chat would cost a model call every turn
 ROUTER_MIN_SCORE = 0.0
@@ -534,6 +565,19 @@ class Dispatcher:
             stop = call(p.tool, args, first=not out.steps, planned=True)
         if planned and all(p.final for p in planned) and out.steps:
             stop = stop or "stop"
+        if not planned:
+            # one routed tool that the request's own words fill completely, naming a record by its
+            # id ("取消订单 3f2a…"): no model call needed to choose or fill it
+            said = {t: said_values(self.registry.tools[t], text) for t in tools}
+            sure = [
+                t
+                for t in tools
+                if (req := self.registry.tools[t].parameters.get("required", []))
+                and all(k in said[t] for k in req)
+                and any(k == "id" or k.endswith("_id") for k in req)
+            ]
+            if len(sure) == 1:
+                stop = call(sure[0], said[sure[0]], first=True) or "stop"
         hints = {p.tool: resolve_planned(p.arguments, out.steps) or {} for p in planned if not p.final}
         tools = list(dict.fromkeys([*hints, *tools]))
         if hints:
@@ -560,7 +604,8 @@ class Dispatcher:
             assert decision is not None
             name, args = str(decision.get("tool", "")), decision.get("arguments") or {}
             if name in self.registry.tools and isinstance(args, dict):
-                args = ground(self.registry.tools[name], args, corpus()) | hints.get(name, {})
+                t = self.registry.tools[name]
+                args = ground(t, args, corpus()) | said_values(t, text) | hints.get(name, {})
             if call(name, args, first=i == 0) is not None:
                 break
         if out.handled and not out.reply:

@@ -447,7 +447,15 @@ def spoken_clock(text: str) -> str:
     )
     if not m or not re.search(r"\d|点", m.group(0)):
         return ""
-    return m.group(0).strip()
+    said = m.group(0).strip()
+    if not re.search(_DAY_WORDS, said):  # "明天……从A到B……6点半", "on 2026-12-01 at 09:15"
+        day = re.search(_DAY_WORDS, text, re.I)
+        if day:
+            said = f"{day.group(0)} {said}"
+    return said
+
+
+_DAY_WORDS = r"\d{4}-\d{2}-\d{2}|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
 
 
 def _referent(v: Vocabulary, history: list[str], kind: str | None) -> tuple[str, str] | None:
@@ -538,10 +546,11 @@ def _read_write(
 
     if cue == "book_taxi":
         ends: list[Any] = [n for _, n, _ in names]
-        m_from = re.search(r"从(.{1,20}?)(?:到|去|出发|走)", seg)
-        origin = next((n for n in ends if m_from and n in m_from.group(1)), None)
-        if origin is None and m_from and not names:
-            origin = m_from.group(1).strip()  # "从酒店出发": the words the user used
+        m_from = re.search(r"从(.{1,20}?)(?:到|去|出发|走)|\bfrom (.{1,40}?) to\b", seg, re.I)
+        said_from = (m_from.group(1) or m_from.group(2)) if m_from else ""
+        origin = next((n for n in ends if said_from and n in said_from), None)
+        if origin is None and said_from and not names:
+            origin = said_from.strip()  # "从酒店出发": the words the user used
         dest = next((n for n in ends if n != origin), None)
         if dest is None:
             dest = next(
