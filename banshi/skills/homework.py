@@ -234,12 +234,17 @@ def _extract_code(text: str) -> str:
     return code.strip()
 
 
-# Fraction(4.36, 100) and Fraction(0.1) are common in model code: a float becomes the decimal it
-# was written as (Fraction(0.1) == 1/10), not its binary expansion or a TypeError.
+# Fraction(4.36, 100), Fraction(0.1) and Fraction(a sympy Float) are common in model code: a float
+# becomes the decimal it was written as (Fraction(0.1) == 1/10), not its binary expansion or a TypeError.
 _FRACTION = """from fractions import Fraction as _Fraction
+import decimal as _decimal, numbers as _numbers
+def _exact(x):
+    if isinstance(x, (str, _numbers.Rational, _decimal.Decimal)) or not hasattr(x, "__float__"):
+        return x
+    return _Fraction(repr(float(x)))  # a float, a numpy or sympy Float
 class Fraction(_Fraction):
     def __new__(cls, numerator=0, denominator=None):
-        numerator, denominator = (_Fraction(repr(x)) if isinstance(x, float) else x for x in (numerator, denominator))
+        numerator, denominator = _exact(numerator), _exact(denominator)
         if denominator is None:
             return super().__new__(cls, numerator)
         return super().__new__(cls, _Fraction(numerator) / _Fraction(denominator))"""

@@ -100,3 +100,10 @@ def test_fraction_answer_stays_a_fraction_when_the_problem_uses_fractions():
     backend = FunctionBackend(lambda m, **_: _code("Fraction(1, 20) * 15"))
     att = write_and_run(backend, "一箱香蕉重1/20吨，15箱重多少吨？", "direct", "zh")
     assert att.value == "3/4"
+
+
+def test_sympy_float_in_fraction_is_accepted():
+    code = ("```python\ndef solution():\n    x = sp.symbols('x')\n"
+            "    return Fraction(sp.solve(sp.Eq(2 * x, 5.0), x)[0])\n```")
+    att = write_and_run(FunctionBackend(lambda m, **_: code), "2x = 5.0, x = ?", "equation", "en")
+    assert att.ok and att.value == "2.5" and not att.repaired
