@@ -1,5 +1,6 @@
 """Reading and comparing answers: numbers, fractions (``3/4``, ``((3)/(4))``), mixed numbers
-(``857((1)/(7))``, ``2又1/3``), percentages, thousands separators. Never ``eval``s anything: the
+(``857((1)/(7))``, ``2又1/3``), percentages, thousands separators, "约"/"about" and a unit after
+the number (``12元``, ``3.5 km``). Never ``eval``s anything: the
 text may come from a model."""
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def parse_number(text: str | None) -> tuple[float | None, bool]:
         return None, False
     s = str(text).strip().replace(",", "").replace("，", "").replace("−", "-").replace("＄", "")
     s = s.strip("$¥￥€£ ").rstrip("。").removesuffix(".")
+    # "约3.5", "≈ 3.5", "about 3.5"; a unit written after the number ("12 元", "3.5 km", "25 %")
+    s = re.sub(r"^(?:大约|约|≈|~|about|approximately)\s*", "", s, flags=re.I)
+    m = re.fullmatch(r"(.*?\d\)?)\s*([\u4e00-\u9fff]{1,4}|[A-Za-z]{1,12}\.?)", s)
+    if m:
+        s = m.group(1)
+    s = re.sub(r"\s+([%％])$", r"\1", s)
     # "((8)/(5))" and "857((1)/(7))"
     m = re.fullmatch(r"(-?\d+)?" + _FRAC_PARENS.pattern, s)
     if m:
