@@ -88,10 +88,11 @@ class ChatEngine:
         return msg
 
     def _prepare(self, db: Session, conv: Conversation, mode: Mode, content: str | None,
-                 message_id: str | None) -> Message | None:
+                 message_id: str | None, attachments: list[str] | None = None) -> Message | None:
         """Apply the user's action to the stored conversation; return the new user message."""
         if mode == "send":
-            msg = self._store(db, conv, "user", check_content(content or "", self.settings))
+            meta = {"attachments": self._attachments(conv.user_id, attachments)} if attachments else {}
+            msg = self._store(db, conv, "user", check_content(content or "", self.settings), meta=meta)
             if not conv.title:
                 conv.title = " ".join(msg.content.split())[:60]
             return msg
@@ -112,6 +113,36 @@ class ChatEngine:
         if conv.summary_upto < cut and conv.summary and mode == "edit":
             conv.summary, conv.summary_upto = "", 0  # the edited turn may be in the summary
         return None
+
+    # -- files -------------------------------------------------------------------------
+    def _attachments(self, user_id: str, file_ids: list[str]) -> list[dict[str, str]]:
+        """The user's files a message asks about, as stored in its meta (NotFound for an id that
+        is not theirs; a recording is refused: it is asked about through its transcript)."""
+        from banshi.media.files import FileStore
+
+        store = FileStore(self.settings, user_id)
+        refs = []
+        for fid in dict.fromkeys(file_ids):
+            f = store.get(fid)
+            if f.kind == "audio":
+                raise InvalidInput(f"{f.filename} is a recording: ask about its transcript via /minutes",
+                                   code="wrong_kind")
+            refs.append({"id": f.id, "filename": f.filename, "kind": f.kind})
+        return refs
+
+    def _file_question(self, db: Session, conv: Conversation) -> Any:
+        """When the last user message asks about attached files: its excerpts-and-question prompt
+        (``banshi.media.docqa.Prepared``), else None."""
+        last = db.scalar(select(Message).where(Message.conversation_id == conv.id, Message.role == "user")
+                         .order_by(Message.seq.desc()).limit(1))
+        refs = (last.meta or {}).get("attachments") if last is not None else None
+        if not refs:
+            return None
+        from banshi.media import docqa
+        from banshi.media.files import FileStore
+
+        return docqa.for_files(last.content, [r["id"] for r in refs], FileStore(self.settings, conv.user_id),
+                               self.settings, self.backend)
 
     # -- prompt --------------------------------------------------------------------------
     def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], list[dict]]:
@@ -145,18 +176,23 @@ class ChatEngine:
         message_id: str | None = None,
         think: bool = False,
         cancel: threading.Event | None = None,
+        attachments: list[str] | None = None,
     ) -> Iterator[Event]:
         """Validate and store the user's side at once (errors raise before anything streams),
-        then return the event stream of the answer."""
+        then return the event stream of the answer. A message with ``attachments`` (file ids)
+        is a question about those files, answered from their excerpts with citations."""
         with session_scope(self.settings) as db:
             conv = get_conversation(db, user_id, conversation_id)
-            user_msg = self._prepare(db, conv, mode, content, message_id)
-            prompt, sources = self.build_prompt(db, conv)
+            user_msg = self._prepare(db, conv, mode, content, message_id, attachments)
+            files = self._file_question(db, conv)
+            prompt, sources = (files.messages, []) if files is not None else self.build_prompt(db, conv)
             user_event = message_dict(user_msg) if user_msg else None
-        return self._answer(user_id, conversation_id, prompt, sources, user_event, think, cancel or threading.Event())
+        return self._answer(user_id, conversation_id, prompt, sources, user_event, think,
+                            cancel or threading.Event(), files)
 
     def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], sources: list[dict],
-                user_event: dict | None, think: bool, cancel: threading.Event) -> Iterator[Event]:
+                user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None
+                ) -> Iterator[Event]:
         if user_event:
             yield {"type": "user", "message": user_event}
         if sources:
@@ -166,7 +202,7 @@ class ChatEngine:
         finish = "cancelled"
         error: BanshiError | None = None
         dispatched = None
-        if self.dispatcher is not None:  # services and actions: see banshi.agents.dispatcher
+        if self.dispatcher is not None and files is None:  # services and actions: see banshi.agents.dispatcher
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
             for item in dispatch_stream(self.dispatcher, user_id, conversation_id, prompt, cancel):
@@ -177,9 +213,11 @@ class ChatEngine:
             assert dispatched is not None
             prompt = dispatched.prompt(prompt)
         try:
-            if dispatched is not None and dispatched.reply:  # the dispatcher answered (a question, a result)
-                text.append(dispatched.reply)
-                yield {"type": "text", "text": dispatched.reply}
+            # the dispatcher answered (a question, a result), or the files have nothing to read
+            reply = dispatched.reply if dispatched is not None else files.empty_reply if files is not None else None
+            if reply:
+                text.append(reply)
+                yield {"type": "text", "text": reply}
                 finish = "stop"
                 stream: Iterator = iter(())
             else:
@@ -211,6 +249,8 @@ class ChatEngine:
                     meta["error"] = {"code": error.code, "message": error.message}
                 if dispatched is not None and dispatched.handled:
                     meta["dispatch"] = dispatched.meta()
+                if files is not None:  # the excerpts shown, and those the answer cites as [n]
+                    meta["citations"], meta["excerpts"] = files.cite("".join(text)), files.sources
                 msg = self._store(db, conv, "assistant", "".join(text), reasoning="".join(reasoning),
                                   finish_reason=finish, meta=meta)
                 done = message_dict(msg)

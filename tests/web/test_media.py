@@ -60,6 +60,16 @@ def test_attach_a_text_file_and_ask_about_it(new_page, tmp_path: Path) -> None:
     assert "lease.txt" in page.locator(".msg-user.file-question").inner_text()
     assert page.locator(".send-btn:not(.stop)").count() == 1
 
+    # a stored turn: question, file name and answer are still there after a reload
+    page.wait_for_url("**/#/c/*")
+    page.reload()
+    page.wait_for_selector(".msg-assistant.file-answer")
+    assert "lease.txt" in page.locator(".msg-user.file-question .attachment-names").inner_text()
+    assert "How much is the rent?" in page.locator(".msg-user.file-question").inner_text()
+    assert "4200 yuan" in page.locator(".msg-assistant.file-answer .msg-content").inner_text()
+    page.set_input_files(".attach-input", str(doc))
+    page.wait_for_selector(".attachment:not(.busy)[data-id]")
+
     # removing the attachment makes the next message plain chat again
     page.click(".attachment-remove")
     assert page.locator(".attachment").count() == 0

@@ -33,6 +33,9 @@ class Rename(BaseModel):
 class Send(BaseModel):
     content: str
     think: bool = False
+    # ids of the user's uploaded files (/v1/files) this message asks about: answered from their
+    # excerpts with citations, stored like any turn
+    attachments: list[str] = Field(default_factory=list, max_length=20)
 
 
 class Regenerate(BaseModel):
@@ -102,10 +105,11 @@ _running: dict[str, threading.Event] = {}
 
 
 def _stream(engine: ChatEngine, user: User, conversation_id: str, mode: Mode,
-            content: str | None = None, message_id: str | None = None, think: bool = False) -> StreamingResponse:
+            content: str | None = None, message_id: str | None = None, think: bool = False,
+            attachments: list[str] | None = None) -> StreamingResponse:
     cancel = threading.Event()
     events = engine.stream_turn(user.id, conversation_id, mode=mode, content=content,
-                                message_id=message_id, think=think, cancel=cancel)
+                                message_id=message_id, think=think, cancel=cancel, attachments=attachments)
     _running[conversation_id] = cancel  # replaced by the conversation's next turn
     return StreamingResponse(sse(events, cancel), media_type="text/event-stream", headers=HEADERS)
 
@@ -113,7 +117,8 @@ def _stream(engine: ChatEngine, user: User, conversation_id: str, mode: Mode,
 @router.post("/{conversation_id}/messages")
 def send(conversation_id: str, body: Send, user: User = Depends(current_user),
          engine: ChatEngine = Depends(get_engine)) -> StreamingResponse:
-    return _stream(engine, user, conversation_id, "send", content=body.content, think=body.think)
+    return _stream(engine, user, conversation_id, "send", content=body.content, think=body.think,
+                   attachments=body.attachments)
 
 
 @router.post("/{conversation_id}/regenerate")

@@ -175,6 +175,7 @@ export class UserMessage {
 
   showText() {
     this.bubble.textContent = this.message.content;
+    renderMeta(this, this.message.meta); // e.g. the files a question is about
   }
 
   startEdit() {

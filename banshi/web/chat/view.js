@@ -161,7 +161,8 @@ class ChatPage {
   }
 
   // -- turns ---------------------------------------------------------------------------
-  async send(text) {
+  /** @param extra more of the request body, e.g. {attachments: [file ids]} */
+  async send(text, extra = {}) {
     if (this.creating || activeTurns.has(this.id)) return;
     let created = false;
     if (!this.id) {
@@ -188,7 +189,7 @@ class ChatPage {
     if (created) setTitle(text.trim().split(/\s+/).join(" ").slice(0, 60));
     const turn = new Turn({
       conversationId: this.id, path: conversations.sendPath(this.id),
-      body: { content: text, think: this.composer.think }, user, assistant,
+      body: { content: text, think: this.composer.think, ...extra }, user, assistant,
     });
     await this.run(turn, async () => {
       this.removeFrom(this.views.indexOf(user));

@@ -1,16 +1,16 @@
 // The chat's media tools, installed on a chat page by installMediaTools(page):
 //   attach      upload a document or photo to /v1/files; while a file is attached, what the user
-//               sends is a question about it (POST /v1/files/{id}/ask or /v1/files/ask), answered
-//               in the thread with the excerpts it cites (photos are read with OCR on the server)
+//               sends is a question about it: a normal stored turn carrying the file ids, answered
+//               with the excerpts it cites (photos are read with OCR on the server, and seen by a
+//               vision model when one is configured)
 //   microphone  MediaRecorder → POST /v1/audio/transcriptions → the text into the input box
 //   read aloud  on each finished answer: the browser's speech voices when it has them, else
 //               POST /v1/audio/speech and play the WAV
-// Answers about files are shown, not stored in the conversation: they are gone after a reload.
-import { api, ApiError } from "../lib/api.js";
+import { ApiError } from "../lib/api.js";
 import { h, icon, iconButton } from "../lib/dom.js";
 import { toastError } from "../lib/toast.js";
 import { lang, t } from "../i18n/index.js";
-import { AssistantMessage, UserMessage } from "../chat/message.js";
+import { onMeta } from "../chat/renderers.js";
 
 const SVG = {
   clip: '<path d="M20 11.5 12.5 19a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7l-7.4 7.4a1.7 1.7 0 0 1-2.4-2.4L14.5 7.6"/>',
@@ -98,48 +98,28 @@ class Attachments {
     this.row.hidden = this.row.children.length === 0;
     if (!this.files.length) this.page.composer.input.placeholder = t("chat.placeholder");
   }
-
-  /** The question goes to the files' question endpoint; user and answer appear in the thread. */
-  async ask(question) {
-    const page = this.page;
-    const files = [...this.files];
-    const names = files.map((f) => f.filename).join(", ");
-    const user = new UserMessage({ role: "user", content: question });
-    user.el.classList.add("file-question");
-    user.main.prepend(h("div.attachment-names", {}, svgIcon("clip", 14), names));
-    const assistant = new AssistantMessage({ role: "assistant", content: "" }, {}, { streaming: true });
-    assistant.el.classList.add("file-answer");
-    page.append(user);
-    page.append(assistant);
-    page.composer.clear();
-    page.scrollToBottom();
-    page.composer.setBusy(true);
-    this.asking = true;
-    try {
-      const body = { question };
-      const result = files.length === 1
-        ? await api(`/v1/files/${encodeURIComponent(files[0].id)}/ask`, { method: "POST", body })
-        : await api("/v1/files/ask", { method: "POST", body: { ...body, file_ids: files.map((f) => f.id) } });
-      assistant.finish({ role: "assistant", content: result.answer || t("chat.emptyAnswer"), meta: {} });
-      const cited = result.citations || [];
-      if (cited.length) {
-        assistant.setExtra("citations", h("div.sources.citations", {},
-          h("span.sources-label", {}, svgIcon("clip", 14), t("media.citations")),
-          ...cited.map((c) => {
-            const where = [c.source, c.location].filter(Boolean).join(" · ");
-            return h("span.source-chip", { title: c.quote || where }, `[${c.n}] ${where}`);
-          })));
-      }
-    } catch (err) {
-      assistant.setStreaming(false);
-      assistant.content.replaceChildren();
-      assistant.showError(err);
-    } finally {
-      this.asking = false;
-      page.composer.setBusy(false);
-    }
-  }
 }
+
+// A question about files is a stored turn (POST /api/conversations/{id}/messages with
+// `attachments`): the user message's meta names the files, the answer's meta holds the excerpts
+// it cites. Both render live and after a reload.
+onMeta("attachments", (view, files) => {
+  if (!Array.isArray(files) || !files.length) return;
+  view.el.classList.add("file-question");
+  view.main.querySelector(":scope > .attachment-names")?.remove();
+  view.main.prepend(h("div.attachment-names", {}, svgIcon("clip", 14), files.map((f) => f.filename).join(", ")));
+});
+
+onMeta("citations", (view, cited) => {
+  view.el.classList.add("file-answer");
+  if (!Array.isArray(cited) || !cited.length) return;
+  view.setExtra("citations", h("div.sources.citations", {},
+    h("span.sources-label", {}, svgIcon("clip", 14), t("media.citations")),
+    ...cited.map((c) => {
+      const where = [c.source, c.location].filter(Boolean).join(" · ");
+      return h("span.source-chip", { title: c.quote || where }, `[${c.n}] ${where}`);
+    })));
+});
 
 // -- microphone -------------------------------------------------------------------------------
 class Microphone {
@@ -282,8 +262,7 @@ export function installMediaTools(page) {
   if (navigator.mediaDevices?.getUserMedia && window.MediaRecorder) new Microphone(page);
   const onSend = page.composer.handlers.onSend;
   page.composer.handlers.onSend = (text) => {
-    if (attachments.asking) return;
-    if (attachments.files.length) attachments.ask(text);
+    if (attachments.files.length) page.send(text, { attachments: attachments.files.map((f) => f.id) });
     else onSend(text);
   };
   // an answer's action bar may be filled in after its message is added: watch the whole thread,
