@@ -88,6 +88,19 @@ def ingest_locomo(settings: Any, sample: dict, username: str) -> tuple[str, dict
     return user_id, dia, last
 
 
+def evidence_ids(qa: dict) -> set[str]:
+    """The dia ids of a question's evidence. A few lists are malformed: several ids in one
+    string ("D8:6; D9:17", "D9:1 D4:4") are split, "D:11:26" is read as "D11:26"; ids naming no
+    turn of the conversation ("D4:36" where session 4 is shorter) are dropped by the caller."""
+    out = set()
+    for ev in qa.get("evidence", []):
+        for e in re.split(r"[;,\s]+", str(ev)):
+            m = re.fullmatch(r"D:?(\d+):(\d+)", e.strip())
+            if m:
+                out.add(f"D{int(m.group(1))}:{int(m.group(2))}")
+    return out
+
+
 def drain(settings: Any) -> None:
     from banshi.memory import get_memory
 
@@ -101,6 +114,8 @@ def locomo(args: argparse.Namespace) -> dict:
     from banshi.store.db import session_scope
 
     files = sorted(Path(args.data).glob("*.json"))
+    if args.conversations:
+        files = [f for f in files if f.stem in set(args.conversations)]
     if args.limit:
         files = files[: args.limit]
     if not files:
@@ -115,6 +130,11 @@ def locomo(args: argparse.Namespace) -> dict:
         settings = _settings(Path(tmp), args.database_url)
         embed = load_embedder().embed
         embed(["warm up"], "query")
+        if not args.no_cache:  # message vectors from a disk cache keyed by text hash: re-runs take seconds
+            from bench.router import CachedEmbedder
+            from banshi.memory import get_memory
+
+            get_memory(settings)._embed = CachedEmbedder(args.cache, inner=load_embedder()).embed
         questions = 0
         for f in files:
             sample = json.loads(f.read_text())
@@ -129,8 +149,7 @@ def locomo(args: argparse.Namespace) -> dict:
                 cat = str(qa.get("category"))
                 if cat not in ("1", "2", "3", "4"):
                     continue
-                evidence = {e.strip() for ev in qa.get("evidence", []) for e in re.split(r"[;,\s]+", ev) if e.strip()}
-                evidence &= known
+                evidence = evidence_ids(qa) & known
                 if not evidence:
                     continue
                 questions += 1
@@ -541,6 +560,9 @@ def main(argv: list[str] | None = None) -> None:
     lo.add_argument("--data", default=str(Path(__file__).resolve().parents[1].parent / "shared/data/memory/locomo"))
     lo.add_argument("--k", type=int, nargs="+", default=[5, 10])
     lo.add_argument("--limit", type=int, default=0, help="only the first N conversations")
+    lo.add_argument("--conversations", nargs="+", default=[], help="only these files (stems, e.g. 26 41)")
+    lo.add_argument("--cache", type=Path, default=None, help="message-embedding cache (default: bench.router's)")
+    lo.add_argument("--no-cache", action="store_true", help="embed every message again")
     lo.add_argument("--database-url", default="", help="e.g. postgresql://… (default: a temporary SQLite)")
     sc = sub.add_parser("scale", help="search latency and ingest rate against the number of messages")
     sc.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
