@@ -43,6 +43,8 @@ def test_the_question_and_the_cited_answer_are_stored(client, fake: ScriptedBack
     assert "4800" in answer["meta"]["citations"][0]["quote"] and answer["meta"]["excerpts"]
     exported = json.loads(client.get(f"/api/conversations/{cid}/export?format=json").text)
     assert exported["messages"][1]["meta"]["citations"] == answer["meta"]["citations"]
+    md = client.get(f"/api/conversations/{cid}/export?format=md").text
+    assert "**user** (" in md and "— report.pdf:" in md and "> [1] report.pdf, page 2: The hotel costs 4800" in md
     assert conv["title"] == "How much is the hotel?"
 
 

@@ -92,7 +92,11 @@ def export(conversation_id: str, format: str = "json", user: User = Depends(curr
     elif format in ("md", "markdown"):
         lines = [f"# {conv.title or 'Conversation'}", ""]
         for m in data["messages"]:
-            lines += [f"**{m['role']}** ({m['created_at']}):", "", m["content"], ""]
+            files = ", ".join(f["filename"] for f in m["meta"].get("attachments") or [])
+            lines += [f"**{m['role']}** ({m['created_at']}){' — ' + files if files else ''}:", "", m["content"], ""]
+            cited = m["meta"].get("citations") or []  # an answer about files: the excerpts it cites
+            lines += [f"> [{c['n']}] {c['source']}, {c['location']}: {c['quote'][:200]}" for c in cited]
+            lines += [""] if cited else []
         body, media, ext = "\n".join(lines), "text/markdown", "md"
     else:
         raise InvalidInput("format must be json or md")
