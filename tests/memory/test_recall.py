@@ -63,6 +63,8 @@ def test_a_personal_question_memory_cannot_answer_is_not_guessed(client, fake, s
     assert "don't know" in block and "mango" not in block
     send(client, new(client), "我的生日是哪天？")
     assert "不知道" in memory_block(fake)
+    send(client, new(client), "What is Lily's favourite colour?")  # someone the user knows
+    assert "don't know" in memory_block(fake)
     send(client, new(client), "What should I cook tonight?")  # not a question about the user's details
     assert "don't know" not in fake.calls[-1]["messages"][0].content
 
