@@ -109,6 +109,7 @@ class Asked:
     fraction: bool = False
     unit: str = ""
     fractions_given: bool = False  # the problem itself writes fractions (3/4, 四分之三)
+    negative_ok: bool = False  # the problem speaks of negative numbers (−5, 零下, below zero)
 
 
 def asked(problem: str) -> Asked:
@@ -120,7 +121,9 @@ def asked(problem: str) -> Asked:
     fraction = bool(_ZH_FRACTION.search(problem))
     count = bool(_ZH_COUNT.search(problem) or _EN_COUNT.search(problem)) and not (percent or fraction or unit)
     given = bool(re.search(r"\d\s*/\s*\d|分之", problem))
-    return Asked(count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given)
+    negative_ok = bool(re.search(r"[-−]\s*\d|负|零下|below zero|negative|minus|debt|loss|lost money", problem, re.I))
+    return Asked(count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given,
+                 negative_ok=negative_ok)
 
 
 def _hint(want: Asked, lang: str) -> str:
@@ -142,13 +145,14 @@ _FIX = {
            "none": "solution() 没有返回答案。",
            "nan": "solution() 返回的不是一个数：{}",
            "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。想一想余数应该舍去还是进一。",
-           "negative": "题目问的是个数，答案不能是负数，程序却算出 {}。",
+           "negative": "题目里没有负数，答案却是负数 {}：检查减法的先后。",
            "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。"},
     "en": {"error": "The program failed: {}", "empty": "sp.solve found no solution: the equation is wrong.",
            "none": "solution() returned nothing.", "nan": "solution() did not return a number: {}",
            "whole": "The question asks for a number of things, a whole number, but the program gave {}. "
                     "Think whether a remainder is dropped or needs one more.",
-           "negative": "The question asks for a number of things, which cannot be negative, but the program gave {}.",
+           "negative": "The answer {} is negative though the problem has no negative numbers: check the order "
+                       "of the subtractions.",
            "tail": "Read the problem again and fix the program. Reply with one ```python block only."},
 }
 
@@ -167,7 +171,7 @@ def _problem_with_result(value: str | None, error: str, code: str, want: Asked, 
         return fix["nan"].format(value[:80])
     if want.count and abs(number - round(number)) > 1e-6:
         return fix["whole"].format(answers.display(value))
-    if want.count and number < 0:
+    if number < 0 and not want.negative_ok:
         return fix["negative"].format(answers.display(value))
     return ""
 

@@ -107,3 +107,21 @@ def test_sympy_float_in_fraction_is_accepted():
             "    return Fraction(sp.solve(sp.Eq(2 * x, 5.0), x)[0])\n```")
     att = write_and_run(FunctionBackend(lambda m, **_: code), "2x = 5.0, x = ?", "equation", "en")
     assert att.ok and att.value == "2.5" and not att.repaired
+
+
+@pytest.mark.parametrize("problem,sent_back", [
+    ("一束鲜花30元，买5束送一束，每束便宜多少元？", True),
+    ("早上气温是零下3度，中午升高了2度，中午气温是多少度？", False),
+])
+def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, sent_back):
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return _code("-1")
+
+    att = write_and_run(FunctionBackend(fn), problem, "direct", "zh")
+    assert att.ok and att.value == "-1"  # kept after one fix: the reading of the question may be wrong
+    assert len(seen) == (2 if sent_back else 1)
+    if sent_back:
+        assert "负数" in seen[1]
