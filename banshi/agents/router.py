@@ -24,6 +24,7 @@ A trained router saves to one ``.npz`` file (arrays and JSON only, no pickle) an
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,8 @@ from banshi.errors import InvalidInput, MissingDependency
 OOS = "oos"
 FORMAT = "banshi-router/1"
 MIN_HELD = 20  # held-out in-scope examples needed to tune the threshold
+TUNE_HELD = 2000  # held-out requests wanted in all for tuning (cross-validation below that)
+MAX_FOLDS = 5
 
 
 class TextEmbedder(Protocol):
@@ -96,8 +99,10 @@ class Router:
         self.tuned = False  # whether ``threshold`` came from held-out data
         self.classes: list[str] = []
         self._vectorizer: Any = None
-        self._coef_text: np.ndarray | None = None  # (classes, n-gram features)
-        self._coef_emb: np.ndarray | None = None  # (classes, embedding dim), already weighted
+        # weights held as (features, classes), C-contiguous: a sparse row times them needs no
+        # copy (the (classes, features) layout, as saved, made scipy copy it on every call)
+        self._w_text: np.ndarray | None = None  # (n-gram features, classes)
+        self._w_emb: np.ndarray | None = None  # (embedding dim, classes), already weighted
         self._bias: np.ndarray | None = None
 
     # -- training ------------------------------------------------------------------------------
@@ -125,14 +130,14 @@ class Router:
         emb = self._embed(texts)
         self.threshold, self.tuned = self.default_threshold, False
         if tune:
-            split = self._split(labels)
-            if split is not None:
-                train, held = split
+            held_labels: list[str] = []
+            decs: list[np.ndarray] = []
+            for train, held in self._folds(labels):
                 self._train([texts[i] for i in train], [labels[i] for i in train], None if emb is None else emb[train])
-                self.threshold = self._tune(
-                    [labels[i] for i in held],
-                    self._decision([texts[i] for i in held], None if emb is None else emb[held]),
-                )
+                held_labels += [labels[i] for i in held]
+                decs.append(self._decision([texts[i] for i in held], None if emb is None else emb[held]))
+            if decs:
+                self.threshold = self._tune(held_labels, np.vstack(decs))
                 self.tuned = True
         self._train(texts, labels, emb)
         return self
@@ -155,27 +160,41 @@ class Router:
         # "query" on both sides: intent examples and requests are the same kind of text
         return np.asarray(self.embedder.embed(texts, "query"), dtype=np.float32)
 
-    def _split(self, labels: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-        """A stratified split; labels too rare to spare an example stay whole in training.
-        None when too little would be held out to set a threshold."""
+    def _folds(self, labels: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Stratified (train, held-out) splits for tuning: one holding out ``holdout`` of the
+        data when that is at least ``TUNE_HELD`` requests, else k-fold cross-validation with
+        as many folds (up to ``MAX_FOLDS``) as it takes to hold out that many in all, so the
+        small quantile the budget asks for rests on enough requests. Labels too rare to spare
+        an example stay whole in training. ``[]`` when too little would be held out."""
         by: dict[str, list[int]] = defaultdict(list)
         for i, lb in enumerate(labels):
             by[lb].append(i)
         rng = random.Random(self.seed)
-        train: list[int] = []
-        held: list[int] = []
+        order = {}
         for lb in sorted(by):
             idx = by[lb][:]
             rng.shuffle(idx)
-            n_held = int(round(len(idx) * self.holdout))
-            if len(idx) - n_held < 2:
-                n_held = 0
-            held += idx[:n_held]
-            train += idx[n_held:]
-        in_held = sum(1 for i in held if labels[i] != self.oos_label)
-        if in_held < MIN_HELD or len({labels[i] for i in train if labels[i] != self.oos_label}) < 2:
-            return None
-        return np.array(sorted(train)), np.array(sorted(held))
+            order[lb] = idx
+        k = min(MAX_FOLDS, max(1, math.ceil(TUNE_HELD / max(1.0, len(labels) * self.holdout))))
+        folds = []
+        for f in range(k):
+            train: list[int] = []
+            held: list[int] = []
+            for j, idx in enumerate(order.values()):
+                if k == 1:
+                    part, rest = idx[: round(len(idx) * self.holdout)], idx[round(len(idx) * self.holdout) :]
+                else:  # every k-th, shifted per label so that rare labels spread over the folds
+                    r = (f + j) % k
+                    part, rest = idx[r::k], [i for m, i in enumerate(idx) if m % k != r]
+                if len(rest) < 2:
+                    part, rest = [], idx
+                held += part
+                train += rest
+            in_held = sum(1 for i in held if labels[i] != self.oos_label)
+            if in_held < MIN_HELD or len({labels[i] for i in train if labels[i] != self.oos_label}) < 2:
+                return []
+            folds.append((np.array(sorted(train)), np.array(sorted(held))))
+        return folds
 
     def _train(self, texts: list[str], labels: list[str], emb: np.ndarray | None) -> None:
         from scipy.sparse import csr_matrix, hstack
@@ -202,8 +221,8 @@ class Router:
                 coef = np.vstack([-coef, coef])
                 bias = np.concatenate([-bias, bias])
         self.classes = classes
-        self._coef_text = np.ascontiguousarray(coef[:, :n_text])
-        self._coef_emb = np.ascontiguousarray(coef[:, n_text:] * self.embed_weight) if emb is not None else None
+        self._w_text = np.ascontiguousarray(coef[:, :n_text].T)
+        self._w_emb = np.ascontiguousarray((coef[:, n_text:] * self.embed_weight).T) if emb is not None else None
         self._bias = bias
 
     def _tune(self, labels: list[str], dec: np.ndarray) -> float:
@@ -225,14 +244,14 @@ class Router:
 
     # -- prediction ----------------------------------------------------------------------------
     def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> np.ndarray:
-        if self._vectorizer is None or self._bias is None or self._coef_text is None:
+        if self._vectorizer is None or self._bias is None or self._w_text is None:
             raise InvalidInput("the router is not trained")
         x = self._vectorizer.transform(texts)
-        dec = np.asarray(x @ self._coef_text.T) + self._bias
-        if self._coef_emb is not None:
+        dec = np.asarray(x @ self._w_text) + self._bias
+        if self._w_emb is not None:
             if emb is None:
                 emb = self._embed(texts)
-            dec += emb @ self._coef_emb.T
+            dec += emb @ self._w_emb
         return dec
 
     def _best(self, dec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -296,7 +315,7 @@ class Router:
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write the trained router to ``path`` (a ``.npz`` file: arrays and JSON, no pickle)."""
-        if self._vectorizer is None or self._coef_text is None or self._bias is None:
+        if self._vectorizer is None or self._w_text is None or self._bias is None:
             raise InvalidInput("the router is not trained")
         path = Path(path)
         vocab = self._vectorizer.vocabulary_
@@ -308,7 +327,7 @@ class Router:
             "classes": self.classes,
             "threshold": self.threshold,
             "tuned": self.tuned,
-            "use_embeddings": self._coef_emb is not None,
+            "use_embeddings": self._w_emb is not None,
             "embed_weight": self.embed_weight,
             "C": self.C,
             "reject_rate": self.reject_rate,
@@ -321,11 +340,11 @@ class Router:
             "meta": np.array(json.dumps(meta)),
             "terms": terms.astype(str),
             "idf": self._vectorizer.idf_,
-            "coef_text": self._coef_text,
+            "coef_text": self._w_text.T,  # (classes, features)
             "bias": self._bias,
         }
-        if self._coef_emb is not None:
-            arrays["coef_emb"] = self._coef_emb
+        if self._w_emb is not None:
+            arrays["coef_emb"] = self._w_emb.T
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:  # a file object: numpy would otherwise append ".npz"
             np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
@@ -363,6 +382,6 @@ class Router:
             )
             vec.idf_ = z["idf"]
             r._vectorizer = vec
-            r._coef_text, r._bias = z["coef_text"], z["bias"]
-            r._coef_emb = z["coef_emb"] if "coef_emb" in z.files else None
+            r._w_text, r._bias = np.ascontiguousarray(z["coef_text"].T), z["bias"]
+            r._w_emb = np.ascontiguousarray(z["coef_emb"].T) if "coef_emb" in z.files else None
         return r
