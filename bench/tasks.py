@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -421,7 +422,7 @@ def _weather(city: str, day: str) -> dict[str, Any]:
 # -- running -------------------------------------------------------------------------------------
 
 
-def run_task(settings: Any, backend: Any, task: Task) -> dict[str, Any]:
+def run_task(settings: Any, backend: Any, task: Task, router: Any = None) -> dict[str, Any]:
     from banshi.agents.dispatcher import Dispatcher
     from banshi.agents.registry import get_registry
     from banshi.agents.tools import ToolContext
@@ -442,7 +443,8 @@ def run_task(settings: Any, backend: Any, task: Task) -> dict[str, Any]:
             if task.setup
             else {}
         )
-    engine = ChatEngine(settings, backend, [], dispatcher=Dispatcher(settings, backend, get_registry(settings)))
+    dispatcher = Dispatcher(settings, backend, get_registry(settings), router=router)
+    engine = ChatEngine(settings, backend, [], dispatcher=dispatcher)
     replies, started = [], time.time()
     for turn in task.turns:
         text = []
@@ -483,10 +485,16 @@ def main(argv: list[str] | None = None) -> None:
         chosen = [t for t in chosen if t.id in keep]
     if args.limit:
         chosen = chosen[: args.limit]
+    from banshi.agents.dispatcher import _load_router
+
+    handle = _load_router(settings)  # the trained fast router beside keywords, as the server runs it
+    router = handle.wait() if handle is not None else None
     results: dict[str, list[dict[str, Any]]] = {t.id: [] for t in chosen}
     for _ in range(args.runs):
         for t in chosen:
-            results[t.id].append(run_task(settings, backend, t))
+            results[t.id].append(run_task(settings, backend, t, router))
+            r = results[t.id][-1]
+            print(f"{t.id}: {'pass' if r['passed'] else 'FAIL'} {r['seconds']}s {r['reply'][:160]!r}", file=sys.stderr)
     n = len(chosen)
     pass1 = sum(r["passed"] for rs in results.values() for r in rs) / max(1, n * args.runs)
     passk = sum(all(r["passed"] for r in rs) for rs in results.values()) / max(1, n)

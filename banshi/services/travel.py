@@ -304,6 +304,9 @@ class Vocabulary:
             if len(base) >= 3 and base not in self.kind_of:
                 self.kind_of[base] = self.kind_of[name]
                 self.full.setdefault(base, name)
+        # a two-character "name" that is also a dish or a facility ("酒吧") is that word, not a place
+        for name in [n for n in self.kind_of if len(n) <= 2 and (n in dishes or n in facilities)]:
+            del self.kind_of[name]
         stop = set().union(*KIND_WORDS.values()) | set(ASK_DETAIL) | set(ASK_NAME) | NOT_DISHES
         self.dishes = sorted((d for d in dishes if d not in stop and not d.isascii()), key=len, reverse=True)
         self.facilities = sorted(facilities, key=len, reverse=True)
@@ -483,8 +486,8 @@ def _asked_kind(text: str) -> str | None:
 
 WRITE_CUES = {
     "book_taxi": r"出租|打车|打的|叫.{0,12}车|一辆.{0,12}车|taxi|\bcab\b",
-    "book_restaurant": r"订.{0,8}(?:位|座|桌)|预订.{0,6}餐|book a table|reserve a table|table for",
-    "book_hotel": r"订.{0,3}房|订.{0,10}(?:酒店|宾馆)|入住|住.{0,2}[一两二三四五六七八九\d]晚|book a room|check in",
+    "book_restaurant": r"订[^，。,]{0,40}(?:位子|座位|位置|桌|座)|订.{0,3}位|预订.{0,6}餐|book a table|reserve a table|table for",
+    "book_hotel": r"订.{0,3}房|订[^，。,]{0,30}(?:酒店|宾馆)|住.{0,2}[一两二三四五六七八九\d]晚|book a room|book a hotel",
 }
 _PEOPLE = re.compile(
     r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:个人|人|位)"
@@ -505,15 +508,22 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
             segments.append((cue, part))
         else:
             segments[-1] = (segments[-1][0], segments[-1][1] + part)
+    taxi = [seg for cue, seg in segments if cue == "book_taxi"]
+    if taxi and len({c for c, _ in segments if c}) == 1 and re.search(r"从.{1,30}?(?:到|去)|\bfrom\b.+\bto\b", text):
+        segments = [("book_taxi", text)]  # "如果从A到B，打车过去的话": one taxi, ends said before the cue
     plans: list[Planned] = []
     for cue, seg in segments:
         if cue is None:
             plans += _read_one(settings, seg, history)
-        else:
-            p = _read_write(settings, cue, seg, text, history, plans)
-            if p is None:
-                break
-            plans.append(p)
+            continue
+        kind = {"book_restaurant": "restaurant", "book_hotel": "hotel"}.get(cue)
+        if kind and not [n for _, n, k in vocabulary(settings).places(seg) if k == kind]:
+            # "订一家评分4.5以上的舒适型酒店": find it first; the booking takes the first found
+            plans += [p for p in _read_one(settings, seg, []) if p.tool == f"search_{kind}s"]
+        p = _read_write(settings, cue, seg, text, history, plans)
+        if p is None:
+            break
+        plans.append(p)
     return plans
 
 
@@ -602,6 +612,18 @@ def _read_write(
     return Planned("book_hotel", args, final="check_in" in args)
 
 
+#: what only one kind of place has: "它家都有什么推荐菜" is about a restaurant
+ATTRIBUTE_KIND = {
+    "restaurant": ("推荐菜", "营业时间", "人均", "菜"),
+    "attraction": ("门票", "游玩时间", "玩多久", "票价"),
+    "hotel": ("酒店类型", "设施", "房价", "入住", "wifi"),
+}
+
+
+def _attribute_kind(text: str) -> str | None:
+    return next((k for k, words in ATTRIBUTE_KIND.items() if any(w in text.lower() for w in words)), None)
+
+
 def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned]:
     """A search, a place's details or a metro route (no writes)."""
     v = vocabulary(settings)
@@ -630,6 +652,15 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
                 return [Planned("metro_route", {"origin": ends[0], "destination": ends[1]})]
 
     wants_detail = any(w in low for w in ASK_DETAIL)
+    # "这个酒店有商务中心吗": a question about the place being talked about, not a new search
+    pointed = re.search(
+        r"(?:这|那|该)(?:个|家|座|间)?(?:" + "|".join(w for ws in KIND_WORDS.values() for w in ws) + ")", text
+    )
+    if pointed and not names and not re.search(r"别的|其他|其它|另外|换一?[个家]|还有", text):
+        kind = next(k for k, ws in KIND_WORDS.items() if any(pointed.group(0).endswith(w) for w in ws))
+        ref = _referent(v, history, kind)
+        if ref and not asked:
+            return [Planned("place_details", {"name": ref[0]})]
     # a search: the kind of place the stated constraints are about (most constraints; a tie goes
     # to the kind asked after 周边, then to the kind named last: "吃完饭想去景点")
     best: tuple[int, int, str] | None = None
@@ -658,7 +689,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
         if names:
             place = names[0][1]
         else:
-            want = subject_kinds[0] if subject_kinds else None
+            want = subject_kinds[0] if subject_kinds else _attribute_kind(text)
             ref = _referent(v, history, want) or _referent(v, history, None)
             place = ref[0] if ref else ""
         if place:
@@ -1092,6 +1123,9 @@ def build(settings: Settings) -> Service:
             "门票",
             "好吃",
             "菜馆",
+            "票价",
+            "景区",
+            "游玩",
             "烤鸭",
             "火锅",
             "restaurant",
