@@ -1,7 +1,10 @@
 from datetime import datetime, timedelta
 
+from sqlalchemy import event, select
+
 from banshi.memory import index
 from banshi.store.db import session_scope
+from banshi.store.tables import Message
 from tests.memory.conftest import drain, make_user
 
 NOW = datetime(2026, 11, 29, 12, 0)
@@ -59,3 +62,52 @@ def test_removed_messages_are_not_found_even_from_the_vector_cache(store, memory
         index.remove(db, uid, [hit.message_id])
     with session_scope(store) as db:
         assert index.search(db, "passport number", user_id=uid, limit=5) == []
+
+
+def test_an_old_message_with_a_rare_word_is_found_beyond_the_scored_cap(store, memory, monkeypatch):
+    uid = make_user(store, "a")
+    start = NOW - timedelta(days=400)
+    msgs = [{"role": "user", "content": "coffee with the durian seller at the night market",
+             "created_at": start}]
+    msgs += [{"role": "user", "content": f"coffee number {i} this morning", "created_at": start + timedelta(days=i + 1)}
+             for i in range(12)]
+    memory.add(msgs, user_id=uid)
+    monkeypatch.setattr(index, "SCORED_ROWS", 5)  # only the 5 newest "coffee" rows get scored
+    with session_scope(store) as db:
+        found = index.keyword_search(db, uid, ["coffe", "durian"], limit=3)
+        assert found, "the capped query found nothing"
+        content = dict(db.execute(select(Message.id, Message.content).where(Message.id.in_(found))).all())
+        assert "durian" in content[found[0]]
+
+
+def test_the_vector_matrix_is_not_reread_while_nothing_new_was_embedded(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "my bike is a green Brompton"}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        index.search(db, "bike", user_id=uid, limit=3)  # loads the user's vectors
+        seen: list[str] = []
+        listen = lambda *a: seen.append(a[2])  # noqa: E731  (conn, cursor, statement, …)
+        event.listen(db.get_bind(), "before_cursor_execute", listen)
+        try:
+            index.search(db, "bike", user_id=uid, limit=3)
+        finally:
+            event.remove(db.get_bind(), "before_cursor_execute", listen)
+        assert seen and not [s for s in seen if "memory_vectors" in s]
+    memory.add([{"role": "user", "content": "the Brompton's tyres are new"}], user_id=uid)
+    drain(memory)  # a commit of new vectors: the next search reads them
+    with session_scope(store) as db:
+        ids, _ = index.VECTORS.get(db, uid)
+        assert len(ids) == 2
+
+
+def test_messages_of_the_person_the_question_names_come_first(store, memory):
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "I started learning the cello", "speaker": "Nadia"},
+                {"role": "assistant", "content": "I started learning the cello too", "speaker": "Tomas"}],
+               user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        for who in ("Nadia", "Tomas"):
+            hits = index.search(db, f"What instrument did {who} start learning?", user_id=uid, limit=2, now=NOW)
+            assert [h.role for h in hits][0] == ("user" if who == "Nadia" else "assistant")
