@@ -1,0 +1,90 @@
+"""The travel service's deterministic reader: constraints from the database's own vocabulary,
+the place a follow-up points at, find-then-book plans, and spoken times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from banshi.agents.tools import FromStep
+from banshi.services import travel
+from banshi.services.common import spoken_time
+
+
+@pytest.fixture
+def read(settings, need):
+    need("crosswoz_beijing", "hotel_db.json")
+    return lambda text, history=(): [
+        (p.tool, p.arguments, p.final) for p in travel.read_request(settings, text, list(history))
+    ]
+
+
+def test_a_search_takes_every_stated_constraint(read):
+    assert read("我想找一家人均消费在100-150元的餐馆吃驴杂汤，评分4.5分以上") == [
+        (
+            "search_restaurants",
+            {"min_price_per_person": 100, "max_price_per_person": 150, "dishes": "驴杂汤", "min_rating": 4.5},
+            True,
+        )
+    ]
+    [(tool, args, _)] = read("给我推荐一个门票20元以下、可以玩半小时-1小时的景点")
+    assert tool == "search_attractions" and args == {"max_ticket": 20, "duration": "0.5小时 - 1小时"}
+    [(tool, args, _)] = read("有没有300-400元的高档酒店，要有无烟房和国际长途")
+    assert tool == "search_hotels"
+    assert args["hotel_type"] == "高档型" and args["min_price"] == 300 and args["max_price"] == 400
+    assert set(args["facilities"].split()) == {"无烟房", "国际长途电话"}
+
+
+def test_prices_go_to_the_kind_they_are_said_for(read):
+    [(tool, args, _)] = read("吃完饭想去景点游玩，请推荐一个票价是20元以下、评分4.5分以上的景点")
+    assert tool == "search_attractions" and args == {"max_ticket": 20, "min_rating": 4.5}
+
+
+def test_a_landmark_anchors_a_search_near_it(read):
+    [(tool, args, _)] = read("找一家故宫附近人均100以内的川菜馆")
+    assert tool == "search_restaurants" and args == {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜"}
+
+
+def test_a_follow_up_asks_about_the_place_the_conversation_is_about(read):
+    history = ["帮我推荐一家酒店", "推荐你去北京贵都大酒店，评分4.7。"]
+    assert read("这家酒店的电话是多少？", history) == [("place_details", {"name": "北京贵都大酒店"}, True)]
+    # the kind asked after 周边 is not the place meant
+    history = ["有什么好吃的？", "推荐您去护国寺小吃店（护国寺总店）。"]
+    assert read("这个餐馆周边有哪些景点？", history) == [
+        ("place_details", {"name": "护国寺小吃店（护国寺总店）"}, True)
+    ]
+
+
+def test_find_then_book_then_taxi(read):
+    plans = read("找一家故宫附近人均100以内的川菜馆，订明晚7点两个人的位子，再叫一辆6点半从酒店出发的车")
+    assert [p[0] for p in plans] == ["search_restaurants", "book_restaurant", "book_taxi"]
+    assert plans[1][1] == {"restaurant": FromStep(0, "results.0.name"), "time": "明晚7点", "people": 2}
+    assert plans[2][1] == {"origin": "酒店", "destination": FromStep(0, "results.0.name"), "time": "6点半"}
+
+
+def test_a_booking_without_its_time_is_left_to_the_model(read):
+    [(tool, args, final)] = read("帮我订护国寺小吃店（护国寺总店）的位子，两个人")
+    assert tool == "book_restaurant" and args == {"restaurant": "护国寺小吃店（护国寺总店）", "people": 2} and not final
+
+
+def test_taxi_and_metro_ends(read):
+    assert read("我要从天坛打出租车到故宫") == [("book_taxi", {"origin": "天坛", "destination": "故宫"}, True)]
+    assert read("Book a taxi from 天坛 to 故宫 on 2030-01-02 at 09:15") == [
+        ("book_taxi", {"origin": "天坛", "destination": "故宫", "time": "2030-01-02 09:15"}, True)
+    ]
+    assert read("从天坛怎么坐地铁去颐和园？") == [("metro_route", {"origin": "天坛", "destination": "颐和园"}, True)]
+
+
+def test_plain_chat_is_not_read_as_an_errand(read):
+    assert read("今天心情不错") == []
+
+
+def test_spoken_times():
+    now = datetime(2030, 1, 1, 15, 0)
+    assert spoken_time("明晚7点", now) == datetime(2030, 1, 2, 19, 0)
+    assert spoken_time("今天下午3点半", now) == datetime(2030, 1, 1, 15, 30)
+    assert spoken_time("6点半", now) == datetime(2030, 1, 1, 18, 30)  # said in the afternoon: this evening
+    assert spoken_time("早上8点", now) == datetime(2030, 1, 2, 8, 0)  # passed today: tomorrow
+    assert spoken_time("tomorrow 7pm", now) == datetime(2030, 1, 2, 19, 0)
+    assert spoken_time("人均100以内", now) is None
