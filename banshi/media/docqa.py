@@ -2,21 +2,24 @@
 length within the context budget (map-reduce).
 
 Retrieval goes through one small interface, ``Retriever.search(query, chunks, limit=, key=)``.
-The memory index (``banshi.memory.index``) is keyed to conversation messages, so it cannot hold
-document chunks yet; ``HybridRetriever`` ranks a document's chunks with the memory layer's own
-pieces — its tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and its
-weighted reciprocal-rank fusion (``RRF_K``, ``DENSE_WEIGHT``) — in memory, per document, so a
-passage index in memory can replace it behind the same interface without changing anything here.
-"""
+Document chunks are not put into the memory index (``banshi.memory.index``): its ``add`` indexes
+only ``user``/``assistant`` messages, and its ``search`` cannot restrict hits to documents nor keep
+them out of memory's recall, which would then quote document text as things the user said.
+``HybridRetriever`` ranks a document's chunks with the memory layer's own pieces instead — its
+tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and its weighted
+reciprocal-rank fusion (``RRF_K``, ``DENSE_WEIGHT``) — per document; the chunks' vectors are kept
+on disk beside the file (``FileStore.vectors_path``), so each file is embedded once."""
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -117,8 +120,29 @@ class HybridRetriever:
                 scores.append((s, i))
         return [i for _, i in sorted(scores, reverse=True)]
 
+    def vectors(self, key: str, chunks: Sequence[Chunk], path: Path | None = None) -> np.ndarray:
+        """The passage vectors of a chunk set: kept in memory per ``key`` and, with ``path``, on
+        disk (float16) so that they are computed once per file, not once per process."""
+
+        def make() -> np.ndarray:
+            if path is not None and path.is_file():
+                try:
+                    saved = np.load(path)
+                    if saved.shape[0] == len(chunks):
+                        return saved.astype(np.float32)
+                except (OSError, ValueError):
+                    pass  # unreadable (a crash mid-write): computed again below
+            matrix = self.embed([c.text for c in chunks], "passage")
+            if path is not None:
+                tmp = path.with_suffix(".tmp.npy")
+                np.save(tmp, matrix.astype(np.float16))
+                os.replace(tmp, path)
+            return matrix
+
+        return self._cached("vectors", key, chunks, make)
+
     def _dense(self, query: str, chunks: Sequence[Chunk], key: str) -> list[int]:
-        matrix = self._cached("vectors", key, chunks, lambda: self.embed([c.text for c in chunks], "passage"))
+        matrix = self.vectors(key, chunks)
         qvec = self.embed([query], "query")[0]
         scores = matrix @ qvec
         return [int(i) for i in np.argsort(-scores)]
@@ -249,14 +273,18 @@ def for_files(question: str, file_ids: Sequence[str], store: FileStore, settings
     from banshi.media.files import image_data_url
 
     docs, images = [], []
+    retriever = default_retriever()
     for fid in dict.fromkeys(file_ids):
         meta = store.get(fid)
         if meta.kind == "audio":
             raise InvalidInput(f"{fid} is a recording: ask about its transcript via /minutes", code="wrong_kind")
-        docs.append((fid, store.document(fid)))
+        doc = store.document(fid)
+        if retriever.dense and doc.chunks:  # the file's vectors, kept beside it after the first question
+            retriever.vectors(fid, doc.chunks, store.vectors_path(fid))
+        docs.append((fid, doc))
         if meta.kind == "image" and getattr(backend, "sees_images", False):
             images.append(image_data_url(store.path(fid), settings))
-    return prepare(question, docs, settings, backend, limit=limit, images=images)
+    return prepare(question, docs, settings, backend, retriever, limit=limit, images=images)
 
 
 # -- summarising -------------------------------------------------------------------------------

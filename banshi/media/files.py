@@ -1,7 +1,8 @@
 """The per-user file store: uploads kept under ``settings.home / "files" / <user id>``, each as
 ``<id>.bin`` with its metadata in ``<id>.json``, and the parsed text of a document cached in
-``<id>.doc.json``. One user can never name another's file: the directory comes from the
-authenticated user, and ids are checked against a strict pattern.
+``<id>.doc.json`` (its passage vectors in ``<id>.vec.npy``). One user can never name another's
+file: the directory comes from the authenticated user, and ids are checked against a strict
+pattern.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ class FileStore:
         if not p.is_file():
             raise NotFound(f"no file {file_id!r}")
         return p
+
+    def vectors_path(self, file_id: str) -> Path:
+        """Where the passage vectors of a document's chunks are kept (``banshi.media.docqa``)."""
+        return self.root / f"{self._check(file_id)}.vec.npy"
 
     def _meta(self, file_id: str) -> Path:
         return self.root / f"{self._check(file_id)}.json"
@@ -135,7 +140,7 @@ class FileStore:
 
     def delete(self, file_id: str) -> None:
         self.get(file_id)
-        for suffix in (".bin", ".json", ".doc.json", ".transcript.json"):
+        for suffix in (".bin", ".json", ".doc.json", ".vec.npy", ".transcript.json"):
             (self.root / f"{file_id}{suffix}").unlink(missing_ok=True)
 
     def delete_all(self) -> None:
