@@ -146,6 +146,7 @@ _FIX = {
            "nan": "solution() 返回的不是一个数：{}",
            "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。想一想余数应该舍去还是进一。",
            "negative": "题目里没有负数，答案却是负数 {}：检查减法的先后。",
+           "copy": "这个程序没有用到这道题的数，是例题的程序。请为这道题写程序。",
            "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。"},
     "en": {"error": "The program failed: {}", "empty": "sp.solve found no solution: the equation is wrong.",
            "none": "solution() returned nothing.", "nan": "solution() did not return a number: {}",
@@ -153,6 +154,8 @@ _FIX = {
                     "Think whether a remainder is dropped or needs one more.",
            "negative": "The answer {} is negative though the problem has no negative numbers: check the order "
                        "of the subtractions.",
+           "copy": "That program does not use this problem's numbers: it is the worked example's. Write one for "
+                   "this problem.",
            "tail": "Read the problem again and fix the program. Reply with one ```python block only."},
 }
 
@@ -174,6 +177,23 @@ def _problem_with_result(value: str | None, error: str, code: str, want: Asked, 
     if number < 0 and not want.negative_ok:
         return fix["negative"].format(answers.display(value))
     return ""
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.lstrip("0") or "0" for n in re.findall(r"\d+(?:\.\d+)?", text)}
+
+
+def _code_only(code: str) -> str:
+    return re.sub(r"\s+", "", re.sub(r"#[^\n]*", "", code))
+
+
+def _off_problem(code: str, problem: str, style: str, lang: str) -> bool:
+    """A small model sometimes answers with the worked example's program: the same code, or a
+    program using none of the problem's numbers although the problem writes two or more."""
+    if _code_only(code) == _code_only(_STYLES[style][lang][1]):
+        return True
+    given = _numbers(problem)
+    return len(given) >= 2 and not (given & _numbers(re.sub(r"#[^\n]*", "", code)))
 
 
 def _normalise(value: str, want: Asked) -> str:
@@ -293,9 +313,13 @@ def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temp
                          Message("user", problem_text + "\n" + _FIX[code_lang]["tail"])]
         done = backend.chat(messages, max_tokens=max_tokens, temperature=temperature, cancel=cancel)
         code = _extract_code(done.text)
-        if "def solution" not in code and "answer" not in code:
+        if not re.search(r"def solution|\banswer\b|print\(", code):
             value, error = None, "no program in the reply"
             problem_text = _FIX[code_lang]["none"]
+            continue
+        if _off_problem(code, problem, style, code_lang):
+            value, error = None, "the program does not use the problem's numbers (a copy of the worked example?)"
+            problem_text = _FIX[code_lang]["copy"]
             continue
         run = run_python(_prepare(code), limits or Limits())
         value, error = (run.value, "") if run.ok else (None, run.error or "failed")

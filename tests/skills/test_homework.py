@@ -45,7 +45,7 @@ def test_two_independent_programs_agree_and_explanation_follows():
 
 
 def test_disagreement_gets_a_tie_breaker_and_majority_is_verified():
-    replies = iter([DIRECT, "```python\ndef solution():\n    return 5\n```", DIRECT])
+    replies = iter([DIRECT, "```python\ndef solution():\n    return 24 // 4 - 1\n```", DIRECT])
     backend = FunctionBackend(lambda m, **_: next(replies))
     res = solve(backend, "24 apples shared by 4 children: how many each?", explain=False)
     assert len(res.attempts) == 3

@@ -47,13 +47,13 @@ def test_failing_program_is_repaired_once_with_its_error():
 
     def fn(messages, **_):
         seen.append(messages)
-        return _code("1/0") if len(seen) == 1 else _code("24 // 4")
+        return _code("24 / 0") if len(seen) == 1 else _code("24 // 4")
 
     att = write_and_run(FunctionBackend(fn), "24 apples shared by 4 children: how many each?", "direct", "en")
     assert att.ok and att.value == "6" and att.repaired
     assert len(seen) == 2
     assert "ZeroDivisionError" in seen[1][-1].content
-    assert seen[1][-2].role == "assistant" and "1/0" in seen[1][-2].content
+    assert seen[1][-2].role == "assistant" and "24 / 0" in seen[1][-2].content
 
 
 def test_repair_is_tried_only_once():
@@ -77,7 +77,7 @@ def test_fractional_count_is_sent_back_and_the_whole_number_kept():
 
 
 def test_percentage_asked_is_shown_as_a_percentage_and_agrees_either_way():
-    replies = iter([_code("Fraction(50, 500)"), _code("10")])
+    replies = iter([_code("Fraction(50, 500)"), _code("50 * 100 // 500")])
     res = solve(FunctionBackend(lambda m, **_: next(replies)), "计划生产500个，实际多生产了50个，超产百分之几？",
                 explain=False)
     assert res.answer == "10%" and res.verified
@@ -109,19 +109,38 @@ def test_sympy_float_in_fraction_is_accepted():
     assert att.ok and att.value == "2.5" and not att.repaired
 
 
-@pytest.mark.parametrize("problem,sent_back", [
-    ("一束鲜花30元，买5束送一束，每束便宜多少元？", True),
-    ("早上气温是零下3度，中午升高了2度，中午气温是多少度？", False),
+@pytest.mark.parametrize("problem,body,sent_back", [
+    ("一束鲜花30元，买5束送一束，每束便宜多少元？", "30 // 5 - 7", True),
+    ("早上气温是零下3度，中午升高了2度，中午气温是多少度？", "-3 + 2", False),
 ])
-def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, sent_back):
+def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, body, sent_back):
     seen: list[str] = []
 
     def fn(messages, **_):
         seen.append(messages[-1].content)
-        return _code("-1")
+        return _code(body)
 
     att = write_and_run(FunctionBackend(fn), problem, "direct", "zh")
     assert att.ok and att.value == "-1"  # kept after one fix: the reading of the question may be wrong
     assert len(seen) == (2 if sent_back else 1)
     if sent_back:
         assert "负数" in seen[1]
+
+
+def test_a_copy_of_the_worked_example_is_not_taken_for_an_answer():
+    from banshi.skills.homework import _STYLES
+
+    copy = f"```python\n{_STYLES['direct']['zh'][1]}\n```"
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return copy if len(seen) == 1 else _code("120 * 4")
+
+    att = write_and_run(FunctionBackend(fn), "卖出(3/4)后还剩下120千克，这批苹果一共多少千克？", "direct", "zh")
+    assert att.ok and att.value == "480" and att.repaired
+    assert "例题" in seen[1]
+    # a program that uses none of the problem's numbers is refused too
+    other = write_and_run(FunctionBackend(lambda m, **_: _code("7 * 9")), "卖出(3/4)后还剩下120千克，一共多少千克？",
+                          "direct", "zh")
+    assert not other.ok and other.value is None and "numbers" in other.error
