@@ -112,8 +112,15 @@ def _norm(text: str) -> str:
     return _PUNCT.sub(" ", text.strip().lower()).strip()
 
 
+_YES_LEAD = {"yes", "y", "ok", "okay", "sure", "confirm", "confirmed", "yep", "yeah", "please"}
+_NOT = {"no", "not", "don't", "dont", "cancel", "stop", "wait", "but", "change", "instead"}
+
+
 def is_yes(text: str) -> bool:
     t = _norm(text)
+    words = t.split()
+    if words and words[0] in _YES_LEAD and len(words) <= 4 and not set(words) & _NOT:
+        return True  # "yes, confirm", "ok go ahead"
     return t in _YES or t.replace(" ", "") in _YES or t.startswith("确认")
 
 

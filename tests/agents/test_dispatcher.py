@@ -52,6 +52,7 @@ def send(client, cid: str, content: str) -> list[dict]:
 
 def test_yes_and_no_words():
     assert is_yes("确认") and is_yes("好的！") and is_yes("Yes, go ahead".split(",")[0]) and is_yes("确认预订")
+    assert is_yes("yes, confirm") and is_yes("OK, go ahead") and not is_yes("yes but change the time to 8")
     assert is_no("不要") and is_no("cancel") and not is_yes("帮我订明天的票") and not is_no("取消我的外卖订单")
 
 
