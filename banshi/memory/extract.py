@@ -32,6 +32,30 @@ ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown":
             "school": "学校", "pet": "宠物", "note": "备忘"}
 
 
+#: words a question about an attribute uses ("Where am I from?" asks for the hometown)
+CUES = {
+    "name": r"\bname\b|\bcalled\b|\bwho am i\b|名字|叫什么|姓名|我是谁",
+    "city": r"\blive\b|\blived\b|\bcity\b|\btown\b|\bbased\b|住|城市",
+    "address": r"\baddress\b|地址|住址",
+    "hometown": r"\bfrom\b|\bgr[eo]w up\b|\bhometown\b|\boriginally\b|老家|家乡|哪里人|哪儿人",
+    "job": r"\bjob\b|\bwork\b|\bliving\b|\bprofession\b|\boccupation\b|\bdo for\b|工作|职业|做什么|干什么",
+    "workplace": r"\bwork\b|\bcompany\b|\bemployer\b|工作|公司|单位",
+    "birthday": r"\bbirthday\b|\bborn\b|生日|出生",
+    "age": r"\bhow old\b|\bage\b|年龄|多大|几岁",
+    "phone": r"\bphone\b|\bnumber\b|\bmobile\b|电话|手机|号码",
+    "email": r"\be-?mail\b|邮箱",
+    "diet": r"\bdiet\b|\bvegetarian\b|\bvegan\b|\beat\b|吃素|饮食|忌口",
+    "allergy": r"\ballerg|过敏",
+    "school": r"\bschool\b|\buniversity\b|\bcollege\b|\bstud(?:y|ied)\b|学校|大学|读书",
+    "pet": r"\bpet\b|\bdog\b|\bcat\b|宠物|狗|猫",
+}
+
+
+def asked_attributes(question: str) -> set[str]:
+    """The attributes ``question`` asks about, by its words."""
+    return {a for a, cue in CUES.items() if re.search(cue, question, re.I)}
+
+
 @dataclass
 class Fact:
     subject: str  # "user" or a person ("Lily", "小王", "wife")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from banshi.memory import index
 from banshi.memory import text as textmod
-from banshi.memory.extract import MULTI, Fact, Forget, render
+from banshi.memory.extract import MULTI, Fact, Forget, asked_attributes, render
 from banshi.memory.tables import MemoryDoc, MemoryFact
 from banshi.store.tables import Conversation, Message, utcnow
 
@@ -249,8 +249,10 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
 #: a fact's similarity to the query must beat the query's similarity to a content-free fact
 #: ("the user's something") by this much: e5 scores every pair 0.7-0.9, so only the margin
 #: over that floor tells "about this" from "about the user"
-MARGIN = 0.022
+MARGIN = 0.03
 NEAR_BEST = 0.03
+#: words the fact sentences are built from, shared by facts of every kind
+_TEMPLATE_WORDS = frozenset(textmod.query_terms("user's favourite favorite likes dislikes 用户 最喜欢 喜欢 不喜欢"))
 _ANCHORS = ("User's something: something", "用户的某事：某物")
 _ABOUT_ME = re.compile(r"\b(?:what do you (?:know|remember)|about me|my (?:profile|details))\b|"
                        r"关于我|你(?:都)?(?:知道|记得)我|我的(?:信息|资料)", re.I)
@@ -260,7 +262,8 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
              embed=None, floor: float | None = None) -> list[tuple[MemoryFact, float]]:  # type: ignore[no-untyped-def]
     """Active facts about ``query``, most relevant first (a question about the user as a whole:
     all of them). A fact is about the query when it shares a distinctive word with it (one that
-    not most of the user's facts carry, like "favourite"), or when its similarity clears
+    not most of the user's facts carry, like "favourite"), asks for its attribute in the words
+    such questions use (``extract.CUES``: "Where am I from?" → hometown), or when its similarity clears
     ``floor`` (the query's similarity to a content-free fact; see ``MARGIN``) and is close to
     the best. Facts of a several-valued attribute come together: a second allergy is never
     left out."""
@@ -279,9 +282,13 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
     words = {f.id: set(textmod.query_terms(f.text + " " + f.attribute.replace(":", " ") + " " + f.subject))
              for f in facts}
     common = {t for t in terms if len(facts) >= 2 and sum(t in w for w in words.values()) * 2 > len(facts)}
+    common |= _TEMPLATE_WORDS
+    asked = asked_attributes(query)
+    # whose attribute: a person the query names, else the user ("What is Ann's job?" / "my job")
+    askee = {f.subject for f in facts if f.subject != "user" and f.subject.lower() in query.lower()} or {"user"}
     scored = []
     for f in facts:
-        overlap = len((terms - common) & words[f.id])
+        overlap = len((terms - common) & words[f.id]) + (f.attribute in asked and f.subject in askee)
         cos = float(index.from_blob(f.vector) @ qvec) if qvec is not None and f.vector else 0.0
         scored.append((f, cos, overlap))
     scored.sort(key=lambda x: (-x[2], -x[1]))

@@ -2,9 +2,25 @@
 several-valued fact, "don't know" instead of a guess, and nothing the user had forgotten —
 not even through the history of the same conversation."""
 
+import time
+
 from banshi.chat.hooks import prompt_text
 from banshi.store.tables import Message
-from tests.memory.test_api import new, send, settle
+from banshi.memory import get_memory
+from banshi.store.db import session_scope
+from tests.memory.test_api import new, send
+
+
+def settle(settings) -> None:
+    """Until the queue is empty, also of jobs the worker thread is running right now."""
+    memory = get_memory(settings)
+    for _ in range(200):
+        while memory.process_pending(model=False):
+            pass
+        with session_scope(settings) as db:
+            if not memory.pending(db):
+                return
+        time.sleep(0.05)
 
 
 def prompt_of(fake) -> str:
@@ -140,3 +156,16 @@ def test_a_passage_is_recalled_only_for_a_question_about_it(client, fake, settin
     for unrelated in ("What is the capital of France?", "今天天气怎么样？"):
         evs = send(client, new(client), unrelated)
         assert not any(e["type"] == "sources" for e in evs), unrelated
+
+
+def test_a_question_in_other_words_finds_the_attribute_it_asks_for(client, fake, settings):
+    told(client, settings, "I'm from Aberdeen originally.", "I work as a nurse.", "My friend Sam works as a chef.",
+         "我的名字是周杰。")
+    send(client, new(client), "Where did I grow up?")
+    assert "Aberdeen" in memory_block(fake) and "nurse" not in memory_block(fake)
+    send(client, new(client), "What do I do for a living?")
+    assert "nurse" in memory_block(fake) and "chef" not in memory_block(fake)
+    send(client, new(client), "What does Sam do for work?")
+    assert "chef" in memory_block(fake) and "nurse" not in memory_block(fake)
+    send(client, new(client), "我叫什么？")
+    assert "周杰" in memory_block(fake) and "Aberdeen" not in memory_block(fake)
