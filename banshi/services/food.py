@@ -4,12 +4,13 @@ delivery status that advances with time, cancellation until the food is on its w
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.agents.tools import Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -216,9 +217,50 @@ def cancel_food_order(ctx: ToolContext, order_id: str) -> dict:
     return common.set_status(ctx, order, "cancelled", refund=order.total)
 
 
+_QTY = (
+    r"(\d{1,2}|[一两二三四五六七八九十]|one|two|three|four|five|a|an)\s*"
+    r"(?:份|个|碗|笼|杯|盘|portions? of|servings? of)?\s*"
+)
+_EN_QTY = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
+    """Delivery calls a request clearly asks for, read against the restaurants' own names and
+    menus (no model): a menu question, or an order — dishes into the cart, then the order to
+    the address said ("送到…", "deliver to …"), which the user still confirms."""
+    from banshi.services.travel import vocabulary
+
+    v = vocabulary(settings)
+    named = [n for _, n, k in v.places(text) if k == "restaurant"]
+    if not named:
+        return []
+    place = named[0]
+    menu = [m["dish"] for m in menu_for(find_place(settings, place, ("restaurant",))[1])]
+    masked = text.replace(place, " ")
+    dishes = [w for _, _, w in v._spans(masked, sorted(menu, key=len, reverse=True))]
+    low = masked.lower()
+    if not dishes or re.search(r"菜单|多少钱|价格|menu|price|how much", low):
+        return [Planned("food_menu", {"restaurant": place})] if re.search(r"菜单|menu|多少钱|价格|price", low) else []
+    plans = []
+    for dish in dishes:
+        m = re.search(_QTY + re.escape(dish), masked, re.I)
+        qty = m.group(1).lower() if m else "1"
+        n = int(qty) if qty.isdigit() else _EN_QTY.get(qty) or common._cn_int(qty) or 1
+        plans.append(Planned("set_cart_item", {"restaurant": place, "dish": dish, "quantity": n}))
+    m = re.search(
+        r"(?:送到|配送到|送至|地址是?)\s*([^，。,;；!！?？]+)|deliver(?:y|ed)? to\s+([^,;.!?]+(?:\.\s*\d+)?)",
+        text,
+        re.I,
+    )
+    if m:
+        plans.append(Planned("place_food_order", {"address": (m.group(1) or m.group(2)).strip()}))
+    return plans
+
+
 def build(settings: Settings) -> Service:
     return Service(
         name="food",
+        plan=lambda text, history: read_request(settings, text, history),
         title="Food delivery",
         description="Order food for delivery from Beijing restaurants: menus, cart, order, status, cancel. " + SANDBOX,
         tools=[

@@ -88,3 +88,17 @@ def test_spoken_times():
     assert spoken_time("早上8点", now) == datetime(2030, 1, 2, 8, 0)  # passed today: tomorrow
     assert spoken_time("tomorrow 7pm", now) == datetime(2030, 1, 2, 19, 0)
     assert spoken_time("人均100以内", now) is None
+
+
+def test_food_orders_read_against_the_menu(settings, need):
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.services import food
+
+    plans = food.read_request(settings, "从护国寺小吃店（护国寺总店）点两份驴打滚外卖，送到西城区护国寺大街1号", [])
+    assert [(p.tool, p.arguments) for p in plans] == [
+        ("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "驴打滚", "quantity": 2}),
+        ("place_food_order", {"address": "西城区护国寺大街1号"}),
+    ]
+    menu = food.read_request(settings, "护国寺小吃店（护国寺总店）的菜单上豆汁多少钱？", [])
+    assert [(p.tool, p.arguments) for p in menu] == [("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）"})]
+    assert food.read_request(settings, "点一份不存在的菜", []) == []
