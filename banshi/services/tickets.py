@@ -14,12 +14,13 @@ Rules (stated to the user by ``ticket_rules``):
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -375,7 +376,7 @@ def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: s
         cinema: part of the cinema's name
     """
     day = common.parse_date(date, ctx) if date else common.local_now(ctx).date()
-    shows = showtimes(day, cinema, film)
+    shows = sorted(showtimes(day, cinema, film), key=lambda x: x["start"])  # "the first show" is the earliest
     for s in shows:
         s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
     return {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
@@ -476,8 +477,75 @@ def cancel_ticket(ctx: ToolContext, order_id: str) -> dict:
     return common.set_status(ctx, order, "cancelled", refund=refund, fee=round(order.total - refund, 2))
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow")
+_COUNT = re.compile(
+    r"(\d|[一两二三四五六七八])\s*张|(\d|two|three|four|five)\s+(?:[\w-]+\s+){0,3}?tickets?"
+    r"|for (\d|two|three) (?:people|passengers)",
+    re.I,
+)
+_EN = {"two": 2, "three": 3, "four": 4, "five": 5}
+_FIRST = r"最早|第一|头一|first|earliest|\bany\b"
+_BUY = r"订|买|购|book|buy|reserve"
+_CLASS = {
+    "first-class": "一等座",
+    "first class": "一等座",
+    "second-class": "二等座",
+    "second class": "二等座",
+    "business": "商务座",
+}
+
+
+def _count(text: str) -> int | None:
+    m = _COUNT.search(text)
+    if not m:
+        return None
+    x = next(g for g in m.groups() if g).lower()
+    return int(x) if x.isdigit() else _EN.get(x) or common._cn_int(x)
+
+
+def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
+    """Ticket calls a request clearly asks for (no model): trains between two named cities on
+    a day, flights between two airport codes, a film's showtimes; and "book the first / any
+    one" as a booking fed by that search's first result, which the user still confirms."""
+    low = text.lower()
+    day = _DAY.search(text)
+    date_ = {"date": day.group(0)} if day else {}
+    buy_first = bool(re.search(_BUY, low) and re.search(_FIRST, low))
+    n = _count(text)
+    if re.search(r"火车|高铁|动车|列车|train", low):
+        found = sorted((text.find(c), c) for c in CITIES if not c.isascii() and c in text)
+        if len(found) < 2 or not day:
+            return []
+        ends = {"origin": found[0][1], "destination": found[1][1]}
+        plans = [Planned("search_trains", ends | date_)]
+        if buy_first:
+            seat = next((v for k, v in _CLASS.items() if k in low), None) or next(
+                (c for c in TRAIN_CLASSES if c in text), "二等座"
+            )
+            args = ends | date_ | {"train": FromStep(0, "trains.0.train"), "seat_class": seat}
+            plans.append(Planned("book_train", args | ({"passengers": n} if n else {})))
+        return plans
+    codes = re.findall(r"\b[A-Z]{3}\b", text)
+    if len(codes) >= 2 and re.search(r"flight|航班|机票|飞", low) and day:
+        plans = [Planned("search_flights", {"origin": codes[0], "destination": codes[1]} | date_)]
+        if buy_first:
+            cabin = next((c for c in sorted(CABINS, key=len, reverse=True) if c.replace("_", " ") in low), "economy")
+            args = {"flight": FromStep(0, "flights.0.flight"), "cabin": cabin} | date_
+            plans.append(Planned("book_flight", args | ({"passengers": n} if n else {})))
+        return plans
+    film = next((zh for zh, en, _ in FILMS if zh in text or en.lower() in low), None)
+    if film and re.search(r"场|电影|票|showtime|movie|cinema|film|ticket", low):
+        plans = [Planned("search_showtimes", {"film": film} | date_)]
+        if buy_first and day:
+            args = {"showtime_id": FromStep(0, "showtimes.0.showtime_id"), "date": day.group(0), "tickets": n or 1}
+            plans.append(Planned("book_cinema", args))
+        return plans
+    return []
+
+
 def build(settings: Settings) -> Service:
     return Service(
+        plan=lambda text, history: read_request(settings, text, history),
         name="tickets",
         title="Tickets: trains, flights, cinema",
         description="Search and book train, flight and cinema tickets; change, cancel, refund under stated rules. "

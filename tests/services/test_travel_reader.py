@@ -102,3 +102,23 @@ def test_food_orders_read_against_the_menu(settings, need):
     menu = food.read_request(settings, "护国寺小吃店（护国寺总店）的菜单上豆汁多少钱？", [])
     assert [(p.tool, p.arguments) for p in menu] == [("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）"})]
     assert food.read_request(settings, "点一份不存在的菜", []) == []
+
+
+def test_tickets_find_then_book_the_first(settings):
+    from banshi.services import tickets
+
+    plans = tickets.read_request(
+        settings, "Buy 2 first-class train tickets from 北京 to 南京 on 2030-01-03, any train", []
+    )
+    assert [p.tool for p in plans] == ["search_trains", "book_train"]
+    assert plans[1].arguments == {
+        "origin": "北京",
+        "destination": "南京",
+        "date": "2030-01-03",
+        "train": FromStep(0, "trains.0.train"),
+        "seat_class": "一等座",
+        "passengers": 2,
+    }
+    shows = tickets.read_request(settings, "2030-01-01 熊猫侦探有哪些场次？", [])
+    assert [(p.tool, p.arguments) for p in shows] == [("search_showtimes", {"film": "熊猫侦探", "date": "2030-01-01"})]
+    assert tickets.read_request(settings, "火车票退票手续费怎么算？", []) == []  # rules: the model's choice
