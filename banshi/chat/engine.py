@@ -117,18 +117,12 @@ class ChatEngine:
     # -- files -------------------------------------------------------------------------
     def _attachments(self, user_id: str, file_ids: list[str]) -> list[dict[str, str]]:
         """The user's files a message asks about, as stored in its meta (NotFound for an id that
-        is not theirs; a recording is refused: it is asked about through its transcript)."""
+        is not theirs)."""
         from banshi.media.files import FileStore
 
         store = FileStore(self.settings, user_id)
-        refs = []
-        for fid in dict.fromkeys(file_ids):
-            f = store.get(fid)
-            if f.kind == "audio":
-                raise InvalidInput(f"{f.filename} is a recording: ask about its transcript via /minutes",
-                                   code="wrong_kind")
-            refs.append({"id": f.id, "filename": f.filename, "kind": f.kind})
-        return refs
+        return [{"id": f.id, "filename": f.filename, "kind": f.kind}
+                for f in (store.get(fid) for fid in dict.fromkeys(file_ids))]
 
     def _file_question(self, db: Session, conv: Conversation) -> Any:
         """When the last user message asks about attached files: its excerpts-and-question prompt
@@ -181,6 +175,11 @@ class ChatEngine:
         """Validate and store the user's side at once (errors raise before anything streams),
         then return the event stream of the answer. A message with ``attachments`` (file ids)
         is a question about those files, answered from their excerpts with citations."""
+        if attachments:  # parse, OCR and embed them now, not inside the transaction that stores the turn
+            from banshi.media import docqa
+            from banshi.media.files import FileStore
+
+            docqa.load(attachments, FileStore(self.settings, user_id))
         with session_scope(self.settings) as db:
             conv = get_conversation(db, user_id, conversation_id)
             user_msg = self._prepare(db, conv, mode, content, message_id, attachments)

@@ -272,19 +272,28 @@ def for_files(question: str, file_ids: Sequence[str], store: FileStore, settings
     when the backend sees images, the photos themselves."""
     from banshi.media.files import image_data_url
 
-    docs, images = [], []
+    docs = load(file_ids, store)
+    sees = getattr(backend, "sees_images", False)
+    images = [image_data_url(store.path(fid), settings) for fid, _ in docs
+              if sees and store.get(fid).kind == "image"]
+    return prepare(question, docs, settings, backend, limit=limit, images=images)
+
+
+def load(file_ids: Sequence[str], store: FileStore) -> list[tuple[str, Document]]:
+    """The files' documents with their chunk vectors ready: the slow part of a question (parsing,
+    OCR, embedding) done once per file and kept beside it. A recording is refused."""
     retriever = default_retriever()
+    docs = []
     for fid in dict.fromkeys(file_ids):
         meta = store.get(fid)
         if meta.kind == "audio":
-            raise InvalidInput(f"{fid} is a recording: ask about its transcript via /minutes", code="wrong_kind")
+            raise InvalidInput(f"{meta.filename} is a recording: ask about its transcript via /minutes",
+                               code="wrong_kind")
         doc = store.document(fid)
-        if retriever.dense and doc.chunks:  # the file's vectors, kept beside it after the first question
+        if retriever.dense and doc.chunks:
             retriever.vectors(fid, doc.chunks, store.vectors_path(fid))
         docs.append((fid, doc))
-        if meta.kind == "image" and getattr(backend, "sees_images", False):
-            images.append(image_data_url(store.path(fid), settings))
-    return prepare(question, docs, settings, backend, retriever, limit=limit, images=images)
+    return docs
 
 
 # -- summarising -------------------------------------------------------------------------------
