@@ -15,7 +15,7 @@ from banshi.memory import index
 from banshi.memory import text as textmod
 from banshi.memory.extract import MULTI, Fact, Forget, asked_attributes, render
 from banshi.memory.tables import MemoryDoc, MemoryFact
-from banshi.store.tables import Conversation, Message, utcnow
+from banshi.store.tables import Conversation, Message, User, utcnow
 
 _OPPOSITE = {"likes": "dislikes", "dislikes": "likes"}
 #: relations only one person holds at a time: a new wife's name replaces the old one
@@ -145,6 +145,35 @@ def _unindex_sources(db: Session, user_id: str, facts: list[MemoryFact]) -> None
     index.remove(db, user_id, [i for i in ids if i])
 
 
+def _tombstones(db: Session, user_id: str, keys: list[tuple[str, str]]) -> None:
+    """Remember *that* the user had these forgotten (whose, which attribute: never the value),
+    so a later question gets "you asked me to forget that" instead of a guess."""
+    user = db.get(User, user_id)
+    keys = [k for k in keys if k[1] not in ("note", "relation")]
+    if user is None or not keys:
+        return
+    settings = dict(user.settings or {})
+    mem = dict(settings.get("memory", {}))
+    mem["forgotten"] = sorted({tuple(k) for k in mem.get("forgotten", [])} | set(keys))
+    settings["memory"] = mem
+    user.settings = settings  # a new dict, so the JSON column is written
+
+
+def forgotten_asked(db: Session, user_id: str, query: str, known: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The forgotten (subject, attribute) pairs ``query`` asks about that nothing in ``known``
+    (the facts held now) answers."""
+    user = db.get(User, user_id)
+    stones = [tuple(k) for k in ((user.settings or {}).get("memory", {}).get("forgotten", []) if user else [])]
+    if not stones:
+        return []
+    asked = asked_attributes(query)
+    terms = set(textmod.query_terms(query))
+    low = query.lower()
+    askee = {s for s, _ in stones if s != "user" and s.lower() in low} or {"user"}
+    return [(s, a) for s, a in stones if s in askee and (s, a) not in known and (
+        a in asked or (a.startswith("favourite:") and terms & set(textmod.query_terms(a[10:]))))]
+
+
 def described(f: MemoryFact) -> str:
     """The fact without its value ("User's address: …")."""
     zh = textmod.is_chinese(f.text)
@@ -231,6 +260,7 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
                       or words & set(textmod.query_terms(f.value))
                       or (f.subject != "user" and _norm(f.subject) in _norm(command.words))]
     texts = [described(f) for f in chosen]
+    _tombstones(db, user_id, [(f.subject, f.attribute) for f in chosen])
     delete_facts(db, user_id, chosen)
     if command.words and not chosen:
         # nothing stored as a fact: still drop the passages that say it

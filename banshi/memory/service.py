@@ -265,13 +265,14 @@ class Memory:
         zh = textmod.is_chinese(query)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
+        gone = _forgotten_note(db, user_id, query, zh)
         elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id)
         if conversation is not None:
             elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
         if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
                      .limit(1)) is None and db.scalar(elsewhere.limit(1)) is None:
             # nothing remembered beyond this conversation: skip embedding the query
-            return RecallResult(unknown) if personal else None
+            return RecallResult(gone or unknown) if personal or gone else None
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []
         sources: list[dict] = []
@@ -342,10 +343,12 @@ class Memory:
                             "title": f"{_label(h.said_at, zh)}: {snippet}",
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
-        if not lines:
-            return RecallResult(unknown) if personal else None
-        if personal and not any(s["type"] == "fact" for s in sources):
+        if gone:  # the user had it forgotten: say so rather than guess
+            lines.append(gone)
+        elif personal and not any(s["type"] == "fact" for s in sources):
             lines.append(unknown)
+        if not lines:
+            return None
         head = ("记忆（用户之前告诉你的，相关时使用）：" if zh
                 else "Memory (what the user told you before; use it when relevant):")
         return RecallResult(head + "\n" + "\n".join(lines), sources)
@@ -475,6 +478,17 @@ _PERSONAL_EN = re.compile(r"\b(?:my|am i|was i|do i (?:live|work|like|have|love|
 _QUESTION_EN = re.compile(r"\?\s*$|^\s*(?:what|which|who|whom|where|when|how|do|does|did|am|is|are|can)\b", re.I)
 _PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我(?:的|叫|姓|住|在|对|是|老|家|最|喜欢|朋友|妈|爸|哥|姐|弟|妹|生日|电话)")
 _QUESTION_ZH = re.compile(r"什么|哪|谁|几|多少")
+
+
+def _forgotten_note(db: Session, user_id: str, query: str, zh: bool) -> str:
+    """For a question about something the user had forgotten (and not told again since)."""
+    gone = facts.forgotten_asked(db, user_id, query, {(f.subject, f.attribute) for f in facts.active(db, user_id)})
+    if not gone:
+        return ""
+    what = ("；" if zh else "; ").join(extract.render(s, a, "…", zh) for s, a in gone)
+    return (f"用户已要求你忘记这件事（{what}）。你不再知道它：告诉用户你已按要求忘记了，不要猜。" if zh else
+            f"The user asked you to forget this ({what}). You no longer know it: say you forgot it as asked. "
+            "Do not guess.")
 
 
 def _personal_question(query: str) -> bool:

@@ -169,3 +169,23 @@ def test_a_question_in_other_words_finds_the_attribute_it_asks_for(client, fake,
     assert "chef" in memory_block(fake) and "nurse" not in memory_block(fake)
     send(client, new(client), "我叫什么？")
     assert "周杰" in memory_block(fake) and "Aberdeen" not in memory_block(fake)
+
+
+def test_a_question_about_something_forgotten_is_answered_with_forgot_not_a_guess(client, fake, settings):
+    told(client, settings, "我住在北京。", "My favourite fruit is mango.")
+    send(client, new(client), "忘掉我住在哪")
+    send(client, new(client), "Forget my favourite fruit.")
+    settle(settings)
+    send(client, new(client), "我住在哪个城市？")
+    block = memory_block(fake)
+    assert "忘记" in block and "北京" not in block
+    send(client, new(client), "What is my favourite fruit?")
+    block = memory_block(fake)
+    assert "forget" in block and "mango" not in block
+    # never the value, not even in the user's settings
+    assert "北京" not in str(client.get("/api/memory/export").json())
+    send(client, new(client), "What is my favourite colour?")  # never forgotten: no such note
+    assert "forget" not in fake.calls[-1]["messages"][0].content
+    told(client, settings, "I live in Porto.")
+    send(client, new(client), "我住在哪个城市？")  # told again: known again
+    assert "Porto" in memory_block(fake) and "忘记" not in memory_block(fake)
