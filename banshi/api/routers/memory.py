@@ -14,7 +14,8 @@ Messages (``type: "message"``) are every indexed turn of every non-incognito con
 - ``GET    /api/memory/{id}`` — one fact with its ``history``.
 - ``PATCH  /api/memory/{id}`` — ``{"value"?, "text"?}``: correct a fact.
 - ``DELETE /api/memory/{id}`` — delete a fact, its history, and the messages that stated it
-  from recall (they stay in their conversation). 204.
+  from recall (they stay in their conversation, shown as written, but the deleted value is
+  hidden from every later prompt: the model sees "[forgotten at the user's request]"). 204.
 - ``DELETE /api/memory`` — delete every fact and the whole recall index. 204.
 - ``DELETE /api/memory/messages/{message_id}`` — take one message out of recall. 204.
 - ``GET    /api/memory/export`` — a JSON file: ``{"format": "banshi-memory", "version": 1,
@@ -24,8 +25,11 @@ Messages (``type: "message"``) are every indexed turn of every non-incognito con
 - ``PUT    /api/memory/settings`` — ``{"enabled": false}`` turns memory off (nothing is read
   or written); ``GET`` gives the current value.
 
-In chat, "forget that" / "forget my address" / 忘掉我的地址 deletes at once, and incognito
-conversations neither read nor write memory. Errors: ``{"error": {"code", "message"}}``.
+In chat, "forget that" / "forget my address" / 忘掉我的地址 deletes at once, the same way: the
+value reaches no prompt again, not even through the history of the conversation it was said in,
+and a later question about it is answered "you asked me to forget that" (memory keeps which
+attribute was forgotten, never the value). "Forget everything" clears memory but leaves the
+conversations' own history as it is. Incognito conversations neither read nor write memory. Errors: ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
