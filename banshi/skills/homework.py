@@ -7,6 +7,11 @@ worked example and style each write a program; when their results agree the answ
 verified. When they disagree a third, sampled program breaks the tie, and the answer is marked
 unverified unless two programs agree. The student is told plainly when an answer is unverified.
 
+Each program is checked against what the question asks for (``asked``): a count must be a whole
+number, nothing is negative unless the problem speaks of negatives, the program must use the
+problem's numbers (a small model sometimes hands back its worked example). A program that fails,
+returns no number or breaks one of these is shown its problem once and fixed (``write_and_run``).
+
 May import: errors, messages, models, skills.sandbox/answers/lang, media.ocr (lazily).
 """
 
