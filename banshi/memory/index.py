@@ -1,7 +1,8 @@
 """The index of every message: keyword search (BM25 on SQLite FTS5, ``ts_rank`` on PostgreSQL
 full-text, both over jieba + stemmed terms) and dense search (e5 vectors kept in the database,
 searched with NumPy from a per-user in-memory matrix), fused by reciprocal-rank fusion with a
-time list (messages in the period the query names) and a small recency prior.
+time list (messages in the period the query names), a boost for messages of the person the
+query names, and a small recency prior.
 
 ``add`` makes a message keyword-searchable in the transaction that stores it; its vector is
 computed later, in batches, by the worker (``embed_pending``)."""
@@ -279,8 +280,9 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
     """The user's messages most relevant to ``query``, best first.
 
     Keyword and dense candidates are fused by reciprocal rank; messages inside the period the
-    query names ("上周", "last March") form a third ranked list; a light recency prior breaks
-    ties. ``exclude_conversation``/``exclude_after_seq`` leave out turns already in the prompt.
+    query names ("上周", "last March") form a third ranked list; messages by a speaker the
+    query names get ``SPEAKER_BOOST``; a light recency prior breaks ties.
+    ``exclude_conversation``/``exclude_after_seq`` leave out turns already in the prompt.
     """
     now = now or utcnow()
     terms = textmod.query_terms(query)
