@@ -132,8 +132,8 @@ def locomo(args: argparse.Namespace) -> dict:
         embed = load_embedder().embed
         embed(["warm up"], "query")
         if not args.no_cache:  # message vectors from a disk cache keyed by text hash: re-runs take seconds
-            from bench.router import CachedEmbedder
             from banshi.memory import get_memory
+            from bench.router import CachedEmbedder
 
             get_memory(settings)._embed = CachedEmbedder(args.cache, inner=load_embedder()).embed
         questions = 0
