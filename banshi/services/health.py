@@ -4,10 +4,11 @@ clinics, deterministic schedules); medication reminders fired by the reminder sc
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput
 from banshi.services import common
@@ -295,9 +296,37 @@ def add_medication_reminder(ctx: ToolContext, medicine: str, time: str, dose: st
     return create_reminder(ctx, text, common.parse_when(time, ctx), every_hours * 60, "medication")
 
 
+_ANY_SLOT = re.compile(r"随便|都行|都可以|哪个时间都|最早|第一个|any time|anytime|earliest|first", re.I)
+_BOOK = re.compile(r"挂|预约|约个|看医生|book|appointment", re.I)
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.I)
+
+
+def read_request(text: str, history: list[str]) -> list[Planned]:
+    """Appointments a request clearly asks for (no model): the free slots of the department it
+    names on the day it says; with "any time" / "the earliest", the first free slot is proposed
+    (the user still confirms). Symptoms are left to the model and the safety rules."""
+    low = text.lower()
+    deps = {
+        name
+        for words, name in DEPARTMENTS.items()
+        for w in words.lower().split()
+        if (w in low if not w.isascii() else re.search(rf"\b{w}\b", low))
+    }
+    when = _WHEN.search(text)
+    if len(deps) != 1 or not when or not _BOOK.search(low):
+        return []
+    dep, day = deps.pop(), when.group(0).lower()
+    plans = [Planned("find_appointments", {"department": dep, "date": day})]
+    if _ANY_SLOT.search(low):
+        first = {k: FromStep(0, f"slots.0.{k}") for k in ("clinic", "doctor", "time")}
+        plans.append(Planned("book_appointment", first | {"department": dep}))
+    return plans
+
+
 def build(settings: Settings) -> Service:
     return Service(
         name="health",
+        plan=read_request,
         title="Health",
         description="Safe symptom information (never a diagnosis) with emergency advice, clinic appointments, "
         "medication reminders. " + SANDBOX,

@@ -5,10 +5,11 @@ the season and latitude), and a real HTTP provider for an Open-Meteo compatible 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from banshi.agents.tools import Service, ToolContext, tool
+from banshi.agents.tools import Planned, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import BanshiError, InvalidInput, NotFound
 from banshi.services import common
@@ -172,6 +173,26 @@ def provider_for(settings: Settings) -> WeatherProvider:
     return OpenMeteoWeather(settings.weather_url) if settings.weather_url else SandboxWeather()
 
 
+_ASKS = re.compile(r"天气|下雨|下雪|气温|温度|冷不冷|热不热|weather|rain|snow|forecast|temperature", re.I)
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.I)
+
+
+def read_request(text: str, history: list[str]) -> list[Planned]:
+    """A forecast for the one known city the request names, on the day it says (no model)."""
+    low = text.lower()
+    if not _ASKS.search(low):
+        return []
+    cities = {
+        c for c in CITIES if (not c.isascii() and c in text) or (c.isascii() and re.search(rf"\b{re.escape(c)}\b", low))
+    }
+    places = {CITIES[c] for c in cities}
+    if len(places) != 1:
+        return []
+    city = max(cities, key=len)
+    when = _WHEN.search(text)
+    return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
+
+
 def build(settings: Settings, provider: WeatherProvider | None = None) -> Service:
     prov = provider or provider_for(settings)
 
@@ -192,6 +213,7 @@ def build(settings: Settings, provider: WeatherProvider | None = None) -> Servic
 
     return Service(
         name="weather",
+        plan=read_request,
         title="Weather",
         description=f"Weather forecasts for cities ({prov.name} provider).",
         tools=[get_weather],

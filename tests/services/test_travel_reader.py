@@ -122,3 +122,17 @@ def test_tickets_find_then_book_the_first(settings):
     shows = tickets.read_request(settings, "2030-01-01 熊猫侦探有哪些场次？", [])
     assert [(p.tool, p.arguments) for p in shows] == [("search_showtimes", {"film": "熊猫侦探", "date": "2030-01-01"})]
     assert tickets.read_request(settings, "火车票退票手续费怎么算？", []) == []  # rules: the model's choice
+
+
+def test_weather_and_appointments_read_without_the_model():
+    from banshi.services import health, weather
+
+    assert [(p.tool, p.arguments) for p in weather.read_request("2030-01-02北京天气怎么样？", [])] == [
+        ("get_weather", {"city": "北京", "date": "2030-01-02"})
+    ]
+    assert weather.read_request("北京和上海哪个冷？天气", []) == []  # two cities: not sure
+    plans = health.read_request("帮我挂2030-01-02的口腔科，随便哪个时间", [])
+    assert [p.tool for p in plans] == ["find_appointments", "book_appointment"]
+    assert plans[1].arguments["time"] == FromStep(0, "slots.0.time")
+    assert health.read_request("book an appointment tomorrow, any time", []) == []  # no department said
+    assert health.read_request("我突然胸口很痛，喘不上气", []) == []  # symptoms: the safety path
