@@ -157,6 +157,28 @@ def spoken_time(text: str, now: datetime) -> datetime | None:
     return when
 
 
+def spoken_clock(text: str) -> str:
+    """The words that say when ("明晚7点", "6点半", "tomorrow 7pm"), as said: the tool reads them
+    against its own clock (``common.spoken_time``)."""
+    m = re.search(
+        r"(?:今天|今晚|明天|明晚|后天|今早|明早|tomorrow|tonight|today)?\s*(?:上午|下午|晚上|早上|中午|傍晚)?\s*"
+        r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|一刻|三刻|\d{1,2}\s*分?)?|\s*(?:am|pm))",
+        text,
+        re.I,
+    )
+    if not m or not re.search(r"\d|点", m.group(0)):
+        return ""
+    said = m.group(0).strip()
+    if not re.search(_DAY_WORDS, said):  # "明天……从A到B……6点半", "on 2026-12-01 at 09:15"
+        day = re.search(_DAY_WORDS, text, re.I)
+        if day:
+            said = f"{day.group(0)} {said}"
+    return said
+
+
+_DAY_WORDS = r"\d{4}-\d{2}-\d{2}|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
+
+
 def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:
     s = str(text).strip().replace("/", "-")
     low = s.lower()

@@ -4,12 +4,13 @@ drafts (never sent), flashcards."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 
-from banshi.agents.tools import Service, ToolContext, tool
+from banshi.agents.tools import Planned, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -363,9 +364,56 @@ def delete_office_item(ctx: ToolContext, item_id: str) -> dict:
     return item_dict(item) | {"deleted": True}
 
 
+_ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?")
+_DAILY = re.compile(r"每天|每日|every day|daily", re.I)
+_CLOCK_WORDS = re.compile(
+    r"(?:每天|每日|今天|明天|后天|今晚|明晚)?\s*(?:上午|下午|晚上|早上|中午)?\s*"
+    r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|\d{1,2}\s*分?)?)"
+)
+
+
+def _when(text: str) -> str:
+    m = _ISO_WHEN.search(text)
+    if m and ":" in m.group(0):
+        return m.group(0)
+    return common.spoken_clock(text)
+
+
+def _strip(what: str) -> str:
+    """The thing itself, without the times and filler around it."""
+    what = _ISO_WHEN.sub(" ", what)
+    what = _CLOCK_WORDS.sub(" ", what)
+    what = re.sub(r"\b(?:on|at|tomorrow|today|every day|daily)\b", " ", what, flags=re.I)
+    return re.sub(r"\s+", " ", what).strip(" ，,。.'\"“”‘’：:")
+
+
+def read_request(text: str, history: list[str]) -> list[Planned]:
+    """Office writes the request spells out (no model): a reminder ("明天15:00提醒我…",
+    "remind me to … at …"), a to-do ("添加待办：…"), a note ("记一下笔记：…"). Each is only
+    proposed; the user confirms."""
+    m = re.search(r"提醒我\s*(.+)|remind me to\s+(.+)", text, re.I)
+    if m:
+        when = _when(text)
+        what = _strip(m.group(1) or m.group(2))
+        if not when or not what:
+            return []
+        daily = {"repeat_minutes": 1440} if _DAILY.search(text) else {}
+        return [Planned("add_reminder", {"text": what, "at": re.sub(r"^(?:每天|每日)\s*", "", when)} | daily)]
+    m = re.search(r"待办(?:事项)?\s*[：:]\s*(.+)|add\s+(.+?)\s+to my to-?do", text, re.I)
+    if m:
+        what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")
+        return [Planned("add_todo", {"title": what})] if what else []
+    m = re.search(r"笔记\s*[：:]\s*(.+)|(?:take|make) a note\s*[：:]?\s*(.+)", text, re.I)
+    if m:
+        what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")
+        return [Planned("add_note", {"title": what[:40], "body": what})] if what else []
+    return []
+
+
 def build(settings: Settings) -> Service:
     return Service(
         name="office",
+        plan=read_request,
         title="Office & learning",
         description="Calendar, reminders, notes, to-dos, email drafts, ICS export, flashcards. "
         "Stored locally; emails are drafts only.",

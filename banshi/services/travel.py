@@ -13,7 +13,7 @@ from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
-from banshi.services.common import SANDBOX, load_json, stable_int
+from banshi.services.common import SANDBOX, load_json, spoken_clock, stable_int
 
 DB = "crosswoz_beijing"
 KIND_FILE = {"attraction": "attraction_db.json", "restaurant": "restaurant_db.json", "hotel": "hotel_db.json"}
@@ -439,28 +439,6 @@ def constraints(
     return out
 
 
-def spoken_clock(text: str) -> str:
-    """The words that say when ("明晚7点", "6点半", "tomorrow 7pm"), as said: the tool reads them
-    against its own clock (``common.spoken_time``)."""
-    m = re.search(
-        r"(?:今天|今晚|明天|明晚|后天|今早|明早|tomorrow|tonight|today)?\s*(?:上午|下午|晚上|早上|中午|傍晚)?\s*"
-        r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|一刻|三刻|\d{1,2}\s*分?)?|\s*(?:am|pm))",
-        text,
-        re.I,
-    )
-    if not m or not re.search(r"\d|点", m.group(0)):
-        return ""
-    said = m.group(0).strip()
-    if not re.search(_DAY_WORDS, said):  # "明天……从A到B……6点半", "on 2026-12-01 at 09:15"
-        day = re.search(_DAY_WORDS, text, re.I)
-        if day:
-            said = f"{day.group(0)} {said}"
-    return said
-
-
-_DAY_WORDS = r"\d{4}-\d{2}-\d{2}|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
-
-
 def _referent(v: Vocabulary, history: list[str], kind: str | None) -> tuple[str, str] | None:
     """The place an earlier message spoke of ("这家酒店", "它"): the latest message naming one
     (of ``kind`` when the request says which), its first such place."""
@@ -486,8 +464,10 @@ def _asked_kind(text: str) -> str | None:
 
 WRITE_CUES = {
     "book_taxi": r"出租|打车|打的|叫.{0,12}车|一辆.{0,12}车|taxi|\bcab\b",
-    "book_restaurant": r"订[^，。,]{0,40}(?:位子|座位|位置|桌|座)|订.{0,3}位|预订.{0,6}餐|book a table|reserve a table|table for",
-    "book_hotel": r"订.{0,3}房|订[^，。,]{0,30}(?:酒店|宾馆)|住.{0,2}[一两二三四五六七八九\d]晚|book a room|book a hotel",
+    "book_restaurant": r"订[^，。,]{0,40}(?:位子|座位|位置|桌|座)|订.{0,3}位|预订.{0,6}餐"
+    r"|book a table|reserve a table|table for",
+    "book_hotel": r"订.{0,3}房|订[^，。,]{0,30}(?:酒店|宾馆)|住.{0,2}[一两二三四五六七八九\d]晚"
+    r"|book a room|book a hotel",
 }
 _PEOPLE = re.compile(
     r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:个人|人|位)"

@@ -136,3 +136,22 @@ def test_weather_and_appointments_read_without_the_model():
     assert plans[1].arguments["time"] == FromStep(0, "slots.0.time")
     assert health.read_request("book an appointment tomorrow, any time", []) == []  # no department said
     assert health.read_request("我突然胸口很痛，喘不上气", []) == []  # symptoms: the safety path
+
+
+def test_office_writes_spelled_out():
+    from banshi.services import office
+
+    def read(text):
+        return [(p.tool, p.arguments) for p in office.read_request(text, [])]
+
+    assert read("2030-01-02 15:00 提醒我给妈妈打电话") == [
+        ("add_reminder", {"text": "给妈妈打电话", "at": "2030-01-02 15:00"})
+    ]
+    assert read("Remind me to call the dentist on 2030-01-02 at 09:30") == [
+        ("add_reminder", {"text": "call the dentist", "at": "2030-01-02 09:30"})
+    ]
+    assert read("每天早上8点提醒我吃降压药") == [
+        ("add_reminder", {"text": "吃降压药", "at": "早上8点", "repeat_minutes": 1440})
+    ]
+    assert read("Add 'buy milk' to my to-do list") == [("add_todo", {"title": "buy milk"})]
+    assert read("明天提醒我开会") == []  # no time of day: the model asks
