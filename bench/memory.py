@@ -474,9 +474,17 @@ def suite(args: argparse.Namespace) -> dict:
     last_prompt = [""]
 
     def settle(client: TestClient, headers: dict) -> None:
+        """Until the queue is empty, also of jobs the worker thread is running right now."""
+        from banshi.store.db import session_scope
+
         memory = get_memory(settings)
-        while memory.process_pending(model=True):
-            pass
+        for _ in range(1200):
+            while memory.process_pending(model=True):
+                pass
+            with session_scope(settings) as db:
+                if not memory.pending(db):
+                    return
+            time.sleep(0.1)
 
     def new(client: TestClient, headers: dict) -> str:
         return client.post("/api/conversations", json={}, headers=headers).json()["id"]
