@@ -114,3 +114,15 @@ def test_documents_are_sent_as_text_even_to_a_vision_model(client, limits, endpo
 ])
 def test_vision_is_known_from_the_model_name(model, sees):
     assert sees_images(Settings(openai_model=model)) is sees
+
+
+def test_a_photo_in_a_conversation_turn_reaches_the_vision_model(client, limits, endpoint, receipt):
+    url, requests = endpoint
+    _use(limits, url, "qwen2.5-vl-7b-instruct")
+    from tests.api.test_conversations import new, send
+
+    fid = client.post("/v1/files", files={"file": ("receipt.png", receipt)}).json()["id"]
+    cid = new(client)
+    evs = send(client, cid, "How much is the total?", attachments=[fid])
+    assert evs[-1]["message"]["content"] == REPLY and evs[-1]["message"]["meta"]["citations"]
+    assert [p["type"] for p in _last_user(requests)] == ["text", "image_url"]
