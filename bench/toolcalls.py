@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,60 +24,107 @@ TYPES = {"dict": "object", "float": "number", "tuple": "array", "any": None, "in
 
 
 def to_json_schema(p: Any) -> Any:
-    """BFCL's Python-flavoured schema types to JSON schema."""
-    if isinstance(p, dict):
-        out = {}
-        for k, v in p.items():
-            if k == "type":
-                t = TYPES.get(v, v)
-                if t:
-                    out["type"] = t
-            else:
-                out[k] = to_json_schema(v)
-        return out
-    if isinstance(p, list):
-        return [to_json_schema(x) for x in p]
-    return p
+    """BFCL's Python-flavoured schema types (dict, float, tuple, any) to JSON schema."""
+    if not isinstance(p, dict):
+        return p
+    out: dict[str, Any] = {}
+    for k, v in p.items():
+        if k == "type" and isinstance(v, str):
+            t = TYPES.get(v, v)
+            if t:
+                out["type"] = t
+        elif k == "properties" and isinstance(v, dict):  # its keys are parameter names, "type" among them
+            out[k] = {name: to_json_schema(sub) for name, sub in v.items()}
+        elif k in ("items", "additionalProperties"):
+            out[k] = to_json_schema(v)
+        elif k in ("anyOf", "oneOf", "allOf") and isinstance(v, list):
+            out[k] = [to_json_schema(sub) for sub in v]
+        else:
+            out[k] = v
+    return out
 
 
 def safe_name(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]", "_", name)
 
 
+def standardize(s: str) -> str:
+    """BFCL's string normalisation: no spaces or , . / - _ * ^, lower case, ' as "."""
+    return re.sub(r"[ ,./\-_*^]", "", s).lower().replace("'", '"')
+
+
+# what BFCL's Python checker accepts for each declared type (int passes for float)
+PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "float": (int, float), "number": (int, float),
+                                         "boolean": (bool,), "array": (list,), "tuple": (list,), "dict": (dict,),
+                                         "object": (dict,)}
+
+
+def type_ok(value: Any, spec: dict[str, Any]) -> bool:
+    t = spec.get("type", "any")
+    if t == "any" or t not in PY_TYPES:
+        return True
+    if isinstance(value, bool) and t != "boolean":
+        return False
+    if not isinstance(value, PY_TYPES[t]):
+        return False
+    if t in ("array", "tuple") and isinstance(spec.get("items"), dict):
+        return all(type_ok(v, spec["items"]) for v in value)
+    return True
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, str):
+        return standardize(v)
+    if isinstance(v, list):
+        return [_norm(x) for x in v]
+    return v
+
+
 def same(value: Any, accepted: Any) -> bool:
-    if isinstance(accepted, str) and isinstance(value, str):
-        norm = lambda s: re.sub(r"[\s'\".,]", "", s).lower()  # noqa: E731 - BFCL's string normalisation
-        return norm(value) == norm(accepted)
-    if isinstance(accepted, bool) or isinstance(value, bool):
-        return value is accepted
-    if isinstance(accepted, int | float) and isinstance(value, int | float):
-        return float(value) == float(accepted)
-    if isinstance(accepted, list) and isinstance(value, list | tuple):
+    """``value`` equals one accepted value, as BFCL compares them: strings normalised, lists in
+    order element by element, dicts key by key against their own accepted lists."""
+    if isinstance(accepted, dict):
+        if not isinstance(value, dict):
+            return False
+        if any(k not in accepted for k in value):
+            return False
+        for k, acc in accepted.items():
+            options = acc if isinstance(acc, list) else [acc]
+            if k not in value:
+                if "" not in options:
+                    return False
+            elif not any(same(value[k], a) for a in options if a != ""):
+                return False
+        return True
+    if isinstance(value, bool) or isinstance(accepted, bool):
+        return isinstance(value, bool) and isinstance(accepted, bool) and value is accepted
+    if isinstance(value, list) and isinstance(accepted, list):
         return len(value) == len(accepted) and all(same(v, a) for v, a in zip(value, accepted, strict=True))
-    if isinstance(accepted, dict) and isinstance(value, dict):
-        return all(k in value and any(same(value[k], a) for a in (acc if isinstance(acc, list) else [acc]))
-                   for k, acc in accepted.items() if not (isinstance(acc, list) and "" in acc and k not in value))
-    return value == accepted
+    return _norm(value) == _norm(accepted)
 
 
 def call_matches(name: str, args: dict[str, Any], truth: dict[str, dict[str, list]], fn: dict[str, Any]) -> bool:
+    """BFCL's simple-function check: the name; every required parameter present; every given
+    one declared, expected and of its declared type, with an accepted value; every expected one
+    that is absent optional (``""`` among its accepted values)."""
     (gname, params), = truth.items()
     if name != gname:
         return False
-    known = fn["parameters"].get("properties", {})
-    if any(k not in known for k in args):
+    declared = fn["parameters"].get("properties", {})
+    if any(r not in args for r in fn["parameters"].get("required", [])):
         return False
-    for k, accepted in params.items():
-        if k not in args:
-            if "" not in accepted and None not in accepted:
-                return False
-        elif not any(same(args[k], a) for a in accepted if a != "" or args[k] == ""):
+    for k, v in args.items():
+        if k not in declared or k not in params or not type_ok(v, declared[k]):
             return False
-    return True
+        if not any(same(v, a) for a in params[k] if not (a == "" and v != "")):
+            return False
+    return all("" in accepted for k, accepted in params.items() if k not in args)
 
 
 def score(calls: list[tuple[str, dict]], truth: list[dict], functions: list[dict[str, Any]], irrelevance: bool
           ) -> bool:
+    """One item: irrelevance passes with no call; otherwise as many calls as expected, each
+    matching a distinct expected call, in any order."""
     if irrelevance:
         return not calls
     if len(calls) != len(truth):
@@ -91,12 +139,21 @@ def score(calls: list[tuple[str, dict]], truth: list[dict], functions: list[dict
     return not left
 
 
+def spread(rows: list[Any], limit: int) -> list[Any]:
+    """``limit`` rows evenly spaced over the file (all of them when limit is 0 or larger)."""
+    if not limit or limit >= len(rows):
+        return rows
+    return [rows[i * len(rows) // limit] for i in range(limit)]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", required=True)
     ap.add_argument("--category", required=True)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--backend", default="")
+    ap.add_argument("--no-grammar", action="store_true", help="free-text tool replies, parsed afterwards (local)")
+    ap.add_argument("--verbose", action="store_true", help="each item's calls and verdict on stderr")
     args = ap.parse_args(argv)
     os.environ.setdefault("BANSHI_HOME", tempfile.mkdtemp(prefix="banshi-bfcl-"))
     if args.backend:
@@ -107,14 +164,15 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = get_settings()
     backend = get_backend(settings)
+    if args.no_grammar and hasattr(backend, "tool_grammar"):
+        backend.tool_grammar = False
     data = Path(args.data)
     rows = [json.loads(line) for line in open(data / f"{args.category}.json", encoding="utf-8")]
     answers: dict[str, Any] = {}
     answer_file = data / "possible_answer" / f"{args.category}.json"
     if answer_file.exists():
         answers = {r["id"]: r["ground_truth"] for r in map(json.loads, open(answer_file, encoding="utf-8"))}
-    if args.limit:
-        rows = rows[: args.limit]
+    rows = spread(rows, args.limit)
     irrelevance = args.category == "irrelevance"
     ok, seconds = 0, []
     for row in rows:
@@ -127,7 +185,12 @@ def main(argv: list[str] | None = None) -> None:
         done = backend.chat(messages, tools=tools, temperature=0.0, max_tokens=400)
         seconds.append(time.time() - started)
         calls = [(names.get(c.name, c.name), c.arguments) for c in done.tool_calls]
-        ok += score(calls, answers.get(row["id"], []), functions, irrelevance)
+        passed = score(calls, answers.get(row["id"], []), functions, irrelevance)
+        ok += passed
+        if args.verbose:
+            print(json.dumps({"id": row["id"], "ok": passed, "calls": calls, "text": done.text[:200],
+                              "truth": answers.get(row["id"]), "s": round(seconds[-1], 1)}, ensure_ascii=False),
+                  file=sys.stderr, flush=True)
     n = len(rows)
     seconds.sort()
     print(json.dumps({"accuracy": round(ok / max(1, n), 3), "n": n, "category": args.category, "backend": backend.id,

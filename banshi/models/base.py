@@ -18,7 +18,9 @@ StreamItem = Delta | Completion
 
 class Backend(ABC):
     """A chat model. ``tools`` are OpenAI-style function schemas; ``schema`` is a JSON schema
-    the answer must follow (constrained decoding where the backend can)."""
+    the answer must follow (constrained decoding where the backend can). ``tool_choice`` is
+    OpenAI's: ``"auto"`` (the default: call or answer), ``"none"``, ``"required"`` (at least one
+    call) or ``{"type": "function", "function": {"name": ...}}`` (a call of that tool)."""
 
     id: str = "model"
     #: True when the model produces its own reasoning (Qwen3 thinking, ``reasoning_content``)
@@ -35,6 +37,7 @@ class Backend(ABC):
         temperature: float | None = None,
         cancel: threading.Event | None = None,
         think: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
     ) -> Iterator[StreamItem]:
         """Yield ``Delta`` pieces as they are generated, then exactly one ``Completion``."""
 

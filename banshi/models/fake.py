@@ -36,8 +36,13 @@ class FunctionBackend(Backend):
         temperature: float | None = None,
         cancel: threading.Event | None = None,
         think: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
     ) -> Iterator[StreamItem]:
-        self.calls.append({"messages": list(messages), "tools": tools, "schema": schema, "think": think})
+        self.calls.append(
+            {"messages": list(messages), "tools": tools, "schema": schema, "think": think, "tool_choice": tool_choice}
+        )
+        if tool_choice == "none":
+            tools = None
         out = self.fn(messages, tools=tools, schema=schema, think=think)
         done = out if isinstance(out, Completion) else None
         if done is None:

@@ -9,9 +9,12 @@ slot's KV cache between requests (``cache_prompt``) and a RAM cache of earlier p
 conversation's shared prefix is not processed again: prompts are built so that additions (tools,
 the reasoning instruction) sit in the system message and stay identical from turn to turn.
 
-Tools are described to the model in Qwen's own system block and the reply is parsed with
-``toolcalls`` (the default model often writes a fenced JSON block instead of the tags). A JSON
-schema, or a required tool choice, becomes a llama.cpp grammar. ``think=True`` on a model that
+Tools are described to the model in Qwen's own system block and the reply is decoded under an
+llguidance grammar (``toolcalls.call_grammar``): either text, or calls (in the tags, a fenced
+JSON block or bare, as the default model writes them) whose names and arguments follow the
+tools' schemas; ``toolcalls`` parses the result. A grammar llama.cpp cannot compile is dropped
+by llama.cpp, and the reply is then parsed as free text. A JSON schema, or a required tool
+choice, becomes a JSON-schema grammar. ``think=True`` on a model that
 does not reason natively runs a reason-then-answer prompt: the reply is prefilled with
 ``<think>`` and the stream is split on ``</think>`` into reasoning and answer.
 May import: config, errors, messages, models.base, models.weights, models.toolcalls.
@@ -33,7 +36,14 @@ from typing import TYPE_CHECKING, Any
 from banshi.errors import BanshiError, InvalidInput, MissingDependency, ModelError, TooLarge
 from banshi.messages import Completion, Delta, Message, ToolCall, Usage
 from banshi.models.base import Backend, StreamItem
-from banshi.models.toolcalls import ToolCallStream, new_call_id, parse_tool_calls
+from banshi.models.toolcalls import (
+    ToolCallStream,
+    call_grammar,
+    described_call,
+    new_call_id,
+    parse_tool_calls,
+    text_grammar,
+)
 
 if TYPE_CHECKING:
     from banshi.config import Settings
@@ -61,6 +71,10 @@ TOOLS_FOOTER = (
     "To call a function, reply with only the <tool_call> block and nothing else; never describe a "
     "call in words. Only the functions listed in <tools> exist: when none of them fits the "
     "request, answer directly in plain text, without JSON.\n"
+    # the default model otherwise makes the first of several calls a request needs and stops,
+    # or merges the values into one call ("Taylor Swift and Maroon 5")
+    "When the request asks for several things, or for the same thing with several values, write "
+    "one <tool_call> block for each, one after another.\n"
     # without this line the default repeats its call instead of using the result
     "When you are given a <tool_response>, use it to answer the user's question in plain words."
 )
@@ -173,6 +187,9 @@ class LocalBackend(Backend):
     """Qwen (or any GGUF chat model) in-process with llama.cpp."""
 
     id = "local"
+    #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
+    #: that follow the tools' schemas); off, the reply is free text parsed afterwards
+    tool_grammar = True
 
     def __init__(self, settings: Settings, *, model_path: Path | None = None):
         self.settings = settings
@@ -338,6 +355,10 @@ class LocalBackend(Backend):
             body["chat_template_kwargs"] = {"enable_thinking": bool(think) and grammar_schema is None}
         else:
             body["reasoning_format"] = "none"  # we split <think> ourselves
+        if use_tools and grammar_schema is None and self.tool_grammar and not (native and think):
+            # (a natively reasoning model writes its <think> block first, which the grammar forbids;
+            # the reason-then-answer prompt drops the grammar for its reasoning request)
+            body["grammar"] = call_grammar(tools or [])
         if grammar_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
@@ -396,9 +417,11 @@ class LocalBackend(Backend):
             if piece:
                 yield Delta(text=piece)
 
+        described = None  # a tool the reply tells the user to call
         budget = body["max_tokens"]
         if mode["think_prompt"]:
-            head = dict(body, max_tokens=max(16, budget * 3 // 4), stop=[THINK_CLOSE])
+            head = {k: v for k, v in body.items() if k != "grammar"}
+            head.update(max_tokens=max(16, budget * 3 // 4), stop=[THINK_CLOSE])
             splitter = ThinkSplitter(in_reasoning=True)
             for kind, piece in self._pieces(server, head, cancel, acc):
                 r_out, t_out = splitter.feed(piece) if kind == "text" else (piece, "")
@@ -423,20 +446,47 @@ class LocalBackend(Backend):
                     if kind == "text":
                         yield from emit_text(piece)
         else:
-            for kind, piece in self._pieces(server, body, cancel, acc):
-                if kind == "reasoning":
-                    reasoning.append(piece)
-                    yield Delta(reasoning=piece)
-                else:
+            pieces = self._pieces(server, body, cancel, acc)
+            try:
+                for kind, piece in pieces:
+                    if kind == "reasoning":
+                        reasoning.append(piece)
+                        yield Delta(reasoning=piece)
+                        continue
                     yield from emit_text(piece)
+                    if "grammar" in body and calls_filter is not None and not calls_filter.holding:
+                        described = described_call("".join(answer), mode["names"] or [])
+                        if described:
+                            break  # stop the prose: the call itself comes next
+            finally:
+                pieces.close()
 
         text = "".join(answer)
         calls: list[ToolCall] = []
         if mode["forced_call"]:
             text, calls = _forced_calls(text)
         elif calls_filter is not None:
-            text, calls, rest = calls_filter.finish()
-            if rest:
+            if described and acc.finish != "cancelled":
+                # the model told the user to call a tool instead of calling it: make that call
+                forced = dict(body, grammar=call_grammar(tools or [], allow_text=False, only=described))
+                acc.next_phase()
+                out = "".join(p for kind, p in self._pieces(server, forced, cancel, acc) if kind == "text")
+                calls = parse_tool_calls(out, mode["names"])[1]
+            shown = calls_filter.released
+            text, found, rest = calls_filter.finish()
+            calls = calls or found
+            if not calls and "grammar" in body and not shown.strip() and parse_tool_calls(text)[1]:
+                # it only called functions that do not exist: nothing fits, so plain chat answers
+                acc.next_phase()
+                plain, _ = self.build_request(messages, max_tokens=max_tokens, temperature=temperature)
+                plain["grammar"] = text_grammar()
+                parts = []
+                for kind, piece in self._pieces(server, plain, cancel, acc):
+                    if kind == "text":
+                        parts.append(piece)
+                        yield Delta(text=piece)
+                text = "".join(parts).strip()
+            elif rest:
                 yield Delta(text=rest)
         elif mode["think_prompt"]:
             text = text.strip()

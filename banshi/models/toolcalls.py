@@ -197,6 +197,11 @@ class ToolCallStream:
         self.released = ""
         self._holding = False
 
+    @property
+    def holding(self) -> bool:
+        """True once a possible call has begun: the rest is held until ``finish``."""
+        return self._holding
+
     def feed(self, piece: str) -> str:
         self.text += piece
         if self._holding:
@@ -235,3 +240,126 @@ class ToolCallStream:
             rest = ""
         self.released += rest
         return content, calls, rest
+
+
+# -- constrained decoding -------------------------------------------------------------------------
+
+CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
+#: a text reply under the grammar: anything that does not start with "<", "{", "[", a blank, a
+#: fence without a language or a ```json one (the same syntax in llguidance and Python's ``re``)
+TEXT = r"([^<{\[`\s]|`[^`]|``[^`]|```([^j`\s]|j[^s]|js[^o]|jso[^n]))[\s\S]*"
+
+
+def strict_schema(schema: Any) -> Any:
+    """A copy of a parameters schema for decoding: objects that list their properties admit no
+    others (a small model otherwise invents arguments), and informational keys are dropped."""
+    if isinstance(schema, list):
+        return [strict_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: strict_schema(v) for k, v in schema.items() if k not in ("description", "title", "examples", "default")}
+    if isinstance(schema.get("properties"), dict):
+        out["properties"] = {k: strict_schema(v) for k, v in schema["properties"].items()}
+        out.setdefault("additionalProperties", False)
+        if "required" in out:
+            out["required"] = [r for r in out["required"] if r in out["properties"]]
+    if out.get("type") == "object" and "properties" not in out and "additionalProperties" not in out:
+        out["properties"] = {}
+        out["additionalProperties"] = True
+    return out
+
+
+def _arguments(fn: dict[str, Any]) -> dict[str, Any]:
+    params = fn.get("parameters") or {"type": "object"}
+    return strict_schema(params if params.get("type", "object") == "object" else {"type": "object"})
+
+
+def call_schema(tools: list[dict[str, Any]], only: str | None = None) -> dict[str, Any]:
+    """A JSON schema admitting one ``{"name", "arguments"}`` call of one of ``tools`` (or of the
+    one named ``only``), its arguments checked against that tool's parameters."""
+    options = []
+    for t in tools:
+        fn = t.get("function") or t
+        if only and fn.get("name") != only:
+            continue
+        options.append({
+            "type": "object",
+            "properties": {"name": {"const": fn["name"]}, "arguments": _arguments(fn)},
+            "required": ["name", "arguments"],
+            "additionalProperties": False,
+        })
+    if not options:
+        raise ValueError(f"no tool named {only!r} among the tools given")
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+def _lark_string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def call_grammar(tools: list[dict[str, Any]], *, allow_text: bool = True, only: str | None = None) -> str:
+    """An llguidance grammar (llama.cpp's ``grammar`` field) for a reply that is either calls or
+    — when ``allow_text`` — plain text that does not start like a call (``TEXT``).
+
+    Calls are written the ways the default model writes them on its own: each inside
+    ``<tool_call>`` tags, in a fenced ```json block (one call or a list), or bare, one after
+    another. A call names one of ``tools`` and then its arguments must follow that tool's
+    schema (no unknown argument, none required missing, each of its type). With
+    ``allow_text`` a call may also name a function that is not among the tools, with any
+    arguments: a small model asked something no tool covers tends to call the function it
+    wishes it had, and forcing that call onto a real tool would invent a wrong action; the
+    parser then drops such a call (``parse_tool_calls(..., names)``), as it does without a
+    grammar. The model still decides between answering and calling with its first tokens."""
+    fns = [t.get("function") or t for t in tools]
+    if only:
+        fns = [f for f in fns if f.get("name") == only]
+        if not fns:
+            raise ValueError(f"no tool named {only!r} among the tools given")
+    named = []
+    for i, fn in enumerate(fns):
+        named.append(f'{_lark_string(_lark_string(fn["name"]))} args_tail_{i}')
+    lines = [
+        "%llguidance {}",
+        "start: calls" + (" | TEXT" if allow_text else ""),
+        'calls: call ("\\n" call)*',
+        f'call: "{CALL_OPEN}\\n" body "\\n{CALL_CLOSE}" | "```json\\n" (body | list) "\\n```" | body | list',
+        'list: "[" WS? body (WS? "," WS? body)* WS? "]"',
+        'body: "{" WS? "\\"name\\"" WS? ":" WS? named',
+        "named: " + " | ".join(named + (["OTHER_NAME any_tail"] if allow_text else [])),
+    ]
+    for i, fn in enumerate(fns):
+        lines.append(f'args_tail_{i}: WS? "," WS? "\\"arguments\\"" WS? ":" WS? args_{i} WS? "}}"')
+        lines.append(f"args_{i}: %json {_compact(_arguments(fn))}")
+    if allow_text:
+        lines.append('any_tail: WS? "," WS? "\\"arguments\\"" WS? ":" WS? any_args WS? "}"')
+        lines.append('any_args: %json {"type":"object"}')
+        known = "|".join(re.escape(_lark_string(f["name"])) for f in fns)
+        lines.append(f'OTHER_NAME: /"[A-Za-z_][A-Za-z0-9_.-]*"/ & ~/{known}/')
+        lines.append(f"TEXT: /{TEXT}/")
+    lines.append("WS: /[ \\t\\n]+/")
+    return "\n".join(lines) + "\n"
+
+
+def text_grammar() -> str:
+    """An llguidance grammar for a plain-text reply (no call, JSON or json fence first)."""
+    return f"%llguidance {{}}\nstart: TEXT\nTEXT: /{TEXT}/\n"
+
+
+_USE = r"\b(?:use|using|call|calling|invoke|invoking|run|running)\s+(?:the\s+)?(?:function\s+|tool\s+)?`?({names})`?(?![\w.])"
+
+
+def described_call(text: str, names: Collection[str]) -> str | None:
+    """The tool that ``text`` tells the reader to use ("you can use the `get_case_info`
+    function with these arguments…"), or None. The default model does this for about one
+    request in five that needs a call, despite the prompt; the caller then makes the call."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    m = re.search(_USE.format(names=alternatives), text, re.I)
+    if m is None:
+        return None
+    return next(n for n in names if n.lower() == m.group(1).lower())
