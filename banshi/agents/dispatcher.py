@@ -311,14 +311,21 @@ def _router_services(router: Any, registry: Registry, text: str) -> list[str]:
 def resolve_planned(arguments: dict[str, Any], steps: list[Step]) -> dict[str, Any] | None:
     """A planned call's arguments with each :class:`FromStep` replaced by the earlier step's
     result; None when that result has no such value (the search found nothing)."""
+
+    def one(value: FromStep) -> Any:
+        step = steps[value.step] if value.step < len(steps) else None
+        return value.resolve(step.result.data) if step and step.result is not None and step.result.ok else None
+
     out: dict[str, Any] = {}
     for key, value in arguments.items():
-        if isinstance(value, FromStep):
-            step = steps[value.step] if value.step < len(steps) else None
-            got = value.resolve(step.result.data) if step and step.result is not None and step.result.ok else None
-            if got in (None, ""):
+        if isinstance(value, list):
+            value = [one(v) if isinstance(v, FromStep) else v for v in value]
+            if any(v in (None, "") for v in value):
                 return None
-            value = got
+        elif isinstance(value, FromStep):
+            value = one(value)
+            if value in (None, ""):
+                return None
         out[key] = value
     return out
 

@@ -9,12 +9,13 @@ available variant of the same product; each order is exchanged or returned once.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -311,9 +312,48 @@ def exchange_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str], ne
     return common.set_status(ctx, order, "exchange requested", exchanges=swaps, price_difference=round(diff, 2))
 
 
+_UNDER = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:美元|美金|刀|块|dollars?|usd)?\s*(?:以下|以内|之内)"
+    r"|(?:under|below|less than)\s*\$?\s*(\d+(?:\.\d+)?)",
+    re.I,
+)
+_SHIP = re.compile(
+    r"(?:寄到|送到|邮寄到|地址是?)\s*[：:]?\s*(.+)$|(?:ship|send|deliver)(?:ed)? (?:it )?to\s+(.+)$", re.I
+)
+
+
+def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
+    """Shop calls a request clearly asks for (no model): a search for the product it names (in
+    English or Chinese) under the price it says; "buy the cheapest … ship to …" proposes the
+    cheapest available variant, which the user still confirms."""
+    low = text.lower()
+    said = [
+        (w, p["name"])
+        for p in products(settings).values()
+        for w in [p["name"].lower(), *ZH.get(p["name"], "").split()]
+        if w in low
+    ]
+    # "无线耳机" names the earbuds, not every product called "耳机"
+    named = list(dict.fromkeys(n for w, n in said if not any(w != o and w in o for o, _ in said)))
+    if len(named) != 1:
+        return []
+    args: dict[str, Any] = {"query": named[0]}
+    m = _UNDER.search(text)
+    if m:
+        args["max_price"] = float(m.group(1) or m.group(2))
+    plans = [Planned("search_products", args)]
+    ship = _SHIP.search(text)
+    if ship and re.search(r"买|购买|下单|buy|order", low) and re.search(r"最便宜|cheapest|lowest price", low):
+        address = (ship.group(1) or ship.group(2)).strip(" 。.")
+        item = FromStep(0, "products.0.variants.0.item_id")  # variants come cheapest first
+        plans.append(Planned("place_shop_order", {"item_ids": [item], "address": address}))
+    return plans
+
+
 def build(settings: Settings) -> Service:
     return Service(
         name="shopping",
+        plan=lambda text, history: read_request(settings, text, history),
         title="Shopping",
         description="An online shop: search and compare products, order, cancel, return, exchange. " + SANDBOX,
         tools=[

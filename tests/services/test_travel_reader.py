@@ -155,3 +155,18 @@ def test_office_writes_spelled_out():
     ]
     assert read("Add 'buy milk' to my to-do list") == [("add_todo", {"title": "buy milk"})]
     assert read("明天提醒我开会") == []  # no time of day: the model asks
+
+
+def test_shop_reads_the_product_and_the_cheapest_order(settings, need):
+    need("tau_retail", "products.json")
+    from banshi.services import shopping
+
+    [search] = shopping.read_request(settings, "有没有300美元以下的无线耳机？", [])
+    assert (search.tool, search.arguments) == ("search_products", {"query": "Wireless Earbuds", "max_price": 300.0})
+    plans = shopping.read_request(settings, "买一个最便宜的Wireless Earbuds，寄到 1 Main St, Springfield", [])
+    assert plans[1].tool == "place_shop_order"
+    assert plans[1].arguments == {
+        "item_ids": [FromStep(0, "products.0.variants.0.item_id")],
+        "address": "1 Main St, Springfield",
+    }
+    assert shopping.read_request(settings, "买点东西", []) == []
