@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -133,6 +134,7 @@ def run(
     limit: int | None = None,
     cache: Path | None = None,
     reject_rate: float | None = None,
+    novel_rate: float | None = None,
     latency_n: int = 200,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -140,7 +142,8 @@ def run(
     te_texts, te_labels = read_jsonl(test, label_field)
     te_texts, te_labels = subsample(te_texts, te_labels, limit, seed)
     cached = CachedEmbedder(cache)
-    router = Router(cached, seed=seed) if reject_rate is None else Router(cached, seed=seed, reject_rate=reject_rate)
+    rates = {k: v for k, v in (("reject_rate", reject_rate), ("novel_rate", novel_rate)) if v is not None}
+    router = Router(cached, seed=seed, **rates)
     t0 = time.perf_counter()
     router.fit(tr_texts, tr_labels)
     fit_s = time.perf_counter() - t0
@@ -184,6 +187,7 @@ def run(
         "n_train": len(tr_texts),
         "labels": len(known),
         "threshold": round(router.threshold, 4),
+        "sim_threshold": round(router.sim_threshold, 4) if math.isfinite(router.sim_threshold) else None,
         "threshold_tuned": router.tuned,
         "fit_s": round(fit_s, 1),
     }
@@ -200,8 +204,9 @@ def main(argv: list[str] | None = None) -> None:
         "--reject-rate",
         type=float,
         default=None,
-        help="share of correctly routed held-out requests the out-of-scope threshold may reject",
+        help="share of correctly routed held-out requests the out-of-scope threshold may reject (train with oos)",
     )
+    p.add_argument("--novel-rate", type=float, default=None, help="the same budget when the train file has no oos")
     p.add_argument("--latency-n", type=int, default=200, help="live single-request predict calls to time")
     p.add_argument("--cache", type=Path, default=None, help=f"embedding cache (default {default_cache_dir()})")
     p.add_argument("--seed", type=int, default=0)
@@ -218,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
                 limit=a.limit,
                 cache=a.cache,
                 reject_rate=a.reject_rate,
+                novel_rate=a.novel_rate,
                 latency_n=a.latency_n,
                 seed=a.seed,
             ),

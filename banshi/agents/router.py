@@ -8,15 +8,24 @@ A linear one-vs-rest SVM over two kinds of features joined side by side:
 - the multilingual-e5-small sentence embedding (``banshi.models.embeddings``): it carries
   meaning across paraphrases and languages.
 
-Out of scope: a request is rejected when the best label's margin is below ``threshold``, or
-when a trained ``oos`` class beats every real label. ``fit`` tunes the threshold on a held-out
-part of the training data (never on anything else): the threshold is set so that about
-``reject_rate`` of the held-out requests the router got right would be rejected. That needs no
-out-of-scope examples at all (a router trained only on tool descriptions and example
-utterances still says "none fits"). Out-of-scope examples, when given, become a class of
-their own, and the held-out ones lower the threshold to just what it takes to catch those
-that the budget catches: a request wrongly sent to plain chat costs the user more than a
-chat message the model is offered a few tools for and declines.
+Out of scope: a request is rejected when a trained ``oos`` class beats every real label, or
+when the best label's margin is below ``threshold`` — and, once tuned on data with no
+out-of-scope examples, the request is also far from every in-scope training example (its
+e5 cosine similarity to the nearest one below ``sim_threshold``): a low margin alone is often
+a request between two close labels, not one that fits none.
+
+``fit`` tunes these on held-out parts of the training data, never on anything else: one 20 %
+split when that holds out at least 2,000 requests, else k-fold cross-validation (up to 5
+folds), and no tuning at all with fewer than ``1 / budget`` in-scope requests to hold out
+(then the fixed ``default_threshold``, as for a router trained on a few example utterances
+per tool). The budget is the share of held-out requests the router got right that the rule
+may reject. Out-of-scope examples, when given, become a class of their own; the budget is then
+``reject_rate`` (0.5 %), and the held-out ones lower the margin threshold to just what it
+takes to catch those that the budget catches (no gate). With none, nothing measures what a
+rejection buys, so the budget is the smaller ``novel_rate`` (0.2 %) and margin and similarity
+are each cut at the same quantile, as high as keeps the joint rejection within it. A request
+wrongly sent to plain chat costs the user more than a chat message the model is offered a few
+tools for and declines (the dispatcher's second stage).
 
 A trained router saves to one ``.npz`` file (arrays and JSON only, no pickle) and loads back.
 """
@@ -38,7 +47,7 @@ from banshi.errors import InvalidInput, MissingDependency
 
 OOS = "oos"
 FORMAT = "banshi-router/1"
-MIN_HELD = 20  # held-out in-scope examples needed to tune the threshold
+MIN_HELD = 20  # held-out in-scope requests needed in all to tune the threshold (at least)
 TUNE_HELD = 2000  # held-out requests wanted in all for tuning (cross-validation below that)
 MAX_FOLDS = 5
 
@@ -79,24 +88,33 @@ class Router:
         embed_weight: float = 2.0,
         C: float = 0.5,
         reject_rate: float = 0.005,
+        novel_rate: float = 0.002,
         holdout: float = 0.2,
         default_threshold: float = -0.35,
         oos_label: str = OOS,
         seed: int = 0,
     ) -> None:
-        if not 0 <= reject_rate < 1 or not 0 < holdout < 1:
-            raise InvalidInput("reject_rate must be in [0, 1) and holdout in (0, 1)")
+        if not 0 <= reject_rate < 1 or not 0 <= novel_rate < 1 or not 0 < holdout < 1:
+            raise InvalidInput("reject_rate and novel_rate must be in [0, 1) and holdout in (0, 1)")
         self._embedder = embedder
         self.use_embeddings = use_embeddings
         self.embed_weight = embed_weight
         self.C = C
         self.reject_rate = reject_rate
+        self.novel_rate = novel_rate
         self.holdout = holdout
         self.default_threshold = default_threshold
         self.oos_label = oos_label
         self.seed = seed
         self.threshold = default_threshold
+        # the novelty gate: a margin below ``threshold`` rejects only when the request's cosine
+        # similarity to the nearest in-scope training example is below this too (inf: no gate)
+        self.sim_threshold = math.inf
+        # a label after the best is offered when its own score reaches this (the margin-only
+        # threshold the budget gives, below ``threshold`` when the gate is on)
+        self.second_threshold = default_threshold
         self.tuned = False  # whether ``threshold`` came from held-out data
+        self._known: np.ndarray | None = None  # (in-scope training examples, dim), for the gate
         self.classes: list[str] = []
         self._vectorizer: Any = None
         # weights held as (features, classes), C-contiguous: a sparse row times them needs no
@@ -128,16 +146,22 @@ class Router:
         if len({lb for lb in labels if lb != self.oos_label}) < 1:
             raise InvalidInput("the router needs at least one in-scope label")
         emb = self._embed(texts)
-        self.threshold, self.tuned = self.default_threshold, False
+        self.threshold, self.sim_threshold, self.tuned = self.default_threshold, math.inf, False
+        self.second_threshold = self.default_threshold
         if tune:
             held_labels: list[str] = []
             decs: list[np.ndarray] = []
+            sims: list[np.ndarray] = []
             for train, held in self._folds(labels):
                 self._train([texts[i] for i in train], [labels[i] for i in train], None if emb is None else emb[train])
                 held_labels += [labels[i] for i in held]
-                decs.append(self._decision([texts[i] for i in held], None if emb is None else emb[held]))
+                decs.append(self._decision([texts[i] for i in held], None if emb is None else emb[held])[0])
+                if emb is not None:
+                    sims.append(self._nearest(emb[held]))
             if decs:
-                self.threshold = self._tune(held_labels, np.vstack(decs))
+                self.threshold, self.sim_threshold, self.second_threshold = self._tune(
+                    held_labels, np.vstack(decs), np.concatenate(sims) if sims else None
+                )
                 self.tuned = True
         self._train(texts, labels, emb)
         return self
@@ -165,7 +189,8 @@ class Router:
         data when that is at least ``TUNE_HELD`` requests, else k-fold cross-validation with
         as many folds (up to ``MAX_FOLDS``) as it takes to hold out that many in all, so the
         small quantile the budget asks for rests on enough requests. Labels too rare to spare
-        an example stay whole in training. ``[]`` when too little would be held out."""
+        an example stay whole in training. ``[]`` when too little would be held out: fewer
+        than ``1 / budget`` in-scope requests (or ``MIN_HELD``)."""
         by: dict[str, list[int]] = defaultdict(list)
         for i, lb in enumerate(labels):
             by[lb].append(i)
@@ -177,6 +202,7 @@ class Router:
             order[lb] = idx
         k = min(MAX_FOLDS, max(1, math.ceil(TUNE_HELD / max(1.0, len(labels) * self.holdout))))
         folds = []
+        in_held = 0
         for f in range(k):
             train: list[int] = []
             held: list[int] = []
@@ -190,11 +216,14 @@ class Router:
                     part, rest = [], idx
                 held += part
                 train += rest
-            in_held = sum(1 for i in held if labels[i] != self.oos_label)
-            if in_held < MIN_HELD or len({labels[i] for i in train if labels[i] != self.oos_label}) < 2:
+            in_held += sum(1 for i in held if labels[i] != self.oos_label)
+            if not held or len({labels[i] for i in train if labels[i] != self.oos_label}) < 2:
                 return []
             folds.append((np.array(sorted(train)), np.array(sorted(held))))
-        return folds
+        # a quantile at the budget needs about 1 / budget requests below it to mean anything
+        rate = self._rate(labels)
+        need = max(MIN_HELD, math.ceil(1 / rate) if rate > 0 else 0)
+        return folds if in_held >= need else []
 
     def _train(self, texts: list[str], labels: list[str], emb: np.ndarray | None) -> None:
         from scipy.sparse import csr_matrix, hstack
@@ -224,26 +253,58 @@ class Router:
         self._w_text = np.ascontiguousarray(coef[:, :n_text].T)
         self._w_emb = np.ascontiguousarray((coef[:, n_text:] * self.embed_weight).T) if emb is not None else None
         self._bias = bias
+        self._known = None if emb is None else np.ascontiguousarray(emb[y != self.oos_label])
 
-    def _tune(self, labels: list[str], dec: np.ndarray) -> float:
+    def _nearest(self, emb: np.ndarray) -> np.ndarray:
+        """Per row of ``emb``: the cosine similarity of the nearest in-scope training example."""
+        if self._known is None or not len(self._known):
+            return np.full(len(emb), -1.0, dtype=np.float32)
+        return np.asarray(self._known @ emb.T).max(axis=0)
+
+    def _rate(self, labels: Sequence[str]) -> float:
+        """The budget: ``reject_rate`` when out-of-scope examples show what a rejection buys,
+        else the smaller ``novel_rate``."""
+        return self.reject_rate if self.oos_label in labels else self.novel_rate
+
+    def _tune(self, labels: list[str], dec: np.ndarray, sim: np.ndarray | None) -> tuple[float, float, float]:
+        """The margin threshold, the novelty gate's similarity threshold and the threshold for
+        labels after the best, from held-out requests: their scores ``dec`` and
+        nearest-example similarities ``sim``."""
         best, top, oos_wins = self._best(dec)
         y = np.array(labels)
         right = (y != self.oos_label) & (best == y) & ~oos_wins
         if not right.any():
-            return self.default_threshold
-        # the budget: reject about reject_rate of the requests routed right
-        budget = float(np.quantile(top[right], self.reject_rate)) if self.reject_rate > 0 else float(top.min()) - 1
-        caught = (y == self.oos_label) & ~oos_wins & (top < budget)
-        if not caught.any():
-            return budget
-        # with out-of-scope examples: the lowest threshold that still catches the ones the budget
-        # catches, halfway to the next request routed right, so in-scope requests lose less
-        highest = float(top[caught].max())
-        above = top[right & (top > highest)]
-        return (highest + float(above.min())) / 2 if len(above) else budget
+            return self.default_threshold, math.inf, self.default_threshold
+        # the budget: reject about this share of the requests routed right
+        rate = self._rate(labels)
+        budget = float(np.quantile(top[right], rate)) if rate > 0 else float(top.min()) - 1
+        if (y == self.oos_label).any():
+            caught = (y == self.oos_label) & ~oos_wins & (top < budget)
+            if not caught.any():
+                return budget, math.inf, budget
+            # with out-of-scope examples: the lowest threshold that still catches the ones the
+            # budget catches, halfway to the next request routed right, so in-scope ones lose less
+            highest = float(top[caught].max())
+            above = top[right & (top > highest)]
+            t = (highest + float(above.min())) / 2 if len(above) else budget
+            return t, math.inf, t
+        if sim is None or rate <= 0:
+            return budget, math.inf, budget
+        # none: nothing tells what a rejection buys, so reject only what is unusual both ways —
+        # a low margin AND far from every training example — each below the same quantile q of
+        # the requests routed right, q as high as keeps the joint rejection within the budget
+        t_r, s_r = top[right], sim[right]
+        chosen = (budget, float(np.quantile(s_r, rate)), budget)
+        for q in np.linspace(rate, 0.5, 400):
+            tm, ts = float(np.quantile(t_r, q)), float(np.quantile(s_r, q))
+            if ((t_r < tm) & (s_r < ts)).mean() > rate:
+                break
+            chosen = (tm, ts, budget)
+        return chosen
 
     # -- prediction ----------------------------------------------------------------------------
-    def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> np.ndarray:
+    def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every class's score for each text, and the texts' embeddings (None without)."""
         if self._vectorizer is None or self._bias is None or self._w_text is None:
             raise InvalidInput("the router is not trained")
         x = self._vectorizer.transform(texts)
@@ -252,7 +313,7 @@ class Router:
             if emb is None:
                 emb = self._embed(texts)
             dec += emb @ self._w_emb
-        return dec
+        return dec, emb
 
     def _best(self, dec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: the best in-scope label, its score, and whether the oos class beats it."""
@@ -266,7 +327,7 @@ class Router:
 
     def scores(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """The in-scope labels and a ``(len(texts), len(labels))`` matrix of their scores."""
-        dec = self._decision(list(texts))
+        dec, _ = self._decision(list(texts))
         inside = np.array([c != self.oos_label for c in self.classes])
         return self.labels, dec[:, inside]
 
@@ -286,19 +347,23 @@ class Router:
         texts = list(texts)
         if not texts:
             return []
-        dec = self._decision(texts)
+        dec, emb = self._decision(texts)
         _, top, oos_wins = self._best(dec)
+        reject = oos_wins | (top < self.threshold)
+        gate = reject & ~oos_wins
+        if emb is not None and self._known is not None and math.isfinite(self.sim_threshold) and gate.any():
+            reject[gate] = self._nearest(emb[gate]) < self.sim_threshold  # familiar requests pass
         inside = np.array([c != self.oos_label for c in self.classes])
         labels = self.labels
         out: list[list[tuple[str, float]]] = []
-        for row, t, o in zip(dec[:, inside], top, oos_wins, strict=True):
-            if o or t < self.threshold:
+        for row, r in zip(dec[:, inside], reject, strict=True):
+            if r:
                 out.append([])
                 continue
             kk = max(1, min(k, len(labels)))
             idx = np.argsort(-row)[:kk]
             # beyond the first, keep only labels that are in scope on their own
-            out.append([(labels[i], float(row[i])) for j, i in enumerate(idx) if j == 0 or row[i] >= self.threshold])
+            out.append([(labels[i], float(row[i])) for j, i in enumerate(idx) if j == 0 or row[i] >= self.second_threshold])
         return out
 
     def predict(self, text: str, k: int = 3) -> list[tuple[str, float]]:
@@ -326,11 +391,14 @@ class Router:
             "format": FORMAT,
             "classes": self.classes,
             "threshold": self.threshold,
+            "sim_threshold": self.sim_threshold if math.isfinite(self.sim_threshold) else None,
+            "second_threshold": self.second_threshold,
             "tuned": self.tuned,
             "use_embeddings": self._w_emb is not None,
             "embed_weight": self.embed_weight,
             "C": self.C,
             "reject_rate": self.reject_rate,
+            "novel_rate": self.novel_rate,
             "holdout": self.holdout,
             "default_threshold": self.default_threshold,
             "oos_label": self.oos_label,
@@ -345,6 +413,8 @@ class Router:
         }
         if self._w_emb is not None:
             arrays["coef_emb"] = self._w_emb.T
+        if self._known is not None and math.isfinite(self.sim_threshold):
+            arrays["known"] = self._known.astype(np.float16)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:  # a file object: numpy would otherwise append ".npz"
             np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
@@ -367,12 +437,14 @@ class Router:
                 embed_weight=meta["embed_weight"],
                 C=meta["C"],
                 reject_rate=meta["reject_rate"],
+                novel_rate=meta.get("novel_rate", 0.002),
                 holdout=meta["holdout"],
                 default_threshold=meta["default_threshold"],
                 oos_label=meta["oos_label"],
                 seed=meta["seed"],
             )
             r.classes, r.threshold, r.tuned = list(meta["classes"]), float(meta["threshold"]), bool(meta["tuned"])
+            r.second_threshold = float(meta.get("second_threshold", r.threshold))
             vec = text_mod.TfidfVectorizer(
                 analyzer="char_wb",
                 ngram_range=(1, 4),
@@ -384,4 +456,7 @@ class Router:
             r._vectorizer = vec
             r._w_text, r._bias = np.ascontiguousarray(z["coef_text"].T), z["bias"]
             r._w_emb = np.ascontiguousarray(z["coef_emb"].T) if "coef_emb" in z.files else None
+            if meta.get("sim_threshold") is not None and "known" in z.files:
+                r.sim_threshold = float(meta["sim_threshold"])
+                r._known = z["known"].astype(np.float32)
         return r

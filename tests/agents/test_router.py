@@ -3,11 +3,14 @@ fits nothing, survives a save/load round trip, and clears a floor on real CLINC1
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import random
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from banshi.agents.router import OOS, Intent, Router
@@ -170,6 +173,39 @@ def test_n_gram_only_router_and_input_checks() -> None:
         Router(use_embeddings=False).predict("not trained")
 
 
+def test_novelty_gate_lets_familiar_requests_through(router: Router, tmp_path: Path) -> None:
+    # a low margin alone no longer rejects a request close to a training example
+    gated = copy.copy(router)
+    gated.threshold = gated.second_threshold = 1e6  # every margin is "low"
+    familiar, unrelated = INTENTS[1].examples[2], "量子力学的基本原理是什么"
+    gated.sim_threshold = math.inf
+    assert gated.predict_many([familiar, unrelated]) == [[], []]
+    gated.sim_threshold = 0.95
+    out = gated.predict_many([familiar, unrelated])
+    assert out[0][:1] and out[0][0][0] == "play_music" and out[1] == []
+    loaded = Router.load(gated.save(tmp_path / "gated.npz"))
+    assert loaded.sim_threshold == pytest.approx(0.95)
+    assert [[lb for lb, _ in o] for o in loaded.predict_many([familiar, unrelated])] == [["play_music"], []]
+
+
+def test_folds_partition_the_data_and_keep_every_label_in_training() -> None:
+    labels = ["a"] * 300 + ["b"] * 7 + ["c"] * 2 + [OOS] * 40
+    folds = Router(use_embeddings=False)._folds(labels)
+    assert len(folds) == 5  # 349 requests: 20 % held out is too few, so 5-fold cross-validation
+    held = [i for _, h in folds for i in h]
+    assert len(held) == len(set(held)) == len(labels) - 2  # "c" (2 examples) is never held out
+    for train, h in folds:
+        assert not set(train.tolist()) & set(h.tolist()) and len(train) + len(h) == len(labels)
+        assert {labels[i] for i in train} == {"a", "b", "c", OOS}
+    big = ["a"] * 6000 + ["b"] * 6000
+    (one,) = Router(use_embeddings=False)._folds(big)  # 2,400 held out: one split
+    assert len(one[1]) == 2400
+    # too few in-scope requests for the budget's quantile: no tuning. With no out-of-scope
+    # examples the budget is 0.2 % (500 needed), with some 0.5 % (200 needed)
+    assert Router(use_embeddings=False)._folds(["a"] * 150 + ["b"] * 150) == []
+    assert len(Router(use_embeddings=False)._folds(["a"] * 150 + ["b"] * 150 + [OOS] * 40)) == 5
+
+
 def _subset(path: Path, intents: set[str], per_label: int, seed: int) -> tuple[list[str], list[str]]:
     by: dict[str, list[str]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -194,12 +230,43 @@ def test_clinc150_subset_over_a_floor(settings) -> None:
     chosen = set(random.Random(7).sample(labels, 25)) | {OOS}
     tr_texts, tr_labels = _subset(data / "train.jsonl", chosen, 30, seed=1)
     te_texts, te_labels = _subset(data / "val.jsonl", chosen, 20, seed=2)
-    r = Router().fit(tr_texts, tr_labels)
-    assert r.tuned
-    top1 = [(out[0][0] if out else OOS) for out in r.predict_many(te_texts, k=3)]
-    inside = [(p, g) for p, g in zip(top1, te_labels, strict=True) if g != OOS]
-    outside = [p for p, g in zip(top1, te_labels, strict=True) if g == OOS]
-    in_acc = sum(p == g for p, g in inside) / len(inside)
-    oos_recall = sum(p == OOS for p in outside) / len(outside)
+    embedder = _MemoEmbedder()
+    r = Router(embedder).fit(tr_texts, tr_labels)
+    assert r.tuned and not math.isfinite(r.sim_threshold)  # out-of-scope examples: no gate
+    in_acc, oos_recall = _scores(r, te_texts, te_labels)
     assert in_acc >= 0.90, in_acc
     assert oos_recall >= 0.40, oos_recall
+    # the same intents with no out-of-scope examples at all: tuned by cross-validation, with the
+    # novelty gate; it still rejects some of what fits none, and few in-scope requests
+    inscope = [(t, lb) for t, lb in zip(tr_texts, tr_labels, strict=True) if lb != OOS]
+    r = Router(embedder).fit([t for t, _ in inscope], [lb for _, lb in inscope])
+    assert r.tuned and OOS not in r.classes and 0 < r.sim_threshold < 1
+    in_acc, oos_recall = _scores(r, te_texts, te_labels)
+    assert in_acc >= 0.90, in_acc
+    assert oos_recall >= 0.15, oos_recall
+
+
+class _MemoEmbedder:
+    """The real embedder, each text embedded once per test."""
+
+    def __init__(self) -> None:
+        from banshi.models.embeddings import get_embedder
+
+        self.inner = get_embedder()
+        self.seen: dict[tuple[str, str], np.ndarray] = {}
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self.seen))
+        if missing:
+            for t, v in zip(missing, self.inner.embed(missing, kind), strict=True):  # type: ignore[arg-type]
+                self.seen[(kind, t)] = v
+        return np.stack([self.seen[(kind, t)] for t in texts])
+
+
+def _scores(r: Router, texts: list[str], gold: list[str]) -> tuple[float, float]:
+    """In-scope accuracy (a rejection counts as wrong) and out-of-scope recall."""
+    top1 = [(out[0][0] if out else OOS) for out in r.predict_many(texts, k=3)]
+    inside = [(p, g) for p, g in zip(top1, gold, strict=True) if g != OOS]
+    outside = [p for p, g in zip(top1, gold, strict=True) if g == OOS]
+    print("in-scope accuracy", sum(p == g for p, g in inside) / len(inside), "oos recall", outside.count(OOS) / len(outside))
+    return sum(p == g for p, g in inside) / len(inside), outside.count(OOS) / len(outside)
