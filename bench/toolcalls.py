@@ -54,9 +54,10 @@ def standardize(s: str) -> str:
 
 
 # what BFCL's Python checker accepts for each declared type (int passes for float)
-PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "float": (int, float), "number": (int, float),
-                                         "boolean": (bool,), "array": (list,), "tuple": (list,), "dict": (dict,),
-                                         "object": (dict,)}
+PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "float": (int, float), "number": (int, float), "boolean": (bool,),
+    "array": (list,), "tuple": (list,), "dict": (dict,), "object": (dict,),
+}
 
 
 def type_ok(value: Any, spec: dict[str, Any]) -> bool:

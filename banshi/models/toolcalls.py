@@ -349,7 +349,10 @@ def text_grammar() -> str:
     return f"%llguidance {{}}\nstart: TEXT\nTEXT: /{TEXT}/\n"
 
 
-_USE = r"\b(?:use|using|call|calling|invoke|invoking|run|running)\s+(?:the\s+)?(?:function\s+|tool\s+)?`?({names})`?(?![\w.])"
+_USE = (
+    r"\b(?:use|using|call|calling|invoke|invoking|run|running)\s+(?:the\s+)?(?:function\s+|tool\s+)?"
+    r"`?({names})`?(?![\w.])"
+)
 
 
 def described_call(text: str, names: Collection[str]) -> str | None:
