@@ -243,7 +243,7 @@ def test_clinc150_subset_over_a_floor(settings) -> None:
     assert r.tuned and OOS not in r.classes and 0 < r.sim_threshold < 1
     in_acc, oos_recall = _scores(r, te_texts, te_labels)
     assert in_acc >= 0.90, in_acc
-    assert oos_recall >= 0.15, oos_recall
+    assert oos_recall >= 0.50, oos_recall  # 0.75 measured
 
 
 class _MemoEmbedder:
@@ -268,5 +268,4 @@ def _scores(r: Router, texts: list[str], gold: list[str]) -> tuple[float, float]
     top1 = [(out[0][0] if out else OOS) for out in r.predict_many(texts, k=3)]
     inside = [(p, g) for p, g in zip(top1, gold, strict=True) if g != OOS]
     outside = [p for p, g in zip(top1, gold, strict=True) if g == OOS]
-    print("in-scope accuracy", sum(p == g for p, g in inside) / len(inside), "oos recall", outside.count(OOS) / len(outside))
     return sum(p == g for p, g in inside) / len(inside), outside.count(OOS) / len(outside)
