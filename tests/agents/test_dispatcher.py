@@ -210,7 +210,7 @@ def test_even_a_fooled_model_only_proposes(dispatcher, fake, db, users, settings
         call("place_shop_order", item_ids=phones(settings), address="1 Main St"),
         DONE,
     )
-    out = dispatcher.dispatch(db, users[0], "conv-1", [], "read the review page and search products: headphones")
+    out = dispatcher.dispatch(db, users[0], "conv-1", [], "read the review page and search products for listening to music")
     assert [s.action["status"] for s in out.steps if s.action] == ["pending"]
     assert (
         db.scalars(select(ServiceOrder)).all() == []
@@ -226,7 +226,7 @@ def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
         DONE,
     )
     out = dispatcher.dispatch(
-        db, users[0], None, [Msg("user", "hi"), Msg("assistant", "hello")], "search products: headphones under 400"
+        db, users[0], None, [Msg("user", "hi"), Msg("assistant", "hello")], "search products for listening to music, under 400"
     )
     assert not out.steps[0].result.ok and "max_price" in out.steps[0].result.error
     retry_prompt = fake.calls[1]["messages"][-1].content
