@@ -276,7 +276,8 @@ class Memory:
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []
         sources: list[dict] = []
-        used = count_tokens("Memory:\n")
+        head = _HEAD_ZH if zh else _HEAD_EN
+        used = count_tokens("Memory:\n")  # the budget is for what is recalled
         seen_sources: set[str] = set()
         chosen = facts.relevant(db, user_id, query, qvec, embed=self.embed, floor=facts.floor(qvec, self.embed))
         for group in _grouped(chosen):
@@ -349,8 +350,6 @@ class Memory:
             lines.append(unknown)
         if not lines:
             return None
-        head = ("记忆（用户之前告诉你的，相关时使用）：" if zh
-                else "Memory (what the user told you before; use it when relevant):")
         return RecallResult(head + "\n" + "\n".join(lines), sources)
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
@@ -469,6 +468,9 @@ def _worth_asking(text: str) -> bool:
         and not t.endswith(("?", "？"))
 
 
+# a small model reads "what is my job?" as a question about itself: the heading says whose
+_HEAD_EN = "Memory (what the user told you before; use it when relevant; \"I\"/\"my\" in their questions means the user):"
+_HEAD_ZH = "记忆（用户之前告诉你的，相关时使用；用户问题里的\"我\"指用户本人，不是你）："
 _UNKNOWN_EN = ("Memory has nothing that answers this. If it asks about the user's own life (or people they know) "
                "and the conversation above does not say it either, reply that you don't know. Do not guess.")
 _UNKNOWN_ZH = "记忆里没有能回答这个问题的内容。如果问的是用户自己（或其亲友）的信息，而上面的对话里也没有，就回答你不知道。不要猜。"

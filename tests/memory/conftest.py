@@ -82,5 +82,13 @@ def make_conversation(settings: Settings, user_id: str, incognito: bool = False)
 
 
 def drain(memory: Memory) -> None:
-    while memory.process_pending(model=False):
-        pass
+    """Until the queue is empty, also of jobs the worker thread is running right now."""
+    import time
+
+    for _ in range(200):
+        while memory.process_pending(model=False):
+            pass
+        with session_scope(memory.settings) as db:
+            if not memory.pending(db):
+                return
+        time.sleep(0.05)

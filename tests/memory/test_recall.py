@@ -2,25 +2,15 @@
 several-valued fact, "don't know" instead of a guess, and nothing the user had forgotten —
 not even through the history of the same conversation."""
 
-import time
-
 from banshi.chat.hooks import prompt_text
-from banshi.store.tables import Message
 from banshi.memory import get_memory
-from banshi.store.db import session_scope
+from banshi.store.tables import Message
+from tests.memory.conftest import drain
 from tests.memory.test_api import new, send
 
 
 def settle(settings) -> None:
-    """Until the queue is empty, also of jobs the worker thread is running right now."""
-    memory = get_memory(settings)
-    for _ in range(200):
-        while memory.process_pending(model=False):
-            pass
-        with session_scope(settings) as db:
-            if not memory.pending(db):
-                return
-        time.sleep(0.05)
+    drain(get_memory(settings))
 
 
 def prompt_of(fake) -> str:
