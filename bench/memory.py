@@ -427,7 +427,8 @@ def _canonical(text: str) -> str:
     t = re.sub(r"\b" + _MONTH + r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b",
                lambda m: f"{int(m.group(2))} {month(m.group(1))}", t)
     num = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-    t = re.sub(num + r"\s*月\s*" + num + r"\s*[日号]", lambda m: f"{_zh_number(m.group(1))}月{_zh_number(m.group(2))}日", t)
+    t = re.sub(num + r"\s*月\s*" + num + r"\s*[日号]",
+               lambda m: f"{_zh_number(m.group(1))}月{_zh_number(m.group(2))}日", t)
     t = re.sub(r"(?<=\d)[\s\-.]+(?=\d)", "", t)
     return t.replace(" ", "")
 
@@ -618,7 +619,8 @@ def main(argv: list[str] | None = None) -> None:
     su.add_argument("--max-tokens", type=int, default=64, help="answer length cap (the facts are short)")
     su.add_argument("--budget", type=float, default=7200.0, help="seconds before no new case is started")
     su.add_argument("--model-cache", default="",
-                    help="where the assembled weights are (default: the configured cache; the suite runs in a temporary home)")
+                    help="where the assembled weights are (default: the configured cache; "
+                    "the suite runs in a temporary home)")
     su.add_argument("--database-url", default="")
     su.add_argument("--details", action="store_true", help="include every answer in the JSON")
     args = p.parse_args(argv)

@@ -469,16 +469,19 @@ def _worth_asking(text: str) -> bool:
 
 
 # a small model reads "what is my job?" as a question about itself: the heading says whose
-_HEAD_EN = "Memory (what the user told you before; use it when relevant; \"I\"/\"my\" in their questions means the user):"
+_HEAD_EN = ("Memory (what the user told you before; use it when relevant; \"I\"/\"my\" in their questions "
+            "means the user):")
 _HEAD_ZH = "记忆（用户之前告诉你的，相关时使用；用户问题里的\"我\"指用户本人，不是你）："
 _UNKNOWN_EN = ("Memory has nothing that answers this. If it asks about the user's own life (or people they know) "
                "and the conversation above does not say it either, reply that you don't know. Do not guess.")
-_UNKNOWN_ZH = "记忆里没有能回答这个问题的内容。如果问的是用户自己（或其亲友）的信息，而上面的对话里也没有，就回答你不知道。不要猜。"
+_UNKNOWN_ZH = ("记忆里没有能回答这个问题的内容。如果问的是用户自己（或其亲友）的信息，"
+               "而上面的对话里也没有，就回答你不知道。不要猜。")
 _PERSONAL_EN = re.compile(r"\b(?:my|am i|was i|do i (?:live|work|like|have|love|hate)|where i)\b|"
                           r"(?-i:\b(?!(?:What|Who|Where|When|How|That|There|Here|It|He|She|Let)'s)[A-Z][a-z]+'s\b)",
                           re.I)
 _QUESTION_EN = re.compile(r"\?\s*$|^\s*(?:what|which|who|whom|where|when|how|do|does|did|am|is|are|can)\b", re.I)
-_PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我(?:的|叫|姓|住|在|对|是|老|家|最|喜欢|朋友|妈|爸|哥|姐|弟|妹|生日|电话)")
+_PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我"
+                          r"(?:的|叫|姓|住|在|对|是|老|家|最|喜欢|朋友|妈|爸|哥|姐|弟|妹|生日|电话)")
 _QUESTION_ZH = re.compile(r"什么|哪|谁|几|多少")
 
 
