@@ -7,7 +7,8 @@ trained (and its out-of-scope threshold tuned) on the train file only; every tes
 routed (``predict_many``, the same computation as ``predict``) for the figures, and a sample
 of ``--latency-n`` of them is timed one ``predict`` call at a time, embedding included, as in
 serving. Prints JSON ``{"accuracy", "in_scope_accuracy", "oos_recall", "ms": {"p50", "p95"},
-"n", ...}``; ``cpu_ms`` and ``load_avg`` tell how much of ``ms`` was waiting for a busy CPU.
+"n", ...}``; ``cpu_ms`` and ``load_avg`` tell how much of ``ms`` was waiting for a busy CPU, and
+``embed_ms`` / ``router_ms`` split ``ms`` into the query embedding and the router's own work.
 
 Embeddings for training and for the figures go through a disk cache keyed by text hash
 (``--cache``, default under the temp dir, never in the tree), so repeated runs are fast; the
