@@ -399,6 +399,17 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
             return []
         daily = {"repeat_minutes": 1440} if _DAILY.search(text) else {}
         return [Planned("add_reminder", {"text": what, "at": re.sub(r"^(?:每天|每日)\s*", "", when)} | daily)]
+    m = re.search(r"把(.+?)(?:加到|加入|放到|添加到)(?:我的)?日历|add\s+(.+?)\s+to my calendar", text, re.I)
+    if m:
+        said = m.group(1) or m.group(2)
+        times = re.findall(r"(\d{1,2}:\d{2})", said)
+        day = re.search(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", said, re.I)
+        what = re.sub(r"^(?:an?\s+|的)", "", _strip(re.sub(r"(?:到|至|-|to)\s*\d{1,2}:\d{2}", " ", said)), flags=re.I)
+        what = re.sub(r"^的|的$", "", what).strip()
+        if not times or not day or not what:
+            return []
+        args = {"title": what, "start": f"{day.group(0)} {times[0]}"}
+        return [Planned("add_event", args | ({"end": f"{day.group(0)} {times[1]}"} if len(times) > 1 else {}))]
     m = re.search(r"待办(?:事项)?\s*[：:]\s*(.+)|add\s+(.+?)\s+to my to-?do", text, re.I)
     if m:
         what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")

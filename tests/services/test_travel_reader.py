@@ -170,3 +170,16 @@ def test_shop_reads_the_product_and_the_cheapest_order(settings, need):
         "address": "1 Main St, Springfield",
     }
     assert shopping.read_request(settings, "买点东西", []) == []
+
+
+def test_calendar_events_spelled_out():
+    from banshi.services import office
+
+    [p] = office.read_request("把2030-01-02 10:00到11:00的项目评审会加到日历", [])
+    assert (p.tool, p.arguments) == (
+        "add_event",
+        {"title": "项目评审会", "start": "2030-01-02 10:00", "end": "2030-01-02 11:00"},
+    )
+    [p] = office.read_request("Add a meeting with Alice on 2030-01-02 at 14:00 to my calendar", [])
+    assert p.arguments == {"title": "meeting with Alice", "start": "2030-01-02 14:00"}
+    assert office.read_request("把这件事加到日历", []) == []  # no day, no time: the model asks
