@@ -305,10 +305,13 @@ def call_grammar(tools: list[dict[str, Any]], *, allow_text: bool = True, only: 
     """An llguidance grammar (llama.cpp's ``grammar`` field) for a reply that is either calls or
     — when ``allow_text`` — plain text that does not start like a call (``TEXT``).
 
-    Calls are written the ways the default model writes them on its own: each inside
-    ``<tool_call>`` tags, in a fenced ```json block (one call or a list), or bare, one after
-    another. A call names one of ``tools`` and then its arguments must follow that tool's
-    schema (no unknown argument, none required missing, each of its type). With
+    Calls are written either in ``<tool_call>`` tags, one block per call (Qwen's format), or as
+    a JSON list of calls, fenced (```json, how the default model writes a call on its own) or
+    bare. A list and not a single object: held to one object, the default model makes the first
+    of several calls a request needs and stops, or merges their values into one call; opening a
+    list it goes on to the next ("Taylor Swift" then "Maroon 5"). A call names one of ``tools``
+    and then its arguments must follow that tool's schema (no unknown argument, none required
+    missing, each of its type). With
     ``allow_text`` a call may also name a function that is not among the tools, with any
     arguments: a small model asked something no tool covers tends to call the function it
     wishes it had, and forcing that call onto a real tool would invent a wrong action; the
@@ -325,8 +328,8 @@ def call_grammar(tools: list[dict[str, Any]], *, allow_text: bool = True, only: 
     lines = [
         "%llguidance {}",
         "start: calls" + (" | TEXT" if allow_text else ""),
-        'calls: call ("\\n" call)*',
-        f'call: "{CALL_OPEN}\\n" body "\\n{CALL_CLOSE}" | "```json\\n" (body | list) "\\n```" | body | list',
+        'calls: tagged ("\\n" tagged)* | "```json\\n" list "\\n```" | list',
+        f'tagged: "{CALL_OPEN}\\n" body "\\n{CALL_CLOSE}"',
         'list: "[" WS? body (WS? "," WS? body)* WS? "]"',
         'body: "{" WS? "\\"name\\"" WS? ":" WS? named',
         "named: " + " | ".join(named + (["OTHER_NAME any_tail"] if allow_text else [])),
