@@ -757,7 +757,10 @@ class Dispatcher:
         sandbox = [self.registry.services[n].title for n in used if self.registry.services[n].sandbox]
         if sandbox:
             lines.append(f"Sandbox services (simulated, mention it briefly): {', '.join(sorted(sandbox))}.")
-        lines.append("Answer the user from these results only; if a step failed, say so plainly.")
+        lines.append(
+            "Answer the user from these results only, quoting names, numbers, times and statuses exactly "
+            "as written there; if a step failed, say so plainly."
+        )
         return "\n".join(lines)
 
 
