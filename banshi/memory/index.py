@@ -26,7 +26,7 @@ from banshi.store.tables import Message, utcnow
 RRF_K = 10  # chosen on the five LoCoMo conversations (better than 60 on each of them)
 SPEAKER_BOOST = 0.6  # a message by the person the query names scores this much more
 CANDIDATES = 50
-SCORED_ROWS = 2000  # keyword search scores at most the user's newest 2,000 matching messages
+SCORED_ROWS = 500  # keyword search scores at most the user's newest 500 matching messages
 DIM = 384
 CONTEXT_WEIGHT = 0.5  # keyword weight of the previous turn's words (an answer is found via its question)
 DENSE_WEIGHT = 0.5  # e5-small is the weaker signal on conversational text: half a vote in the fusion
@@ -214,8 +214,8 @@ def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CAN
 
     Only the user's newest ``SCORED_ROWS`` matching messages are scored: with a long history
     a query of common words matches a large share of all rows, and scoring every match cost
-    ~300 ms at 100,000 messages. When that cap is reached, the query's rare terms (fewer
-    matches than the cap) are searched again over the whole history, so an old message with
+    ~300 ms at 100,000 messages. When that cap is reached, the query's rare terms (fewer than
+    a quarter of the cap's matches each) are searched again over the whole history, so an old message with
     a rare word is still found; the two lists are fused by rank. The user is filtered by the
     join, not by an ``owner`` term in the MATCH: that term matches every row of a one-user
     install, and BM25 reads its whole posting list on every query."""
@@ -226,7 +226,9 @@ def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CAN
     best = [m for m, _ in sorted(scored, key=lambda r: r[1])[:limit]]
     if len(scored) < SCORED_ROWS or len(terms) < 2:
         return best
-    rare = [t for t in terms if len(_keyword_rows(db, user_id, [t], SCORED_ROWS, score=False)) < SCORED_ROWS]
+    # rare: few enough matches that scoring all of them costs little
+    few = SCORED_ROWS // 4
+    rare = [t for t in terms if len(_keyword_rows(db, user_id, [t], few, score=False)) < few]
     if not rare:
         return best
     old = [m for m, _ in _keyword_rows(db, user_id, rare, limit, newest=False)]

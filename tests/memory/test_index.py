@@ -72,7 +72,7 @@ def test_an_old_message_with_a_rare_word_is_found_beyond_the_scored_cap(store, m
     msgs += [{"role": "user", "content": f"coffee number {i} this morning", "created_at": start + timedelta(days=i + 1)}
              for i in range(12)]
     memory.add(msgs, user_id=uid)
-    monkeypatch.setattr(index, "SCORED_ROWS", 5)  # only the 5 newest "coffee" rows get scored
+    monkeypatch.setattr(index, "SCORED_ROWS", 12)  # only the 12 newest of 13 "coffee" rows get scored
     with session_scope(store) as db:
         found = index.keyword_search(db, uid, ["coffe", "durian"], limit=3)
         assert found, "the capped query found nothing"
