@@ -140,6 +140,9 @@ _CANCEL = (
     "退订",
     "退票",
     "退款",
+    "退掉",
+    "退了",
+    "退订单",
     "退货",
     "撤销",
     "删除",
@@ -590,6 +593,13 @@ class Dispatcher:
                 and all(k in said[t] for k in req)
                 and any(k == "id" or k.endswith("_id") for k in req)
             ]
+            if len(sure) > 1:  # the id fills both "status" and "cancel": the request's words decide
+                cancel_words = any(w in text.lower() for w in _CANCEL)
+                sure = [
+                    t
+                    for t in sure
+                    if (t.startswith(("cancel_", "refund_")) if cancel_words else not self.registry.tools[t].confirm)
+                ]
             if len(sure) == 1:
                 stop = call(sure[0], said[sure[0]], first=True) or "stop"
         hints = {p.tool: resolve_planned(p.arguments, out.steps) or {} for p in planned if not p.final}

@@ -150,3 +150,30 @@ def test_a_failing_reader_leaves_the_model_in_charge(settings, fake, db, users):
     fake.enqueue(call("find_shop", kind="kites"), json.dumps({"step": "done"}))
     out = d.dispatch(db, users[0], None, [], "kites please")
     assert [s.tool for s in out.steps] == ["find_shop"] and len(fake.calls) == 2
+
+
+@tool
+def visit_status(ctx: ToolContext, visit_id: str) -> dict:
+    """Where a visit stands.
+
+    Args:
+        visit_id: the visit's id
+    """
+    return {"id": visit_id, "status": "booked"}
+
+
+def test_an_id_that_fills_status_and_cancel_goes_where_the_words_say(settings, fake, db, users):
+    svc = Service(
+        name="visits",
+        title="Visits",
+        description="visits",
+        tools=[visit_status, cancel_visit],
+        keywords=["visit"],
+    )
+    d = Dispatcher(settings, fake, Registry([svc]))
+    vid = "0123456789abcdef0123456789abcdef"
+    out = d.dispatch(db, users[0], "c1", [], f"how is my visit {vid}?")
+    assert [s.tool for s in out.steps] == ["visit_status"] and out.steps[0].result.ok
+    out = d.dispatch(db, users[0], "c1", [], f"cancel my visit {vid}")
+    assert [s.tool for s in out.steps] == ["cancel_visit"] and out.steps[0].action["status"] == "pending"
+    assert fake.calls == []
