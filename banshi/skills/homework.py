@@ -185,7 +185,10 @@ def _problem_with_result(value: str | None, error: str, code: str, want: Asked, 
 
 
 def _numbers(text: str) -> set[str]:
-    return {n.lstrip("0") or "0" for n in re.findall(r"\d+(?:\.\d+)?", text)}
+    """The significant digits of the numbers written: 12, 0.12 and 1200 all give "12" (a program may
+    write 12% as 0.12, or 3 km as 3000)."""
+    digits = (n.replace(".", "").strip("0") for n in re.findall(r"\d+(?:\.\d+)?", text))
+    return {d for d in digits if d}
 
 
 def _code_only(code: str) -> str:
@@ -283,6 +286,10 @@ def _prepare(code: str) -> str:
     head = [_FRACTION, "import math"]
     if re.search(r"\bsp\.|sympy", code):
         head.append("import sympy as sp")
+    # sympy names used bare without their import (a NameError otherwise)
+    bare = sorted(set(re.findall(r"(?<![\w.])(Rational|symbols|Symbol|Eq|solve|nsimplify)\(", code)))
+    if bare:
+        head.append("from sympy import " + ", ".join(bare))
     return "\n".join(head) + "\n" + code + "\n"
 
 

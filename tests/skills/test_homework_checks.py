@@ -144,3 +144,17 @@ def test_a_copy_of_the_worked_example_is_not_taken_for_an_answer():
     other = write_and_run(FunctionBackend(lambda m, **_: _code("7 * 9")), "卖出(3/4)后还剩下120千克，一共多少千克？",
                           "direct", "zh")
     assert not other.ok and other.value is None and "numbers" in other.error
+
+
+def test_sympy_names_used_without_their_import_work():
+    code = ("```python\ndef solution():\n    x = symbols('x')\n"
+            "    return solve(Eq(Rational(1, 40) * 10 + x, 1), x)[0]\n```")
+    backend = FunctionBackend(lambda m, **_: code)
+    att = write_and_run(backend, "甲队独做40天完成，做了10天，还剩几分之几？", "direct", "zh")
+    assert att.ok and att.value == "3/4" and not att.repaired
+
+
+def test_a_percentage_written_as_a_decimal_counts_as_the_problem_s_number():
+    att = write_and_run(FunctionBackend(lambda m, **_: _code("Fraction(3) / Fraction('0.12')")),
+                        "一条1000米的公路，3天修了12%，修完共需多少天？", "direct", "zh")
+    assert att.ok and att.value == "25" and not att.repaired
