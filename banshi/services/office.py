@@ -410,6 +410,15 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
             return []
         args = {"title": what, "start": f"{day.group(0)} {times[0]}"}
         return [Planned("add_event", args | ({"end": f"{day.group(0)} {times[1]}"} if len(times) > 1 else {}))]
+    m = re.search(r"(?:写|起草|草拟)一?封?(?:给|发给)(.+?)的?(?:邮件|email)", text, re.I)
+    if m:
+        subject = re.search(r"(?:主题|标题)(?:是|为)?\s*[：:]?\s*([^，,。；;]+)", text)
+        body = re.search(r"(?:内容|正文)(?:是|为)?\s*[：:]?\s*(.+)$", text)
+        if not subject or not body:
+            return []
+        what = body.group(1).strip(" 。.")
+        what = re.sub(r"^说", "", what).strip()
+        return [Planned("draft_email", {"to": m.group(1).strip(), "subject": subject.group(1).strip(), "body": what})]
     m = re.search(r"待办(?:事项)?\s*[：:]\s*(.+)|add\s+(.+?)\s+to my to-?do", text, re.I)
     if m:
         what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")

@@ -183,3 +183,11 @@ def test_calendar_events_spelled_out():
     [p] = office.read_request("Add a meeting with Alice on 2030-01-02 at 14:00 to my calendar", [])
     assert p.arguments == {"title": "meeting with Alice", "start": "2030-01-02 14:00"}
     assert office.read_request("把这件事加到日历", []) == []  # no day, no time: the model asks
+
+
+def test_an_email_draft_needs_its_subject_and_body_said():
+    from banshi.services import office
+
+    [p] = office.read_request("帮我起草一封给王老师的邮件，主题是请假，内容说明天生病不能上课", [])
+    assert (p.tool, p.arguments) == ("draft_email", {"to": "王老师", "subject": "请假", "body": "明天生病不能上课"})
+    assert office.read_request("帮我写一封给王老师的邮件", []) == []  # what to say: the model asks
