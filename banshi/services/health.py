@@ -375,6 +375,8 @@ def build(settings: Settings) -> Service:
             "add_medication_reminder": ["吃药", "药", "medicine", "pill", "medication"],
         },
         keywords=[
+            *DEPARTMENTS.values(),  # "帮我挂口腔科"
+            "挂号",
             "头疼",
             "头痛",
             "发烧",
