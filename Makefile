@@ -29,7 +29,7 @@ run: setup
 
 # A browser test whose wait timed out (two shared cores) gets one more try; any other failure fails.
 test: setup system-deps
-	$(PY) -m pytest -q -ra --reruns 1 --only-rerun 'playwright._impl._errors.TimeoutError'
+	$(PY) -m pytest -q -ra --reruns 1 --only-rerun 'TimeoutError: (Page|Locator|Frame)\.'
 
 lint: setup
 	$(VENV)/bin/ruff check banshi tests bench
