@@ -27,9 +27,9 @@ run: setup
 	$(VENV)/bin/banshi models assemble
 	$(VENV)/bin/banshi serve
 
-# A browser test whose wait timed out (two shared cores) gets one more try; any other failure fails.
+# Browser tests (tests/web) get two more tries after a failure (tests/web/conftest.py); no other test is retried.
 test: setup system-deps
-	$(PY) -m pytest -q -ra --reruns 1 --only-rerun 'TimeoutError: (Page|Locator|Frame)\.'
+	$(PY) -m pytest -q -ra
 
 lint: setup
 	$(VENV)/bin/ruff check banshi tests bench
