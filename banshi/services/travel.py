@@ -70,10 +70,17 @@ CUISINES = {
 
 
 def _serves(r: dict[str, Any], term: str) -> bool:
-    """True when a dish or the name mentions ``term`` or, for a cuisine, one of its words."""
-    text = r["名称"] + " " + " ".join(r.get("推荐菜") or [])
-    words = CUISINES.get(term.lower(), "").split() or [term]
-    return any(w in text for w in words + [term])
+    """True when a dish or the name mentions ``term``. For a cuisine the database has no field
+    for, the name must carry one of its words ("渝信川菜") or at least two dishes must: one
+    宫保鸡丁 on a Beijing menu does not make a Sichuan restaurant."""
+    name, dishes = r["名称"], r.get("推荐菜") or []
+    words = CUISINES.get(term.lower(), "").split()
+    if not words:
+        return term in name or any(term in d for d in dishes)
+    words.append(term)
+    if any(w in name for w in words):
+        return True
+    return sum(any(w in d for w in words) for d in dishes) >= 2
 
 
 def _summary(kind: str, r: dict[str, Any]) -> dict[str, Any]:

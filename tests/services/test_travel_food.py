@@ -26,6 +26,9 @@ def test_search_satisfies_every_constraint(registry, ctx):
         assert travel._serves(travel.find_place(ctx().settings, hit["name"], ("restaurant",))[1], "川菜")
     ratings = [h["rating"] or 0 for h in r.data["results"]]
     assert ratings == sorted(ratings, reverse=True)
+    # one Sichuan dish (宫保鸡丁) on a Beijing menu does not make a Sichuan restaurant
+    names = {h["name"] for h in r.data["results"]}
+    assert "故宫餐厅" not in names and "渝信川菜(京泰店)" in names
     hotels = registry.run(
         "search_hotels", {"hotel_type": "高档型", "facilities": "健身房", "max_price": 800}, ctx()
     ).data["results"]
