@@ -769,7 +769,8 @@ class Dispatcher:
             lines.append(f"Sandbox services (simulated, mention it briefly): {', '.join(sorted(sandbox))}.")
         lines.append(
             "Answer the user from these results only, quoting names, numbers, times and statuses exactly "
-            "as written there; if a step failed, say so plainly."
+            "as written there; for a search, recommend up to three results as a list, each with the "
+            "details the user asked about (price, rating, address); if a step failed, say so plainly."
         )
         return "\n".join(lines)
 
