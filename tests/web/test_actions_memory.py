@@ -88,12 +88,18 @@ def get(server, path: str):  # type: ignore[no-untyped-def]
         return json.loads(r.read())
 
 
-def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
-    page = new_page()
+def proposed_card(page):  # type: ignore[no-untyped-def]
+    """Ask for the reminder and give the confirmation card of the answer, once it has ended."""
     send(page, REMIND)
     card = last_answer(page).locator(".action-card")
     card.wait_for()
     wait_idle(page)
+    return card
+
+
+def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
+    page = new_page()
+    card = proposed_card(page)
     assert card.get_attribute("data-status") == "pending"
     assert "开会" in card.inner_text()
     # nothing happened yet: the action waits, nothing new in the audit log
@@ -172,10 +178,7 @@ def test_a_read_shows_as_a_tool_line(new_page) -> None:
 
 def test_reject_runs_nothing(new_page, server) -> None:
     page = new_page()
-    send(page, REMIND)
-    card = last_answer(page).locator(".action-card")
-    card.wait_for()
-    wait_idle(page)
+    card = proposed_card(page)
     before = len(get(server, "/api/actions/audit?writes_only=true")["data"])
     card.locator(".action-reject").click()
     page.wait_for_selector('.action-card[data-status="rejected"]')
