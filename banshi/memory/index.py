@@ -5,13 +5,19 @@ time list (messages in the period the query names), a boost for messages of the 
 query names, and a small recency prior.
 
 ``add`` makes a message keyword-searchable in the transaction that stores it; its vector is
-computed later, in batches, by the worker (``embed_pending``)."""
+computed later, in batches, by the worker (``embed_pending``).
+
+The chunks of the user's documents are indexed the same way, as messages with role
+``DOCUMENT`` in a conversation of their own (``tables.MemoryFile``). ``search`` leaves them out
+unless its ``scope`` names their conversations, and then searches only those: memory never
+recalls a document as something the user said, and a question about a file sees only it."""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +36,7 @@ SCORED_ROWS = 500  # keyword search scores at most the user's newest 500 matchin
 DIM = 384
 CONTEXT_WEIGHT = 0.5  # keyword weight of the previous turn's words (an answer is found via its question)
 DENSE_WEIGHT = 0.5  # e5-small is the weaker signal on conversational text: half a vote in the fusion
+DOCUMENT = "document"  # the role of a document chunk's message (and index row)
 
 
 @dataclass
@@ -60,11 +67,17 @@ def doc_text(message: Message) -> str:
 
 # -- writing -------------------------------------------------------------------------------
 def add(db: Session, message: Message) -> MemoryDoc | None:
-    """Make ``message`` keyword-searchable now (same transaction as the caller's)."""
-    if not message.content.strip() or message.role not in ("user", "assistant"):
+    """Make ``message`` keyword-searchable now (same transaction as the caller's). A document
+    chunk (role ``DOCUMENT``) carries no previous turn's words."""
+    if not message.content.strip() or message.role not in ("user", "assistant", DOCUMENT):
         return None
     body = doc_text(message)
     terms = " ".join(textmod.tokens(body))
+    if message.role == DOCUMENT:
+        doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
+                        role=DOCUMENT, said_at=message.created_at or utcnow(), terms=terms, context="")
+        db.add(doc)
+        return doc
     last = db.info.get("memory_last_doc")  # (conversation, seq, terms): saves a query when turns come in order
     if last and last[0] == message.conversation_id and last[1] == message.seq - 1:
         prev = last[2]
@@ -85,7 +98,7 @@ def remove(db: Session, user_id: str, message_ids: list[str]) -> int:
         return 0
     # the turn after a removed one carries its words as context: clear that too
     for conv_id, seq in db.execute(select(Message.conversation_id, Message.seq).where(
-            Message.user_id == user_id, Message.id.in_(message_ids))).all():
+            Message.user_id == user_id, Message.id.in_(message_ids), Message.role != DOCUMENT)).all():
         after = select(Message.id).where(Message.conversation_id == conv_id, Message.seq == seq + 1)
         db.execute(update(MemoryDoc).where(MemoryDoc.message_id.in_(after)).values(context=""))
     n = db.execute(delete(MemoryDoc).where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(message_ids)))
@@ -129,6 +142,11 @@ def embed_messages(db: Session, messages: list[Message], embed=None) -> int:  # 
     if not todo:
         return 0
     vecs = embed([doc_text(m)[:1500] for m in todo], "passage")
+    # a question about a file embeds its chunks while the worker may be at the same ones
+    have = set(db.scalars(select(MemoryVector.message_id).where(
+        MemoryVector.message_id.in_([m.id for m in todo]))))
+    vecs = [v for m, v in zip(todo, vecs, strict=True) if m.id not in have]
+    todo = [m for m in todo if m.id not in have]
     for m, v in zip(todo, vecs, strict=True):
         db.add(MemoryVector(message_id=m.id, user_id=m.user_id, vector=to_blob(v)))
     db.flush()
@@ -145,7 +163,7 @@ class _UserVectors:
     chunks: list[np.ndarray] = field(default_factory=list)
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, DIM), np.float32))
     checked: float = 0.0
-    count: int = 0
+    count: int = 0  # the user's vector rows at the last check, document chunks' too
     fresh: bool = False  # no new vector committed by this process since the last load
 
 
@@ -154,7 +172,8 @@ class VectorCache:
     (rows only ever get larger ids). The database is asked for new rows only after this
     process committed vectors of the user (``touch``) or every ``RECHECK_SECONDS`` (rows
     written by another process), not on every search. A deletion drops the user's matrix; the
-    periodic check also compares the row count, so deletions made elsewhere are seen."""
+    periodic check also compares the row count, so deletions made elsewhere are seen. Only
+    conversation messages are kept: document chunks' rows are skipped as they are read."""
 
     RECHECK_SECONDS = 5.0
 
@@ -187,19 +206,21 @@ class VectorCache:
                                   .where(MemoryVector.user_id == user_id)) or 0
                 if count < uv.count:  # rows were deleted: reload from scratch
                     uv = self._users[key] = _UserVectors()
-                uv.checked, uv.fresh = now, False
+                uv.checked, uv.fresh, uv.count = now, False, count
             if uv.fresh:
                 return uv.ids, uv.matrix
             uv.fresh = True
-            rows = db.execute(select(MemoryVector.id, MemoryVector.message_id, MemoryVector.vector)
+            rows = db.execute(select(MemoryVector.id, MemoryVector.message_id, MemoryVector.vector, MemoryDoc.role)
+                              .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
                               .where(MemoryVector.user_id == user_id, MemoryVector.id > uv.last_id)
                               .order_by(MemoryVector.id)).all()
+            if rows:
+                uv.last_id = rows[-1][0]
+                rows = [r for r in rows if r[3] != DOCUMENT]
             if rows:
                 block = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
                 uv.chunks.append(block.reshape(len(rows), DIM).astype(np.float32))
                 uv.ids.extend(r[1] for r in rows)
-                uv.last_id = rows[-1][0]
-                uv.count += len(rows)
                 uv.matrix = np.concatenate(uv.chunks) if len(uv.chunks) > 1 else uv.chunks[0]
                 uv.chunks = [uv.matrix]
             return uv.ids, uv.matrix
@@ -208,9 +229,24 @@ class VectorCache:
 VECTORS = VectorCache()
 
 
+def scoped_vectors(db: Session, user_id: str, scope: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The vectors of the user's rows in the conversations ``scope`` (a few files' chunks: read
+    per question, a few hundred rows, rather than cached)."""
+    rows = db.execute(select(MemoryVector.message_id, MemoryVector.vector)
+                      .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
+                      .where(MemoryDoc.user_id == user_id, MemoryDoc.conversation_id.in_(list(scope)))
+                      .order_by(MemoryVector.id)).all()
+    if not rows:
+        return [], np.zeros((0, DIM), np.float32)
+    block = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16)
+    return [r[0] for r in rows], block.reshape(len(rows), DIM).astype(np.float32)
+
+
 # -- searching -----------------------------------------------------------------------------
-def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CANDIDATES) -> list[str]:
-    """Message ids best matching ``terms``, best first.
+def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CANDIDATES,
+                   scope: Sequence[str] | None = None) -> list[str]:
+    """Message ids best matching ``terms``, best first: of the user's conversations, or with
+    ``scope``, of those conversations only (a file's chunks; see ``search``).
 
     Only the user's newest ``SCORED_ROWS`` matching messages are scored: with a long history
     a query of common words matches a large share of all rows, and scoring every match cost
@@ -222,28 +258,31 @@ def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CAN
     terms = [t for t in dict.fromkeys(terms) if t][:32]
     if not terms:
         return []
-    scored = _keyword_rows(db, user_id, terms, SCORED_ROWS)
+    scored = _keyword_rows(db, user_id, terms, SCORED_ROWS, scope=scope)
     best = [m for m, _ in sorted(scored, key=lambda r: r[1])[:limit]]
     if len(scored) < SCORED_ROWS or len(terms) < 2:
         return best
     # rare: few enough matches that scoring all of them costs little
     few = SCORED_ROWS // 4
-    rare = [t for t in terms if len(_keyword_rows(db, user_id, [t], few, score=False)) < few]
+    rare = [t for t in terms if len(_keyword_rows(db, user_id, [t], few, score=False, scope=scope)) < few]
     if not rare:
         return best
-    old = [m for m, _ in _keyword_rows(db, user_id, rare, limit, newest=False)]
+    old = [m for m, _ in _keyword_rows(db, user_id, rare, limit, newest=False, scope=scope)]
     # both candidate sets ranked together by the full query, as an uncapped search would
     among = list(dict.fromkeys(best + old))
-    return [m for m, _ in _keyword_rows(db, user_id, terms, limit, newest=False, among=among)]
+    return [m for m, _ in _keyword_rows(db, user_id, terms, limit, newest=False, among=among, scope=scope)]
 
 
 def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, score: bool = True,
-                  newest: bool = True, among: list[str] | None = None) -> list[tuple[str, float]]:
+                  newest: bool = True, among: list[str] | None = None,
+                  scope: Sequence[str] | None = None) -> list[tuple[str, float]]:
     """(message id, score: lower is better) of up to ``cap`` of the user's messages matching
-    any of ``terms`` (and among the ids ``among``, if given): the newest ones, or
-    (``newest=False``) the best of all matches, best first."""
+    any of ``terms`` (and among the ids ``among``, if given; in the conversations ``scope``, if
+    given, else not document chunks): the newest ones, or (``newest=False``) the best of all
+    matches, best first."""
     order = "f.rowid DESC" if newest else "score"
     only = " AND d.message_id IN :among" if among is not None else ""
+    only += " AND d.conversation_id IN :scope" if scope is not None else f" AND d.role != '{DOCUMENT}'"
     if db.get_bind().dialect.name == "sqlite":
         match = "{{terms context}} : ({})".format(" OR ".join('"' + t.replace('"', "") + '"' for t in terms))
         rank = f"bm25(memory_fts, 1.0, {CONTEXT_WEIGHT}, 0.0)" if score else "0.0"
@@ -261,12 +300,14 @@ def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, scor
     stmt = text(sql)
     if among is not None:
         stmt = stmt.bindparams(bindparam("among", value=among, expanding=True))
+    if scope is not None:
+        stmt = stmt.bindparams(bindparam("scope", value=list(scope), expanding=True))
     return [(r[0], float(r[1])) for r in db.execute(stmt, params)]
 
 
-def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES
-                 ) -> list[tuple[str, float]]:
-    ids, matrix = VECTORS.get(db, user_id)
+def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES,
+                 scope: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    ids, matrix = VECTORS.get(db, user_id) if scope is None else scoped_vectors(db, user_id, scope)
     if not len(ids):
         return []
     scores = matrix @ qvec.astype(np.float32)
@@ -278,17 +319,21 @@ def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDI
 
 def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datetime | None = None,
            exclude_conversation: str | None = None, exclude_after_seq: int | None = None,
-           qvec: np.ndarray | None = None, embed=None) -> list[Hit]:  # type: ignore[no-untyped-def]
+           qvec: np.ndarray | None = None, embed=None,  # type: ignore[no-untyped-def]
+           scope: Sequence[str] | None = None) -> list[Hit]:
     """The user's messages most relevant to ``query``, best first.
 
     Keyword and dense candidates are fused by reciprocal rank; messages inside the period the
     query names ("上周", "last March") form a third ranked list; messages by a speaker the
     query names get ``SPEAKER_BOOST``; a light recency prior breaks ties.
     ``exclude_conversation``/``exclude_after_seq`` leave out turns already in the prompt.
+    Document chunks are never returned, unless ``scope`` (conversation ids: the files'
+    ``MemoryFile.conversation_id``) is given: then only those conversations are searched, by
+    keyword and meaning alone (the time, speaker and recency signals are about chats).
     """
     now = now or utcnow()
     terms = textmod.query_terms(query)
-    kw = keyword_search(db, user_id, terms)
+    kw = keyword_search(db, user_id, terms, scope=scope)
     dense: list[tuple[str, float]] = []
     if qvec is None and query.strip():
         if embed is None:
@@ -297,13 +342,13 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
             embed = load_embedder().embed
         qvec = embed([query], "query")[0]
     if qvec is not None:
-        dense = dense_search(db, user_id, qvec)
+        dense = dense_search(db, user_id, qvec, scope=scope)
     fused: dict[str, float] = {}
     for rank, mid in enumerate(kw):
         fused[mid] = fused.get(mid, 0.0) + 1.0 / (RRF_K + rank + 1)
     for rank, (mid, _s) in enumerate(dense):
         fused[mid] = fused.get(mid, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
-    period = textmod.time_range(query, now)
+    period = textmod.time_range(query, now) if scope is None else None
     if not fused and period is None:
         return []
     rows = {r.message_id: r for r in db.connection().execute(  # Core: no ORM overhead per row
@@ -315,7 +360,7 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
     asked = set(terms)
     for mid, r in rows.items():
         speaker = (r.meta or {}).get("speaker") if isinstance(r.meta, dict) else None
-        if speaker and asked.intersection(textmod.tokens(str(speaker))):
+        if speaker and scope is None and asked.intersection(textmod.tokens(str(speaker))):
             fused[mid] *= 1 + SPEAKER_BOOST
     if period is not None:
         # messages from that period, best matching first: the third list
@@ -345,8 +390,9 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
         if exclude_conversation and r.conversation_id == exclude_conversation and (
                 exclude_after_seq is None or r.seq > exclude_after_seq):
             continue
-        age_days = max(0.0, (now - r.said_at).total_seconds() / 86400)
-        score *= 1.0 + 0.05 * math.exp(-age_days / 30)  # recency: at most +5 %, fades over months
+        if scope is None:
+            age_days = max(0.0, (now - r.said_at).total_seconds() / 86400)
+            score *= 1.0 + 0.05 * math.exp(-age_days / 30)  # recency: at most +5 %, fades over months
         hits.append(Hit(mid, r.conversation_id, r.role, r.content, r.said_at, score,
                         kw_rank.get(mid), dense_rank.get(mid), dense_score.get(mid, 0.0)))
     hits.sort(key=lambda h: -h.score)

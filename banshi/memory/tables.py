@@ -1,6 +1,10 @@
 """Memory's tables. The keyword index itself is database-specific and made by the migration
 ``0002_memory``: an FTS5 table ``memory_fts`` on SQLite (rowid = ``memory_docs.id``, kept in
-step by triggers), a generated ``tsv`` column with a GIN index on PostgreSQL."""
+step by triggers), a generated ``tsv`` column with a GIN index on PostgreSQL.
+
+The same index holds the chunks of the user's documents (``MemoryFile``): each file's chunks
+are the messages, with role ``document``, of a conversation of its own that the chat list does
+not show; ``index.search`` returns them only when asked for that conversation (its ``scope``)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,3 +108,19 @@ class MemoryThread(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_memory_threads_user_head", "user_id", "head"),)
+
+
+class MemoryFile(Base):
+    """An uploaded file whose chunks are in the index: the messages (role ``document``, meta
+    ``location``/``source``) of ``conversation_id``, a conversation made for it alone. Deleting
+    the conversation deletes the chunks, their index rows and vectors (cascades)."""
+
+    __tablename__ = "memory_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    file_id: Mapped[str] = mapped_column(String(40))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "file_id", name="uq_memory_files_user_file"),)
