@@ -37,6 +37,7 @@ from banshi.errors import BanshiError, InvalidInput, MissingDependency, ModelErr
 from banshi.messages import Completion, Delta, Message, ToolCall, Usage
 from banshi.models.base import Backend, StreamItem
 from banshi.models.toolcalls import (
+    Grounding,
     ToolCallStream,
     call_grammar,
     described_call,
@@ -92,6 +93,20 @@ def tools_system_block(tools: list[dict[str, Any]]) -> str:
         json.dumps(t if "function" in t else {"type": "function", "function": t}, ensure_ascii=False) for t in tools
     ]
     return TOOLS_HEADER + "".join("\n" + line for line in lines) + TOOLS_FOOTER
+
+
+FIT_SYSTEM = "You decide whether a tool can answer a user's request. Answer only Yes or No."
+FIT_QUESTION = (
+    "User request: {request}\n\nTool `{name}`: {description}\n\n"
+    "Will running this tool give the user exactly what they asked for? A tool for a different "
+    "quantity, topic or task does not. Yes or No?"
+)
+
+
+def fit_check_messages(request: str, fn: dict[str, Any]) -> list[dict[str, str]]:
+    """The prompt that asks whether tool ``fn`` does what ``request`` asks (``_tool_fits``)."""
+    question = FIT_QUESTION.format(request=request, name=fn.get("name", ""), description=fn.get("description", ""))
+    return [{"role": "system", "content": FIT_SYSTEM}, {"role": "user", "content": question}]
 
 
 def tool_names(tools: list[dict[str, Any]] | None) -> list[str]:
@@ -190,6 +205,9 @@ class LocalBackend(Backend):
     #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
     #: that follow the tools' schemas); off, the reply is free text parsed afterwards
     tool_grammar = True
+    #: under the grammar, check a call that needs a value the conversation does not hold
+    #: (``_fitting_calls``); off, every call the grammar admits is returned
+    check_calls = True
 
     def __init__(self, settings: Settings, *, model_path: Path | None = None):
         self.settings = settings
@@ -475,8 +493,12 @@ class LocalBackend(Backend):
             shown = calls_filter.released
             text, found, rest = calls_filter.finish()
             calls = calls or found
-            if not calls and "grammar" in body and not shown.strip() and parse_tool_calls(text)[1]:
-                # it only called functions that do not exist: nothing fits, so plain chat answers
+            made = bool(calls)
+            if calls and "grammar" in body and self.check_calls and acc.finish != "cancelled":
+                calls = self._fitting_calls(server, messages, tools or [], calls, cancel, acc)
+            if not calls and "grammar" in body and not shown.strip() and (made or parse_tool_calls(text)[1]):
+                # it only called functions that do not exist, or tools that do not do what was
+                # asked: nothing fits, so plain chat answers
                 acc.next_phase()
                 plain, _ = self.build_request(messages, max_tokens=max_tokens, temperature=temperature)
                 plain["grammar"] = text_grammar()
@@ -496,6 +518,50 @@ class LocalBackend(Backend):
         yield Completion(
             text=text, reasoning="".join(reasoning).strip(), tool_calls=calls, finish_reason=finish, usage=acc.usage()
         )
+
+    def _fitting_calls(
+        self,
+        server: Any,
+        messages: list[Message],
+        tools: list[dict[str, Any]],
+        calls: list[ToolCall],
+        cancel: threading.Event | None,
+        acc: _Accumulator,
+    ) -> list[ToolCall]:
+        """The calls to keep: a call whose required values all come from the conversation stays;
+        one that needs a value nobody gave (the model's guess at a nearby tool for a request no
+        tool answers) stays only when the model, asked apart, says its tool does what was asked."""
+        grounding = Grounding("\n".join(m.content for m in messages if m.content))
+        by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
+        request = next((m.content for m in reversed(messages) if m.role == "user" and m.content), "")
+        kept, verdicts = [], {}
+        for call in calls:
+            fn = by_name.get(call.name)
+            if fn is None or not grounding.missing(call.arguments, fn.get("parameters")):
+                kept.append(call)
+                continue
+            if call.name not in verdicts:
+                verdicts[call.name] = self._tool_fits(server, request, fn, cancel, acc)
+            if verdicts[call.name]:
+                kept.append(call)
+        return kept
+
+    def _tool_fits(
+        self, server: Any, request: str, fn: dict[str, Any], cancel: threading.Event | None, acc: _Accumulator
+    ) -> bool:
+        """The model's Yes/No, asked in a short prompt of its own, on whether ``fn`` does what
+        ``request`` asks."""
+        body = {
+            "messages": fit_check_messages(request, fn),
+            "stream": True,
+            "cache_prompt": True,
+            "max_tokens": 2,
+            "temperature": 0.0,
+            "grammar": '%llguidance {}\nstart: "Yes" | "No"\n',
+        }
+        acc.next_phase()
+        answer = "".join(p for kind, p in self._pieces(server, body, cancel, acc) if kind == "text")
+        return not answer.strip().startswith("No")
 
     def _pieces(
         self, server: Any, body: dict[str, Any], cancel: threading.Event | None, acc: _Accumulator

@@ -282,12 +282,14 @@ def call_schema(tools: list[dict[str, Any]], only: str | None = None) -> dict[st
         fn = t.get("function") or t
         if only and fn.get("name") != only:
             continue
-        options.append({
-            "type": "object",
-            "properties": {"name": {"const": fn["name"]}, "arguments": _arguments(fn)},
-            "required": ["name", "arguments"],
-            "additionalProperties": False,
-        })
+        options.append(
+            {
+                "type": "object",
+                "properties": {"name": {"const": fn["name"]}, "arguments": _arguments(fn)},
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+        )
     if not options:
         raise ValueError(f"no tool named {only!r} among the tools given")
     return options[0] if len(options) == 1 else {"anyOf": options}
@@ -324,7 +326,7 @@ def call_grammar(tools: list[dict[str, Any]], *, allow_text: bool = True, only: 
             raise ValueError(f"no tool named {only!r} among the tools given")
     named = []
     for i, fn in enumerate(fns):
-        named.append(f'{_lark_string(_lark_string(fn["name"]))} args_tail_{i}')
+        named.append(f"{_lark_string(_lark_string(fn['name']))} args_tail_{i}")
     lines = [
         "%llguidance {}",
         "start: calls" + (" | TEXT" if allow_text else ""),
@@ -369,3 +371,162 @@ def described_call(text: str, names: Collection[str]) -> str | None:
     if m is None:
         return None
     return next(n for n in names if n.lower() == m.group(1).lower())
+
+
+# -- grounding ------------------------------------------------------------------------------------
+
+_NUMBER_WORDS: dict[str, float] = dict(
+    zip(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split(),
+        range(20),
+        strict=True,
+    )
+)
+_NUMBER_WORDS.update(
+    twenty=20,
+    thirty=30,
+    forty=40,
+    fifty=50,
+    sixty=60,
+    seventy=70,
+    eighty=80,
+    ninety=90,
+    hundred=100,
+    thousand=1000,
+    million=10**6,
+    billion=10**9,
+    dozen=12,
+    half=0.5,
+    quarter=0.25,
+    single=1,
+    once=1,
+    twice=2,
+    double=2,
+    pair=2,
+    couple=2,
+    triple=3,
+    thrice=3,
+)
+_NUMBER_WORDS.update(
+    {
+        ch: n
+        for ch, n in zip(
+            "一二两三四五六七八九十百千万半", [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 1000, 10**4, 0.5], strict=True
+        )
+    }
+)
+_NUM = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+_WORD = re.compile(r"[^\W_]+", re.U)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_STOP = frozenset(
+    "a an the of in on at to for and or by with from as is are be this that it its into per any all".split()
+)
+
+
+def _numbers(text: str) -> set[float]:
+    found: set[float] = set()
+    for m in _NUM.finditer(text):
+        found.add(float(m.group().replace(",", "")))
+        if "," in m.group():  # "[200,300,400]" is a list, "5,000" a number: keep both readings
+            found.update(float(p) for p in m.group().split(","))
+    low = text.lower()
+    for word in _WORD.findall(low):
+        if word in _NUMBER_WORDS:
+            found.add(float(_NUMBER_WORDS[word]))
+    for ch in _CJK.findall(text):
+        if ch in _NUMBER_WORDS:
+            found.add(float(_NUMBER_WORDS[ch]))
+    return found
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+class Grounding:
+    """Whether a call's argument values come from the conversation.
+
+    A small model asked something no offered tool answers tends to call the nearest tool anyway,
+    filling its required arguments with values nobody gave (a year for "the current Gini
+    coefficient", a species for "the air quality in Los Angeles"). A value is grounded when the
+    conversation holds it, loosely: a number said in digits or words (or that number scaled by a
+    power of ten: 40 % for 0.4, 5 km for 5000 m); a string whose words, a word's start, or
+    initials appear; an enum member or a boolean (chosen from the schema, not invented)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.low = text.lower()
+        self.numbers = _numbers(text)
+        self.words = set(_words(text))
+        self.phrases = _phrases(_words(text), 3)
+        self.initials = {"".join(w[0] for w in ws if w not in _STOP) for ws in _phrases(_words(text))}
+
+    def number(self, value: float) -> bool:
+        value = abs(value)  # a sign is the model's reading of "from -2", "a loss of 1000"
+        if value in (0, 1):  # counts and flags the request implies ("a", "the", "none")
+            return True
+        # scaled by a power of ten: units (100 µF, 5 km), percentages, "213 million"
+        return any(n and abs(value - n * 10.0**k) <= 1e-9 * value for n in self.numbers for k in range(-9, 10))
+
+    def string(self, value: str) -> bool:
+        low = value.strip().lower()
+        if not low or low in self.low:
+            return True
+        words = [w for w in _words(low) if w not in _STOP]
+        if not words:
+            return True
+        if any(self.number(float(n.replace(",", ""))) for n in _NUM.findall(low)):
+            return True
+        for w in words:
+            if _CJK.search(w):
+                if any(ch in self.low for ch in w):
+                    return True
+            elif w in self.words or (len(w) >= 4 and any(t.startswith(w[:4]) for t in self.words)):
+                return True
+        if low.replace(".", "") in self.initials or (len(words) > 1 and "".join(w[0] for w in words) in self.words):
+            return True
+        # a short code (USD, MSFT) whose letters run in order through a word or phrase said
+        code = value.strip()
+        return (
+            code.isalpha()
+            and code.isupper()
+            and len(code) <= 5
+            and any(_subsequence(code.lower(), " ".join(ws)) for ws in [[w] for w in self.words] + self.phrases)
+        )
+
+    def value(self, value: Any, schema: dict[str, Any] | None) -> bool:
+        schema = schema if isinstance(schema, dict) else {}
+        if "enum" in schema or isinstance(value, bool) or value is None:
+            return True
+        if isinstance(value, int | float):
+            return self.number(float(value))
+        if isinstance(value, str):
+            return self.string(value)
+        if isinstance(value, list):
+            items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            return all(self.value(v, items) for v in value)
+        if isinstance(value, dict):
+            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            return all(self.value(v, props.get(k)) for k, v in value.items())
+        return True
+
+    def missing(self, arguments: dict[str, Any], parameters: dict[str, Any] | None) -> list[str]:
+        """The required arguments whose values the conversation does not hold."""
+        parameters = parameters or {}
+        props = parameters.get("properties") or {}
+        return [
+            k for k in parameters.get("required") or [] if k in arguments and not self.value(arguments[k], props.get(k))
+        ]
+
+
+def _phrases(words: list[str], longest: int = 5) -> list[list[str]]:
+    return [words[i : i + n] for n in range(2, longest + 1) for i in range(len(words) - n + 1)]
+
+
+def _subsequence(code: str, text: str) -> bool:
+    """``code``'s letters appear in order in ``text``, the first one starting it."""
+    if not text.startswith(code[0]):
+        return False
+    it = iter(text)
+    return all(ch in it for ch in code)

@@ -11,7 +11,7 @@ import pytest
 from banshi.config import Settings
 from banshi.messages import Completion, Delta, Message
 from banshi.models.local import LocalBackend
-from banshi.models.toolcalls import TEXT, call_grammar, described_call, strict_schema, text_grammar
+from banshi.models.toolcalls import TEXT, Grounding, call_grammar, described_call, strict_schema, text_grammar
 
 CASE = {
     "type": "function",
@@ -167,3 +167,73 @@ def test_calls_and_answers_pass_through_with_one_request() -> None:
     b = Scripted(lambda body: "Paris is the capital; the bmi tool is not needed.")
     shown, done = run(b, [BMI])
     assert done.tool_calls == [] and shown == done.text and len(b.bodies) == 1
+
+
+def test_grounding_finds_values_said_in_the_conversation() -> None:
+    g = Grounding(
+        "Find the roots of 3x^2 - 11x - 4 = 0 and convert 200 US dollars; a 40% rise over "
+        "two years, cash flows [200,300,400], capacitance 100µF, Microsoft in New York"
+    )
+    assert g.value(-11, {"type": "integer"}) and g.value(2, {}) and g.value(0.4, {}) and g.value(0.0001, {})
+    assert g.value([200, 300, 400], {"type": "array", "items": {"type": "integer"}})
+    assert g.value("USD", {}) and g.value("MSFT", {}) and g.value("new york city", {}) and g.value("NY", {})
+    assert g.value("whatever", {"enum": ["whatever"]}) and g.value(True, {})
+    assert not g.value(2020, {"type": "integer"}) and not g.value(17, {})
+    assert not g.value("Los Angeles", {}) and not g.value("AAPL", {})
+    assert not g.value({"year": 2020}, {"type": "object"})
+    params = {
+        "type": "object",
+        "properties": {"country": {"type": "string"}, "year": {"type": "integer"}, "unit": {"type": "string"}},
+        "required": ["country", "year"],
+    }
+    assert Grounding("What is the current Gini coefficient of the USA?").missing(
+        {"country": "USA", "year": 2020, "unit": "points"}, params
+    ) == ["year"]  # optional ones are not asked
+    assert Grounding("GDP of the USA in 2020").missing({"country": "USA", "year": 2020}, params) == []
+
+
+GDP = {
+    "type": "function",
+    "function": {
+        "name": "fetch_gdp",
+        "description": "Fetch the GDP of a country in a year.",
+        "parameters": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}, "year": {"type": "integer"}},
+            "required": ["country", "year"],
+        },
+    },
+}
+
+
+def _gdp_replies(fits: str, calls: str) -> Any:
+    def replies(body: dict[str, Any]) -> str:
+        if body["grammar"].startswith('%llguidance {}\nstart: "Yes"'):
+            return fits
+        if body["grammar"].startswith("%llguidance {}\nstart: TEXT"):
+            return "About 0.39, by the latest estimates."
+        return calls
+
+    return replies
+
+
+def test_a_call_with_a_value_nobody_gave_is_checked_and_dropped() -> None:
+    b = Scripted(_gdp_replies("No", '[{"name": "fetch_gdp", "arguments": {"country": "USA", "year": 2020}}]'))
+    items = list(b.stream([Message("user", "What is the current Gini coefficient of the USA?")], tools=[GDP]))
+    done = items[-1]
+    assert done.tool_calls == [] and done.text == "About 0.39, by the latest estimates."
+    check = b.bodies[1]["messages"]
+    assert "Gini coefficient" in check[-1]["content"] and "Fetch the GDP" in check[-1]["content"]
+    assert "# Tools" not in str(check)  # a short prompt of its own
+
+
+def test_a_checked_call_that_fits_is_kept_and_grounded_calls_need_no_check() -> None:
+    b = Scripted(_gdp_replies("Yes", '[{"name": "fetch_gdp", "arguments": {"country": "USA", "year": 2020}}]'))
+    done = list(b.stream([Message("user", "What was the GDP of the USA last year?")], tools=[GDP]))[-1]
+    assert [c.arguments for c in done.tool_calls] == [{"country": "USA", "year": 2020}] and len(b.bodies) == 2
+    b = Scripted(_gdp_replies("No", '[{"name": "fetch_gdp", "arguments": {"country": "USA", "year": 2020}}]'))
+    done = list(b.stream([Message("user", "What was the GDP of the USA in 2020?")], tools=[GDP]))[-1]
+    assert len(done.tool_calls) == 1 and len(b.bodies) == 1  # every value was said: no check
+    b.check_calls = False
+    done = list(b.stream([Message("user", "Gini of the USA?")], tools=[GDP]))[-1]
+    assert len(done.tool_calls) == 1 and len(b.bodies) == 2
