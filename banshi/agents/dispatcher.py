@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from banshi.agents.actions import Actions, action_dict
-from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolResult
+from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolContext, ToolResult
 from banshi.config import Settings
 from banshi.errors import BanshiError
 from banshi.messages import Message as Msg
@@ -466,11 +466,13 @@ class Dispatcher:
         self.now = now
 
     # -- routing -------------------------------------------------------------------------------
-    def candidates(self, text: str, previous: list[str] | None = None) -> tuple[list[str], list[str]]:
+    def candidates(
+        self, text: str, previous: list[str] | None = None, owners: list[str] | None = None
+    ) -> tuple[list[str], list[str]]:
         """(services, tools) the request may need; empty when it is plain chat. Services come
-        from keywords and from the trained router (when it is ready), tools within them from
-        each service's tool keywords."""
-        services = self.keywords.services(text)
+        from the records the request quotes (``owners``), keywords and the trained router (when
+        it is ready), tools within them from each service's tool keywords."""
+        services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))
         router = self.router.get() if isinstance(self.router, RouterHandle) else self.router
         if router is not None:
             try:
@@ -509,7 +511,7 @@ class Dispatcher:
         if waiting and (is_yes(text) or is_no(text)):
             return self._decide(db, user_id, waiting, is_yes(text), text, out, emit)
 
-        services, tools = self.candidates(text, previous_services)
+        services, tools = self.candidates(text, previous_services, self._owners(db, user_id, text))
         if not tools:
             return out
         previous_services_only = not self.keywords.services(text) and bool(previous_services)
@@ -600,6 +602,8 @@ class Dispatcher:
                     for t in sure
                     if (t.startswith(("cancel_", "refund_")) if cancel_words else not self.registry.tools[t].confirm)
                 ]
+            if len(sure) > 1:  # an order id fills "order status" and "product details": which knows it?
+                sure = [t for t in sure if self._accepts(db, user_id, t, said[t])]
             if len(sure) == 1:
                 stop = call(sure[0], said[sure[0]], first=True) or "stop"
         hints = {p.tool: resolve_planned(p.arguments, out.steps) or {} for p in planned if not p.final}
@@ -633,8 +637,64 @@ class Dispatcher:
             if call(name, args, first=i == 0) is not None:
                 break
         if out.handled and not out.reply:
-            out.context = self.context_block(out.steps, text)
+            out.reply = self.said(out.steps, text)
+            if not out.reply:
+                out.context = self.context_block(out.steps, text)
         return out
+
+    def said(self, steps: list[Step], text: str) -> str:
+        """The answer written from the results alone, when every step is a read that ran and
+        says its own result (``Tool.say``): a status, a price or a time is then quoted from the
+        data, not paraphrased by the model. "" otherwise (the model answers from the data)."""
+        tools = [self.registry.tools.get(s.tool) for s in steps]
+        if not steps or any(
+            t is None or t.say is None or s.action is not None or s.result is None or not s.result.ok
+            for s, t in zip(steps, tools, strict=True)
+        ):
+            return ""
+        zh = is_chinese(text)
+        lines = []
+        for s, t in zip(steps, tools, strict=True):
+            assert t is not None and t.say is not None and s.result is not None
+            try:
+                line = t.say(s.result.data, zh)
+            except Exception:  # a renderer that cannot read its data: the model answers instead
+                log.exception("%s could not say its result", s.tool)
+                return ""
+            if not line:  # the tool leaves this one to the model
+                return ""
+            lines.append(line)
+        note = self._sandbox_note({t.service for t in tools if t is not None}, zh)
+        return "\n".join([*lines, *([note] if note else [])])
+
+    def _sandbox_note(self, services: set[str], zh: bool) -> str:
+        if not any(self.registry.services.get(n) and self.registry.services[n].sandbox for n in services):
+            return ""
+        return (
+            "（沙盒服务：模拟数据，未产生真实交易）"
+            if zh
+            else "(sandbox service: simulated, nothing real was booked or paid)"
+        )
+
+    def _accepts(self, db: Session, user_id: str, name: str, arguments: dict[str, Any]) -> bool:
+        """Whether a built-in read runs with these arguments, tried in a savepoint rolled back
+        afterwards (nothing of the try stays)."""
+        t = self.registry.tools[name]
+        if t.confirm or self.registry.services[t.service].provider != "builtin":
+            return False
+        nested = db.begin_nested()
+        try:
+            ctx = ToolContext(db=db, user_id=user_id, settings=self.settings, now=self.now)
+            return self.registry.run(name, arguments, ctx).ok
+        finally:
+            nested.rollback()
+
+    def _owners(self, db: Session, user_id: str, text: str) -> list[str]:
+        """The services holding the records whose ids the request quotes ("订单 3f2a… 的状态")."""
+        from banshi.services.common import owner_service
+
+        found = (owner_service(db, user_id, i.lstrip("#")) for i in dict.fromkeys(_ID_TOKEN.findall(text)))
+        return [s for s in dict.fromkeys(found) if s and s in self.registry.services]
 
     def planned(self, services: list[str], history: list[Msg], text: str) -> list[Planned]:
         """The calls the routed services' deterministic readers are sure of (no model call)."""
@@ -696,14 +756,9 @@ class Dispatcher:
                 a = self.actions.reject(db, user_id, a.id)
                 lines.append(("已取消，未执行：" if zh else "Cancelled, not done: ") + a.summary)
             emit({"type": "action", "action": action_dict(a, self.registry)})
-        if yes and any(
-            self.registry.services.get(a.service) and self.registry.services[a.service].sandbox for a in waiting
-        ):
-            lines.append(
-                "（沙盒服务：模拟预订，未产生真实交易）"
-                if zh
-                else "(sandbox service: simulated, nothing real was booked or paid)"
-            )
+        note = self._sandbox_note({a.service for a in waiting}, zh) if yes else ""
+        if note:
+            lines.append(note)
         out.handled, out.reply = True, "\n".join(lines)
         out.services = list(dict.fromkeys(a.service for a in waiting))
         return out

@@ -139,6 +139,10 @@ class Tool:
     undo: str = ""  # the name of the tool that undoes this one (called with the result's ``undo``)
     takes_ctx: bool = False
     service: str = ""
+    #: a read's answer, written from its result without a model (``say(data, chinese)``): the
+    #: facts a reply states (status, price, time, id) then come from the data, never from a
+    #: small model's paraphrase of it
+    say: Callable[[Any, bool], str] | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -200,8 +204,10 @@ def tool(
     confirm: bool = False,
     undo: str = "",
     description: str | None = None,
+    say: Callable[[Any, bool], str] | None = None,
 ) -> Any:
-    """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``."""
+    """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;
+    ``say``: see :attr:`Tool.say` (reads only)."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
         desc, docs = parse_docstring(f.__doc__)
@@ -217,6 +223,7 @@ def tool(
             confirm=confirm,
             undo=undo,
             takes_ctx=takes_ctx,
+            say=say,
         )
 
     return wrap(fn) if fn is not None else wrap

@@ -279,3 +279,101 @@ def set_status(ctx: ToolContext, order: ServiceOrder, status: str, **data: Any) 
 
 def now_utc() -> datetime:
     return utcnow()
+
+
+# -- answers written from the data (``Tool.say``) ----------------------------------------------
+
+#: order and booking statuses in Chinese (the English reply keeps the status word itself)
+STATUS_ZH = {
+    "confirmed": "已确认",
+    "accepted": "商家已接单",
+    "preparing": "制作中",
+    "delivering": "配送中",
+    "delivered": "已送达",
+    "pending": "待处理，尚未发货",
+    "processed": "已处理，待发货",
+    "cancelled": "已取消",
+    "changed": "已改签",
+    "return requested": "已申请退货",
+    "exchange requested": "已申请换货",
+}
+#: the facts of an order's data worth stating, in this order: key -> (Chinese label, English label)
+_ORDER_FACTS = {
+    "time": ("时间", "time"),
+    "departure": ("出发", "departure"),
+    "check_in": ("入住", "check-in"),
+    "nights": ("晚数", "nights"),
+    "people": ("人数", "people"),
+    "quantity": ("数量", "quantity"),
+    "seat_class": ("座位", "seat"),
+    "cabin": ("舱位", "cabin"),
+    "origin": ("出发地", "from"),
+    "destination": ("目的地", "to"),
+    "address": ("地址", "address"),
+    "refund": ("退款", "refund"),
+}
+
+
+def money(value: Any, currency: str) -> str:
+    """``¥15`` / ``$54.04``: a price as the data gives it, never rounded into another number."""
+    return f"{currency}{float(value):g}" if isinstance(value, int | float) else str(value)
+
+
+def currency_of(order: dict[str, Any]) -> str:
+    """The shop (tau-retail) and flights (tau-airline) price in USD; everything else in yuan."""
+    return "$" if order.get("service") == "shopping" or order.get("kind") == "flight" else "¥"
+
+
+def _local_clock(iso_utc: str) -> str:
+    """``HH:MM`` local time of a UTC ISO timestamp (an ETA)."""
+    try:
+        return to_local(datetime.fromisoformat(iso_utc.rstrip("Z")).replace(tzinfo=None)).strftime("%H:%M")
+    except ValueError:
+        return iso_utc
+
+
+def say_order(order: dict[str, Any], zh: bool) -> str:
+    """One order or booking as a reply: id, what, status, total and its main facts."""
+    cur, status = currency_of(order), str(order.get("status", ""))
+    total = money(order.get("total"), cur)
+    facts = [
+        (zh_label if zh else en_label, money(order[k], cur) if k == "refund" else order[k])
+        for k, (zh_label, en_label) in _ORDER_FACTS.items()
+        if order.get(k) not in (None, "", [])
+    ]
+    if zh:
+        word = STATUS_ZH.get(status, status)
+        text = f"订单 {order.get('id')}（{order.get('title')}）：状态 {word}（{status}），合计 {total}"
+        text += "".join(f"，{label} {value}" for label, value in facts)
+        if order.get("eta_utc"):
+            text += f"，预计 {_local_clock(order['eta_utc'])} 送达"
+        return text + "。"
+    text = f"Order {order.get('id')} ({order.get('title')}): status {status}, total {total}"
+    text += "".join(f", {label} {value}" for label, value in facts)
+    if order.get("eta_utc"):
+        text += f", expected by {_local_clock(order['eta_utc'])}"
+    return text + "."
+
+
+def say_orders(data: dict[str, Any], zh: bool) -> str:
+    """A list of orders (``{"orders": [...]}`` or ``{"tickets": [...]}``), newest first."""
+    orders = next((v for v in data.values() if isinstance(v, list)), [])
+    if not orders:
+        return "没有找到订单。" if zh else "No orders found."
+    head = f"共 {len(orders)} 个订单：" if zh else f"{len(orders)} order(s):"
+    return "\n".join([head, *(f"- {say_order(o, zh)}" for o in orders[:10])])
+
+
+def owner_service(db: Any, user_id: str, record_id: str) -> str | None:
+    """The built-in service that holds this user's record (an order, a booking, an office item,
+    a reminder): a request quoting an id names its service even without the service's words."""
+    from banshi.services.tables import OfficeItem, Reminder
+
+    order = db.get(ServiceOrder, record_id)
+    if order is not None and order.user_id == user_id:
+        return order.service
+    for table in (OfficeItem, Reminder):  # medication reminders too are listed and cancelled there
+        row = db.get(table, record_id)
+        if row is not None and row.user_id == user_id:
+            return "office"
+    return None

@@ -37,18 +37,34 @@ def _restaurant(settings: Settings, name: str) -> dict[str, Any]:
     return find_place(settings, name, ("restaurant",))[1]
 
 
-@tool
-def food_menu(ctx: ToolContext, restaurant: str) -> dict:
+def say_menu(data: dict[str, Any], zh: bool) -> str:
+    """The menu (or the dishes asked about) with their prices, as the data gives them."""
+    dishes = "、".join(f"{m['dish']} {common.money(m['price'], '¥')}" for m in data["menu"])
+    fee = common.money(data["delivery_fee"], "¥")
+    if zh:
+        return f"{data['restaurant']} 的外卖价格：{dishes}（配送费 {fee}）。"
+    return f"{data['restaurant']} delivery prices: {dishes} (delivery fee {fee})."
+
+
+@tool(say=say_menu)
+def food_menu(ctx: ToolContext, restaurant: str, dishes: str = "") -> dict:
     """The delivery menu of a Beijing restaurant: dishes and prices in yuan.
 
     Args:
         restaurant: the restaurant's name
+        dishes: only these dishes (names separated by commas); empty for the whole menu
     """
     r = _restaurant(ctx.settings, restaurant)
+    menu = menu_for(r)
+    wanted = [w for w in re.split(r"[,，、;；\s]+", dishes) if w]
+    if wanted:
+        menu = [m for m in menu if any(w in m["dish"] or m["dish"] in w for w in wanted)]
+        if not menu:
+            raise NotFound(f"{r['名称']} has no {dishes!r} on its menu; call food_menu without dishes for the menu")
     return {
         "restaurant": r["名称"],
         "hours": r.get("营业时间"),
-        "menu": menu_for(r),
+        "menu": menu,
         "delivery_fee": DELIVERY_FEE,
         "note": SANDBOX,
     }
@@ -173,7 +189,7 @@ def _progress(ctx: ToolContext, order: common.ServiceOrder) -> str:
     return status
 
 
-@tool
+@tool(say=common.say_order)
 def food_order_status(ctx: ToolContext, order_id: str) -> dict:
     """Where a food order is: accepted, preparing, delivering, delivered or cancelled, with the ETA.
 
@@ -189,7 +205,7 @@ def food_order_status(ctx: ToolContext, order_id: str) -> dict:
     }
 
 
-@tool
+@tool(say=common.say_orders)
 def list_food_orders(ctx: ToolContext) -> dict:
     """The user's food orders, newest first."""
     for o in ctx.db.scalars(
@@ -240,7 +256,9 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     dishes = [w for _, _, w in v._spans(masked, sorted(menu, key=len, reverse=True))]
     low = masked.lower()
     if not dishes or re.search(r"菜单|多少钱|价格|menu|price|how much", low):
-        return [Planned("food_menu", {"restaurant": place})] if re.search(r"菜单|menu|多少钱|价格|price", low) else []
+        if not re.search(r"菜单|menu|多少钱|价格|price", low):
+            return []
+        return [Planned("food_menu", {"restaurant": place} | ({"dishes": ",".join(dishes)} if dishes else {}))]
     plans = []
     for dish in dishes:
         m = re.search(_QTY + re.escape(dish), masked, re.I)

@@ -69,43 +69,43 @@ RED_FLAGS: list[tuple[tuple[str, ...], str]] = [
     (("高烧不退", "40度", "stiff neck", "脖子僵硬"), "very high fever or fever with stiff neck"),
 ]
 
-#: common symptoms -> (self-care, see a doctor when)
+#: common symptoms ("name, other name, …") -> (self-care, see a doctor when)
 INFO: dict[str, tuple[str, str]] = {
-    "fever 发烧 发热": (
+    "fever, 发烧, 发热": (
         "rest, drink fluids, light clothing; paracetamol/ibuprofen as labelled",
         "above 39°C, lasting more than 3 days, in infants under 3 months, or with rash or stiff neck",
     ),
-    "cough 咳嗽": (
+    "cough, 咳嗽": (
         "fluids, honey in warm water (not for under 1s), avoid smoke",
         "lasting more than 3 weeks, coughing blood, breathlessness or high fever",
     ),
-    "headache 头痛 头疼": (
+    "headache, 头痛, 头疼": (
         "rest in a quiet dark room, fluids, regular meals; simple pain relief as labelled",
         "sudden and severe ('worst ever'), after a head injury, with fever and stiff neck, or with "
         "weakness or confusion",
     ),
-    "sore throat 喉咙痛 嗓子疼 咽痛": (
+    "sore throat, 喉咙痛, 嗓子疼, 咽痛": (
         "warm drinks, lozenges, rest your voice",
         "trouble swallowing or breathing, lasting more than a week, or high fever",
     ),
-    "diarrhea diarrhoea 腹泻 拉肚子": (
+    "diarrhea, diarrhoea, 腹泻, 拉肚子": (
         "small sips of fluids or oral rehydration salts, bland food",
         "blood in stool, signs of dehydration, more than 2 days, or in small children",
     ),
-    "stomach ache 肚子疼 腹痛 胃疼": (
+    "stomach ache, 肚子疼, 腹痛, 胃疼": (
         "rest, small bland meals, avoid alcohol",
         "severe or worsening pain, pain in the lower right, a hard belly, or with vomiting blood",
     ),
-    "cold runny nose 感冒 流鼻涕 鼻塞": ("rest, fluids, saline nose spray", "more than 10 days or with high fever"),
-    "insomnia 失眠 睡不着": (
+    "cold, runny nose, 感冒, 流鼻涕, 鼻塞": ("rest, fluids, saline nose spray", "more than 10 days or with high fever"),
+    "insomnia, 失眠, 睡不着": (
         "regular sleep times, no screens or caffeine late, a dark quiet room",
         "lasting weeks and affecting daily life",
     ),
-    "rash 皮疹 起疹子": (
+    "rash, 皮疹, 起疹子": (
         "avoid scratching, mild soap, cool compresses",
         "spreading fast, with fever, blistering, or swelling of face or lips",
     ),
-    "back pain 腰疼 背痛": (
+    "back pain, 腰疼, 背痛": (
         "keep gently active, heat, good posture",
         "after a fall, with numbness or weakness in the legs, or problems passing urine",
     ),
@@ -135,7 +135,26 @@ def _department(text: str) -> str:
     raise InvalidInput(f"unknown department {text!r}; one of {', '.join(DEPARTMENTS.values())}")
 
 
-@tool
+def say_symptoms(data: dict[str, Any], zh: bool) -> str:
+    """Emergency advice word for word when a red flag is there; otherwise (English) the general
+    information as written. "" for a Chinese reply without a red flag: the texts are English, so
+    the model puts them in Chinese from the data."""
+    if data.get("emergency"):
+        reasons = "; ".join(data.get("reasons") or [])
+        return f"{data['advice']}\n({reasons})\n{data['limits']}"
+    if zh:
+        return ""
+    lines = [
+        f"- {m['symptom']}: self-care: {m['self_care']}. See a doctor if {m['see_a_doctor_if']}."
+        for m in data["information"]
+    ]
+    if data.get("advice"):
+        lines.append(data["advice"][:1].upper() + data["advice"][1:] + ".")
+    lines.append(f"Emergency signs: {data['emergency_signs']}.")
+    return "\n".join([*lines, data["limits"]])
+
+
+@tool(say=say_symptoms)
 def symptom_info(ctx: ToolContext, symptoms: str) -> dict:
     """Safe general information about symptoms: emergency warning signs first, self-care, and when to
     see a doctor. Never a diagnosis.
@@ -150,9 +169,9 @@ def symptom_info(ctx: ToolContext, symptoms: str) -> dict:
         out |= {"emergency": True, "advice": EMERGENCY, "reasons": flags}
         return out
     matches = [
-        {"symptom": key.split()[0], "self_care": care, "see_a_doctor_if": when}
+        {"symptom": key.split(",")[0], "self_care": care, "see_a_doctor_if": when}
         for key, (care, when) in INFO.items()
-        if any(w in low for w in key.split())
+        if any(w in low for w in key.replace(",", " ").split())
     ]
     out |= {
         "emergency": False,
@@ -259,7 +278,7 @@ def book_appointment(ctx: ToolContext, clinic: str, department: str, doctor: str
     )
 
 
-@tool
+@tool(say=common.say_orders)
 def list_appointments(ctx: ToolContext) -> dict:
     """The user's clinic appointments."""
     return {"appointments": common.list_orders(ctx, "health"), "note": SANDBOX}
@@ -304,7 +323,8 @@ _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """Appointments a request clearly asks for (no model): the free slots of the department it
     names on the day it says; with "any time" / "the earliest", the first free slot is proposed
-    (the user still confirms). Symptoms are left to the model and the safety rules."""
+    (the user still confirms). Symptoms named in the service's tables get their safe information
+    (emergency advice first); other symptom wording is left to the model."""
     low = text.lower()
     deps = {
         name
@@ -314,6 +334,12 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     }
     when = _WHEN.search(text)
     if len(deps) != 1 or not when or not _BOOK.search(low):
+        # symptoms the service's own tables know (a red flag or a common one): its safe information
+        said = [w for words, _ in RED_FLAGS for w in words] + [n.strip() for key in INFO for n in key.split(",")]
+        if not _BOOK.search(low) and any(
+            (w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low)) for w in said
+        ):
+            return [Planned("symptom_info", {"symptoms": text})]
         return []
     dep, day = deps.pop(), when.group(0).lower()
     plans = [Planned("find_appointments", {"department": dep, "date": day})]

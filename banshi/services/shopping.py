@@ -90,7 +90,29 @@ def _variant(settings: Settings, item_id: str) -> tuple[dict[str, Any], dict[str
     raise NotFound(f"no item {item_id!r} in the shop; item ids come from search_products or product_details")
 
 
-@tool
+def say_products(data: dict[str, Any], zh: bool) -> str:
+    """Up to three products found, each with its price range and its cheapest variants."""
+    found = data.get("products") or []
+    if not found:
+        return "没有找到符合条件的商品。" if zh else "No product matches."
+    lines = [f"找到 {len(found)} 种商品：" if zh else f"{len(found)} product(s) found:"]
+    for p in found[:3]:
+        lo, hi = (common.money(x, "$") for x in p["price_range"])
+        cheapest = "; ".join(
+            f"{common.money(v['price'], '$')} ("
+            + ", ".join(str(x) for x in v["options"].values())
+            + f", item {v['item_id']})"
+            for v in p["variants"][:3]
+        )
+        name = p["name"] + (f"（{ZH[p['name']]}）" if zh and ZH.get(p["name"]) else "")
+        if zh:
+            lines.append(f"- {name}：{lo}–{hi}，共 {p['variant_count']} 款有货；最便宜的：{cheapest}")
+        else:
+            lines.append(f"- {name}: {lo}–{hi}, {p['variant_count']} available; cheapest: {cheapest}")
+    return "\n".join(lines)
+
+
+@tool(say=say_products)
 def search_products(
     ctx: ToolContext, query: str, max_price: float | None = None, options: str = "", limit: int = 5
 ) -> dict:
@@ -196,7 +218,7 @@ def place_shop_order(ctx: ToolContext, item_ids: list[str], address: str, paymen
     )
 
 
-@tool
+@tool(say=common.say_order)
 def shop_order_status(ctx: ToolContext, order_id: str) -> dict:
     """One shop order: items, total, status (pending, processed, delivered, cancelled,
     return requested, exchange requested).
@@ -209,7 +231,7 @@ def shop_order_status(ctx: ToolContext, order_id: str) -> dict:
     return common.order_dict(order)
 
 
-@tool
+@tool(say=common.say_orders)
 def list_shop_orders(ctx: ToolContext) -> dict:
     """The user's shop orders, newest first."""
     for o in ctx.db.scalars(

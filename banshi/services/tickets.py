@@ -423,7 +423,7 @@ def book_cinema(ctx: ToolContext, showtime_id: str, date: str, tickets: int = 1)
 # -- shared ---------------------------------------------------------------------------------------
 
 
-@tool
+@tool(say=common.say_orders)
 def list_tickets(ctx: ToolContext) -> dict:
     """The user's train, flight and cinema tickets, newest first."""
     return {"tickets": common.list_orders(ctx, "tickets"), "note": SANDBOX}

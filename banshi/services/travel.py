@@ -992,7 +992,7 @@ def book_taxi(ctx: ToolContext, origin: str, destination: str, time: str = "") -
     )
 
 
-@tool
+@tool(say=common.say_orders)
 def list_travel_bookings(ctx: ToolContext) -> dict:
     """The user's hotel, restaurant and taxi bookings, newest first."""
     return {"bookings": common.list_orders(ctx, "travel"), "note": SANDBOX}

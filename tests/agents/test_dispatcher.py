@@ -300,4 +300,18 @@ def test_after_results_a_question_does_not_replace_the_answer(dispatcher, fake, 
         json.dumps({"step": "ask", "question": "What headphones do you want?"}),
     )
     out = dispatcher.dispatch(db, users[0], None, [], "search products: headphones")
-    assert out.handled and out.reply == "" and "<data>" in out.context
+    # the search says its own result (Tool.say): the products and prices, not the model's question
+    assert out.handled and "What headphones" not in out.reply and "Headphones: $" in out.reply
+
+
+def test_a_quoted_order_id_is_answered_from_its_data(dispatcher, fake, db, users, settings):
+    # no service word ("我的订单"), no model call: the id names its service, only the status tool
+    # knows it (product_details does not), and the reply quotes the status and total as stored
+    ctx = ToolContext(db=db, user_id=users[0], settings=settings, idempotency_key="k1")
+    order = dispatcher.registry.run("place_shop_order", {"item_ids": phones(settings)[:1], "address": "1 Main St"}, ctx)
+    assert order.ok
+    out = dispatcher.dispatch(db, users[0], None, [], f"我的订单 {order.data['id']} 是什么状态？")
+    assert [s.tool for s in out.steps] == ["shop_order_status"] and fake.calls == []
+    assert "pending" in out.reply and f"${order.data['total']:g}" in out.reply and "沙盒" in out.reply
+    # another user's id names nothing: plain chat, nothing read
+    assert dispatcher.dispatch(db, users[1], None, [], f"我的订单 {order.data['id']} 是什么状态？").steps == []

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 
-from banshi.services import weather
+from banshi.services import health, weather
 
 
 def test_trains_inventory_change_and_refund_rules(registry, ctx, now):
@@ -192,3 +192,13 @@ def test_weather_sandbox_is_deterministic_and_http_provider_parses(registry, ctx
 
     r = Registry([weather.build(settings, provider=broken)]).run("get_weather", {"city": "上海"}, ctx())
     assert not r.ok and r.code == "provider_error"
+
+
+def test_symptom_answers_are_the_safe_texts_word_for_word(registry, ctx):
+    say = registry.tools["symptom_info"].say
+    urgent = registry.run("symptom_info", {"symptoms": "胸痛，喘不上气"}, ctx()).data
+    assert say(urgent, True).startswith(health.EMERGENCY) and health.LIMITS in say(urgent, False)
+    fever = registry.run("symptom_info", {"symptoms": "I have a fever"}, ctx()).data
+    text = say(fever, False)
+    assert "See a doctor if above 39°C" in text and "call 120" in text and health.LIMITS in text
+    assert say(fever, True) == ""  # English texts: a Chinese answer is the model's, from this data

@@ -97,7 +97,12 @@ def test_cart_order_status_cancel(registry, ctx, now):
     assert retry.ok and retry.data["id"] == order.data["id"]  # the retry does not order twice
     assert registry.run("place_food_order", {"address": "x"}, ctx("o2")).code == "refused"  # empty cart
     later = ctx(now=now + timedelta(minutes=20))
-    assert registry.run("food_order_status", {"order_id": order.data["id"]}, later).data["status"] == "delivering"
+    status = registry.run("food_order_status", {"order_id": order.data["id"]}, later).data
+    assert status["status"] == "delivering"
+    # the status tool says its result itself: the stored status and total, never another
+    said = registry.tools["food_order_status"].say(status, True)
+    assert "配送中（delivering）" in said and f"¥{cart['total']:g}" in said and order.data["id"] in said
+    assert "status delivering" in registry.tools["food_order_status"].say(status, False)
     late = registry.run("cancel_food_order", {"order_id": order.data["id"]}, ctx("c1", now=now + timedelta(minutes=20)))
     assert not late.ok and "delivering" in late.error
     assert registry.run("food_order_status", {"order_id": order.data["id"]}, ctx(user=1)).code == "not_found"
@@ -116,3 +121,13 @@ def test_a_landmark_given_as_a_name_means_near_it(registry, ctx):
     near = registry.run("search_restaurants", {"near": "故宫", "max_price_per_person": 100}, ctx()).data
     assert r["results"] == near["results"]
     assert "note" not in registry.run("search_restaurants", {"name": "故宫餐厅"}, ctx()).data
+
+
+def test_menu_for_the_dishes_asked_about(registry, ctx):
+    full = registry.run("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）"}, ctx()).data["menu"]
+    two = registry.run("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）", "dishes": "豆汁、驴打滚"}, ctx()).data
+    assert [m["dish"] for m in two["menu"]] == [m["dish"] for m in full if m["dish"] in ("豆汁", "驴打滚")]
+    said = registry.tools["food_menu"].say(two, True)
+    assert all(f"{m['dish']} ¥{m['price']:g}" in said for m in two["menu"])
+    missing = registry.run("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）", "dishes": "佛跳墙"}, ctx())
+    assert missing.code == "not_found"

@@ -100,7 +100,9 @@ def test_food_orders_read_against_the_menu(settings, need):
         ("place_food_order", {"address": "西城区护国寺大街1号"}),
     ]
     menu = food.read_request(settings, "护国寺小吃店（护国寺总店）的菜单上豆汁多少钱？", [])
-    assert [(p.tool, p.arguments) for p in menu] == [("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）"})]
+    assert [(p.tool, p.arguments) for p in menu] == [
+        ("food_menu", {"restaurant": "护国寺小吃店（护国寺总店）", "dishes": "豆汁"})
+    ]
     assert food.read_request(settings, "点一份不存在的菜", []) == []
 
 
@@ -135,7 +137,12 @@ def test_weather_and_appointments_read_without_the_model():
     assert [p.tool for p in plans] == ["find_appointments", "book_appointment"]
     assert plans[1].arguments["time"] == FromStep(0, "slots.0.time")
     assert health.read_request("book an appointment tomorrow, any time", []) == []  # no department said
-    assert health.read_request("我突然胸口很痛，喘不上气", []) == []  # symptoms: the safety path
+    # symptoms the service's tables know: their safe information, found without the model
+    assert [(p.tool, p.arguments) for p in health.read_request("我突然胸口很痛，喘不上气", [])] == [
+        ("symptom_info", {"symptoms": "我突然胸口很痛，喘不上气"})
+    ]
+    assert health.read_request("I have a fever, can you book an appointment?", []) == []  # booking: not info
+    assert health.read_request("my back is sore", []) == []  # wording the tables lack: the model decides
 
 
 def test_office_writes_spelled_out():
