@@ -351,11 +351,13 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
     period = textmod.time_range(query, now) if scope is None else None
     if not fused and period is None:
         return []
+    # the user is checked here, not in the WHERE: with it there SQLite walked all of the user's
+    # rows by the user index instead of looking up ~100 ids (60 % of a search at 100,000)
     rows = {r.message_id: r for r in db.connection().execute(  # Core: no ORM overhead per row
         select(MemoryDoc.message_id, MemoryDoc.said_at, Message.conversation_id, Message.role,
-               Message.content, Message.seq, Message.meta)
+               Message.content, Message.seq, Message.meta, MemoryDoc.user_id)
         .join(Message, Message.id == MemoryDoc.message_id)
-        .where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(list(fused))))}
+        .where(MemoryDoc.message_id.in_(list(fused)))) if r.user_id == user_id}
     # "What did Caroline research?": her own messages first (speakers of imported transcripts)
     asked = set(terms)
     for mid, r in rows.items():
