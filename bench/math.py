@@ -23,7 +23,7 @@ from typing import Any
 from banshi.config import get_settings
 from banshi.models.base import get_backend
 from banshi.skills import answers
-from banshi.skills.homework import solve
+from banshi.skills.homework import DEFAULT_BUDGET_S, DEFAULT_SAMPLES, solve
 
 FONT_PATHS = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--offset", type=int, default=0, help="shift the evenly spaced sample")
     ap.add_argument("--images", action="store_true", help="solve from rendered photos through OCR")
-    ap.add_argument("--samples", type=int, default=3, help="most programs per problem (2 agreeing stop)")
+    ap.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
+                    help="most solutions per problem (stops when one answer has 2 and a majority)")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                    help="seconds after which no new solution starts (0: none; use 0 on a loaded machine)")
     ap.add_argument("--details", type=Path, default=None, help="write one JSON line per problem here")
     args = ap.parse_args(argv)
 
@@ -119,12 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     items = sample(items, args.limit, args.offset)
     settings = get_settings()
     backend = get_backend(settings)
-    correct = verified = verified_correct = ocr_exact = 0
+    correct = verified = verified_correct = ocr_exact = tried = 0
     seconds = 0.0
     details = args.details.open("w", encoding="utf-8") if args.details else None
     for i, item in enumerate(items):
         start = time.monotonic()
-        kwargs: dict[str, Any] = {"explain": False, "samples": args.samples}
+        kwargs: dict[str, Any] = {"explain": False, "samples": args.samples, "budget_s": args.budget or None}
         if args.images:
             kwargs["image"] = render_photo(item["question"], seed=i)
             res = solve(backend, None, **kwargs)
@@ -136,12 +139,14 @@ def main(argv: list[str] | None = None) -> None:
         correct += ok
         verified += res.verified
         verified_correct += ok and res.verified
+        tried += len(res.attempts)
         if args.images:
             ocr_exact += _squash(res.problem) == _squash(item["question"])
         row = {"i": i, "question": item["question"], "gold": item["answer"], "answer": res.answer,
                "correct": ok, "verified": res.verified, "seconds": round(took, 1),
                "values": [a.value for a in res.attempts], "errors": [a.error for a in res.attempts if a.error],
-               "repaired": sum(a.repaired for a in res.attempts), "programs": [a.program for a in res.attempts]}
+               "styles": [a.style for a in res.attempts], "repaired": sum(a.repaired for a in res.attempts),
+               "programs": [a.program for a in res.attempts]}
         if args.images:
             row["ocr_text"] = res.problem
         if details:
@@ -156,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         "verified_rate": round(verified / n, 4) if n else 0.0,
         "accuracy_when_verified": round(verified_correct / verified, 4) if verified else None,
         "s_per_problem": round(seconds / n, 2) if n else 0.0,
+        "solutions_per_problem": round(tried / n, 2) if n else 0.0,
         "images": args.images, "backend": settings.backend,
         "model": settings.local_model if settings.backend == "local" else backend.id,
     }

@@ -2,10 +2,14 @@
 (the model writes Python, the sandbox runs it) → a checked answer → a step-by-step explanation
 at the student's level, in the student's language.
 
-Checking is self-consistency between *independent* programs: two prompts that differ in their
+Checking is self-consistency between *independent* solutions: two prompts that differ in their
 worked example and style each write a program; when their results agree the answer counts as
-verified. When they disagree a third, sampled program breaks the tie, and the answer is marked
-unverified unless two programs agree. The student is told plainly when an answer is unverified.
+verified. When they disagree, more solutions follow (``_PLAN``: a third program style, a prose
+chain of thought, then sampled programs) until one answer is backed by two and by more than any
+other, or the plan or the time budget ends; without such a majority the answer is unverified, and
+the student is told so plainly. Facts of school arithmetic (discounts, trees at both ends, stairs
+between floors, percent more/less...) are added to the request when the problem's words call
+for them (``knowledge``).
 
 Each program is checked against what the question asks for (``asked``): a count must be a whole
 number, nothing is negative unless the problem speaks of negatives, the program must use the
@@ -63,7 +67,61 @@ _STYLES: dict[str, dict[str, Any]] = {
                "def solution():\n    x = sp.symbols('x')  # the number\n    eq = sp.Eq(x + 3*x, 48)\n"
                "    return sp.solve(eq, x)[0]"),
     },
+    "steps": {
+        "hint": "Give each quantity a name and compute it in its own line, step by step.",
+        "zh": ("一件衣服打八折后卖240元，比原价便宜了多少元？",
+               "def solution():\n    # 求：比原价便宜了多少元（答案单位：元）\n"
+               "    # 已知：现价240元；打八折：现价 = 原价 × 0.8\n    now = 240\n"
+               "    before = Fraction(now) / Fraction(8, 10)  # 原价\n    return before - now"),
+        "en": ("A shop sold 120 shirts in May. In June it sold 25% more than in May. How many shirts did it "
+               "sell in the two months altogether?",
+               "def solution():\n    # Asked: shirts sold in May and June together\n"
+               "    # Known: May 120; June is 25% more than May\n    may = 120\n"
+               "    june = may * (1 + Fraction(25, 100))\n    return may + june"),
+    },
 }
+
+# Facts of school arithmetic that a small model gets wrong when it writes a formula from memory:
+# added to the request when the problem's words show that one applies (never to the worked examples).
+_KNOWLEDGE: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"打[一二三四五六七八九\d.]+折?|[一二三四五六七八九]折|折扣"),
+     "打八折：现价 = 原价 × 0.8；打0.85折（或打八五折）：现价 = 原价 × 0.85；原价 = 现价 ÷ 折扣。", ""),
+    (re.compile(r"\d+\s*(?:%|percent)\s*(?:off|discount)|discount", re.I), "",
+     "x% off: the new price = old price × (1 − x/100); old price = new price ÷ (1 − x/100)."),
+    (re.compile(r"[一二三四五六七八九]成"), "八成 = 80%；七成五 = 75%。", ""),
+    (re.compile(r"(?:两端|两头|两边|首尾)"),
+     "植树问题：两端都栽，棵数 = 总长 ÷ 间距 + 1；两端都不栽，棵数 = 总长 ÷ 间距 − 1；"
+     "一端栽或围成一圈，棵数 = 总长 ÷ 间距；路的两旁都栽，再 × 2。",
+     ""),
+    (re.compile(r"(?:\d+|[一二三四五六七八九十])\s*(?:楼|层)[\s\S]*(?:楼梯|台阶|走|爬)|"
+                r"(?:楼梯|台阶|爬)[\s\S]*(?:\d+|[一二三四五六七八九十])\s*(?:楼|层)"),
+     "从1楼走到n楼要走 n−1 层楼梯；从a楼到b楼走 b−a 层。", ""),
+    (re.compile(r"\b(?:stairs|flights?|floors?)\b[\s\S]*\b(?:climb|walk|go)|\b(?:climb|walk|go)[\s\S]*"
+                r"\b(?:stairs|flights?|\d+(?:st|nd|rd|th) floor)\b", re.I), "",
+     "From floor 1 to floor n is n − 1 flights of stairs; from floor a to floor b is b − a flights."),
+    (re.compile(r"\bboth ends\b|\bat each end\b", re.I), "",
+     "Posts or trees along a line with both ends planted: count = length ÷ spacing + 1."),
+    (re.compile(r"(?:锯|截|剪|切)成"), "锯成n段只要锯 n−1 次。", ""),
+    (re.compile(r"(?:多|少|增加|减少|提高|降低|增长|下降|节约|超过)(?:了)?(?:百分之|\d+(?:\.\d+)?%)"),
+     "A比B多20%：A = B × (1 + 20%)；A比B少20%：A = B × (1 − 20%)；"
+     "多（少）百分之几 = 相差的数 ÷ 单位“1”的量（“比”后面的量）。",
+     ""),
+    (re.compile(r"\b(?:more|less|fewer|increase[sd]?|decrease[sd]?|higher|lower|raise[sd]?|cut)\b[^.?]*\d+\s*%|"
+                r"\d+\s*%[^.?]*\b(?:more|less|fewer|increase|decrease|higher|lower)\b", re.I), "",
+     "x% more than A = A × (1 + x/100); x% less than A = A × (1 − x/100); the percent change = change ÷ the "
+     "original amount."),
+    (re.compile(r"利息|利率|税率|税后|本息"),
+     "利息 = 本金 × 利率 × 存期（年）；税款 = 应纳税的钱 × 税率；本息 = 本金 + 利息。", ""),
+    (re.compile(r"\binterest\b", re.I), "", "Simple interest = principal × rate × years."),
+    (re.compile(r"(?:合作|合做|合修|合挖|合干|单独|独做|独修)"),
+     "工程问题：把全部工作量看作1，每天的工作效率 = 1 ÷ 单独完成的天数；合作天数 = 1 ÷ 效率之和。", ""),
+    (re.compile(r"圆|半径|直径|π"), "圆周率 π 取 3.14（除非题目另有说明）。", ""),
+    (re.compile(r"相向|相遇"), "相遇问题：相遇时间 = 路程 ÷ 速度和；路程 = 速度和 × 相遇时间。", ""),
+    (re.compile(r"追上|追及"), "追及问题：追及时间 = 相差的路程 ÷ 速度差。", ""),
+    (re.compile(r"按\s*\d+\s*[:：∶比]\s*\d+|\d+\s*[:：∶]\s*\d+"),
+     "按比分配：每份 = 总数 ÷ 份数之和，各部分 = 每份 × 各自的份数。",
+     "Shared in the ratio a:b: one part = total ÷ (a + b); each share = one part × its number."),
+]
 
 _NOTICE = {
     "zh": "注意：这个答案没有通过验证（两种独立的解法结果不一致），请自己再检查一遍。",
@@ -131,6 +189,12 @@ def asked(problem: str) -> Asked:
                  negative_ok=negative_ok)
 
 
+def knowledge(problem: str, lang: str) -> list[str]:
+    """The facts of ``_KNOWLEDGE`` that the problem's words call for, in the problem's language."""
+    col = 1 if lang == "zh" else 2
+    return [entry[col] for entry in _KNOWLEDGE if entry[col] and entry[0].search(problem)]
+
+
 def _hint(want: Asked, lang: str) -> str:
     zh = lang == "zh"
     if want.percent:
@@ -143,6 +207,14 @@ def _hint(want: Asked, lang: str) -> str:
     if want.count:
         return "（答案是整数）" if zh else "(The answer is a whole number.)"
     return ""
+
+
+def _request_hint(problem: str, want: Asked, lang: str) -> str:
+    """The lines added after the problem: the facts that apply, then what the answer should be."""
+    facts = knowledge(problem, lang)
+    lines = [("提示：" if lang == "zh" else "Note: ") + " ".join(facts)] if facts else []
+    asked_hint = _hint(want, lang)
+    return "\n".join(lines + ([asked_hint] if asked_hint else []))
 
 
 _FIX = {
@@ -290,6 +362,10 @@ def _prepare(code: str) -> str:
     bare = sorted(set(re.findall(r"(?<![\w.])(Rational|symbols|Symbol|Eq|solve|nsimplify)\(", code)))
     if bare:
         head.append("from sympy import " + ", ".join(bare))
+    # math functions used bare (ceil(...) for "at least how many boxes") are a NameError otherwise
+    bare_math = sorted(set(re.findall(r"(?<![\w.])(ceil|floor|sqrt|gcd|lcm|factorial|comb|isqrt)\(", code)))
+    if bare_math:
+        head.append("from math import " + ", ".join(bare_math))
     return "\n".join(head) + "\n" + code + "\n"
 
 
@@ -315,7 +391,7 @@ def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temp
     start = time.monotonic()
     code_lang = "zh" if lang == "zh" else "en"
     want = asked(problem)
-    messages = _messages(problem, style, code_lang, _hint(want, code_lang))
+    messages = _messages(problem, style, code_lang, _request_hint(problem, want, code_lang))
     code, value, error, problem_text = "", None, "", ""
     for round_ in range(2 if repair else 1):
         if round_:
@@ -346,15 +422,71 @@ def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temp
     return Attempt(style, code, None, False, error, time.monotonic() - start, repaired=repair)
 
 
-def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int]:
-    """The answer most attempts agree on and how many agree."""
-    best, support = None, 0
-    good = [a for a in attempts if a.ok]
-    for a in good:
-        n = sum(1 for b in good if answers.same_answer(a.value, b.value))
-        if n > support:
-            best, support = a, n
-    return best, support
+_PROSE = {
+    "zh": ("你是细心的数学老师。一步一步地解这道题：每行一步，写出算式和结果。最后单独一行写“答案：”和一个数"
+           "（不带单位）。"),
+    "en": ("You are a careful math teacher. Solve the problem step by step: one short line per step with its "
+           "calculation and result. End with one line 'Answer: ' and a single number (no unit)."),
+}
+_PROSE_ANSWER = re.compile(r"(?:答案|答|Answer|answer)\s*(?:是|为|is)?\s*[:：]?\s*([^\n]*)")
+
+
+def reason_in_prose(backend: Backend, problem: str, lang: str, *, temperature: float = 0.0,
+                    max_tokens: int = 420, cancel: threading.Event | None = None) -> Attempt:
+    """A natural-language chain of thought, one more independent voter: it errs differently from the
+    programs (no formula copied from a worked example, no code bug). Its answer passes the same
+    checks as a program's result; it is never repaired."""
+    start = time.monotonic()
+    code_lang = "zh" if lang == "zh" else "en"
+    want = asked(problem)
+    hint = _request_hint(problem, want, code_lang)
+    done = backend.chat([Message("system", _PROSE[code_lang]),
+                         Message("user", problem + ("\n" + hint if hint else ""))],
+                        max_tokens=max_tokens, temperature=temperature, cancel=cancel)
+    text = done.text.strip()
+    found = list(_PROSE_ANSWER.finditer(text))
+    line = found[-1].group(1) if found else ""
+    if found and answers.last_number(line) is None:  # "Answer:" with the number on the next line
+        line = text[found[-1].end():].strip().split("\n", 1)[0]
+    number = answers.last_number(line)
+    percent = re.search(r"\d\s*[%％]", line) is not None
+    if number is None:
+        return Attempt("prose", text, None, False, "no answer line in the reasoning", time.monotonic() - start)
+    value = f"{number:g}%" if percent else (str(int(number)) if number == int(number) else repr(number))
+    wrong = _problem_with_result(value, "", "", want, code_lang)
+    if wrong:
+        return Attempt("prose", text, None, False, wrong, time.monotonic() - start)
+    return Attempt("prose", text, _normalise(value, want), True, "", time.monotonic() - start)
+
+
+def _tally(attempts: list[Attempt]) -> list[tuple[Attempt, int]]:
+    """Each distinct answer (its first attempt) with how many attempts agree on it, most first."""
+    groups: list[tuple[Attempt, int]] = []
+    for a in (a for a in attempts if a.ok):
+        for i, (first, n) in enumerate(groups):
+            if answers.same_answer(first.value, a.value):
+                groups[i] = (first, n + 1)
+                break
+        else:
+            groups.append((a, 1))
+    return sorted(groups, key=lambda g: -g[1])
+
+
+def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int, int]:
+    """The answer most attempts agree on, how many agree, and how many back the runner-up."""
+    groups = _tally(attempts)
+    if not groups:
+        return None, 0, 0
+    return groups[0][0], groups[0][1], groups[1][1] if len(groups) > 1 else 0
+
+
+# The order in which solutions are tried: two programs of different styles; when they disagree,
+# a third style, a prose chain of thought, then sampled programs, until one answer is backed by
+# two and by more than any other, or the plan or the time budget runs out.
+_PLAN: list[tuple[str, float]] = [("direct", 0.0), ("equation", 0.0), ("steps", 0.0), ("prose", 0.0),
+                                  ("direct", 0.7), ("steps", 0.7), ("equation", 0.7), ("prose", 0.7)]
+DEFAULT_SAMPLES = 6
+DEFAULT_BUDGET_S = 45.0  # no new attempt starts after this; a student is waiting
 
 
 def read_photo(image: bytes, settings: Settings | None = None) -> tuple[str, float]:
@@ -363,22 +495,13 @@ def read_photo(image: bytes, settings: Settings | None = None) -> tuple[str, flo
     from banshi.media import ocr
 
     result = ocr.recognize(image, settings or get_settings())
-    text = ""
-    for line in (x.text.strip() for x in result.lines):
-        if not line:
-            continue
-        cjk_join = text and (_is_cjk(text[-1]) or _is_cjk(line[0]))
-        text = line if not text else text + ("" if cjk_join else " ") + line
-    return text, result.confidence
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+    return ocr.clean_text(ocr.joined_text(result)), result.confidence
 
 
 def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes | None = None,
                  language: str | None = None, level: str = "primary", explain: bool = True,
-                 samples: int = 3, cancel: threading.Event | None = None,
+                 samples: int = DEFAULT_SAMPLES, budget_s: float | None = DEFAULT_BUDGET_S,
+                 cancel: threading.Event | None = None,
                  limits: Limits | None = None, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
     """Solve step by step, yielding events: ``{"type": "stage", "stage": ...}``,
     ``{"type": "attempt", ...}``, ``{"type": "delta", "text": ...}`` (the explanation as it is
@@ -401,28 +524,32 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
 
     yield {"type": "stage", "stage": "solving"}
     attempts: list[Attempt] = []
-    plan = [("direct", 0.0), ("equation", 0.0)] + [("direct", 0.7), ("equation", 0.7)] * max(0, samples - 2)
-    for i, (style, temp) in enumerate(plan[: max(1, samples)]):
+    for i, (style, temp) in enumerate(_PLAN[: max(1, samples)]):
         if cancel is not None and cancel.is_set():
             break
         if i >= 2:
-            best, support = _vote(attempts)
-            if support >= 2:
+            best, support, runner_up = _vote(attempts)
+            if support >= 2 and support > runner_up:
+                break
+            if i >= 3 and budget_s and time.monotonic() - start > budget_s:  # one tie-breaker always runs
                 break
             yield {"type": "stage", "stage": "checking"}
-        attempt = write_and_run(backend, problem, style, lang, temperature=temp, limits=limits, cancel=cancel)
+        if style == "prose":
+            attempt = reason_in_prose(backend, problem, lang, temperature=temp, cancel=cancel)
+        else:
+            attempt = write_and_run(backend, problem, style, lang, temperature=temp, limits=limits, cancel=cancel)
         attempts.append(attempt)
         yield {"type": "attempt", "attempt": asdict(attempt)}
 
-    best, support = _vote(attempts)
-    verified = support >= 2
+    best, support, runner_up = _vote(attempts)
+    verified = support >= 2 and support > runner_up
     answer = answers.display(best.value) if best else None
     n_ok = sum(1 for a in attempts if a.ok)
     if verified:
-        check = f"{support} of {len(attempts)} independent programs agree"
+        check = f"{support} of {len(attempts)} independent solutions agree"
         notice = ""
     elif best:
-        check = f"not verified: {n_ok} program(s) ran, no two agree"
+        check = f"not verified: {n_ok} solution(s) gave an answer, no answer has a majority of two or more"
         notice = _NOTICE[code_lang]
     else:
         check = "no program produced an answer"
@@ -430,8 +557,9 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
     if source == "photo" and confidence is not None and confidence < LOW_OCR_CONFIDENCE:
         notice = (notice + " " + _BLURRY[code_lang]).strip()
     # explain from a plain-arithmetic program when one of those reached the answer (easier to follow)
-    shown = next((a for a in attempts if a.ok and a.style == "direct" and best is not None
-                  and answers.same_answer(a.value, best.value)), best)
+    agreeing = [a for a in attempts if a.ok and best is not None and answers.same_answer(a.value, best.value)]
+    shown = next((a for a in agreeing if a.style == "direct"),
+                 next((a for a in agreeing if a.style != "prose"), best))
     result = HomeworkResult(problem=problem, language=lang, answer=answer, verified=verified, check=check,
                             notice=notice, program=shown.program if shown else "", attempts=attempts,
                             source=source, ocr_confidence=confidence)
@@ -471,6 +599,9 @@ def _explain_messages(result: HomeworkResult, level: str) -> list[Message]:
               f"do not change it, do not repeat yourself.")
     if not result.verified:
         system += " The answer is not verified: say at the start that it may be wrong."
-    user = (f"Problem: {result.problem}\n\nProgram used:\n```python\n{result.program}\n```\n"
+    prose = any(a.style == "prose" and a.program == result.program for a in result.attempts)
+    shown = (f"Worked solution:\n{result.program}\n" if prose
+             else f"Program used:\n```python\n{result.program}\n```\n")
+    user = (f"Problem: {result.problem}\n\n{shown}"
             f"Answer: {result.answer}")
     return [Message("system", system), Message("user", user)]

@@ -68,14 +68,15 @@ def test_failing_programs_are_reported_not_crashing():
     res = solve(FunctionBackend(lambda m, **_: code), "一道题", explain=True)
     assert res.answer is None and not res.verified
     assert "没能算出" in res.notice
-    assert all("ZeroDivisionError" in a.error for a in res.attempts)
+    assert all("ZeroDivisionError" in a.error for a in res.attempts if a.style != "prose")
+    assert [a.style for a in res.attempts] == ["direct", "equation", "steps", "prose", "direct", "steps"]
     assert res.explanation == ""
 
 
 def test_model_code_cannot_escape_through_the_skill(tmp_path):
     target = tmp_path / "pwned"
     code = f"```python\ndef solution():\n    open({str(target)!r}, 'w').write('x')\n    return 1\n```"
-    res = solve(FunctionBackend(lambda m, **_: code), "1+0=?", explain=False)
+    res = solve(FunctionBackend(lambda m, **_: code), "1+0=?", explain=False, samples=3)
     assert not target.exists()
     assert res.answer is None
 
