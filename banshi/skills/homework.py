@@ -264,6 +264,8 @@ def _numbers(text: str) -> set[str]:
 
 
 def _code_only(code: str) -> str:
+    """The code without comments, imports and white space (for comparing two programs)."""
+    code = re.sub(r"^\s*(?:from\s+\S+\s+)?import\s[^\n]*", "", code, flags=re.M)
     return re.sub(r"\s+", "", re.sub(r"#[^\n]*", "", code))
 
 
@@ -446,6 +448,11 @@ def reason_in_prose(backend: Backend, problem: str, lang: str, *, temperature: f
     text = done.text.strip()
     found = list(_PROSE_ANSWER.finditer(text))
     line = found[-1].group(1) if found else ""
+    boxed = re.findall(r"\\boxed\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}", text)  # Qwen's habit from its training
+    if boxed:
+        line = boxed[-1].replace("\\%", "%")
+        frac = re.fullmatch(r"\s*\\d?frac\{(\d+)\}\{(\d+)\}\s*", line)
+        line = f"{frac.group(1)}/{frac.group(2)}" if frac else line
     if found and answers.last_number(line) is None:  # "Answer:" with the number on the next line
         line = text[found[-1].end():].strip().split("\n", 1)[0]
     number = answers.last_number(line)

@@ -93,3 +93,19 @@ def test_school_facts_are_added_when_the_words_call_for_them():
 def test_math_functions_used_bare_are_imported():
     run = run_python(_prepare("def solution():\n    return ceil(Fraction(28, 6)) + floor(2.5)"))
     assert run.ok and run.value == "7"
+
+
+def test_a_boxed_answer_in_the_reasoning_is_read():
+    text = "第三天前有 120 × 2 = 240 千克 …… 所以这批苹果一共 \\(\\boxed{480}\\) 千克。"
+    att = reason_in_prose(FunctionBackend(lambda m, **_: text), "还剩下120千克，这批苹果一共多少千克？", "zh")
+    assert att.ok and att.value == "480"
+    frac = reason_in_prose(FunctionBackend(lambda m, **_: "答案：\\boxed{\\frac{3}{4}}"), "还剩几分之几？", "zh")
+    assert frac.ok and frac.value == "3/4"
+
+
+def test_the_worked_example_with_an_import_added_is_still_a_copy():
+    from banshi.skills.homework import _STYLES
+
+    copy = "```python\nfrom fractions import Fraction\n\n" + _STYLES["direct"]["zh"][1] + "\n```"
+    att = write_and_run(FunctionBackend(lambda m, **_: copy), "还剩下120千克，这批苹果一共多少千克？", "direct", "zh")
+    assert not att.ok and "worked example" in att.error
