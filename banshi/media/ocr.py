@@ -7,6 +7,8 @@ confidence; ``photo_to_text`` turns a photo into text a language model can use.
 from __future__ import annotations
 
 import io
+import math
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ class OcrLine:
     text: str
     box: list[list[float]]  # four corners, clockwise from top-left, in the original image's pixels
     confidence: float
+    # characters the recogniser was unsure of: (index in text, its probability, [(other reading, probability)])
+    doubts: list[tuple[int, float, list[tuple[str, float]]]] = field(default_factory=list)
 
     @property
     def top(self) -> float:
@@ -116,41 +120,249 @@ def load_image(data: bytes | Path, settings: Settings, *, max_side: int | None =
 
 _ocr_lock = threading.Lock()
 
+# RapidOCR's own default scales the detector's input so its SHORTER side is 736 px: a wide, short
+# photo of two lines (900×220) became 3000×736, slow and no better. Scaling the LONGER side into
+# 960–2000 px (PaddleOCR's "max" mode, chosen by RapidOCR from the image size) keeps text at the
+# size it was photographed.
+ENGINE_OPTIONS: dict[str, Any] = {"det_limit_type": "max", "det_limit_side_len": 960}
+MAX_SKEW = 10.0  # degrees; a photo tilted more than this is not straightened
+
+
+DOUBT = 0.9  # a character read with less probability than this keeps its next likely readings
+
+
+class _WithAlternatives:
+    """RapidOCR's CTC decoder, wrapped: each line's result also carries, for every character read
+    with probability under ``DOUBT``, the recogniser's next likely readings of that character."""
+
+    def __init__(self, decoder: Any) -> None:
+        self.decoder = decoder
+        self.character = decoder.character
+
+    def __call__(self, preds: Any, return_word_box: bool = False, **kwargs: Any) -> list[Any]:
+        np = need("numpy", "numpy")
+        out = self.decoder(preds, return_word_box, **kwargs)
+        if return_word_box:
+            return list(out)
+        best = preds.argmax(axis=2)
+        results = []
+        for b, (text, score) in enumerate(out):
+            emitted = best[b] != 0  # the decoder's own rule: not blank, not a repeat of the step before
+            emitted[1:] &= best[b][1:] != best[b][:-1]
+            steps = np.flatnonzero(emitted)
+            doubts = []
+            if len(steps) == len(text):
+                for pos, t in enumerate(steps):
+                    probs = preds[b, t]
+                    top = float(probs[best[b, t]])
+                    if top < DOUBT:
+                        others = [(self.character[k], float(probs[k])) for k in np.argsort(probs)[::-1][1:4]
+                                  if k != 0 and probs[k] >= 0.01]
+                        doubts.append((pos, top, others))
+            results.append((text, score, doubts))
+        return results
+
 
 @lru_cache(maxsize=1)
 def _engine() -> Any:
     mod = need("rapidocr_onnxruntime", "rapidocr-onnxruntime")
-    return mod.RapidOCR()
+    engine = mod.RapidOCR(**ENGINE_OPTIONS)
+    rec = getattr(engine, "text_rec", None)
+    if rec is not None and hasattr(getattr(rec, "postprocess_op", None), "character"):
+        rec.postprocess_op = _WithAlternatives(rec.postprocess_op)
+    return engine
+
+
+def skew_angle(img: Image) -> float:
+    """The angle (degrees, counter-clockwise positive as in ``Image.rotate``) that makes the text
+    lines of ``img`` level: the rotation whose row profile of ink is sharpest (text rows and the
+    gaps between them most distinct). 0 when there is too little ink to tell."""
+    np = need("numpy", "numpy")
+    image_mod = _pil()
+    filt = need("PIL.ImageFilter", "pillow")
+    gray = img.convert("L")
+    scale = min(1.0, 800 / max(gray.size))
+    if scale < 1:
+        gray = gray.resize((max(1, round(gray.size[0] * scale)), max(1, round(gray.size[1] * scale))),
+                           image_mod.Resampling.BILINEAR)
+    arr = np.asarray(gray, dtype=np.float32)
+    # ink is what is clearly darker than its neighbourhood (uneven light leaves the paper's level)
+    background = np.asarray(gray.filter(filt.BoxBlur(12)), dtype=np.float32)
+    ink = (background - arr) > 40
+    if ink.sum() < 50:
+        return 0.0
+    mask = image_mod.fromarray(ink.astype("uint8") * 255)
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(mask.rotate(angle, resample=image_mod.Resampling.BILINEAR), dtype=np.float32).sum(axis=1)
+        return float(np.square(np.diff(rows)).sum())
+
+    best = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0), key=sharpness)
+    best = max(np.arange(best - 0.9, best + 0.91, 0.1), key=sharpness)
+    return round(float(best), 2)
+
+
+def _rotate_back(box: list[list[float]], angle: float, size: tuple[int, int],
+                 rotated: tuple[int, int]) -> list[list[float]]:
+    """Points of an image rotated by ``angle`` (``Image.rotate(expand=True)``, ``size`` → ``rotated``)
+    mapped back to the original image's pixels."""
+    t = math.radians(angle)
+    c, s = math.cos(t), math.sin(t)
+    cx, cy = rotated[0] / 2, rotated[1] / 2
+    ox, oy = size[0] / 2, size[1] / 2
+    return [[ox + (x - cx) * c - (y - cy) * s, oy + (x - cx) * s + (y - cy) * c] for x, y in box]
+
+
+def _line_angle(line: OcrLine) -> float:
+    (x0, y0), (x1, y1) = line.box[0], line.box[1]
+    return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
 def reading_order(lines: list[OcrLine]) -> list[OcrLine]:
     """Top to bottom, then left to right within a row: lines whose vertical extents overlap by
-    more than half the smaller height are one row."""
+    more than half the smaller height are one row. Extents are taken after levelling the boxes
+    by their common slope, so the lines of a tilted photo are not taken for one row."""
+    if not lines:
+        return []
+    weights = [max(1.0, math.dist(x.box[0], x.box[1])) for x in lines]
+    angles = sorted(zip((_line_angle(x) for x in lines), weights, strict=True))
+    half, acc, slope = sum(weights) / 2, 0.0, 0.0
+    for angle, weight in angles:  # the width-weighted median angle
+        acc += weight
+        if acc >= half:
+            slope = angle
+            break
+    t = math.radians(-slope)
+    c, s = math.cos(t), math.sin(t)
+    level = {id(x): [(px * c - py * s, px * s + py * c) for px, py in x.box] for x in lines}
+
+    def top(x: OcrLine) -> float:
+        return min(p[1] for p in level[id(x)])
+
+    def bottom(x: OcrLine) -> float:
+        return max(p[1] for p in level[id(x)])
+
+    def left(x: OcrLine) -> float:
+        return min(p[0] for p in level[id(x)])
+
     rows: list[list[OcrLine]] = []
-    for line in sorted(lines, key=lambda x: x.top):
+    for line in sorted(lines, key=top):
         if rows:
             row = rows[-1]
-            top = max(x.top for x in row)
-            bottom = min(x.bottom for x in row)
-            height = min(line.bottom - line.top, min(x.bottom - x.top for x in row))
-            if min(bottom, line.bottom) - max(top, line.top) > 0.5 * height:
+            row_top = max(top(x) for x in row)
+            row_bottom = min(bottom(x) for x in row)
+            height = min(bottom(line) - top(line), min(bottom(x) - top(x) for x in row))
+            if min(row_bottom, bottom(line)) - max(row_top, top(line)) > 0.5 * height:
                 row.append(line)
                 continue
         rows.append([line])
-    return [x for row in rows for x in sorted(row, key=lambda x: x.left)]
+    return [x for row in rows for x in sorted(row, key=left)]
 
 
-def recognize(image: Image | bytes | Path, settings: Settings) -> OcrResult:
-    """OCR an image (a loaded one, or bytes/a path loaded with ``load_image``)."""
+def recognize(image: Image | bytes | Path, settings: Settings, *, deskew: bool = True) -> OcrResult:
+    """OCR an image (a loaded one, or bytes/a path loaded with ``load_image``). A tilted photo is
+    straightened first (``skew_angle``); boxes are given in the unrotated image's pixels; doubtful
+    Chinese characters are settled with a dictionary (``resolve_doubts``)."""
     np = need("numpy", "numpy")
     img = image if hasattr(image, "size") and not isinstance(image, bytes | Path) else load_image(image, settings)
     assert not isinstance(img, bytes | Path)
+    angle = skew_angle(img) if deskew else 0.0
+    work = img
+    if abs(angle) >= 0.2:
+        fill = tuple(int(v) for v in np.median(np.asarray(img).reshape(-1, 3), axis=0))  # the paper's colour
+        work = img.rotate(angle, resample=_pil().Resampling.BICUBIC, expand=True, fillcolor=fill)
     engine = _engine()
     with _ocr_lock:  # the ONNX sessions are shared; one image at a time keeps memory flat
-        result, _ = engine(np.asarray(img)[:, :, ::-1])  # RapidOCR expects OpenCV's BGR
-    lines = [OcrLine(str(text), [[float(a), float(b)] for a, b in box], float(score))
-             for box, text, score in (result or []) if str(text).strip()]
+        result, _ = engine(np.asarray(work)[:, :, ::-1])  # RapidOCR expects OpenCV's BGR
+    lines = []
+    for box, text, score, *extra in result or []:
+        if not str(text).strip():
+            continue
+        points = [[float(a), float(b)] for a, b in box]
+        if work is not img:
+            points = _rotate_back(points, angle, img.size, work.size)
+        line = OcrLine(str(text), points, float(score), extra[0] if extra else [])
+        line.text = resolve_doubts(line)
+        lines.append(line)
     return OcrResult(reading_order(lines), img.size[0], img.size[1])
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+_words_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _words() -> Any:
+    """jieba's dictionary (word → frequency), loaded on the first doubtful character."""
+    import logging
+
+    jieba = need("jieba", "jieba")
+    jieba.setLogLevel(logging.WARNING)
+    with _words_lock:
+        jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _word_support(chars: list[str], pos: int, ch: str) -> int:
+    """How common the most common dictionary word of 2–4 characters is that ``ch`` would form at
+    ``pos`` with its neighbours (0: it forms none)."""
+    freq = _words()
+    best = 0
+    for n in (2, 3, 4):
+        for start in range(max(0, pos - n + 1), min(pos, len(chars) - n) + 1):
+            word = "".join(chars[start:pos]) + ch + "".join(chars[pos + 1:start + n])
+            best = max(best, freq.get(word) or 0)
+    return best
+
+
+def resolve_doubts(line: OcrLine) -> str:
+    """The line's text with each doubtful Chinese character replaced by the recogniser's next
+    reading when that reading forms a dictionary word with its neighbours and the first reading
+    forms none (苹果, not 萃果). The recogniser must have given the other reading a real chance
+    (probability ≥ 0.1); otherwise the first reading stands."""
+    chars = list(line.text)
+    for pos, _prob, others in line.doubts:
+        if pos >= len(chars) or not _is_cjk(chars[pos]):
+            continue
+        options = [c for c, q in others if q >= 0.1 and _is_cjk(c)]
+        if not options or _word_support(chars, pos, chars[pos]):
+            continue
+        support, choice = max((_word_support(chars, pos, c), c) for c in options)
+        if support:
+            chars[pos] = choice
+    return "".join(chars)
+
+
+def joined_text(result: OcrResult) -> str:
+    """The lines read as one running text (a problem, a paragraph): lines are joined without a
+    space where either side is Chinese (a CJK character or full-width punctuation), with one
+    space between Latin words."""
+    text = ""
+    for line in (x.text.strip() for x in result.lines):
+        if not line:
+            continue
+        if not text:
+            text = line
+        else:
+            text += ("" if _is_cjk(text[-1]) or _is_cjk(line[0]) else " ") + line
+    return text
+
+
+# full-width digits and Latin letters (Ａ-Ｚ, ０-９), which the recogniser sometimes gives for
+# ordinary ones, as ASCII
+_WIDE = str.maketrans({chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                             *range(0xFF41, 0xFF5B)]})
+_DECIMAL = re.compile(r"(?<=\d)[．。·](?=\d)")  # a decimal point read as a full-width or middle dot
+
+
+def clean_text(text: str) -> str:
+    """OCR text made plain for a reader that computes with it: full-width digits and letters as
+    ASCII, a decimal point between digits as ".", runs of spaces as one."""
+    text = _DECIMAL.sub(".", text.translate(_WIDE))
+    return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def model_text(result: OcrResult, name: str = "photo") -> str:
