@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backend", default="")
     ap.add_argument("--no-grammar", action="store_true", help="free-text tool replies, parsed afterwards (local)")
     ap.add_argument("--verbose", action="store_true", help="each item's calls and verdict on stderr")
+    ap.add_argument("--max-tokens", type=int, default=400, help="per reply (a text answer runs to it)")
+    ap.add_argument("--no-check", action="store_true", help="keep every call the grammar admits (local)")
     args = ap.parse_args(argv)
     os.environ.setdefault("BANSHI_HOME", tempfile.mkdtemp(prefix="banshi-bfcl-"))
     if args.backend:
@@ -167,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     backend = get_backend(settings)
     if args.no_grammar and hasattr(backend, "tool_grammar"):
         backend.tool_grammar = False
+    if args.no_check and hasattr(backend, "check_calls"):
+        backend.check_calls = False
     data = Path(args.data)
     rows = [json.loads(line) for line in open(data / f"{args.category}.json", encoding="utf-8")]
     answers: dict[str, Any] = {}
@@ -183,18 +187,20 @@ def main(argv: list[str] | None = None) -> None:
                                                    "parameters": to_json_schema(f["parameters"])}} for f in functions]
         messages = [Message(m["role"], m["content"]) for m in row["question"][0]]
         started = time.time()
-        done = backend.chat(messages, tools=tools, temperature=0.0, max_tokens=400)
+        done = backend.chat(messages, tools=tools, temperature=0.0, max_tokens=args.max_tokens)
         seconds.append(time.time() - started)
         calls = [(names.get(c.name, c.name), c.arguments) for c in done.tool_calls]
         passed = score(calls, answers.get(row["id"], []), functions, irrelevance)
         ok += passed
         if args.verbose:
             print(json.dumps({"id": row["id"], "ok": passed, "calls": calls, "text": done.text[:200],
-                              "truth": answers.get(row["id"]), "s": round(seconds[-1], 1)}, ensure_ascii=False),
+                              "truth": answers.get(row["id"]), "s": round(seconds[-1], 1),
+                              "checked": getattr(backend, "last_checks", None)}, ensure_ascii=False),
                   file=sys.stderr, flush=True)
     n = len(rows)
     seconds.sort()
     print(json.dumps({"accuracy": round(ok / max(1, n), 3), "n": n, "category": args.category, "backend": backend.id,
+                      "max_tokens": args.max_tokens,
                       "seconds": {"p50": round(seconds[n // 2], 1) if n else None}}))
 
 

@@ -223,6 +223,8 @@ class LocalBackend(Backend):
         self.chat_template = ""
         #: llama.cpp's timings of the last finished request (prompt_per_second, predicted_per_second, …)
         self.last_timings: dict[str, Any] = {}
+        #: the tools ``_fitting_calls`` checked in the last reply, with the verdict (informational)
+        self.last_checks: dict[str, bool] = {}
         self._count = lru_cache(maxsize=8192)(self._count_uncached)
 
     # -- loading --------------------------------------------------------------------------------
@@ -412,6 +414,7 @@ class LocalBackend(Backend):
         closed reasoning block. A small model that forgets to close its reasoning still gets an
         answer apart from it."""
         server = self._ensure()
+        self.last_checks = {}
         body, mode = self.build_request(
             messages,
             tools=tools,
@@ -528,13 +531,14 @@ class LocalBackend(Backend):
         cancel: threading.Event | None,
         acc: _Accumulator,
     ) -> list[ToolCall]:
-        """The calls to keep: a call whose required values all come from the conversation stays;
+        """The calls to keep. A call whose required values all come from the conversation stays;
         one that needs a value nobody gave (the model's guess at a nearby tool for a request no
         tool answers) stays only when the model, asked apart, says its tool does what was asked."""
         grounding = Grounding("\n".join(m.content for m in messages if m.content))
         by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
         request = next((m.content for m in reversed(messages) if m.role == "user" and m.content), "")
-        kept, verdicts = [], {}
+        verdicts = self.last_checks = {}
+        kept = []
         for call in calls:
             fn = by_name.get(call.name)
             if fn is None or not grounding.missing(call.arguments, fn.get("parameters")):

@@ -237,3 +237,4 @@ def test_a_checked_call_that_fits_is_kept_and_grounded_calls_need_no_check() -> 
     b.check_calls = False
     done = list(b.stream([Message("user", "Gini of the USA?")], tools=[GDP]))[-1]
     assert len(done.tool_calls) == 1 and len(b.bodies) == 2
+
