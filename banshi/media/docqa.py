@@ -1,42 +1,50 @@
 """Questions about documents, answered with citations, and summaries of documents of any
 length within the context budget (map-reduce).
 
-Retrieval goes through one small interface, ``Retriever.search(query, chunks, limit=, key=)``.
-Document chunks are not put into the memory index (``banshi.memory.index``): its ``add`` indexes
-only ``user``/``assistant`` messages, and its ``search`` cannot restrict hits to documents nor keep
-them out of memory's recall, which would then quote document text as things the user said.
-``HybridRetriever`` ranks a document's chunks with the memory layer's own pieces instead — its
-tokenizer (jieba + Snowball, ``banshi.memory.text``), the shared e5 embedder and its weighted
-reciprocal-rank fusion (``RRF_K``, ``DENSE_WEIGHT``) — per document; the chunks' vectors are kept
-on disk beside the file (``FileStore.vectors_path``), so each file is embedded once."""
+A file's chunks are searched with memory's own hybrid search (``banshi.memory.index``: FTS5 or
+PostgreSQL full-text + e5 vectors, fused by reciprocal rank), not a second one. Each indexed file
+has a conversation of its own (``MemoryFile``) whose messages, role ``document``, are its chunks
+with their location in ``meta``; ``index.search(scope=...)`` searches only the files asked
+about, and memory's recall never sees them. A document is indexed right after its upload (a small
+one also embedded then, a long one by the memory worker); a question first embeds whatever is
+still missing, so it is answered with both signals. Deleting the file deletes its chunks."""
 
 from __future__ import annotations
 
-import math
-import os
+import logging
 import re
 import threading
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
-from banshi.errors import InvalidInput
-from banshi.media.documents import Chunk, Document
-from banshi.memory.index import DENSE_WEIGHT, RRF_K
+from banshi.errors import BanshiError, InvalidInput
+from banshi.media.documents import DOCUMENT_KINDS, Chunk, Document
+from banshi.memory import index
+from banshi.memory.tables import MemoryDoc, MemoryFile, MemoryJob, MemoryVector
 from banshi.messages import Message
+from banshi.store.db import session_scope
+from banshi.store.tables import Conversation
+from banshi.store.tables import Message as Row
 
 if TYPE_CHECKING:
     from banshi.config import Settings
     from banshi.media.files import FileStore
     from banshi.models.base import Backend
 
+log = logging.getLogger("banshi.media")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: a summary stage never makes more calls than this: longer documents are sampled evenly
 MAX_MAP_CALLS = 24
+#: a document of at most this many chunks is embedded right after its upload (seconds at most),
+#: so the question that usually follows at once finds it by meaning too; a longer one is left to
+#: the memory worker (and to the first question, which embeds what the worker has not reached)
+EMBED_AT_UPLOAD = 32
+EMBED_BATCH = 32
 
 
 def is_chinese(text: str) -> bool:
@@ -48,127 +56,153 @@ def is_chinese(text: str) -> bool:
         return len(_CJK.findall(text)) >= 2
 
 
-class Retriever(Protocol):
-    def search(self, query: str, chunks: Sequence[Chunk], *, limit: int, key: str = "") -> list[tuple[Chunk, float]]:
-        """The chunks most relevant to ``query``, best first, with a score. ``key`` names the
-        chunk set (a file id) so an implementation can cache what it computed for it."""
-        ...
+# -- the files in memory's index ---------------------------------------------------------------
+
+_LOCKS = [threading.Lock() for _ in range(32)]  # one file is indexed once, also by racing requests
 
 
-def _tokens(text: str) -> list[str]:
-    from banshi.memory.text import tokens
-
-    return tokens(text)
+def _lock(user_id: str, file_id: str) -> threading.Lock:
+    return _LOCKS[zlib.crc32(f"{user_id}/{file_id}".encode()) % len(_LOCKS)]
 
 
-Embed = Callable[[list[str], str], np.ndarray]
+def _indexed(store: FileStore, file_ids: Sequence[str]) -> dict[str, str]:
+    """file id → the conversation of its chunks, for those of ``file_ids`` already indexed."""
+    with session_scope(store.settings) as db:
+        return dict(db.execute(select(MemoryFile.file_id, MemoryFile.conversation_id).where(
+            MemoryFile.user_id == store.user_id, MemoryFile.file_id.in_(list(file_ids)))).all())
 
 
-class HybridRetriever:
-    """BM25 over the memory tokenizer's terms + dense e5 similarity, fused by reciprocal rank.
-    Terms and vectors of a chunk set are computed once per ``key`` and kept in memory (LRU)."""
-
-    def __init__(self, embed: Embed | None = None, *, dense: bool = True, cache_sets: int = 16):
-        self._embed = embed
-        self.dense = dense
-        self._cache: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
-        self._cache_sets = cache_sets
-        self._lock = threading.Lock()
-
-    def embed(self, texts: list[str], kind: str) -> np.ndarray:
-        if self._embed is None:
-            from banshi.models.embeddings import get_embedder
-
-            self._embed = get_embedder().embed  # type: ignore[assignment]
-        assert self._embed is not None
-        return self._embed(texts, kind)
-
-    def _cached(self, kind: str, key: str, chunks: Sequence[Chunk], make: Callable[[], Any]) -> Any:
-        """What ``make`` computes for a chunk set, kept per ``key`` (LRU) so that the next question
-        about the same file neither re-tokenises nor re-embeds it."""
-        if not key:
-            return make()
-        cache_key = (kind, key, len(chunks))
-        with self._lock:
-            if cache_key in self._cache:
-                self._cache.move_to_end(cache_key)
-                return self._cache[cache_key]
-        value = make()
-        with self._lock:
-            self._cache[cache_key] = value
-            while len(self._cache) > self._cache_sets * 2:
-                self._cache.popitem(last=False)
-        return value
-
-    def _bm25(self, query: str, chunks: Sequence[Chunk], key: str = "") -> list[int]:
-        q = set(_tokens(query))
-        if not q:
-            return []
-        docs = self._cached("terms", key, chunks, lambda: [Counter(_tokens(c.text)) for c in chunks])
-        n = len(docs)
-        avg = sum(sum(d.values()) for d in docs) / max(n, 1) or 1.0
-        df = Counter(t for d in docs for t in q if t in d)
-        scores = []
-        for i, d in enumerate(docs):
-            length = sum(d.values())
-            s = 0.0
-            for t in q:
-                if t in d:
-                    idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                    s += idf * d[t] * 2.2 / (d[t] + 1.2 * (0.25 + 0.75 * length / avg))
-            if s > 0:
-                scores.append((s, i))
-        return [i for _, i in sorted(scores, reverse=True)]
-
-    def vectors(self, key: str, chunks: Sequence[Chunk], path: Path | None = None) -> np.ndarray:
-        """The passage vectors of a chunk set: kept in memory per ``key`` and, with ``path``, on
-        disk (float16) so that they are computed once per file, not once per process."""
-
-        def make() -> np.ndarray:
-            if path is not None and path.is_file():
-                try:
-                    saved = np.load(path)
-                    if saved.shape[0] == len(chunks):
-                        return saved.astype(np.float32)
-                except (OSError, ValueError):
-                    pass  # unreadable (a crash mid-write): computed again below
-            matrix = self.embed([c.text for c in chunks], "passage")
-            if path is not None:
-                tmp = path.with_suffix(".tmp.npy")
-                np.save(tmp, matrix.astype(np.float16))
-                os.replace(tmp, path)
-            return matrix
-
-        return self._cached("vectors", key, chunks, make)
-
-    def _dense(self, query: str, chunks: Sequence[Chunk], key: str) -> list[int]:
-        matrix = self.vectors(key, chunks)
-        qvec = self.embed([query], "query")[0]
-        scores = matrix @ qvec
-        return [int(i) for i in np.argsort(-scores)]
-
-    def search(self, query: str, chunks: Sequence[Chunk], *, limit: int, key: str = "") -> list[tuple[Chunk, float]]:
-        if not chunks:
-            return []
-        fused: dict[int, float] = {}
-        rankings = [(1.0, self._bm25(query, chunks, key))]
-        if self.dense:
-            rankings.append((DENSE_WEIGHT, self._dense(query, chunks, key)[:50]))
-        for weight, ranking in rankings:  # memory's fusion: weighted reciprocal rank
-            for rank, i in enumerate(ranking):
-                fused[i] = fused.get(i, 0.0) + weight / (RRF_K + rank + 1)
-        best = sorted(fused.items(), key=lambda kv: -kv[1])[:limit]
-        return [(chunks[i], score) for i, score in best]
+def index_file(store: FileStore, file_id: str) -> str:
+    """The conversation holding the file's chunks in memory's index, made now when the file was
+    not indexed yet (parsing it first, with OCR of a photo or of scanned pages). The chunks are
+    keyword-searchable at once; their vectors come from ``embed_file`` or the memory worker."""
+    with _lock(store.user_id, file_id):
+        done = _indexed(store, [file_id])
+        if done:
+            return done[file_id]
+        doc = store.document(file_id)  # the slow part, outside any transaction
+        try:
+            with session_scope(store.settings) as db:
+                conv = Conversation(user_id=store.user_id, title=doc.name[:200])
+                db.add(conv)
+                db.flush()
+                rows = [Row(user_id=store.user_id, conversation_id=conv.id, seq=i, role=index.DOCUMENT,
+                            content=c.text, meta={"file_id": file_id, "location": c.location, "source": c.source,
+                                                  "index": c.index})
+                        for i, c in enumerate(doc.chunks, 1)]
+                db.add_all(rows)
+                db.flush()
+                for row in rows:
+                    index.add(db, row)
+                db.add(MemoryFile(user_id=store.user_id, file_id=file_id, conversation_id=conv.id,
+                                  chunks=len(rows)))
+                return conv.id
+        except IntegrityError:  # another process indexed it meanwhile
+            return _indexed(store, [file_id])[file_id]
 
 
-_default: HybridRetriever | None = None
+def embed_file(store: FileStore, conversation_ids: Sequence[str], embed: Any = None) -> int:
+    """Embed, now, the chunks of these files that have no vector yet, with the function the
+    memory worker uses, a batch per short transaction; the file's queued worker jobs are
+    dropped. A file being embedded by another request is waited for, not embedded twice."""
+    done = 0
+    for conv in dict.fromkeys(conversation_ids):
+        with _lock(store.user_id, conv):
+            done += _embed_chunks(store, conv, embed)
+    return done
 
 
-def default_retriever() -> HybridRetriever:
-    global _default
-    if _default is None:
-        _default = HybridRetriever()
-    return _default
+def _embed_chunks(store: FileStore, conversation_id: str, embed: Any) -> int:
+    chunks = select(MemoryDoc.message_id).where(MemoryDoc.user_id == store.user_id,
+                                                MemoryDoc.conversation_id == conversation_id)
+    done = 0
+    for _ in range(10_000):  # bounded: every round embeds a batch or ends
+        try:
+            with session_scope(store.settings) as db:
+                todo = list(db.scalars(
+                    select(Row).where(Row.id.in_(chunks))
+                    .outerjoin(MemoryVector, MemoryVector.message_id == Row.id).where(MemoryVector.id.is_(None))
+                    .order_by(Row.seq).limit(EMBED_BATCH)))
+                if not todo:
+                    return done
+                if not done:
+                    db.execute(delete(MemoryJob).where(MemoryJob.message_id.in_(chunks),
+                                                       MemoryJob.status == "pending"))
+                done += index.embed_messages(db, todo, embed)
+        except IntegrityError:  # the worker stored some of the same vectors first: the rest next round
+            continue
+    return done
+
+
+def queue_embeddings(store: FileStore, conversation_id: str) -> None:
+    """Leave the chunks' vectors to the memory worker (jobs kept in the database) and wake it."""
+    from banshi.memory.worker import notify
+
+    with session_scope(store.settings) as db:
+        ids = db.scalars(select(MemoryDoc.message_id).where(MemoryDoc.user_id == store.user_id,
+                                                            MemoryDoc.conversation_id == conversation_id))
+        db.add_all(MemoryJob(user_id=store.user_id, message_id=i, kind="embed") for i in ids)
+    notify(store.settings)
+
+
+def index_upload(store: FileStore, file_id: str) -> None:
+    """Right after an upload (a background task): a document's chunks go into the index, and
+    are embedded now when the document is short, else by the memory worker. A file that cannot
+    be parsed is left alone: the question about it reports why. Photos are read (OCR) at their
+    first question."""
+    if store.get(file_id).kind not in DOCUMENT_KINDS:
+        return
+    try:
+        conv = index_file(store, file_id)
+    except BanshiError as e:
+        log.info("%s not indexed at upload: %s", file_id, e)
+        return
+    with session_scope(store.settings) as db:
+        chunks = db.scalar(select(MemoryFile.chunks).where(MemoryFile.conversation_id == conv)) or 0
+    if chunks <= EMBED_AT_UPLOAD:
+        embed_file(store, [conv])
+    else:
+        queue_embeddings(store, conv)
+
+
+def unindex(settings: Settings, user_id: str, file_ids: Sequence[str] | None = None) -> None:
+    """Take files (None: all of the user's) out of the index: their chunks, vectors and jobs."""
+    with session_scope(settings) as db:
+        stmt = select(MemoryFile.conversation_id).where(MemoryFile.user_id == user_id)
+        if file_ids is not None:
+            stmt = stmt.where(MemoryFile.file_id.in_(list(file_ids)))
+        for conv_id in list(db.scalars(stmt)):
+            index.remove(db, user_id, list(db.scalars(select(Row.id).where(Row.conversation_id == conv_id))))
+            # the conversation's messages, the jobs and the MemoryFile row go with it (cascades)
+            db.execute(delete(Conversation).where(Conversation.id == conv_id, Conversation.user_id == user_id))
+
+
+def load(file_ids: Sequence[str], store: FileStore) -> dict[str, str]:
+    """The files ready for a question, as conversation id → file id: each indexed (parsed, OCR
+    done) and all its chunks embedded. A recording is refused."""
+    ids = list(dict.fromkeys(file_ids))
+    for fid in ids:
+        meta = store.get(fid)
+        if meta.kind == "audio":
+            raise InvalidInput(f"{meta.filename} is a recording: ask about its transcript via /minutes",
+                               code="wrong_kind")
+    convs = {index_file(store, fid): fid for fid in ids}
+    embed_file(store, list(convs))
+    return convs
+
+
+def search(question: str, files: dict[str, str], store: FileStore, limit: int = 6
+           ) -> list[tuple[str, Chunk, float]]:
+    """(file id, chunk, score) of the chunks of ``files`` (conversation id → file id, as from
+    ``load``) best matching ``question``, best first: memory's hybrid search in their scope."""
+    with session_scope(store.settings) as db:
+        hits = index.search(db, question, user_id=store.user_id, limit=limit, scope=list(files))
+        metas = dict(db.execute(select(Row.id, Row.meta).where(
+            Row.id.in_([h.message_id for h in hits]), Row.user_id == store.user_id)).all())
+    return [(files[h.conversation_id],
+             Chunk(h.content, metas[h.message_id]["location"], metas[h.message_id]["source"],
+                   metas[h.message_id].get("index", 0)), h.score)
+            for h in hits if h.message_id in metas]
 
 
 # -- answering ---------------------------------------------------------------------------------
@@ -222,18 +256,18 @@ PHOTO_NOTE = {"en": " The photo itself is attached too: read it together with it
               "zh": "照片本身也附上了：请结合照片和其中识别出的文字回答。"}
 
 
-def prepare(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
-            retriever: Retriever | None = None, limit: int = 6, images: Sequence[str] = ()) -> Prepared:
-    """Rank ``docs`` (``(key, document)`` pairs, key = file id) for ``question`` and number the
-    excerpts that fit the context budget; ``images`` (data URLs) go beside them."""
+def _question(question: str) -> str:
     question = question.strip()
     if not question:
         raise InvalidInput("question: empty")
-    retriever = retriever or default_retriever()
-    hits: list[tuple[str, Chunk, float]] = []
-    for key, doc in docs:
-        hits += [(key, c, s) for c, s in retriever.search(question, doc.chunks, limit=limit, key=key)]
-    hits.sort(key=lambda h: -h[2])
+    return question
+
+
+def prepare(question: str, hits: Sequence[tuple[str, Chunk, float]], settings: Settings, backend: Backend,
+            limit: int = 6, images: Sequence[str] = ()) -> Prepared:
+    """Number the best ``hits`` ((file id, chunk, score), best first, as ``search`` gives them)
+    that fit the context budget, for ``question``; ``images`` (data URLs) go beside them."""
+    question = _question(question)
     budget = _budget(settings, backend)
     shown: list[tuple[str, Chunk]] = []
     used = 0
@@ -252,12 +286,6 @@ def prepare(question: str, docs: Sequence[tuple[str, Document]], settings: Setti
     return Prepared([Message("system", system), user], sources, lang)
 
 
-def ask(question: str, docs: Sequence[tuple[str, Document]], settings: Settings, backend: Backend,
-        retriever: Retriever | None = None, limit: int = 6, images: Sequence[str] = ()) -> Answer:
-    """Answer ``question`` from ``docs`` with numbered citations of the excerpts used."""
-    return answer(prepare(question, docs, settings, backend, retriever, limit, images), settings, backend)
-
-
 def answer(prepared: Prepared, settings: Settings, backend: Backend) -> Answer:
     """The model's answer to a prepared question, with the excerpts it cites."""
     if prepared.empty_reply is not None:
@@ -268,32 +296,16 @@ def answer(prepared: Prepared, settings: Settings, backend: Backend) -> Answer:
 
 def for_files(question: str, file_ids: Sequence[str], store: FileStore, settings: Settings, backend: Backend,
               limit: int = 6) -> Prepared:
-    """A question about some of the user's files: their documents (a photo: its OCR text) and,
-    when the backend sees images, the photos themselves."""
+    """A question about some of the user's files: the best excerpts of their documents (a
+    photo: its OCR text) and, when the backend sees images, the photos themselves."""
     from banshi.media.files import image_data_url
 
-    docs = load(file_ids, store)
+    question = _question(question)
+    files = load(file_ids, store)
     sees = getattr(backend, "sees_images", False)
-    images = [image_data_url(store.path(fid), settings) for fid, _ in docs
+    images = [image_data_url(store.path(fid), settings) for fid in files.values()
               if sees and store.get(fid).kind == "image"]
-    return prepare(question, docs, settings, backend, limit=limit, images=images)
-
-
-def load(file_ids: Sequence[str], store: FileStore) -> list[tuple[str, Document]]:
-    """The files' documents with their chunk vectors ready: the slow part of a question (parsing,
-    OCR, embedding) done once per file and kept beside it. A recording is refused."""
-    retriever = default_retriever()
-    docs = []
-    for fid in dict.fromkeys(file_ids):
-        meta = store.get(fid)
-        if meta.kind == "audio":
-            raise InvalidInput(f"{meta.filename} is a recording: ask about its transcript via /minutes",
-                               code="wrong_kind")
-        doc = store.document(fid)
-        if retriever.dense and doc.chunks:
-            retriever.vectors(fid, doc.chunks, store.vectors_path(fid))
-        docs.append((fid, doc))
-    return docs
+    return prepare(question, search(question, files, store, limit), settings, backend, limit, images)
 
 
 # -- summarising -------------------------------------------------------------------------------

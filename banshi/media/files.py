@@ -1,8 +1,8 @@
 """The per-user file store: uploads kept under ``settings.home / "files" / <user id>``, each as
 ``<id>.bin`` with its metadata in ``<id>.json``, and the parsed text of a document cached in
-``<id>.doc.json`` (its passage vectors in ``<id>.vec.npy``). One user can never name another's
-file: the directory comes from the authenticated user, and ids are checked against a strict
-pattern.
+``<id>.doc.json``. Its chunks are searched in memory's index (``banshi.media.docqa``), from
+which deleting the file takes them out. One user can never name another's file: the directory
+comes from the authenticated user, and ids are checked against a strict pattern.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class FileStore:
         if not user_id:
             raise InvalidInput("a file store needs a user")
         self.settings = settings
+        self.user_id = user_id
         self.root = settings.home / "files" / _SAFE_USER.sub("_", user_id)
 
     # -- paths ----------------------------------------------------------------------------
@@ -68,10 +69,6 @@ class FileStore:
         if not p.is_file():
             raise NotFound(f"no file {file_id!r}")
         return p
-
-    def vectors_path(self, file_id: str) -> Path:
-        """Where the passage vectors of a document's chunks are kept (``banshi.media.docqa``)."""
-        return self.root / f"{self._check(file_id)}.vec.npy"
 
     def _meta(self, file_id: str) -> Path:
         return self.root / f"{self._check(file_id)}.json"
@@ -139,11 +136,18 @@ class FileStore:
         return sorted(out, key=lambda f: (f.created_at, f.id), reverse=True)
 
     def delete(self, file_id: str) -> None:
+        from banshi.media.docqa import unindex
+
         self.get(file_id)
+        unindex(self.settings, self.user_id, [file_id])
+        # (.vec.npy: the chunk vectors that versions before the shared index kept here)
         for suffix in (".bin", ".json", ".doc.json", ".vec.npy", ".transcript.json"):
             (self.root / f"{file_id}{suffix}").unlink(missing_ok=True)
 
     def delete_all(self) -> None:
+        from banshi.media.docqa import unindex
+
+        unindex(self.settings, self.user_id)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def document(self, file_id: str) -> documents.Document:

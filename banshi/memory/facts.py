@@ -225,7 +225,8 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
     if command.everything:
         gone = [described(f) for f in active(db, user_id)]
         db.execute(delete(MemoryFact).where(MemoryFact.user_id == user_id))
-        ids = list(db.scalars(select(MemoryDoc.message_id).where(MemoryDoc.user_id == user_id)))
+        ids = list(db.scalars(select(MemoryDoc.message_id).where(  # the user's files stay searchable
+            MemoryDoc.user_id == user_id, MemoryDoc.role != index.DOCUMENT)))
         index.remove(db, user_id, ids)
         return gone or ["everything"]
     facts = active(db, user_id)

@@ -266,7 +266,7 @@ class Memory:
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
         gone = _forgotten_note(db, user_id, query, zh)
-        elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id)
+        elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id, MemoryDoc.role != index.DOCUMENT)
         if conversation is not None:
             elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
         if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
@@ -419,7 +419,8 @@ class Memory:
 
     def export(self, db: Session, *, user_id: str) -> dict:
         rows = db.scalars(select(MemoryFact).where(MemoryFact.user_id == user_id).order_by(MemoryFact.created_at))
-        indexed = db.scalar(select(MemoryDoc.id).where(MemoryDoc.user_id == user_id).limit(1)) is not None
+        indexed = db.scalar(select(MemoryDoc.id).where(MemoryDoc.user_id == user_id, MemoryDoc.role != index.DOCUMENT)
+                            .limit(1)) is not None
         return {"format": "banshi-memory", "version": 1, "exported_at": utcnow().isoformat() + "Z",
                 "enabled": self.enabled(db, user_id), "facts": [facts.fact_dict(f) for f in rows],
                 "messages_indexed": indexed}

@@ -118,37 +118,6 @@ def test_questions_are_answered_with_citations(client, fake, tmp_path):
     assert "中文" in fake.calls[-1]["messages"][0].content
 
 
-def test_retrieval_finds_the_relevant_chunk():
-    chunks = [documents.Chunk(t, f"page {i}", "a.pdf", i) for i, t in enumerate([
-        "The cafeteria opens at eight in the morning.",
-        "Parking permits are issued by the facilities office on the second floor.",
-        "公司年会定于十二月二十日在北京举行。",
-    ], 1)]
-    r = docqa.HybridRetriever()
-    assert r.search("where do I get a parking permit", chunks, limit=1)[0][0].location == "page 2"
-    assert r.search("年会在哪里举行", chunks, limit=1, key="k")[0][0].location == "page 3"
-
-
-def test_a_documents_vectors_are_computed_once_and_kept_beside_it(client, fake, settings):
-    import numpy as np
-
-    f = _upload(client, "report.pdf", text_pdf(["Intro page", "The hotel costs 4800 yuan in total."]))
-    fake.enqueue("4800 yuan [1].")
-    assert client.post(f"/v1/files/{f['id']}/ask", json={"question": "How much is the hotel?"}).status_code == 200
-    [path] = (settings.home / "files").rglob(f"{f['id']}.vec.npy")
-    saved = np.load(path)
-    assert saved.shape == (2, 384) and saved.dtype == np.float16
-
-    def embed(texts, kind):  # type: ignore[no-untyped-def]
-        raise AssertionError("the file's vectors were computed again")
-
-    chunks = [documents.Chunk("x", f"page {i}", "report.pdf", i) for i in (1, 2)]
-    again = docqa.HybridRetriever(embed).vectors("another process", chunks, path)
-    assert np.allclose(again, saved.astype(np.float32))
-    client.delete(f"/v1/files/{f['id']}")
-    assert not path.exists()
-
-
 def test_long_documents_are_summarised_by_map_reduce_within_budget(client, fake, limits):
     s = limits(context_tokens=900)
     text = "\n\n".join(f"Section {i}. " + f"The committee reviewed item {i} in detail. " * 12 for i in range(30))

@@ -16,6 +16,7 @@ from banshi.api.deps import current_user, get_db, get_engine
 from banshi.api.sse import HEADERS, sse
 from banshi.chat.engine import ChatEngine, Mode, conversation_dict, get_conversation, message_dict
 from banshi.errors import InvalidInput
+from banshi.memory.tables import MemoryFile
 from banshi.store.tables import Conversation, Message, User
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -45,7 +46,8 @@ class Regenerate(BaseModel):
 @router.get("")
 def list_conversations(q: str = "", limit: int = 100, user: User = Depends(current_user),
                        db: Session = Depends(get_db)) -> dict:
-    stmt = select(Conversation).where(Conversation.user_id == user.id)
+    stmt = select(Conversation).where(Conversation.user_id == user.id, Conversation.id.not_in(  # not files' chunks
+        select(MemoryFile.conversation_id).where(MemoryFile.user_id == user.id)))
     if q.strip():
         like = f"%{q.strip()}%"
         hits = select(Message.conversation_id).where(Message.user_id == user.id, Message.content.ilike(like))

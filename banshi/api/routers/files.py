@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -31,13 +31,18 @@ def store_dep(user: User = Depends(current_user), settings: Settings = Depends(s
 
 
 @router.post("")
-def upload(file: UploadFile = File(...), purpose: str = Form("assistants"),
+def upload(background: BackgroundTasks, file: UploadFile = File(...), purpose: str = Form("assistants"),
            store: FileStore = Depends(store_dep)) -> dict[str, Any]:
+    """Store the file; a document is then indexed for questions, after the reply is sent."""
+    from banshi.media import docqa
+
     def chunks():  # type: ignore[no-untyped-def]
         while chunk := file.file.read(_COPY):
             yield chunk
 
-    return store.save(file.filename or "upload", chunks(), purpose[:40]).as_openai()
+    meta = store.save(file.filename or "upload", chunks(), purpose[:40])
+    background.add_task(docqa.index_upload, store, meta.id)
+    return meta.as_openai()
 
 
 @router.get("")
