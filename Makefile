@@ -27,7 +27,7 @@ run: setup
 	$(VENV)/bin/banshi models assemble
 	$(VENV)/bin/banshi serve
 
-# Browser tests (tests/web) get two more tries after a failure (tests/web/conftest.py); no other test is retried.
+# No test is retried (the browser tests once were: see tests/web/conftest.py).
 test: setup system-deps
 	$(PY) -m pytest -q -ra
 

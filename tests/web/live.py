@@ -3,7 +3,9 @@
 The app is the real one (``create_app``) with two dependencies overridden: the settings (a
 temporary home, small limits) and the chat engine, whose backend is a ``FunctionBackend``
 answering from ``answer()`` below — slow enough to watch the text stream, and able to send
-markdown, code, math, reasoning, or a failure on demand.
+markdown, code, math, reasoning, or a failure on demand. A "long" answer stops halfway until
+the test calls ``LiveServer.release()`` (or the user stops it), so what a test sees in the
+middle of a stream does not depend on how fast a loaded machine streams.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from banshi.chat.context import Recall
 from banshi.config import Settings
-from banshi.messages import Completion, Message
+from banshi.messages import Completion, Delta, Message
+from banshi.models.base import StreamItem
 from banshi.models.fake import FunctionBackend
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,9 +53,12 @@ $$
 """
 
 REASONING = "First I consider what the user asked. Then I check the facts."
-#: the "long" answers: 200 words at STEP seconds a word (~6 s), longer than the stop test waits
+#: the "long" answers: 200 words at STEP seconds a word, held after the first HELD_AT words
 LONG_WORDS = 200
+HELD_AT = LONG_WORDS // 2
 STEP = 0.03
+#: a held answer goes on by itself after this long (a test that failed before releasing it)
+HOLD_S = 60.0
 
 
 def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
@@ -69,6 +76,35 @@ def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
         return Completion(text=text, reasoning=REASONING if think else "")
 
     return answer
+
+
+def _is_long(messages: list[Message]) -> bool:
+    last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    return "long" in last and "markdown" not in last and "please fail" not in last
+
+
+class HeldBackend(FunctionBackend):
+    """The fake backend, with "long" answers held after ``HELD_AT`` words until ``release``."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._gate = threading.Semaphore(0)
+
+    def release(self) -> None:
+        self._gate.release()
+
+    def stream(self, messages: list[Message], **kwargs: Any) -> Iterator[StreamItem]:
+        cancel: threading.Event | None = kwargs.get("cancel")
+        words = 0
+        for item in super().stream(messages, **kwargs):
+            if isinstance(item, Delta) and item.text and _is_long(messages):
+                if words == HELD_AT:
+                    deadline = time.monotonic() + HOLD_S
+                    while not self._gate.acquire(timeout=0.05):
+                        if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
+                            break
+                words += 1
+            yield item
 
 
 class RecallHook:
@@ -101,7 +137,7 @@ class LiveServer:
 
         self.settings = Settings(home=home, backend="fake", multi_user=multi_user, max_message_chars=2000,
                                  data_dir=home / "no-data")
-        self.backend = FunctionBackend(_answer(itertools.count(1)), delay=STEP)
+        self.backend = HeldBackend(_answer(itertools.count(1)), delay=STEP)
         self.app = create_app()
         self.app.dependency_overrides[settings_dep] = lambda: self.settings
         self.app.dependency_overrides[get_engine] = lambda: ChatEngine(self.settings, self.backend, [RecallHook()])
@@ -110,6 +146,10 @@ class LiveServer:
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                                    log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def release(self) -> None:
+        """Let the held "long" answer go on to its end."""
+        self.backend.release()
 
     def __enter__(self) -> LiveServer:
         self.thread.start()

@@ -8,12 +8,14 @@ import urllib.request
 
 import pytest
 
-from .live import LONG_WORDS, REASONING
+from .live import HELD_AT, LONG_WORDS, REASONING
 
 pytestmark = pytest.mark.browser
 
 ANSWER = ".msg-assistant"
 DONE_ANSWER = ".msg-assistant:not(.streaming)"
+#: the first answer shows the words up to where the server holds a long answer (live.py)
+UP_TO_HELD = f"document.querySelector('{ANSWER} .msg-content')?.textContent.includes('word{HELD_AT - 1}')"
 #: password hashing (argon2) is slow by design and slower still on a busy 2-core machine
 SLOW_HASH_MS = 90_000
 
@@ -53,14 +55,15 @@ def test_send_streams_then_history_survives_reload(new_page, server) -> None:
     page = new_page()
     send(page, "tell me something long")
     answer = last_answer(page)
-    page.wait_for_function("document.querySelector('.msg-assistant .msg-content')?.textContent.length > 20")
-    first = len(answer.locator(".msg-content").inner_text())
-    page.wait_for_timeout(400)
-    second = len(answer.locator(".msg-content").inner_text())
-    assert second > first, "the answer should grow while it streams"
+    # the server holds the answer halfway (live.py): the page must show that part while the
+    # answer is still streaming, not only once it is complete
+    page.wait_for_function(UP_TO_HELD)
+    assert "streaming" in (answer.get_attribute("class") or ""), "the first half shows while it streams"
+    assert f"word{LONG_WORDS - 1}" not in answer.locator(".msg-content").inner_text()
     assert page.locator(".send-btn.stop").is_visible(), "while streaming the button stops"
     assert "/c/" in page.url, "the new conversation gets its own address"
 
+    server.release()
     wait_idle(page)
     full = answer.locator(".msg-content").inner_text()
     assert full.startswith("word0") and f"word{LONG_WORDS - 1}" in full
@@ -371,7 +374,7 @@ def test_a_new_page_plugs_in_with_route_and_nav_link(new_page) -> None:
     page.wait_for_selector(".chat.empty")
 
 
-def test_answer_keeps_streaming_while_another_chat_is_open(new_page) -> None:
+def test_answer_keeps_streaming_while_another_chat_is_open(new_page, server) -> None:
     page = new_page()
     send(page, "one long answer")
     page.wait_for_function("document.querySelector('.msg-assistant .msg-content')?.textContent.length > 10")
@@ -379,8 +382,9 @@ def test_answer_keeps_streaming_while_another_chat_is_open(new_page) -> None:
     page.wait_for_selector(".chat.empty")
     assert page.locator(".send-btn.stop").count() == 0, "the new chat is not busy"
     page.locator(".conv-link", has_text="one long answer").click()
-    page.wait_for_selector(".msg-assistant.streaming")  # the live answer is back in place
+    page.wait_for_selector(".msg-assistant.streaming")  # the live answer (held halfway) is back in place
     assert page.locator(".send-btn.stop").count() == 1
+    server.release()
     wait_idle(page)
     assert page.locator(ANSWER).count() == 1
     assert f"word{LONG_WORDS - 1}" in last_answer(page).inner_text()

@@ -120,22 +120,58 @@ function groupOf(iso) {
   return "sidebar.older";
 }
 
+// Rows are kept per conversation and moved, not rebuilt, when the list reloads (a turn
+// reloads it twice: when the question is stored and when the answer is): a row the pointer is
+// on, whose menu is open or that is being renamed stays the same element.
+const rows = new Map(); // conversation id -> {row, conv, link}
+
 function renderList() {
-  list.replaceChildren();
+  const keep = new Set(items.map((c) => c.id));
+  for (const [id, entry] of rows) {
+    if (keep.has(id)) continue;
+    entry.row.remove();
+    rows.delete(id);
+    if (openMenuEl?.dataset.id === id) closeMenu();
+  }
+  const children = [];
   if (!items.length) {
-    list.append(h("p.conv-empty", {}, query ? t("sidebar.noResults", { q: query }) : t("sidebar.empty")));
-    return;
+    children.push(h("p.conv-empty", {}, query ? t("sidebar.noResults", { q: query }) : t("sidebar.empty")));
   }
   let group = null;
   for (const conv of items) {
     const g = groupOf(conv.updated_at);
     if (g !== group) {
       group = g;
-      list.append(h("h3.conv-group", {}, t(g)));
+      children.push(h("h3.conv-group", {}, t(g)));
     }
-    list.append(renderItem(conv));
+    children.push(rowFor(conv));
   }
+  // moving kept rows: headers and the empty note are the only new elements
+  for (const el of [...list.children]) if (!children.includes(el)) el.remove();
+  children.forEach((el, i) => {
+    if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
+  });
   markActive(currentPath());
+}
+
+/** The row of `conv`, made once and updated in place afterwards. */
+function rowFor(conv) {
+  const entry = rows.get(conv.id);
+  if (!entry) {
+    const row = renderItem(conv);
+    // the link too: while the title is being renamed, an input stands in its place
+    rows.set(conv.id, { row, conv, link: row.querySelector(".conv-link") });
+    return row;
+  }
+  Object.assign(entry.conv, conv); // the menu's actions read this object
+  const title = conv.title || t("sidebar.untitled");
+  const { link } = entry;
+  link.title = title;
+  link.querySelector(".conv-title").textContent = title;
+  const badge = link.querySelector(".badge");
+  if (conv.incognito && !badge) link.append(h("span.badge", {}, t("sidebar.incognito")));
+  else if (!conv.incognito) badge?.remove();
+  return entry.row;
 }
 
 function renderItem(conv) {
