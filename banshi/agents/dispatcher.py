@@ -643,19 +643,21 @@ class Dispatcher:
         return out
 
     def said(self, steps: list[Step], text: str) -> str:
-        """The answer written from the results alone, when every step is a read that ran and
-        says its own result (``Tool.say``): a status, a price or a time is then quoted from the
-        data, not paraphrased by the model. "" otherwise (the model answers from the data)."""
-        tools = [self.registry.tools.get(s.tool) for s in steps]
-        if not steps or any(
-            t is None or t.say is None or s.action is not None or s.result is None or not s.result.ok
-            for s, t in zip(steps, tools, strict=True)
-        ):
+        """The answer written from the results alone, when every read ran and says its own
+        result (``Tool.say``) and every write is a proposal: a status, a price or a time is then
+        quoted from the data, and a proposal is listed as waiting for the user's yes, never
+        paraphrased by the model into "done". "" otherwise (the model answers from the data)."""
+        if not steps:
             return ""
         zh = is_chinese(text)
-        lines = []
-        for s, t in zip(steps, tools, strict=True):
-            assert t is not None and t.say is not None and s.result is not None
+        lines, pending = [], []
+        for s in steps:
+            t = self.registry.tools.get(s.tool)
+            if s.action is not None:
+                pending.append(f"- {s.action['summary']}")
+                continue
+            if t is None or t.say is None or s.result is None or not s.result.ok:
+                return ""
             try:
                 line = t.say(s.result.data, zh)
             except Exception:  # a renderer that cannot read its data: the model answers instead
@@ -664,7 +666,12 @@ class Dispatcher:
             if not line:  # the tool leaves this one to the model
                 return ""
             lines.append(line)
-        note = self._sandbox_note({t.service for t in tools if t is not None}, zh)
+        if pending:
+            lines.append("请确认以下操作（尚未执行）：" if zh else "Please confirm (not done yet):")
+            lines += pending
+            lines.append("回复“确认”执行，或“不要”放弃。" if zh else "Reply “yes” to go ahead or “no” to drop it.")
+        services = {self.registry.tools[s.tool].service for s in steps if s.tool in self.registry.tools}
+        note = self._sandbox_note(services, zh)
         return "\n".join([*lines, *([note] if note else [])])
 
     def _sandbox_note(self, services: set[str], zh: bool) -> str:

@@ -843,7 +843,24 @@ def nearest_station(settings: Settings, place: str) -> str | None:
         return None
 
 
-@tool
+def say_route(data: dict[str, Any], zh: bool) -> str:
+    """The stations at both ends, as the station data has them."""
+    if data["advice"].startswith("walk"):  # both ends at one station
+        if zh:
+            return f"{data['origin']}和{data['destination']}都在 {data['board_at']} 附近，步行即可。"
+        return f"{data['origin']} and {data['destination']} are both by {data['board_at']}: walk."
+    if zh:
+        return (
+            f"从{data['origin']}到{data['destination']}：在 {data['board_at']} 上车，到 {data['alight_at']} 下车"
+            "（沙盒数据只有车站，没有换乘线路）。"
+        )
+    return (
+        f"From {data['origin']} to {data['destination']}: board at {data['board_at']}, get off at "
+        f"{data['alight_at']} (station data only: line changes are not in the sandbox data)."
+    )
+
+
+@tool(say=say_route)
 def metro_route(ctx: ToolContext, origin: str, destination: str) -> dict:
     """How to get from one Beijing place to another by metro: the nearest station at each end.
 

@@ -193,10 +193,25 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
 
 
+def say_forecast(data: dict[str, Any], zh: bool) -> str:
+    """Each day's forecast with the numbers as the provider gave them."""
+    lines = []
+    for f in data["forecast"]:
+        rain = f.get("precipitation_chance")
+        if zh:
+            line = f"{f['city']} {f['date']}：{f['condition']}，最高 {f['high_c']}°C，最低 {f['low_c']}°C"
+            line += f"，降水概率 {rain}%" if rain is not None else ""
+        else:
+            line = f"{f['city']} {f['date']}: {f['condition']}, high {f['high_c']}°C, low {f['low_c']}°C"
+            line += f", {rain}% chance of rain or snow" if rain is not None else ""
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def build(settings: Settings, provider: WeatherProvider | None = None) -> Service:
     prov = provider or provider_for(settings)
 
-    @tool
+    @tool(say=say_forecast)
     def get_weather(ctx: ToolContext, city: str, date: str = "", days: int = 1) -> dict:
         """The weather forecast for a city: condition, high and low in °C, chance of rain.
 

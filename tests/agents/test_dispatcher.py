@@ -315,3 +315,12 @@ def test_a_quoted_order_id_is_answered_from_its_data(dispatcher, fake, db, users
     assert "pending" in out.reply and f"${order.data['total']:g}" in out.reply and "沙盒" in out.reply
     # another user's id names nothing: plain chat, nothing read
     assert dispatcher.dispatch(db, users[1], None, [], f"我的订单 {order.data['id']} 是什么状态？").steps == []
+
+
+def test_a_proposal_is_listed_as_waiting_never_as_done(dispatcher, fake, db, users):
+    # the shop's reader plans search -> order; the search says its result, the order waits for a yes
+    out = dispatcher.dispatch(db, users[0], "conv-1", [], "buy the cheapest Water Bottle, ship to 1 Main St")
+    assert [s.tool for s in out.steps] == ["search_products", "place_shop_order"] and fake.calls == []
+    summary = out.steps[1].action["summary"]
+    assert "Water Bottle: $" in out.reply and "Please confirm (not done yet):\n- " + summary in out.reply
+    assert db.scalars(select(ServiceOrder)).all() == []

@@ -157,6 +157,8 @@ def test_weather_sandbox_is_deterministic_and_http_provider_parses(registry, ctx
     a = registry.run("get_weather", {"city": "北京", "date": "2026-07-15", "days": 2}, ctx()).data
     assert a == registry.run("get_weather", {"city": "北京", "date": "2026-07-15", "days": 2}, ctx()).data
     assert a["forecast"][0]["high_c"] > 20 and a["forecast"][0]["provider"] == "sandbox"
+    said = registry.tools["get_weather"].say(a, True).splitlines()
+    assert len(said) == 2 and all(f"最高 {f['high_c']}°C" in line for f, line in zip(a["forecast"], said, strict=True))
     assert registry.run("get_weather", {"city": "Atlantis"}, ctx()).code == "not_found"
 
     def handler(request: httpx.Request) -> httpx.Response:

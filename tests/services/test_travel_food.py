@@ -42,6 +42,10 @@ def test_details_and_metro(registry, ctx):
     assert d["type"] == "attraction" and d["metro"] and d["nearby_restaurants"]
     route = registry.run("metro_route", {"origin": "故宫", "destination": "天坛"}, ctx())
     assert route.ok and route.data["board_at"].endswith("口") and route.data["alight_at"]
+    said = registry.tools["metro_route"].say(route.data, True)
+    assert route.data["board_at"] in said and route.data["alight_at"] in said
+    same = registry.tools["metro_route"].say(route.data | {"advice": "walk, both are at the same station"}, False)
+    assert "walk" in same and "board at" not in same
     assert registry.run("place_details", {"name": "不存在的地方xyz"}, ctx()).code == "not_found"
 
 
