@@ -8,8 +8,10 @@ through ``banshi.skills.homework.read_photo`` (the text the solver gets). The te
 with the original after a normalisation that ignores what does not change a problem's meaning:
 full-width vs half-width forms (NFKC), Chinese vs ASCII punctuation (。 vs .), and whitespace
 except one space between two Latin letters or digits. Reports the character error rate (edit
-distance / reference length, over all problems), the share of problems read exactly, and the
-OCR's mean confidence. No language model is involved. Prints JSON; never asserts.
+distance / reference length, over all problems), the share of problems read exactly, the share
+handed to the solver character for character as typed (``identical_rate``: then the photo path
+and the text path solve the same string), and the OCR's mean confidence. No language model is
+involved. Prints JSON; never asserts.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     fmt, items = load(args.data)
     items = sample(items, args.limit, args.offset)
     settings = get_settings()
-    errors = chars = exact = 0
+    errors = chars = exact = identical = 0
     confidence = seconds = 0.0
     details = args.details.open("w", encoding="utf-8") if args.details else None
     for i, item in enumerate(items):
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         errors += dist
         chars += len(ref)
         exact += dist == 0
+        identical += text == item["question"].strip()
         confidence += conf
         seconds += took
         if details:
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         "dataset": fmt, "file": str(args.data), "n": n, "offset": args.offset,
         "cer": round(errors / chars, 4) if chars else 0.0,
         "exact_rate": round(exact / n, 4) if n else 0.0,
+        "identical_rate": round(identical / n, 4) if n else 0.0,
         "mean_confidence": round(confidence / n, 4) if n else 0.0,
         "s_per_image": round(seconds / n, 2) if n else 0.0,
     }, ensure_ascii=False))

@@ -129,15 +129,21 @@ MAX_SKEW = 10.0  # degrees; a photo tilted more than this is not straightened
 
 
 DOUBT = 0.9  # a character read with less probability than this keeps its next likely readings
+# The Chinese recogniser often lets the blank win over a space between two English words
+# ("hopsonhismotorbike") while still giving the space a clear probability there (0.1–0.5 at word
+# breaks, under 0.01 inside words); a gap where the space reached this is a word break.
+SPACE = 0.05
 
 
 class _WithAlternatives:
-    """RapidOCR's CTC decoder, wrapped: each line's result also carries, for every character read
-    with probability under ``DOUBT``, the recogniser's next likely readings of that character."""
+    """RapidOCR's CTC decoder, wrapped: spaces the recogniser saw between Latin words put back
+    (``SPACE``), and each line's result also carries, for every character read with probability
+    under ``DOUBT``, the recogniser's next likely readings of that character."""
 
     def __init__(self, decoder: Any) -> None:
         self.decoder = decoder
         self.character = decoder.character
+        self.space = self.character.index(" ") if " " in self.character else -1
 
     def __call__(self, preds: Any, return_word_box: bool = False, **kwargs: Any) -> list[Any]:
         np = need("numpy", "numpy")
@@ -150,16 +156,24 @@ class _WithAlternatives:
             emitted = best[b] != 0  # the decoder's own rule: not blank, not a repeat of the step before
             emitted[1:] &= best[b][1:] != best[b][:-1]
             steps = np.flatnonzero(emitted)
+            if len(steps) != len(text):  # not the decoder this was written for: leave its result
+                results.append((text, score, []))
+                continue
+            chars: list[str] = []
             doubts = []
-            if len(steps) == len(text):
-                for pos, t in enumerate(steps):
-                    probs = preds[b, t]
-                    top = float(probs[best[b, t]])
-                    if top < DOUBT:
-                        others = [(self.character[k], float(probs[k])) for k in np.argsort(probs)[::-1][1:4]
-                                  if k != 0 and probs[k] >= 0.01]
-                        doubts.append((pos, top, others))
-            results.append((text, score, doubts))
+            for pos, t in enumerate(steps):
+                gap = preds[b, steps[pos - 1] + 1:t, self.space] if pos and self.space >= 0 else ()
+                if len(gap) and float(gap.max()) >= SPACE and chars[-1] != " " and text[pos] != " " \
+                        and not _is_cjk(chars[-1]) and not _is_cjk(text[pos]):
+                    chars.append(" ")
+                probs = preds[b, t]
+                top = float(probs[best[b, t]])
+                if top < DOUBT:
+                    others = [(self.character[k], float(probs[k])) for k in np.argsort(probs)[::-1][1:4]
+                              if k != 0 and probs[k] >= 0.01]
+                    doubts.append((len(chars), top, others))
+                chars.append(text[pos])
+            results.append(("".join(chars), score, doubts))
         return results
 
 

@@ -57,3 +57,53 @@ def test_a_tilted_photo_is_read_in_order_with_boxes_in_its_own_pixels(settings):
     # the first line starts near the page's left margin, 40 px in, in the tilted image's pixels
     first = result.lines[0]
     assert abs(first.left - 40) < 25 and first.box[1][1] > first.box[0][1] + 20  # it slopes down
+
+
+def _decoder():  # type: ignore[no-untyped-def]
+    """RapidOCR's own CTC decoder over a tiny alphabet (blank first, space last), wrapped."""
+    from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+
+    return ocr._WithAlternatives(CTCLabelDecode(character=["a", "b", "苹", "萃", "果"]))
+
+
+def _preds(steps: list[dict[str, float]], decoder) -> object:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    out = np.zeros((1, len(steps), len(decoder.character)), dtype=np.float32)
+    for t, probs in enumerate(steps):
+        for ch, p in probs.items():
+            out[0, t, decoder.character.index(ch)] = p
+    return out
+
+
+def test_a_space_the_recogniser_saw_between_latin_words_is_kept():
+    dec = _decoder()
+    # a, then a blank where the space had 0.3, then b: a word break; a faint 0.005 is none
+    spaced = _preds([{"a": 0.9}, {"blank": 0.7, " ": 0.3}, {"b": 0.9}], dec)
+    faint = _preds([{"a": 0.9}, {"blank": 0.995, " ": 0.005}, {"b": 0.9}], dec)
+    assert dec(spaced)[0][0] == "a b"
+    assert dec(faint)[0][0] == "ab"
+    # never between Chinese characters
+    cjk = _preds([{"苹": 0.95}, {"blank": 0.6, " ": 0.4}, {"果": 0.95}], dec)
+    assert dec(cjk)[0][0] == "苹果"
+
+
+def test_a_doubtful_character_keeps_its_other_readings_and_the_dictionary_settles_it():
+    dec = _decoder()
+    text, _score, doubts = dec(_preds([{"萃": 0.48, "苹": 0.46, "a": 0.06}, {"blank": 1.0}, {"果": 0.97}], dec))[0]
+    assert text == "萃果" and doubts[0][0] == 0 and doubts[0][2][0][0] == "苹"
+    line = ocr.OcrLine(text, [[0, 0], [1, 0], [1, 1], [0, 1]], 0.7, doubts)
+    assert ocr.resolve_doubts(line) == "苹果"
+    # a first reading that forms a word stands; so does one whose rival the recogniser gave little chance
+    assert ocr.resolve_doubts(ocr.OcrLine("苹果", line.box, 0.7, [(0, 0.5, [("萃", 0.45)])])) == "苹果"
+    weak = ocr.OcrLine("萃果", line.box, 0.7, [(0, 0.8, [("苹", 0.05)])])
+    assert ocr.resolve_doubts(weak) == "萃果"
+
+
+def test_english_words_keep_their_spaces_on_a_noisy_photo(settings):
+    from bench.math import render_photo
+
+    sentence = ("Tom walks to the market with his sister and buys three bags of rice for 12 dollars "
+                "each, then he gives one bag to his neighbour.")
+    text = ocr.joined_text(ocr.recognize(render_photo(sentence, seed=5), settings))
+    assert text.split() == sentence.split()
