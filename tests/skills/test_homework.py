@@ -65,7 +65,7 @@ def test_unverified_answer_is_said_plainly():
 
 def test_failing_programs_are_reported_not_crashing():
     code = "```python\ndef solution():\n    return 1/0\n```"
-    res = solve(FunctionBackend(lambda m, **_: code), "一道题", explain=True)
+    res = solve(FunctionBackend(lambda m, **_: code), "一道题", explain=True, budget_s=None)
     assert res.answer is None and not res.verified
     assert "没能算出" in res.notice
     assert all("ZeroDivisionError" in a.error for a in res.attempts if a.style != "prose")
