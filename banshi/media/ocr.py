@@ -351,17 +351,23 @@ def resolve_doubts(line: OcrLine) -> str:
 
 
 def joined_text(result: OcrResult) -> str:
-    """The lines read as one running text (a problem, a paragraph): lines are joined without a
-    space where either side is Chinese (a CJK character or full-width punctuation), with one
-    space between Latin words."""
+    """The lines read as one running text (a problem, a paragraph). Chinese is set without spaces
+    and its lines break anywhere, even inside a number (…少15 / 0元): in a mostly Chinese text lines
+    are joined with nothing between them (but a space between two Latin letters: English words
+    wrap whole); elsewhere with one space, except where either side is Chinese (a CJK character
+    or full-width punctuation)."""
+    lines = [x.text.strip() for x in result.lines if x.text.strip()]
+    cjk = sum(_is_cjk(ch) for line in lines for ch in line)
+    latin = sum(ch.isascii() and ch.isalpha() for line in lines for ch in line)
+    chinese = cjk > latin
     text = ""
-    for line in (x.text.strip() for x in result.lines):
-        if not line:
-            continue
+    for line in lines:
         if not text:
             text = line
         else:
-            text += ("" if _is_cjk(text[-1]) or _is_cjk(line[0]) else " ") + line
+            words = text[-1].isascii() and text[-1].isalpha() and line[0].isascii() and line[0].isalpha()
+            glue = "" if (chinese and not words) or _is_cjk(text[-1]) or _is_cjk(line[0]) else " "
+            text += glue + line
     return text
 
 

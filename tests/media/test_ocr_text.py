@@ -31,8 +31,15 @@ def test_two_columns_on_one_row_read_left_then_right():
 
 def test_joined_text_no_space_in_chinese_one_space_in_english():
     result = ocr.OcrResult([ocr.OcrLine(t, [[0, 0], [1, 0], [1, 1], [0, 1]], 0.9)
-                            for t in ("小明有5个苹果，", "吃了2个。 ", "He eats 2", "apples.", "还剩几个？")])
-    assert ocr.joined_text(result) == "小明有5个苹果，吃了2个。He eats 2 apples.还剩几个？"
+                            for t in ("小明有5个苹果，", "吃了2个。 ", "He eats", "apples.", "还剩几个？")])
+    assert ocr.joined_text(result) == "小明有5个苹果，吃了2个。He eats apples.还剩几个？"
+    # a Chinese line may break inside a number: joined back without a space
+    wrapped = ocr.OcrResult([ocr.OcrLine(t, [[0, 0], [1, 0], [1, 1], [0, 1]], 0.9)
+                             for t in ("电脑的价钱比计算器的价格30倍少15", "0元，多少元？")])
+    assert ocr.joined_text(wrapped) == "电脑的价钱比计算器的价格30倍少150元，多少元？"
+    english = ocr.OcrResult([ocr.OcrLine(t, [[0, 0], [1, 0], [1, 1], [0, 1]], 0.9)
+                             for t in ("She bought 3 large ones for", "48 dollars.")])
+    assert ocr.joined_text(english) == "She bought 3 large ones for 48 dollars."
 
 
 def test_clean_text_makes_digits_and_decimal_points_plain():
