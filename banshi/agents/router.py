@@ -27,6 +27,15 @@ are each cut at the same quantile, as high as keeps the joint rejection within i
 wrongly sent to plain chat costs the user more than a chat message the model is offered a few
 tools for and declines (the dispatcher's second stage).
 
+With ``grid`` (e.g. ``GRID``; off by default), the same held-out parts first choose two
+hyper-parameters: the weight of the e5 vector beside the n-grams and whether classes are
+weighted by their inverse frequency ("balanced": a label with a handful of examples is not
+drowned by the big ones). Each candidate is trained on every fold and the best closed-set
+held-out accuracy wins (ties go to the first). Folds with more than ``GRID_MAX_TRAIN``
+training requests compare the candidates on a stratified sample of that size. Off by
+default: on SMP2019 it chose a weight of 4 (held-out 0.937 vs 0.932) with no gain on the
+validation split, and it multiplies the training time by the number of candidates.
+
 A trained router saves to one ``.npz`` file (arrays and JSON only, no pickle) and loads back.
 """
 
@@ -50,6 +59,9 @@ FORMAT = "banshi-router/1"
 MIN_HELD = 20  # held-out in-scope requests needed in all to tune the threshold (at least)
 TUNE_HELD = 2000  # held-out requests wanted in all for tuning (cross-validation below that)
 MAX_FOLDS = 5
+#: the candidates fit() compares on held-out folds: (e5 weight, class weighting)
+GRID: tuple[tuple[float, str | None], ...] = tuple((w, c) for c in (None, "balanced") for w in (2.0, 3.0, 4.0))
+GRID_MAX_TRAIN = 4000  # a fold's training part above this: candidates compared on a sample
 
 
 class TextEmbedder(Protocol):
@@ -87,6 +99,8 @@ class Router:
         use_embeddings: bool = True,
         embed_weight: float = 2.0,
         C: float = 0.5,
+        class_weight: str | None = None,
+        grid: Sequence[tuple[float, str | None]] | None = None,
         reject_rate: float = 0.005,
         novel_rate: float = 0.002,
         holdout: float = 0.2,
@@ -100,6 +114,10 @@ class Router:
         self.use_embeddings = use_embeddings
         self.embed_weight = embed_weight
         self.C = C
+        self.class_weight = class_weight
+        # (embed_weight, class_weight) candidates; the defaults above unless held-out data choose
+        self.grid = list(grid) if grid else []
+        self.selection: dict[str, float] = {}  # candidate -> held-out closed-set accuracy
         self.reject_rate = reject_rate
         self.novel_rate = novel_rate
         self.holdout = holdout
@@ -148,23 +166,57 @@ class Router:
         emb = self._embed(texts)
         self.threshold, self.sim_threshold, self.tuned = self.default_threshold, math.inf, False
         self.second_threshold = self.default_threshold
-        if tune:
+        folds = self._folds(labels) if tune else []
+        if folds:
+            self._select(texts, labels, emb, folds)
             held_labels: list[str] = []
             decs: list[np.ndarray] = []
             sims: list[np.ndarray] = []
-            for train, held in self._folds(labels):
+            for train, held in folds:
                 self._train([texts[i] for i in train], [labels[i] for i in train], None if emb is None else emb[train])
                 held_labels += [labels[i] for i in held]
                 decs.append(self._decision([texts[i] for i in held], None if emb is None else emb[held])[0])
                 if emb is not None:
                     sims.append(self._nearest(emb[held]))
-            if decs:
-                self.threshold, self.sim_threshold, self.second_threshold = self._tune(
-                    held_labels, np.vstack(decs), np.concatenate(sims) if sims else None
-                )
-                self.tuned = True
+            self.threshold, self.sim_threshold, self.second_threshold = self._tune(
+                held_labels, np.vstack(decs), np.concatenate(sims) if sims else None
+            )
+            self.tuned = True
         self._train(texts, labels, emb)
         return self
+
+    def _select(
+        self, texts: list[str], labels: list[str], emb: np.ndarray | None, folds: list[tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """Set ``embed_weight`` and ``class_weight`` to the ``grid`` candidate with the best
+        closed-set accuracy on the held-out folds (the first candidate on a tie)."""
+        grid = [(w, c) for w, c in self.grid if emb is not None or w == self.grid[0][0]]
+        if len(grid) < 2:
+            return
+        rng = np.random.default_rng(self.seed)
+        right = np.zeros(len(grid))
+        total = 0
+        for train, held in folds:
+            if len(train) > GRID_MAX_TRAIN:  # stratified: the same share of every label
+                y = np.array(labels)[train]
+                keep = np.zeros(len(train), dtype=bool)
+                for lb in np.unique(y):
+                    idx = np.flatnonzero(y == lb)
+                    n = max(1, round(len(idx) * GRID_MAX_TRAIN / len(train)))
+                    keep[rng.choice(idx, min(n, len(idx)), replace=False)] = True
+                train = train[keep]
+            gold = np.array([labels[i] for i in held])
+            total += len(held)
+            for j, (w, c) in enumerate(grid):
+                self.embed_weight, self.class_weight = w, c
+                self._train([texts[i] for i in train], [labels[i] for i in train], None if emb is None else emb[train])
+                dec = self._decision([texts[i] for i in held], None if emb is None else emb[held])[0]
+                right[j] += (np.array(self.classes)[dec.argmax(axis=1)] == gold).sum()
+        best = int(np.argmax(right))  # the first of equals
+        self.embed_weight, self.class_weight = grid[best]
+        self.selection = {
+            f"{w:g}/{c or 'none'}": round(float(r / total), 4) for (w, c), r in zip(grid, right, strict=True)
+        }
 
     def fit_intents(
         self, intents: Iterable[Intent], texts: Sequence[str] = (), labels: Sequence[str] = (), *, tune: bool = True
@@ -242,7 +294,7 @@ class Router:
             coef = np.zeros((1, x.shape[1]), dtype=np.float32)
             bias = np.ones(1, dtype=np.float32)
         else:
-            clf = svm.LinearSVC(C=self.C, random_state=self.seed).fit(x, y)
+            clf = svm.LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed).fit(x, y)
             coef = np.asarray(clf.coef_, dtype=np.float32)
             bias = np.asarray(clf.intercept_, dtype=np.float32)
             classes = [str(c) for c in clf.classes_]
@@ -363,7 +415,9 @@ class Router:
             kk = max(1, min(k, len(labels)))
             idx = np.argsort(-row)[:kk]
             # beyond the first, keep only labels that are in scope on their own
-            out.append([(labels[i], float(row[i])) for j, i in enumerate(idx) if j == 0 or row[i] >= self.second_threshold])
+            out.append(
+                [(labels[i], float(row[i])) for j, i in enumerate(idx) if j == 0 or row[i] >= self.second_threshold]
+            )
         return out
 
     def predict(self, text: str, k: int = 3) -> list[tuple[str, float]]:
@@ -397,6 +451,8 @@ class Router:
             "use_embeddings": self._w_emb is not None,
             "embed_weight": self.embed_weight,
             "C": self.C,
+            "class_weight": self.class_weight,
+            "selection": self.selection,
             "reject_rate": self.reject_rate,
             "novel_rate": self.novel_rate,
             "holdout": self.holdout,
@@ -436,6 +492,7 @@ class Router:
                 use_embeddings=meta["use_embeddings"],
                 embed_weight=meta["embed_weight"],
                 C=meta["C"],
+                class_weight=meta.get("class_weight"),
                 reject_rate=meta["reject_rate"],
                 novel_rate=meta.get("novel_rate", 0.002),
                 holdout=meta["holdout"],
@@ -444,6 +501,7 @@ class Router:
                 seed=meta["seed"],
             )
             r.classes, r.threshold, r.tuned = list(meta["classes"]), float(meta["threshold"]), bool(meta["tuned"])
+            r.selection = dict(meta.get("selection") or {})
             r.second_threshold = float(meta.get("second_threshold", r.threshold))
             vec = text_mod.TfidfVectorizer(
                 analyzer="char_wb",

@@ -206,6 +206,26 @@ def test_folds_partition_the_data_and_keep_every_label_in_training() -> None:
     assert len(Router(use_embeddings=False)._folds(["a"] * 150 + ["b"] * 150 + [OOS] * 40)) == 5
 
 
+def test_hyper_parameters_chosen_on_held_out_folds(router: Router, tmp_path: Path) -> None:
+    # too few examples to hold any out (the dispatcher's case): the defaults, nothing compared
+    assert router.selection == {} and (router.embed_weight, router.class_weight) == (2.0, None)
+    # a big label and a small one whose requests share most of their characters with it
+    rng = random.Random(3)
+    common, rare = list("abcdefghij"), list("klm")
+    texts = [" ".join("".join(rng.choices(common, k=4)) for _ in range(5)) for _ in range(560)]
+    texts += [" ".join("".join(rng.choices(common + rare, k=4)) for _ in range(5)) for _ in range(40)]
+    labels = ["big"] * 560 + ["small"] * 40
+    r = Router(use_embeddings=False, grid=[(2.0, None), (2.0, "balanced")]).fit(texts, labels)
+    assert r.tuned and set(r.selection) == {"2/none", "2/balanced"}
+    assert all(0 <= v <= 1 for v in r.selection.values())
+    chosen = f"{r.embed_weight:g}/{r.class_weight or 'none'}"
+    assert r.selection[chosen] == max(r.selection.values())
+    if r.selection["2/none"] == r.selection["2/balanced"]:
+        assert r.class_weight is None  # a tie keeps the first candidate
+    loaded = Router.load(r.save(tmp_path / "chosen.npz"), None)
+    assert (loaded.class_weight, loaded.selection) == (r.class_weight, r.selection)
+
+
 def _subset(path: Path, intents: set[str], per_label: int, seed: int) -> tuple[list[str], list[str]]:
     by: dict[str, list[str]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
