@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-grammar", action="store_true", help="free-text tool replies, parsed afterwards (local)")
     ap.add_argument("--verbose", action="store_true", help="each item's calls and verdict on stderr")
     ap.add_argument("--max-tokens", type=int, default=400, help="per reply (a text answer runs to it)")
-    ap.add_argument("--no-check", action="store_true", help="keep every call the grammar admits (local)")
+    ap.add_argument("--no-check", action="store_true", help="keep calls with values nobody gave (local)")
     args = ap.parse_args(argv)
     os.environ.setdefault("BANSHI_HOME", tempfile.mkdtemp(prefix="banshi-bfcl-"))
     if args.backend:
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.verbose:
             print(json.dumps({"id": row["id"], "ok": passed, "calls": calls, "text": done.text[:200],
                               "truth": answers.get(row["id"]), "s": round(seconds[-1], 1),
-                              "checked": getattr(backend, "last_checks", None)}, ensure_ascii=False),
+                              "dropped": getattr(backend, "last_dropped", None)}, ensure_ascii=False),
                   file=sys.stderr, flush=True)
     n = len(rows)
     seconds.sort()

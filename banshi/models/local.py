@@ -95,20 +95,6 @@ def tools_system_block(tools: list[dict[str, Any]]) -> str:
     return TOOLS_HEADER + "".join("\n" + line for line in lines) + TOOLS_FOOTER
 
 
-FIT_SYSTEM = "You decide whether a tool can answer a user's request. Answer only Yes or No."
-FIT_QUESTION = (
-    "User request: {request}\n\nTool `{name}`: {description}\n\n"
-    "Will running this tool give the user exactly what they asked for? A tool for a different "
-    "quantity, topic or task does not. Yes or No?"
-)
-
-
-def fit_check_messages(request: str, fn: dict[str, Any]) -> list[dict[str, str]]:
-    """The prompt that asks whether tool ``fn`` does what ``request`` asks (``_tool_fits``)."""
-    question = FIT_QUESTION.format(request=request, name=fn.get("name", ""), description=fn.get("description", ""))
-    return [{"role": "system", "content": FIT_SYSTEM}, {"role": "user", "content": question}]
-
-
 def tool_names(tools: list[dict[str, Any]] | None) -> list[str]:
     return [(t.get("function") or t).get("name", "") for t in tools or []]
 
@@ -205,8 +191,8 @@ class LocalBackend(Backend):
     #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
     #: that follow the tools' schemas); off, the reply is free text parsed afterwards
     tool_grammar = True
-    #: under the grammar, check a call that needs a value the conversation does not hold
-    #: (``_fitting_calls``); off, every call the grammar admits is returned
+    #: under the grammar, drop a call that needs a value the conversation does not hold
+    #: (``_grounded_calls``); off, every call the grammar admits is returned
     check_calls = True
 
     def __init__(self, settings: Settings, *, model_path: Path | None = None):
@@ -223,8 +209,8 @@ class LocalBackend(Backend):
         self.chat_template = ""
         #: llama.cpp's timings of the last finished request (prompt_per_second, predicted_per_second, …)
         self.last_timings: dict[str, Any] = {}
-        #: the tools ``_fitting_calls`` checked in the last reply, with the verdict (informational)
-        self.last_checks: dict[str, bool] = {}
+        #: the tools of the calls ``_grounded_calls`` dropped from the last reply (informational)
+        self.last_dropped: list[str] = []
         self._count = lru_cache(maxsize=8192)(self._count_uncached)
 
     # -- loading --------------------------------------------------------------------------------
@@ -414,7 +400,7 @@ class LocalBackend(Backend):
         closed reasoning block. A small model that forgets to close its reasoning still gets an
         answer apart from it."""
         server = self._ensure()
-        self.last_checks = {}
+        self.last_dropped = []
         body, mode = self.build_request(
             messages,
             tools=tools,
@@ -497,11 +483,11 @@ class LocalBackend(Backend):
             text, found, rest = calls_filter.finish()
             calls = calls or found
             made = bool(calls)
-            if calls and "grammar" in body and self.check_calls and acc.finish != "cancelled":
-                calls = self._fitting_calls(server, messages, tools or [], calls, cancel, acc)
+            if calls and "grammar" in body and self.check_calls:
+                calls = self._grounded_calls(messages, tools or [], calls)
             if not calls and "grammar" in body and not shown.strip() and (made or parse_tool_calls(text)[1]):
-                # it only called functions that do not exist, or tools that do not do what was
-                # asked: nothing fits, so plain chat answers
+                # it only called functions that do not exist, or tools with values nobody gave:
+                # nothing fits, so plain chat answers
                 acc.next_phase()
                 plain, _ = self.build_request(messages, max_tokens=max_tokens, temperature=temperature)
                 plain["grammar"] = text_grammar()
@@ -522,50 +508,24 @@ class LocalBackend(Backend):
             text=text, reasoning="".join(reasoning).strip(), tool_calls=calls, finish_reason=finish, usage=acc.usage()
         )
 
-    def _fitting_calls(
-        self,
-        server: Any,
-        messages: list[Message],
-        tools: list[dict[str, Any]],
-        calls: list[ToolCall],
-        cancel: threading.Event | None,
-        acc: _Accumulator,
+    def _grounded_calls(
+        self, messages: list[Message], tools: list[dict[str, Any]], calls: list[ToolCall]
     ) -> list[ToolCall]:
-        """The calls to keep. A call whose required values all come from the conversation stays;
-        one that needs a value nobody gave (the model's guess at a nearby tool for a request no
-        tool answers) stays only when the model, asked apart, says its tool does what was asked."""
+        """The calls whose required values all come from the conversation (``toolcalls.Grounding``).
+        A call that needs a value nobody gave is the default model's guess at a nearby tool for
+        a request no tool answers (a year for "the current Gini coefficient"), or a value it
+        invented for a tool that fits; either way it is not made. The dropped tools' names are
+        kept in ``last_dropped``."""
         grounding = Grounding("\n".join(m.content for m in messages if m.content))
         by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
-        request = next((m.content for m in reversed(messages) if m.role == "user" and m.content), "")
-        verdicts = self.last_checks = {}
         kept = []
         for call in calls:
             fn = by_name.get(call.name)
-            if fn is None or not grounding.missing(call.arguments, fn.get("parameters")):
-                kept.append(call)
-                continue
-            if call.name not in verdicts:
-                verdicts[call.name] = self._tool_fits(server, request, fn, cancel, acc)
-            if verdicts[call.name]:
+            if fn is not None and grounding.missing(call.arguments, fn.get("parameters")):
+                self.last_dropped.append(call.name)
+            else:
                 kept.append(call)
         return kept
-
-    def _tool_fits(
-        self, server: Any, request: str, fn: dict[str, Any], cancel: threading.Event | None, acc: _Accumulator
-    ) -> bool:
-        """The model's Yes/No, asked in a short prompt of its own, on whether ``fn`` does what
-        ``request`` asks."""
-        body = {
-            "messages": fit_check_messages(request, fn),
-            "stream": True,
-            "cache_prompt": True,
-            "max_tokens": 2,
-            "temperature": 0.0,
-            "grammar": '%llguidance {}\nstart: "Yes" | "No"\n',
-        }
-        acc.next_phase()
-        answer = "".join(p for kind, p in self._pieces(server, body, cancel, acc) if kind == "text")
-        return not answer.strip().startswith("No")
 
     def _pieces(
         self, server: Any, body: dict[str, Any], cancel: threading.Event | None, acc: _Accumulator
