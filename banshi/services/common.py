@@ -377,3 +377,30 @@ def owner_service(db: Any, user_id: str, record_id: str) -> str | None:
         if row is not None and row.user_id == user_id:
             return "office"
     return None
+
+
+def lister(key: str, line: Any, limit: int = 5) -> Any:
+    """A ``Tool.say`` for a result listing rows under ``key``: a count, then the first ``limit``
+    rows each written by ``line(row, zh)``."""
+
+    def say(data: dict[str, Any], zh: bool) -> str:
+        rows = data.get(key) or []
+        if not rows:
+            return "没有找到符合条件的结果。" if zh else "Nothing found."
+        more = len(rows) > limit
+        head = (
+            f"共 {len(rows)} 个结果" + (f"，前 {limit} 个" if more else "") + "："
+            if zh
+            else (f"{len(rows)} found" + (f", the first {limit}" if more else "") + ":")
+        )
+        return "\n".join([head, *(f"- {line(r, zh)}" for r in rows[:limit])])
+
+    return say
+
+
+def seats(prices: dict[str, Any], left: dict[str, Any], currency: str, zh: bool) -> str:
+    """Each class's price and seats left: ``二等座 ¥589（余 66）``."""
+    return ("、" if zh else ", ").join(
+        f"{c} {money(p, currency)}" + (f"（余 {left.get(c)}）" if zh else f" ({left.get(c)} left)")
+        for c, p in prices.items()
+    )

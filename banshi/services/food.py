@@ -105,7 +105,20 @@ def _cart_view(cart: Cart) -> dict[str, Any]:
     }
 
 
-@tool
+def say_cart(cart: dict[str, Any], zh: bool) -> str:
+    """The cart with each dish's price and quantity and the totals, as stored."""
+    if not cart["items"]:
+        return "购物车是空的。" if zh else "The cart is empty."
+    items = ("、" if zh else ", ").join(
+        f"{i['dish']} {common.money(i['price'], '¥')}×{i['qty']}" for i in cart["items"]
+    )
+    sub, fee, total = (common.money(cart[k], "¥") for k in ("subtotal", "delivery_fee", "total"))
+    if zh:
+        return f"购物车（{cart['restaurant']}）：{items}；小计 {sub}，配送费 {fee}，合计 {total}。"
+    return f"Cart ({cart['restaurant']}): {items}; subtotal {sub}, delivery {fee}, total {total}."
+
+
+@tool(say=say_cart)
 def set_cart_item(ctx: ToolContext, restaurant: str, dish: str, quantity: int = 1) -> dict:
     """Put a dish in the cart with this quantity (0 removes it). The cart holds one restaurant:
     choosing another empties it. Editing the cart orders nothing.
@@ -132,7 +145,7 @@ def set_cart_item(ctx: ToolContext, restaurant: str, dish: str, quantity: int = 
     return _cart_view(cart)
 
 
-@tool
+@tool(say=say_cart)
 def view_cart(ctx: ToolContext) -> dict:
     """What is in the food cart, with the total."""
     return _cart_view(_cart(ctx))

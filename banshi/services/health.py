@@ -183,6 +183,13 @@ def symptom_info(ctx: ToolContext, symptoms: str) -> dict:
     return out
 
 
+def _slot_line(s: dict[str, Any], zh: bool) -> str:
+    fee = common.money(s["fee"], "¥")
+    if zh:
+        return f"{s['time']} {s['clinic']} {s['department']} {s['doctor']}，挂号费 {fee}"
+    return f"{s['time']} {s['clinic']} {s['department']} {s['doctor']}, fee {fee}"
+
+
 def _slots(clinic: str, department: str, day: str) -> list[dict[str, Any]]:
     out = []
     for k in range(3):
@@ -202,7 +209,7 @@ def _slots(clinic: str, department: str, day: str) -> list[dict[str, Any]]:
     return out
 
 
-@tool
+@tool(say=common.lister("slots", _slot_line))
 def find_appointments(ctx: ToolContext, department: str, date: str, clinic: str = "") -> dict:
     """Free appointment slots in a department on a day (fictional clinics).
 

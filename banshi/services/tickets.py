@@ -111,7 +111,26 @@ def trains_between(origin: str, destination: str, day: date) -> list[dict[str, A
     return out
 
 
-@tool
+def _train_line(t: dict[str, Any], zh: bool) -> str:
+    return f"{t['train']} {t['date']} {t['depart']}→{t['arrive'][-5:]}: " + common.seats(
+        t["prices"], t["seats_left"], "¥", zh
+    )
+
+
+def _flight_line(f: dict[str, Any], zh: bool) -> str:
+    return f"{f['flight']} {f['date']} {f['depart']}→{f['arrive']}: " + common.seats(
+        f["prices"], f["seats_left"], "$", zh
+    )
+
+
+def _show_line(s: dict[str, Any], zh: bool) -> str:
+    price, left, sid = common.money(s["price"], "¥"), s["seats_left"], s["showtime_id"]
+    if zh:
+        return f"{s['start']} {s['cinema']}《{s['film']}》，{price}，余 {left} 座（场次 {sid}）"
+    return f"{s['start']} {s['cinema']} {s['film_en']}: {price}, {left} seats left (showtime {sid})"
+
+
+@tool(say=common.lister("trains", _train_line))
 def search_trains(ctx: ToolContext, origin: str, destination: str, date: str) -> dict:
     """High-speed trains between two Chinese cities on a day, with seats left and prices in yuan.
 
@@ -233,7 +252,7 @@ def _timetable_day(day: date) -> str:
     return (date(2024, 5, 16) + timedelta(days=day.toordinal() % 15)).isoformat()
 
 
-@tool
+@tool(say=common.lister("flights", _flight_line))
 def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -> dict:
     """Direct flights between two US airports (IATA codes like JFK, LAX, SFO) with seats and prices in USD.
 
@@ -366,7 +385,7 @@ def _show(day: date, showtime_id: str) -> dict[str, Any]:
     return s
 
 
-@tool
+@tool(say=common.lister("showtimes", _show_line))
 def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: str = "") -> dict:
     """Cinema showtimes in Beijing on a day, with prices in yuan and seats left.
 

@@ -204,3 +204,15 @@ def test_symptom_answers_are_the_safe_texts_word_for_word(registry, ctx):
     text = say(fever, False)
     assert "See a doctor if above 39°C" in text and "call 120" in text and health.LIMITS in text
     assert say(fever, True) == ""  # English texts: a Chinese answer is the model's, from this data
+
+
+def test_searches_say_their_rows_as_found(registry, ctx):
+    trains = registry.run("search_trains", {"origin": "北京", "destination": "上海", "date": "2026-06-20"}, ctx()).data
+    said = registry.tools["search_trains"].say(trains, True).splitlines()
+    first = trains["trains"][0]
+    assert said[0].startswith(f"共 {len(trains['trains'])} 个结果") and len(said) == 1 + min(5, len(trains["trains"]))
+    second_class = f"二等座 ¥{first['prices']['二等座']}（余 {first['seats_left']['二等座']}）"
+    assert first["train"] in said[1] and second_class in said[1]
+    slots = registry.run("find_appointments", {"department": "口腔科", "date": "2026-06-20"}, ctx()).data
+    assert slots["slots"][0]["doctor"] in registry.tools["find_appointments"].say(slots, False)
+    assert registry.tools["search_flights"].say({"flights": []}, False) == "Nothing found."

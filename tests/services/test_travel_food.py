@@ -90,6 +90,8 @@ def test_cart_order_status_cancel(registry, ctx, now):
     registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": a["dish"], "quantity": 2}, ctx())
     cart = registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": b["dish"]}, ctx()).data
     assert cart["subtotal"] == 2 * a["price"] + b["price"] and cart["total"] == cart["subtotal"] + 5
+    said = registry.tools["set_cart_item"].say(cart, True)
+    assert f"{a['dish']} ¥{a['price']:g}×2" in said and f"合计 ¥{cart['total']:g}" in said
     assert (
         registry.run("set_cart_item", {"restaurant": "护国寺小吃店（护国寺总店）", "dish": "不存在的菜"}, ctx()).code
         == "not_found"
