@@ -103,6 +103,10 @@ onMeta("dispatch", (view, dispatch) => {
   for (const step of steps) {
     if (!step.action_id) continue;
     const key = `action-${step.action_id}`;
+    // The answer just streamed: its card is live and current (it repaints itself when decided).
+    // Fetching it again would race a click: a "pending" fetched before Reject, arriving after,
+    // would put back a card already decided. Only a reloaded answer fetches its cards.
+    if (view.extras.get(key)) continue;
     actionsApi.get(step.action_id).then((a) => view.setExtra(key, actionCard(a)), (err) => {
       if (err.status !== 404) toastError(err);
     });
