@@ -325,13 +325,120 @@ def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CAN
         return best
     # rare: few enough matches that scoring all of them costs little
     few = SCORED_ROWS // 4
-    rare = [t for t in terms if len(_keyword_rows(db, user_id, [t], few, score=False, scope=scope)) < few]
+    rare = [t for t in terms if not _common(db, user_id, t, few, scope)]
     if not rare:
         return best
     old = [m for m, _ in _keyword_rows(db, user_id, rare, limit, newest=False, scope=scope)]
     # both candidate sets ranked together by the full query, as an uncapped search would
     among = list(dict.fromkeys(best + old))
     return [m for m, _ in _keyword_rows(db, user_id, terms, limit, newest=False, among=among, scope=scope)]
+
+
+def _common(db: Session, user_id: str, term: str, few: int, scope: Sequence[str] | None) -> bool:
+    """Whether the user has at least ``few`` messages with ``term``. On SQLite the term's
+    count over all rows (kept by ``BM25``) answers without a query when it is below ``few``,
+    or when every row of the index is the user's (a one-user install; document chunks count)."""
+    if db.get_bind().dialect.name == "sqlite" and scope is None:
+        rows = BM25.totals(db)[0]
+        n = BM25.doc_freq(db, term, rows)
+        if n < few or BM25.user_rows(db, user_id, rows) >= rows:
+            return n >= few
+    return len(_keyword_rows(db, user_id, [term], few, score=False, scope=scope)) >= few
+
+
+def _fts_match(terms: list[str]) -> str:
+    return "{{terms context}} : ({})".format(" OR ".join('"' + t.replace('"', "") + '"' for t in terms))
+
+
+class Bm25Stats:
+    """FTS5's bm25(), computed in Python for the rows a search fetched, with the same
+    statistics and formula (k1 = 1.2, b = 0.75; column weights 1, ``CONTEXT_WEIGHT``, 0).
+    bm25() counts every row of each query term on every call: for the common terms of a long
+    history that was most of a keyword search (~3 of 4 ms at 100,000 messages). Here the
+    table's totals come from FTS5's own averages record (one row), and each term's row count
+    is kept between searches, counted again once the table has grown by a tenth or after
+    ``MAX_AGE`` seconds or after any deletion (a slightly old count moves a score a little,
+    never a match)."""
+
+    MAX_AGE = 600.0
+    K1, B = 1.2, 0.75
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], tuple[int, int, float]] = {}  # (db, term) -> count, rows, when
+        self._users: dict[tuple[str, str], tuple[int, int]] = {}  # (db, user) -> the user's rows, all rows
+
+    def user_rows(self, db: Session, user_id: str, rows: int) -> int:
+        """The user's index rows, counted again whenever the table's row count changed."""
+        key = (str(db.get_bind().url), user_id)
+        known = self._users.get(key)
+        if known is None or known[1] != rows:
+            n = db.scalar(select(func.count()).select_from(MemoryDoc).where(MemoryDoc.user_id == user_id)) or 0
+            if len(self._users) > 10_000:
+                self._users.clear()
+            known = self._users[key] = (n, rows)
+        return known[0]
+
+    def totals(self, db: Session) -> tuple[int, int]:
+        """(rows, tokens of all columns) of the whole FTS table."""
+        blob = db.execute(text("SELECT block FROM memory_fts_data WHERE id = 1")).scalar()
+        values = _varints(blob or b"")  # rows, then the tokens of each column
+        return (values[0], sum(values[1:])) if values else (0, 0)
+
+    def doc_freq(self, db: Session, term: str, rows: int) -> int:
+        key = (str(db.get_bind().url), term)
+        known = self._counts.get(key)
+        now = time.monotonic()
+        if known and now - known[2] < self.MAX_AGE and known[1] <= rows <= known[1] * 1.1:
+            return known[0]  # (after a deletion it is counted again)
+        n = db.execute(text("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :q"),
+                       {"q": _fts_match([term])}).scalar() or 0
+        if len(self._counts) > 200_000:
+            self._counts.clear()
+        self._counts[key] = (n, rows, now)
+        return n
+
+    def scores(self, db: Session, terms: list[str], docs: list[tuple[str, str, str]]) -> list[tuple[str, float]]:
+        """(message id, -bm25) of ``docs`` = (message id, terms, context), as bm25() gives."""
+        rows, tokens = self.totals(db)
+        if not rows:
+            return [(m, 0.0) for m, _, _ in docs]
+        avgdl = tokens / rows
+        idf = {}
+        for t in terms:
+            n = min(self.doc_freq(db, t, rows), rows)
+            idf[t] = max(math.log((rows - n + 0.5) / (n + 0.5)), 1e-6)
+        out = []
+        for mid, words, context in docs:
+            w, c = words.split(), context.split()
+            norm = self.K1 * (1 - self.B + self.B * (len(w) + len(c) + 1) / avgdl)  # + 1: the owner column
+            score = 0.0
+            for t, weight in idf.items():
+                f = w.count(t) + CONTEXT_WEIGHT * c.count(t)
+                if f:
+                    score += weight * f * (self.K1 + 1) / (f + norm)
+            out.append((mid, -score))
+        return out
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers (the format of FTS5's records)."""
+    out, i = [], 0
+    while i < len(blob):
+        v = 0
+        for j in range(9):
+            b = blob[i]
+            i += 1
+            if j == 8:
+                v = (v << 8) | b
+                break
+            v = (v << 7) | (b & 0x7F)
+            if b < 0x80:
+                break
+        out.append(v)
+    return out
+
+
+BM25 = Bm25Stats()
 
 
 def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, score: bool = True,
@@ -341,16 +448,21 @@ def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, scor
     any of ``terms`` (and among the ids ``among``, if given; in the conversations ``scope``, if
     given, else not document chunks): the newest ones, or (``newest=False``) the best of all
     matches, best first."""
-    order = "f.rowid DESC" if newest else "score"
-    only = " AND d.message_id IN :among" if among is not None else ""
-    only += " AND d.conversation_id IN :scope" if scope is not None else f" AND d.role != '{DOCUMENT}'"
-    if db.get_bind().dialect.name == "sqlite":
-        match = "{{terms context}} : ({})".format(" OR ".join('"' + t.replace('"', "") + '"' for t in terms))
-        rank = f"bm25(memory_fts, 1.0, {CONTEXT_WEIGHT}, 0.0)" if score else "0.0"
-        sql = (f"SELECT d.message_id, {rank} AS score FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
-               f"WHERE memory_fts MATCH :q AND d.user_id = :u{only} ORDER BY {order} LIMIT :cap")
-        params: dict = {"q": match, "u": user_id, "cap": cap}
+    only = " AND d.conversation_id IN :scope" if scope is not None else f" AND d.role != '{DOCUMENT}'"
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        # rows first, scored in Python (``BM25``); ``among`` rows are looked up by id (they
+        # matched already), and the user is checked on each row, not through the user index
+        cols = "d.message_id, d.terms, d.context, d.user_id"
+        if among is not None:
+            sql = f"SELECT {cols} FROM memory_docs d WHERE d.message_id IN :among{only}"
+            params: dict = {}
+        else:  # the best of all matches (``newest=False``) is asked only for rare terms: bounded
+            sql = (f"SELECT {cols} FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
+                   f"WHERE memory_fts MATCH :q AND d.user_id = :u{only} ORDER BY f.rowid DESC LIMIT :cap")
+            params = {"q": _fts_match(terms), "u": user_id, "cap": cap if newest else 8 * SCORED_ROWS}
     else:
+        only = (" AND d.message_id IN :among" if among is not None else "") + only
         q = " | ".join(t.replace("'", "").replace("\\", "") for t in terms)
         rank = (f"-ts_rank_cd('{{0.1, {CONTEXT_WEIGHT}, 0.4, 1.0}}', tsv, to_tsquery('simple', :q), 1)"
                 if score else "0.0")
@@ -363,7 +475,13 @@ def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, scor
         stmt = stmt.bindparams(bindparam("among", value=among, expanding=True))
     if scope is not None:
         stmt = stmt.bindparams(bindparam("scope", value=list(scope), expanding=True))
-    return [(r[0], float(r[1])) for r in db.execute(stmt, params)]
+    if not sqlite:
+        return [(r[0], float(r[1])) for r in db.execute(stmt, params)]
+    docs = [(r[0], r[1], r[2]) for r in db.execute(stmt, params).all() if r[3] == user_id]
+    if not score:
+        return [(m, 0.0) for m, _, _ in docs]
+    scored = BM25.scores(db, terms, docs)
+    return scored if newest else sorted(scored, key=lambda r: r[1])[:cap]
 
 
 def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES,
