@@ -13,8 +13,9 @@ from banshi.store.db import dispose_engines
 from .live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 # No retries: the failures once seen here (one test in three or four runs, a different one each
-# time) were races in the page and in the tests' timing, now fixed (shell/sidebar.js keeps list
-# rows across reloads; live.py holds long answers until the test releases them).
+# time) were races in the page and in the tests' timing, now fixed: shell/sidebar.js keeps list
+# rows across reloads, actions/cards.js no longer refetches a live card when its answer ends,
+# and live.py holds long answers until the test releases them.
 
 
 @pytest.fixture(scope="module")
