@@ -416,6 +416,9 @@ _NUMBER_WORDS.update(
         )
     }
 )
+_SCALES = sorted(
+    {10.0**k * t for k in range(-9, 10) for t in (1, 60, 3600, 24, 7, 12, 365, 1 / 60, 1 / 24, 1 / 7, 1 / 12)}
+)
 _NUM = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
 _WORD = re.compile(r"[^\W_]+", re.U)
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -466,8 +469,9 @@ class Grounding:
         value = abs(value)  # a sign is the model's reading of "from -2", "a loss of 1000"
         if value in (0, 1):  # counts and flags the request implies ("a", "the", "none")
             return True
-        # scaled by a power of ten: units (100 µF, 5 km), percentages, "213 million"
-        return any(n and abs(value - n * 10.0**k) <= 1e-9 * value for n in self.numbers for k in range(-9, 10))
+        # scaled by a power of ten (100 µF, 5 km, percentages, "213 million") or between time
+        # units (3 minutes as 180 seconds, 2 weeks as 14 days)
+        return any(n and abs(value - n * f) <= 1e-9 * value for n in self.numbers for f in _SCALES)
 
     def string(self, value: str) -> bool:
         low = value.strip().lower()
