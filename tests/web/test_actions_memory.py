@@ -135,7 +135,8 @@ def test_a_write_waits_for_confirm_then_is_done(new_page, server) -> None:
 
     with session_scope(server.settings) as db:
         assert [r.text for r in fire_due(db, datetime(2099, 1, 2))] == ["开会"]
-    page.reload()
+    # no reload: the page's own poll (every 15 s) shows it. A reload raced that poll — one
+    # landing just before it showed and acknowledged the reminder on the page being left
     page.wait_for_selector(".toast-reminder", timeout=60_000)
     assert "开会" in page.locator(".toast-reminder").inner_text()
     page.wait_for_function("fetch('/api/notifications').then(r => r.json()).then(b => b.data.length === 0)")
