@@ -27,7 +27,7 @@ run: setup
 	$(VENV)/bin/banshi models assemble
 	$(VENV)/bin/banshi serve
 
-# No test is retried (the browser tests once were: see tests/web/conftest.py).
+# Only a failed browser test gets one more try (tests/web/conftest.py says why).
 test: setup system-deps
 	$(PY) -m pytest -q -ra
 
