@@ -324,3 +324,22 @@ def test_a_proposal_is_listed_as_waiting_never_as_done(dispatcher, fake, db, use
     summary = out.steps[1].action["summary"]
     assert "Water Bottle: $" in out.reply and "Please confirm (not done yet):\n- " + summary in out.reply
     assert db.scalars(select(ServiceOrder)).all() == []
+
+
+def test_openai_endpoint_runs_the_service_agents(actions_client, fake):
+    """Model ``banshi`` on /v1/chat/completions answers a service request from the service's
+    data, as a web conversation does, instead of letting the model make up a forecast."""
+    fake.enqueue("北京明天晴天，15到20度。")  # what a bare model would say: must not be the answer
+    truth = actions_client.post("/api/actions", json={"tool": "get_weather", "arguments": {
+        "city": "北京", "date": "明天"}}).json()["result"]["data"]["forecast"][0]
+    r = actions_client.post("/v1/chat/completions", json={
+        "model": "banshi", "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]})
+    assert r.status_code == 200, r.text
+    answer = r.json()["choices"][0]["message"]["content"]
+    assert truth["condition"].split()[0] in answer and str(truth["high_c"]) in answer
+    assert "15到20度" not in answer
+    with actions_client.stream("POST", "/v1/chat/completions", json={
+            "model": "banshi", "stream": True,
+            "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]}) as s:
+        body = "".join(s.iter_text())
+    assert truth["condition"].split()[0] in body and body.rstrip().endswith("[DONE]")

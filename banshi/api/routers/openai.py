@@ -126,17 +126,26 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         messages = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
         db.commit()  # the answer is stored from another session: hold no lock while it streams
     cancel = threading.Event()
+    reply = ""
+    if thread is not None and not req.tools and engine.dispatcher is not None:
+        # the service agents, as in a web conversation: reads answer from their data, writes
+        # wait as pending actions (/api/actions) for the user's confirmation
+        from banshi.agents.dispatcher import dispatch_turn
+
+        dispatched = dispatch_turn(engine.dispatcher, user.id, thread.id, messages, cancel=cancel)
+        messages, reply = dispatched.prompt(messages), dispatched.reply
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
                   temperature=settings.temperature if req.temperature is None else req.temperature)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if req.stream:
-        items = engine.backend.stream(messages, **kwargs)
+        items = (iter([Delta(text=reply), Completion(text=reply)]) if reply
+                 else engine.backend.stream(messages, **kwargs))
         if thread is not None:
             items = threads.tee_reply(items, settings, engine, thread.id)
         chunks = _chunks(items, cid, created, req.model)
         return StreamingResponse(sse(chunks, cancel, done="[DONE]"), media_type="text/event-stream", headers=HEADERS)
-    done = engine.backend.chat(messages, **kwargs)
+    done = Completion(text=reply) if reply else engine.backend.chat(messages, **kwargs)
     if thread is not None:
         threads.record_reply(settings, engine, thread.id, done.text)
     message: dict[str, Any] = Message("assistant", done.text, tool_calls=done.tool_calls).to_openai()
