@@ -9,9 +9,8 @@ from banshi.store.db import session_scope
 from tests.memory.conftest import make_user
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # PostgreSQL ranks with ts_rank_cd, not BM25
 def test_python_bm25_gives_the_same_scores_as_fts5(store, memory):
-    if store.database_url.startswith("postgres"):
-        pytest.skip("PostgreSQL ranks with ts_rank_cd, not BM25")
     settings = store
     uid, other = make_user(settings, "a"), make_user(settings, "b")
     memory.add([{"role": "user", "content": "We had dumplings and noodles at the night market"},
