@@ -316,6 +316,7 @@ class Memory:
         stale_values = {(r.subject if r.attribute == "relation" else r.value).lower() for r in old}
         stale_values = {v for v in stale_values if len(v) >= 2 and v not in current}
         taken = 0
+        query_terms = set(textmod.query_terms(query))
         passage_floor = facts.floor(qvec, self.embed, _EMPTY_MESSAGES)
         best = max((h.dense for h in hits), default=0.0)
         for h in hits:
@@ -323,12 +324,17 @@ class Memory:
                 continue
             if h.message_id in stale_ids or any(v in h.content.lower() for v in stale_values):
                 continue
-            if h.role == "assistant" and stale_facts:  # an answer given from a replaced fact
-                meta = db.scalar(select(Message.meta).where(Message.id == h.message_id)) or {}
-                if any(s.get("id") in stale_facts for s in meta.get("sources", []) if isinstance(s, dict)):
-                    continue
-            if h.role == "user" and h.content.rstrip().endswith(("?", "？")):
-                continue  # the user's own questions tell nothing
+            if h.role == "assistant":
+                meta, asked = _answer_of(db, h.message_id)
+                if stale_facts and any(s.get("id") in stale_facts for s in meta.get("sources", [])
+                                       if isinstance(s, dict)):
+                    continue  # an answer given from a replaced fact
+                if _live_data(meta):
+                    continue  # a service's data then (weather, prices, an order's status) is stale now
+                if asked is not None and _same_request(asked, query_terms):
+                    continue  # the answer to this very question, given before: it is being answered anew
+            if h.role == "user" and (h.content.rstrip().endswith(("?", "？")) or _same_request(h.content, query_terms)):
+                continue  # the user's own questions tell nothing, nor does asking the same again
             if any(v in h.content.lower() for v in said):
                 continue  # a fact above already says it
             who = ("用户" if zh else "user") if h.role == "user" else ("助手" if zh else "assistant")
@@ -495,6 +501,43 @@ def _forgotten_note(db: Session, user_id: str, query: str, zh: bool) -> str:
     return (f"用户已要求你忘记这件事（{what}）。你不再知道它：告诉用户你已按要求忘记了，不要猜。" if zh else
             f"The user asked you to forget this ({what}). You no longer know it: say you forgot it as asked. "
             "Do not guess.")
+
+
+_REQUEST_EN = re.compile(r"\?\s*$|^\s*(?:what|what's|which|who|whom|whose|where|when|how|why|is|are|am|do|does|did|"
+                         r"can|could|will|would|should|tell|show|check|find|look|search|give|get|list|please)\b",
+                         re.I)
+_REQUEST_ZH = re.compile(r"[?？]\s*$|什么|哪|谁|几|多少|怎么|怎样|如何|吗|呢|么|^\s*(?:请|帮我|给我|查|告诉我)")
+
+
+def _same_request(text: str, query_terms: set[str]) -> bool:
+    """Whether ``text`` asks what the query asks: a question or request whose words are the
+    query's (give or take one). A statement that answers it ("My appointment is on Friday")
+    is not a request, so it never counts."""
+    words = set(textmod.query_terms(text))
+    if not words or not query_terms:
+        return False
+    pattern = _REQUEST_ZH if textmod.is_chinese(text) else _REQUEST_EN
+    if not pattern.search(text):
+        return False
+    shared = words & query_terms
+    return len(words - query_terms) <= 1 and 3 * len(shared) >= 2 * len(query_terms)
+
+
+def _answer_of(db: Session, message_id: str) -> tuple[dict, str | None]:
+    """An assistant message's meta, and the user turn it answered (None if there is none)."""
+    row = db.execute(select(Message.meta, Message.conversation_id, Message.seq).where(Message.id == message_id)).first()
+    if row is None:
+        return {}, None
+    asked = db.scalar(select(Message.content).where(
+        Message.conversation_id == row.conversation_id, Message.seq == row.seq - 1, Message.role == "user"))
+    return (row.meta if isinstance(row.meta, dict) else {}), asked
+
+
+def _live_data(meta: dict) -> bool:
+    """An answer the dispatcher made from a service's tools (see ``banshi.agents.dispatcher``):
+    live data (a forecast, prices, an order's status) that was true when said, not a memory."""
+    dispatch = meta.get("dispatch")
+    return isinstance(dispatch, dict) and bool(dispatch.get("services") or dispatch.get("tools"))
 
 
 def _personal_question(query: str) -> bool:

@@ -2,8 +2,12 @@
 several-valued fact, "don't know" instead of a guess, and nothing the user had forgotten —
 not even through the history of the same conversation."""
 
+import pytest
+from sqlalchemy import select
+
 from banshi.chat.hooks import prompt_text
 from banshi.memory import get_memory
+from banshi.store.db import session_scope
 from banshi.store.tables import Message
 from tests.memory.conftest import drain
 from tests.memory.test_api import new, send
@@ -179,3 +183,49 @@ def test_a_question_about_something_forgotten_is_answered_with_forgot_not_a_gues
     told(client, settings, "I live in Porto.")
     send(client, new(client), "我住在哪个城市？")  # told again: known again
     assert "Porto" in memory_block(fake) and "忘记" not in memory_block(fake)
+
+
+def _sources(evs) -> list[dict]:
+    return next((e["sources"] for e in evs if e["type"] == "sources"), [])
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("what's the weather in Berlin tomorrow", "Tomorrow in Berlin: 14°C and light rain."),
+    ("北京明天天气怎么样", "北京明天晴，最高25度。"),
+    ("Tell me the price of a Tesla Model 3", "A Tesla Model 3 costs about 40,000 dollars."),
+])
+def test_asking_the_same_question_again_recalls_neither_the_old_question_nor_its_answer(
+        client, fake, settings, question, answer):
+    cid = new(client)
+    fake.enqueue(answer)
+    send(client, cid, question)
+    settle(settings)
+    evs = send(client, new(client), question)
+    recalled = [s["text"] for s in _sources(evs) if s["type"] == "message"]
+    assert not recalled, recalled
+    system = fake.calls[-1]["messages"][0].content
+    assert answer not in system and answer[:12] not in system
+
+
+def test_an_answer_made_from_a_services_live_data_is_not_recalled_but_the_users_words_are(client, fake, settings):
+    told(client, settings, "I ordered a blue kettle from the Argos shop, order number 4471.")
+    cid = new(client)
+    fake.enqueue("Order 4471 (blue kettle) is out for delivery and arrives today.")
+    send(client, cid, "Check order 4471 for me")
+    with session_scope(settings) as db:  # the engine's record of an answer made from a service's data
+        msg = db.scalars(select(Message).where(Message.conversation_id == cid, Message.role == "assistant")).one()
+        msg.meta = {**(msg.meta or {}), "dispatch": {"services": ["shopping"], "tools": [
+            {"tool": "order_status", "arguments": {"order_id": "4471"}, "ok": True, "action_id": None}]}}
+    settle(settings)
+    evs = send(client, new(client), "Where is my blue kettle order 4471 now?")
+    recalled = [s["text"] for s in _sources(evs) if s["type"] == "message"]
+    assert "out for delivery" not in memory_block(fake)
+    assert not any("out for delivery" in t for t in recalled)
+    assert any("Argos" in t for t in recalled), recalled
+
+
+def test_a_statement_that_answers_the_question_is_still_recalled(client, fake, settings):
+    told(client, settings, "My dentist appointment is on Friday at 3 pm with Dr. Okafor.")
+    evs = send(client, new(client), "When is my dentist appointment with Dr. Okafor?")
+    assert any("Okafor" in s["text"] for s in _sources(evs) if s["type"] in ("message", "fact"))
+    assert "Friday" in memory_block(fake)
