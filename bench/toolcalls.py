@@ -140,11 +140,13 @@ def score(calls: list[tuple[str, dict]], truth: list[dict], functions: list[dict
     return not left
 
 
-def spread(rows: list[Any], limit: int) -> list[Any]:
-    """``limit`` rows evenly spaced over the file (all of them when limit is 0 or larger)."""
+def spread(rows: list[Any], limit: int, offset: int = 0) -> list[Any]:
+    """``limit`` rows evenly spaced over the file (all of them when limit is 0 or larger), each
+    moved ``offset`` rows on (wrapping round): ``--offset 3`` gives a second sample of the same
+    size that shares no row with the first while the spacing is over 3."""
     if not limit or limit >= len(rows):
         return rows
-    return [rows[i * len(rows) // limit] for i in range(limit)]
+    return [rows[(i * len(rows) // limit + offset) % len(rows)] for i in range(limit)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", required=True)
     ap.add_argument("--category", required=True)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--offset", type=int, default=0, help="move each item of the --limit spread this many rows on")
     ap.add_argument("--backend", default="")
     ap.add_argument("--no-grammar", action="store_true", help="free-text tool replies, parsed afterwards (local)")
     ap.add_argument("--verbose", action="store_true", help="each item's calls and verdict on stderr")
@@ -177,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     answer_file = data / "possible_answer" / f"{args.category}.json"
     if answer_file.exists():
         answers = {r["id"]: r["ground_truth"] for r in map(json.loads, open(answer_file, encoding="utf-8"))}
-    rows = spread(rows, args.limit)
+    rows = spread(rows, args.limit, args.offset)
     irrelevance = args.category == "irrelevance"
     ok, seconds = 0, []
     for row in rows:
@@ -200,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     n = len(rows)
     seconds.sort()
     print(json.dumps({"accuracy": round(ok / max(1, n), 3), "n": n, "category": args.category, "backend": backend.id,
-                      "max_tokens": args.max_tokens,
+                      "max_tokens": args.max_tokens, "limit": args.limit, "offset": args.offset,
                       "seconds": {"p50": round(seconds[n // 2], 1) if n else None}}))
 
 

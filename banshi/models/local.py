@@ -37,12 +37,14 @@ from banshi.errors import BanshiError, InvalidInput, MissingDependency, ModelErr
 from banshi.messages import Completion, Delta, Message, ToolCall, Usage
 from banshi.models.base import Backend, StreamItem
 from banshi.models.toolcalls import (
-    Grounding,
     ToolCallStream,
+    asked_calls,
     call_grammar,
     described_call,
+    grounded_calls,
     new_call_id,
     parse_tool_calls,
+    percents_as_fractions,
     text_grammar,
 )
 
@@ -191,8 +193,9 @@ class LocalBackend(Backend):
     #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
     #: that follow the tools' schemas); off, the reply is free text parsed afterwards
     tool_grammar = True
-    #: under the grammar, drop a call that needs a value the conversation does not hold
-    #: (``_grounded_calls``); off, every call the grammar admits is returned
+    #: under the grammar, check calls against the conversation (``_checked_calls``): percentages
+    #: as fractions where a rate is asked, and no call that needs a value the conversation does
+    #: not hold; off, every call the grammar admits is returned as the model wrote it
     check_calls = True
 
     def __init__(self, settings: Settings, *, model_path: Path | None = None):
@@ -209,7 +212,7 @@ class LocalBackend(Backend):
         self.chat_template = ""
         #: llama.cpp's timings of the last finished request (prompt_per_second, predicted_per_second, …)
         self.last_timings: dict[str, Any] = {}
-        #: the tools of the calls ``_grounded_calls`` dropped from the last reply (informational)
+        #: the tools of the calls ``_checked_calls`` dropped from the last reply (informational)
         self.last_dropped: list[str] = []
         self._count = lru_cache(maxsize=8192)(self._count_uncached)
 
@@ -484,7 +487,7 @@ class LocalBackend(Backend):
             calls = calls or found
             made = bool(calls)
             if calls and "grammar" in body and self.check_calls:
-                calls = self._grounded_calls(messages, tools or [], calls)
+                calls = self._checked_calls(messages, tools or [], calls)
             if not calls and "grammar" in body and not shown.strip() and (made or parse_tool_calls(text)[1]):
                 # it only called functions that do not exist, or tools with values nobody gave:
                 # nothing fits, so plain chat answers
@@ -508,23 +511,18 @@ class LocalBackend(Backend):
             text=text, reasoning="".join(reasoning).strip(), tool_calls=calls, finish_reason=finish, usage=acc.usage()
         )
 
-    def _grounded_calls(
+    def _checked_calls(
         self, messages: list[Message], tools: list[dict[str, Any]], calls: list[ToolCall]
     ) -> list[ToolCall]:
-        """The calls whose required values all come from the conversation (``toolcalls.Grounding``).
-        A call that needs a value nobody gave is the default model's guess at a nearby tool for
-        a request no tool answers (a year for "the current Gini coefficient"), or a value it
-        invented for a tool that fits; either way it is not made. The dropped tools' names are
-        kept in ``last_dropped``."""
-        grounding = Grounding("\n".join(m.content for m in messages if m.content))
-        by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
-        kept = []
-        for call in calls:
-            fn = by_name.get(call.name)
-            if fn is not None and grounding.missing(call.arguments, fn.get("parameters")):
-                self.last_dropped.append(call.name)
-            else:
-                kept.append(call)
+        """The calls checked against the conversation (``toolcalls``): a percentage the user said
+        becomes the fraction a rate argument takes (``percents_as_fractions``); a call that
+        needs a value nobody gave is not made (``grounded_calls``), nor one that only repeats
+        another's values with a tool the request never names (``asked_calls``). The dropped
+        tools' names are kept in ``last_dropped``."""
+        text = "\n".join(m.content for m in messages if m.content)
+        kept, dropped = grounded_calls(text, tools, percents_as_fractions(text, tools, calls))
+        kept, unasked = asked_calls(text, kept)
+        self.last_dropped.extend(c.name for c in dropped + unasked)
         return kept
 
     def _pieces(

@@ -407,6 +407,11 @@ _NUMBER_WORDS.update(
     couple=2,
     triple=3,
     thrice=3,
+    # a unit said alone counts as the number of its smaller unit ("next week" as 7 days)
+    week=7,
+    fortnight=14,
+    decade=10,
+    century=100,
 )
 _NUMBER_WORDS.update(
     {
@@ -422,6 +427,19 @@ _SCALES = sorted(
 _NUM = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
 _WORD = re.compile(r"[^\W_]+", re.U)
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# ISO currency codes whose letters do not run through their names (USD: "US dollars" does)
+_CURRENCIES = {
+    "GBP": ("pound", "pounds", "sterling", "英镑"),
+    "JPY": ("yen", "日元"),
+    "CNY": ("yuan", "renminbi", "rmb", "人民币", "元"),
+    "CHF": ("franc", "francs", "瑞士法郎"),
+    "KRW": ("won", "韩元"),
+    "INR": ("rupee", "rupees", "卢比"),
+    "BRL": ("real", "reais"),
+    "ZAR": ("rand",),
+    "EUR": ("euro", "euros", "欧元"),
+    "USD": ("dollar", "dollars", "美元"),
+}
 _STOP = frozenset(
     "a an the of in on at to for and or by with from as is are be this that it its into per any all".split()
 )
@@ -492,12 +510,11 @@ class Grounding:
             return True
         # a short code (USD, MSFT) whose letters run in order through a word or phrase said
         code = value.strip()
-        return (
-            code.isalpha()
-            and code.isupper()
-            and len(code) <= 5
-            and any(_subsequence(code.lower(), " ".join(ws)) for ws in [[w] for w in self.words] + self.phrases)
-        )
+        if not (code.isalpha() and code.isupper() and len(code) <= 5):
+            return False
+        if any(_subsequence(code.lower(), " ".join(ws)) for ws in [[w] for w in self.words] + self.phrases):
+            return True
+        return any(name in self.words or name in self.low for name in _CURRENCIES.get(code, ()))
 
     def value(self, value: Any, schema: dict[str, Any] | None) -> bool:
         schema = schema if isinstance(schema, dict) else {}
@@ -506,9 +523,11 @@ class Grounding:
         if isinstance(value, int | float):
             return self.number(float(value))
         if isinstance(value, str):
-            return self.string(value)
+            return self.string(value) or _offered(value, schema)
         if isinstance(value, list):
             items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            if "description" not in items and "description" in schema:  # a list's choices are told on the list
+                items = {**items, "description": schema["description"]}
             return all(self.value(v, items) for v in value)
         if isinstance(value, dict):
             props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
@@ -522,6 +541,125 @@ class Grounding:
         return [
             k for k in parameters.get("required") or [] if k in arguments and not self.value(arguments[k], props.get(k))
         ]
+
+
+def grounded_calls(
+    text: str, tools: list[dict[str, Any]], calls: list[ToolCall]
+) -> tuple[list[ToolCall], list[ToolCall]]:
+    """(kept, dropped): a call is dropped when one of its required values is not in ``text``
+    (the conversation) by ``Grounding``'s measure. Such a call is a small model's guess at a
+    nearby tool for a request no tool answers (a year for "the current Gini coefficient"), or a
+    value it invented for a tool that fits; either way it should not be made. Calls of tools not
+    among ``tools`` are kept (the caller decides about those)."""
+    grounding = Grounding(text)
+    by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
+    kept: list[ToolCall] = []
+    dropped: list[ToolCall] = []
+    for call in calls:
+        fn = by_name.get(call.name)
+        if fn is not None and grounding.missing(call.arguments, fn.get("parameters")):
+            dropped.append(call)
+        else:
+            kept.append(call)
+    return kept, dropped
+
+
+# verbs and fillers of tool names that say nothing of what a tool is about
+_GENERIC = frozenset(
+    "get find calculate calc compute fetch search list lookup look up show check set retrieve query info "
+    "information data details detail by for of the to and in on from with api tool".split()
+)
+
+
+def _name_words(name: str) -> set[str]:
+    name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _GENERIC}
+
+
+def _said(word: str, words: set[str]) -> bool:
+    return word in words or (len(word) >= 4 and any(t.startswith(word[:4]) for t in words))
+
+
+def _leaves(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_leaves(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_leaves(v) for v in value)) if value else set()
+    return {json.dumps(value, ensure_ascii=False).lower()}
+
+
+def asked_calls(text: str, calls: list[ToolCall]) -> tuple[list[ToolCall], list[ToolCall]]:
+    """(kept, dropped): a call is dropped when it only repeats another call's values with a
+    different tool that the request never names, while the other tool it does ("Who founded
+    Buddhism and where did it originate?" answered with ``religion_get_origin`` and also
+    ``religion_get_core_beliefs`` for Buddhism). The default model covers one ask with a second
+    tool this way. A second tool the user asks for ("its origin and core beliefs") is named,
+    and one with values of its own is a request of its own: both stay."""
+    words = set(_words(text))
+    dropped = []
+    for b in calls:
+        b_values = _leaves(b.arguments)
+        for a in calls:
+            if a.name == b.name or a in dropped or not b_values or not b_values <= _leaves(a.arguments):
+                continue
+            a_own, b_own = _name_words(a.name) - _name_words(b.name), _name_words(b.name) - _name_words(a.name)
+            if b_own and not any(_said(w, words) for w in b_own) and any(_said(w, words) for w in a_own):
+                dropped.append(b)
+                break
+    return [c for c in calls if c not in dropped], dropped
+
+
+def _offered(value: str, schema: dict[str, Any]) -> bool:
+    """The parameter's own description offers ``value`` ("Type of the recipe. E.g. dessert, main
+    course"): chosen from the schema, like an enum member, not invented. Short values only."""
+    desc = schema.get("description")
+    low = value.strip().strip("'\"").lower()
+    if not isinstance(desc, str) or not low or len(low.split()) > 3:
+        return False
+    return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", desc.lower()) is not None
+
+
+# a description telling that a number is a fraction of one, not a percentage
+_FRACTION = re.compile(r"\bdecimal|\bfraction|between 0(?:\.0)? and 1\b|\bsums? to 1\b|\b0(?:\.0)? to 1(?:\.0)?\b")
+_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b|％)", re.I)
+
+
+def percents_as_fractions(text: str, tools: list[dict[str, Any]], calls: list[ToolCall]) -> list[ToolCall]:
+    """The calls with a percentage the user said ("a 5% yield") given as a fraction (0.05) where
+    the argument is a plain number, not one its description calls a percentage (or one it calls
+    a decimal or fraction). A small model copies the 5; a rate parameter means 0.05. A number
+    the conversation also says without a percent sign is left as it is (5 years at 5 %)."""
+    said = [float(m.group(1)) for m in _PERCENT.finditer(text)]
+    if not said:
+        return calls
+    plain = [float(n.replace(",", "")) for n in _NUM.findall(_PERCENT.sub(" ", text))]
+    percents = {p for p in said if p > 1 and p not in plain}
+    if not percents:
+        return calls
+    by_name = {(t.get("function") or t).get("name"): t.get("function") or t for t in tools}
+
+    def fraction(value: Any, spec: dict[str, Any]) -> Any:
+        desc = str(spec.get("description") or "").lower()
+        if spec.get("type") == "array" and isinstance(value, list) and isinstance(spec.get("items"), dict):
+            items = spec["items"]
+            if "description" not in items:
+                items = {**items, "description": spec.get("description", "")}
+            converted = [fraction(v, items) for v in value]
+            # all or nothing: [40, 60] for "40% and 60%", never half of a list
+            return converted if all(c != v for c, v in zip(converted, value, strict=True)) else value
+        if spec.get("type") != "number" or isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        if ("percent" in desc or "%" in desc) and not _FRACTION.search(desc):
+            return value
+        return value / 100 if float(value) in percents else value
+
+    out = []
+    for call in calls:
+        fn = by_name.get(call.name)
+        props = ((fn or {}).get("parameters") or {}).get("properties") or {}
+        args = {k: fraction(v, props[k]) if isinstance(props.get(k), dict) else v for k, v in call.arguments.items()}
+        out.append(call if args == call.arguments else ToolCall(name=call.name, arguments=args, id=call.id))
+    return out
 
 
 def _phrases(words: list[str], longest: int = 5) -> list[list[str]]:

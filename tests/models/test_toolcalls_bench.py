@@ -64,3 +64,4 @@ def test_schema_conversion_and_spread() -> None:
                                                             "x": {"type": "any"}}})
     assert schema == {"type": "object", "properties": {"type": {"type": "string"}, "t": {"type": "array"}, "x": {}}}
     assert spread(list(range(10)), 3) == [0, 3, 6] and spread([1, 2], 5) == [1, 2] and spread([1, 2], 0) == [1, 2]
+    assert spread(list(range(10)), 3, 1) == [1, 4, 7] and spread(list(range(10)), 3, 4) == [4, 7, 0]  # wraps round
