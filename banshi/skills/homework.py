@@ -16,7 +16,7 @@ number, nothing is negative unless the problem speaks of negatives, the program 
 problem's numbers (a small model sometimes hands back its worked example). A program that fails,
 returns no number or breaks one of these is shown its problem once and fixed (``write_and_run``).
 
-May import: errors, messages, models, skills.sandbox/answers/lang, media.ocr (lazily).
+May import: errors, messages, models, skills.sandbox/answers/lang/school_facts, media.ocr (lazily).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from banshi.models.base import Backend
 from banshi.skills import answers
 from banshi.skills.lang import detect_language, language_name
 from banshi.skills.sandbox import Limits, run_python
+from banshi.skills.school_facts import facts_for
 
 MAX_PROBLEM_CHARS = 4000
 
@@ -80,48 +81,6 @@ _STYLES: dict[str, dict[str, Any]] = {
                "    june = may * (1 + Fraction(25, 100))\n    return may + june"),
     },
 }
-
-# Facts of school arithmetic that a small model gets wrong when it writes a formula from memory:
-# added to the request when the problem's words show that one applies (never to the worked examples).
-_KNOWLEDGE: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"打[一二三四五六七八九\d.]+折?|[一二三四五六七八九]折|折扣"),
-     "打八折：现价 = 原价 × 0.8；打0.85折（或打八五折）：现价 = 原价 × 0.85；原价 = 现价 ÷ 折扣。", ""),
-    (re.compile(r"\d+\s*(?:%|percent)\s*(?:off|discount)|discount", re.I), "",
-     "x% off: the new price = old price × (1 − x/100); old price = new price ÷ (1 − x/100)."),
-    (re.compile(r"[一二三四五六七八九]成"), "八成 = 80%；七成五 = 75%。", ""),
-    (re.compile(r"(?:两端|两头|两边|首尾)"),
-     "植树问题：两端都栽，棵数 = 总长 ÷ 间距 + 1；两端都不栽，棵数 = 总长 ÷ 间距 − 1；"
-     "一端栽或围成一圈，棵数 = 总长 ÷ 间距；路的两旁都栽，再 × 2。",
-     ""),
-    (re.compile(r"(?:\d+|[一二三四五六七八九十])\s*(?:楼|层)[\s\S]*(?:楼梯|台阶|走|爬)|"
-                r"(?:楼梯|台阶|爬)[\s\S]*(?:\d+|[一二三四五六七八九十])\s*(?:楼|层)"),
-     "从1楼走到n楼要走 n−1 层楼梯；从a楼到b楼走 b−a 层。", ""),
-    (re.compile(r"\b(?:stairs|flights?|floors?)\b[\s\S]*\b(?:climb|walk|go)|\b(?:climb|walk|go)[\s\S]*"
-                r"\b(?:stairs|flights?|\d+(?:st|nd|rd|th) floor)\b", re.I), "",
-     "From floor 1 to floor n is n − 1 flights of stairs; from floor a to floor b is b − a flights."),
-    (re.compile(r"\bboth ends\b|\bat each end\b", re.I), "",
-     "Posts or trees along a line with both ends planted: count = length ÷ spacing + 1."),
-    (re.compile(r"(?:锯|截|剪|切)成"), "锯成n段只要锯 n−1 次。", ""),
-    (re.compile(r"(?:多|少|增加|减少|提高|降低|增长|下降|节约|超过)(?:了)?(?:百分之|\d+(?:\.\d+)?%)"),
-     "A比B多20%：A = B × (1 + 20%)；A比B少20%：A = B × (1 − 20%)；"
-     "多（少）百分之几 = 相差的数 ÷ 单位“1”的量（“比”后面的量）。",
-     ""),
-    (re.compile(r"\b(?:more|less|fewer|increase[sd]?|decrease[sd]?|higher|lower|raise[sd]?|cut)\b[^.?]*\d+\s*%|"
-                r"\d+\s*%[^.?]*\b(?:more|less|fewer|increase|decrease|higher|lower)\b", re.I), "",
-     "x% more than A = A × (1 + x/100); x% less than A = A × (1 − x/100); the percent change = change ÷ the "
-     "original amount."),
-    (re.compile(r"利息|利率|税率|税后|本息"),
-     "利息 = 本金 × 利率 × 存期（年）；税款 = 应纳税的钱 × 税率；本息 = 本金 + 利息。", ""),
-    (re.compile(r"\binterest\b", re.I), "", "Simple interest = principal × rate × years."),
-    (re.compile(r"(?:合作|合做|合修|合挖|合干|单独|独做|独修)"),
-     "工程问题：把全部工作量看作1，每天的工作效率 = 1 ÷ 单独完成的天数；合作天数 = 1 ÷ 效率之和。", ""),
-    (re.compile(r"圆|半径|直径|π"), "圆周率 π 取 3.14（除非题目另有说明）。", ""),
-    (re.compile(r"相向|相遇"), "相遇问题：相遇时间 = 路程 ÷ 速度和；路程 = 速度和 × 相遇时间。", ""),
-    (re.compile(r"追上|追及"), "追及问题：追及时间 = 相差的路程 ÷ 速度差。", ""),
-    (re.compile(r"按\s*\d+\s*[:：∶比]\s*\d+|\d+\s*[:：∶]\s*\d+"),
-     "按比分配：每份 = 总数 ÷ 份数之和，各部分 = 每份 × 各自的份数。",
-     "Shared in the ratio a:b: one part = total ÷ (a + b); each share = one part × its number."),
-]
 
 _NOTICE = {
     "zh": "注意：这个答案没有通过验证（两种独立的解法结果不一致），请自己再检查一遍。",
@@ -190,9 +149,8 @@ def asked(problem: str) -> Asked:
 
 
 def knowledge(problem: str, lang: str) -> list[str]:
-    """The facts of ``_KNOWLEDGE`` that the problem's words call for, in the problem's language."""
-    col = 1 if lang == "zh" else 2
-    return [entry[col] for entry in _KNOWLEDGE if entry[col] and entry[0].search(problem)]
+    """The school-arithmetic facts (``school_facts``) the problem's words call for, in its language."""
+    return facts_for(problem, lang)
 
 
 def _hint(want: Asked, lang: str) -> str:

@@ -1,0 +1,93 @@
+"""Facts of school arithmetic that a small model gets wrong when it writes a formula from memory.
+
+Each entry is a named kind of textbook problem (植树问题, 排队问题, 圆锥的体积, 分段计费 ...) with
+the words that show it applies and the rule, in Chinese and/or English. The homework skill adds
+the rules a problem's words call for to its request (never to the worked examples). The kinds
+are the standard ones of primary-school curricula, written as general rules, not for any item.
+
+May import: nothing from banshi.
+"""
+
+from __future__ import annotations
+
+import re
+
+_N = r"(?:\d+|[一二两三四五六七八九十])"
+
+# (trigger, Chinese rule, English rule); "" where a language has no rule
+FACTS: list[tuple[re.Pattern[str], str, str]] = [
+    # money
+    (re.compile(r"打[一二三四五六七八九\d.]+折?|[一二三四五六七八九]折|折扣"),
+     "打八折：现价 = 原价 × 0.8；打0.85折（或打八五折）：现价 = 原价 × 0.85；原价 = 现价 ÷ 折扣。", ""),
+    (re.compile(r"\d+\s*(?:%|percent)\s*(?:off|discount)|discount", re.I), "",
+     "x% off: the new price = old price × (1 − x/100); old price = new price ÷ (1 − x/100)."),
+    (re.compile(r"[一二三四五六七八九]成"), "八成 = 80%；七成五 = 75%；增产一成五 = 增加15%。", ""),
+    (re.compile(r"买\s*" + _N + r"\s*\S{0,3}?\s*送\s*" + _N),
+     "买a送b：付a份的钱，拿到 a + b 份；每份实际的价钱 = a份的钱 ÷ (a + b)。", ""),
+    (re.compile(r"\bbuy\s+\w+\b[^.?]{0,30}\bget\s+\w+\b[^.?]{0,20}\bfree\b", re.I), "",
+     "Buy a, get b free: you pay for a and take a + b; the real price of one = the price of a ÷ (a + b)."),
+    (re.compile(r"超(?:过|出)[^，,。？]{0,12}部分"),
+     "分段计费：分段点以内按第一种价钱算，超过分段点的部分按第二种价钱算，两段的钱相加。", ""),
+    (re.compile(r"利息|利率|税率|税后|本息"),
+     "利息 = 本金 × 利率 × 存期（年）；税款 = 应纳税的钱 × 税率；本息 = 本金 + 利息。", ""),
+    (re.compile(r"\binterest\b", re.I), "", "Simple interest = principal × rate × years."),
+    # percentages and ratios
+    (re.compile(r"(?:多|少|增加|减少|提高|降低|增长|下降|节约|超过)(?:了)?(?:百分之|\d+(?:\.\d+)?%)"),
+     "A比B多20%：A = B × (1 + 20%)；A比B少20%：A = B × (1 − 20%)；"
+     "多（少）百分之几 = 相差的数 ÷ 单位“1”的量（“比”后面的量）。",
+     ""),
+    (re.compile(r"\b(?:more|less|fewer|increase[sd]?|decrease[sd]?|higher|lower|raise[sd]?|cut)\b[^.?]*\d+\s*%|"
+                r"\d+\s*%[^.?]*\b(?:more|less|fewer|increase|decrease|higher|lower)\b", re.I), "",
+     "x% more than A = A × (1 + x/100); x% less than A = A × (1 − x/100); the percent change = change ÷ the "
+     "original amount."),
+    (re.compile(r"按\s*\d+\s*[:：∶比]\s*\d+|\d+\s*[:：∶]\s*\d+"),
+     "按比分配：每份 = 总数 ÷ 份数之和，各部分 = 每份 × 各自的份数。",
+     "Shared in the ratio a:b: one part = total ÷ (a + b); each share = one part × its number."),
+    # counting: lines, stairs, cuts, folds, overlaps
+    (re.compile(r"两端|首尾|(?:每隔|间隔|相隔|间距)[^，,。？]{0,8}米|之间[^，,。？]{0,12}(?:栽|种|植|插|挂|摆|装)"),
+     "植树问题：两端都栽，棵数 = 总长 ÷ 间距 + 1；两端都不栽（例如在两座楼、两根电线杆之间栽），"
+     "棵数 = 总长 ÷ 间距 − 1；只栽一端或围成一圈，棵数 = 总长 ÷ 间距；路的两旁都栽，再 × 2。",
+     ""),
+    (re.compile(r"\bboth ends\b|\bat each end\b", re.I), "",
+     "Posts or trees along a line with both ends planted: count = length ÷ spacing + 1; with neither end "
+     "(between two buildings): count = length ÷ spacing − 1; around a closed loop: count = length ÷ spacing."),
+    (re.compile(r"从(?:前|后|左|右|上|下)(?:面|边|往[前后左右上下])?数"),
+     "排队问题：从前面数排第a、从后面数排第b，这一排一共 a + b − 1 人；前面有a人、后面有b人，一共 a + b + 1 人。",
+     ""),
+    (re.compile(_N + r"\s*(?:楼|层)[\s\S]*(?:楼梯|台阶|走|爬|跑)|(?:楼梯|台阶|爬)[\s\S]*" + _N + r"\s*(?:楼|层)"),
+     "从1楼走到n楼要走 n−1 层楼梯；从a楼到b楼走 b−a 层；每层的台阶数 = 台阶总数 ÷ 走过的层数。", ""),
+    (re.compile(r"\b(?:stairs|flights?|floors?)\b[\s\S]*\b(?:climb|walk|go)|\b(?:climb|walk|go)[\s\S]*"
+                r"\b(?:stairs|flights?|\d+(?:st|nd|rd|th) floor)\b", re.I), "",
+     "From floor 1 to floor n is n − 1 flights of stairs; from floor a to floor b is b − a flights."),
+    (re.compile(r"(?:锯|截|剪|切)成"), "锯成n段只要锯 n−1 次。", ""),
+    (re.compile(r"(?:锯|截|切)[\s\S]*表面积|表面积[\s\S]*(?:锯|截|切)"),
+     "把圆柱或长方体横着锯成n段，锯了 n−1 次，每锯一次增加2个截面，表面积增加 2 × (n−1) 个截面的面积。", ""),
+    (re.compile(r"对折"), "对折1次分成2段，对折2次分成4段，对折n次分成 2ⁿ 段，每段是全长的 1/2ⁿ。", ""),
+    (re.compile(r"都不(?:喜欢|参加|会|是|订|选|爱|及格|合格)|既[^，,。？]{1,10}又|两(?:种|项|样|门)都"),
+     "重叠问题：至少有一项的 = A + B − 两项都有的；两项都没有的 = 总数 − (A + B − 两项都有的)。", ""),
+    # work, motion, age
+    (re.compile(r"(?:合作|合做|合修|合挖|合干|单独|独做|独修)"),
+     "工程问题：把全部工作量看作1，每天的工作效率 = 1 ÷ 单独完成的天数；合作天数 = 1 ÷ 效率之和。", ""),
+    (re.compile(r"相向|相遇"), "相遇问题：相遇时间 = 路程 ÷ 速度和；路程 = 速度和 × 相遇时间。", ""),
+    (re.compile(r"追上|追及"), "追及问题：追及时间 = 相差的路程 ÷ 速度差。", ""),
+    (re.compile(r"岁[\s\S]*(?:年前|年后|几年|多少年)|(?:年前|年后)[\s\S]*岁"),
+     "年龄问题：两人的年龄差永远不变；过n年，每人都大n岁。", ""),
+    # geometry
+    (re.compile(r"圆|半径|直径|π"), "圆周率 π 取 3.14（除非题目另有说明）；圆的周长 = 2πr = πd，圆的面积 = πr²。",
+     ""),
+    (re.compile(r"圆锥"), "圆锥的体积 = 底面积 × 高 ÷ 3；圆柱的体积 = 底面积 × 高。", ""),
+    (re.compile(r"\bcones?\b", re.I), "", "Volume of a cone = base area × height ÷ 3."),
+    (re.compile(r"水面[^，,。？]{0,4}(?:上升|升高|下降|降低)|浸(?:入|没|在)|(?:放|沉)入水"),
+     "物体完全浸没在水中：水面上升的高度 = 物体的体积 ÷ 容器的底面积。", ""),
+    (re.compile(r"三角形|梯形|平行四边形"),
+     "三角形面积 = 底 × 高 ÷ 2；平行四边形面积 = 底 × 高；梯形面积 = (上底 + 下底) × 高 ÷ 2。", ""),
+    (re.compile(r"公顷|平方千米|平方公里|平方分米|平方厘米|立方分米|立方厘米|毫升"),
+     "1公顷 = 10000平方米；1平方千米 = 100公顷；1平方米 = 100平方分米 = 10000平方厘米；"
+     "1立方米 = 1000立方分米；1立方分米 = 1升 = 1000立方厘米 = 1000毫升。", ""),
+]
+
+
+def facts_for(problem: str, lang: str) -> list[str]:
+    """The rules the problem's words call for, in the problem's language ("zh" or other)."""
+    col = 1 if lang == "zh" else 2
+    return [entry[col] for entry in FACTS if entry[col] and entry[0].search(problem)]
