@@ -412,6 +412,12 @@ _NUMBER_WORDS.update(
     fortnight=14,
     decade=10,
     century=100,
+    # how often, as times a year ("compounded quarterly")
+    quarterly=4,
+    monthly=12,
+    weekly=52,
+    biannually=2,
+    semiannually=2,
 )
 _NUMBER_WORDS.update(
     {
@@ -508,9 +514,9 @@ class Grounding:
                 return True
         if low.replace(".", "") in self.initials or (len(words) > 1 and "".join(w[0] for w in words) in self.words):
             return True
-        # a short code (USD, MSFT) whose letters run in order through a word or phrase said
+        # a short code (USD, MSFT, km) whose letters run in order through a word or phrase said
         code = value.strip()
-        if not (code.isalpha() and code.isupper() and len(code) <= 5):
+        if not (code.isalpha() and (code.isupper() and len(code) <= 5 or len(code) <= 3)):
             return False
         if any(_subsequence(code.lower(), " ".join(ws)) for ws in [[w] for w in self.words] + self.phrases):
             return True
@@ -610,13 +616,15 @@ def asked_calls(text: str, calls: list[ToolCall]) -> tuple[list[ToolCall], list[
 
 
 def _offered(value: str, schema: dict[str, Any]) -> bool:
-    """The parameter's own description offers ``value`` ("Type of the recipe. E.g. dessert, main
-    course"): chosen from the schema, like an enum member, not invented. Short values only."""
+    """The parameter's own description offers ``value`` as a kind of thing, in lower case ("Type
+    of the recipe. E.g. dessert, main course"): chosen from the schema, like an enum member, not
+    invented. A name it gives as an example ("e.g. San Francisco, CA") is not offered: a small
+    model with no value to give copies that. Short values only."""
     desc = schema.get("description")
     low = value.strip().strip("'\"").lower()
     if not isinstance(desc, str) or not low or len(low.split()) > 3:
         return False
-    return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", desc.lower()) is not None
+    return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", desc) is not None
 
 
 # a description telling that a number is a fraction of one, not a percentage

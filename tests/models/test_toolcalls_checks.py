@@ -47,8 +47,12 @@ def test_offered_values_in_a_list_and_units_said_alone() -> None:
     tags = {"type": "array", "items": {"type": "string"}, "description": "Tags, e.g. vegan, gluten free"}
     g = Grounding("something for dinner over the next week, this decade")
     assert g.value(["gluten free"], tags) and not g.value(["gluten free", "keto"], tags)
+    # a name given as an example is what a model with nothing to give copies
+    assert not g.value("San Francisco, CA", {"type": "string", "description": "The city, e.g. San Francisco, CA"})
     assert g.value(7, {"type": "integer"}) and g.value(168, {}) and g.value(10, {})  # a week, hours, a decade
     assert not g.value(9, {"type": "integer"})
+    assert Grounding("$5000 at 3% for 5 years, compounded quarterly").value(4, {"type": "integer"})
+    assert Grounding("convert 5 kilometers to miles").value("km", {}) and not Grounding("5 miles").value("km", {})
 
 
 @pytest.mark.parametrize(
