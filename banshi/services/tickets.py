@@ -34,6 +34,14 @@ RULES = {
     "travel insurance ($30/passenger); basic economy cannot be changed",
     "cinema": "refund free until 1h before the show, none after",
 }
+RULES_ZH = {
+    "train": "开车前 8 天及以上退票免费，48 小时以上收 5%，24 小时以上收 10%，不足 24 小时收 20%，开车后不能退；"
+    "开车前可免费改签一次同线路的其他车次",
+    "flight": "订票后 24 小时内或商务舱可免费取消；其他（基础）经济舱只有买了旅行保险（每位乘客 $30）才能退款；"
+    "基础经济舱不能改签",
+    "cinema": "开场前 1 小时以上可免费退票，之后不能退",
+}
+KINDS_ZH = {"train": "火车票", "flight": "机票", "cinema": "电影票"}
 TRAIN_CLASSES = {"二等座": (0.46, 500), "一等座": (0.74, 80), "商务座": (1.5, 20)}
 CINEMAS = [
     "沙盒影城（国贸店）",
@@ -448,10 +456,21 @@ def list_tickets(ctx: ToolContext) -> dict:
     return {"tickets": common.list_orders(ctx, "tickets"), "note": SANDBOX}
 
 
-@tool
-def ticket_rules(ctx: ToolContext) -> dict:
-    """The refund and change rules for trains, flights and cinema tickets."""
-    return RULES
+def say_rules(data: dict[str, Any], zh: bool) -> str:
+    """The rules asked for, one line per kind of ticket, in the user's language."""
+    return "\n".join(
+        f"- {KINDS_ZH[k]}：{v['zh']}。" if zh else f"- {k.capitalize()} tickets: {v['en']}." for k, v in data.items()
+    )
+
+
+@tool(say=say_rules)
+def ticket_rules(ctx: ToolContext, kind: Literal["train", "flight", "cinema", ""] = "") -> dict:
+    """The refund and change rules for trains, flights and cinema tickets.
+
+    Args:
+        kind: one kind of ticket, or empty for all three
+    """
+    return {k: {"en": RULES[k], "zh": RULES_ZH[k]} for k in RULES if kind in ("", k)}
 
 
 def refund_for(ctx: ToolContext, order: common.ServiceOrder) -> float:
@@ -502,6 +521,12 @@ _COUNT = re.compile(
     r"|for (\d|two|three) (?:people|passengers)",
     re.I,
 )
+_RULES_ASKED = re.compile(r"规则|规定|手续费|怎么算|怎么退|能退多少|\brules?\b|\bpolicy\b|\bfees?\b|how much .*refund")
+_KIND_WORDS = {
+    "train": r"火车|高铁|动车|列车|train",
+    "flight": r"机票|航班|飞机|flight",
+    "cinema": r"电影|影院|cinema|movie",
+}
 _EN = {"two": 2, "three": 3, "four": 4, "five": 5}
 _FIRST = r"最早|第一|头一|first|earliest|\bany\b"
 _BUY = r"订|买|购|book|buy|reserve"
@@ -531,7 +556,10 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     date_ = {"date": day.group(0)} if day else {}
     buy_first = bool(re.search(_BUY, low) and re.search(_FIRST, low))
     n = _count(text)
-    if re.search(r"火车|高铁|动车|列车|train", low):
+    kinds = [k for k, words in _KIND_WORDS.items() if re.search(words, low)]
+    if _RULES_ASKED.search(low) and (kinds or re.search(r"票|退|改签|ticket|refund", low)) and not re.search(_BUY, low):
+        return [Planned("ticket_rules", {"kind": kinds[0]} if len(kinds) == 1 else {})]
+    if re.search(_KIND_WORDS["train"], low):
         found = sorted((text.find(c), c) for c in CITIES if not c.isascii() and c in text)
         if len(found) < 2 or not day:
             return []

@@ -123,7 +123,20 @@ def test_tickets_find_then_book_the_first(settings):
     }
     shows = tickets.read_request(settings, "2030-01-01 熊猫侦探有哪些场次？", [])
     assert [(p.tool, p.arguments) for p in shows] == [("search_showtimes", {"film": "熊猫侦探", "date": "2030-01-01"})]
-    assert tickets.read_request(settings, "火车票退票手续费怎么算？", []) == []  # rules: the model's choice
+    rules = tickets.read_request(settings, "火车票退票手续费怎么算？", [])
+    assert [(p.tool, p.arguments) for p in rules] == [("ticket_rules", {"kind": "train"})]
+    assert [p.arguments for p in tickets.read_request(settings, "What are the refund rules?", [])] == [{}]
+    assert tickets.read_request(settings, "外卖配送费怎么算？", []) == []  # a fee, but not a ticket's
+
+
+def test_ticket_rules_are_said_in_the_users_language(registry, ctx):
+    from banshi.services import tickets
+
+    train = registry.run("ticket_rules", {"kind": "train"}, ctx()).data
+    assert list(train) == ["train"]
+    zh = tickets.say_rules(train, True)
+    assert "火车票" in zh and "5%" in zh and "20%" in zh and "免费改签" in zh
+    assert "Flight" in tickets.say_rules(registry.run("ticket_rules", {}, ctx()).data, False)
 
 
 def test_weather_and_appointments_read_without_the_model():
