@@ -27,7 +27,6 @@ run: setup
 	$(VENV)/bin/banshi models assemble
 	$(VENV)/bin/banshi serve
 
-# Only a failed browser test gets one more try (tests/web/conftest.py says why).
 test: setup system-deps
 	$(PY) -m pytest -q -ra
 

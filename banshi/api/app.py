@@ -6,13 +6,14 @@ import importlib
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from banshi import __version__
+from banshi.api.deps import commit_before_response
 from banshi.api.routers import ROUTERS
 from banshi.errors import BanshiError
 
@@ -27,7 +28,8 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 def create_app() -> FastAPI:
     app = FastAPI(title="Banshi", version=__version__,
                   description="An open, self-hostable AI assistant: chat, memory, actions. "
-                              "OpenAI-compatible under /v1.")
+                              "OpenAI-compatible under /v1.",
+                  dependencies=[Depends(commit_before_response, scope="function")])
 
     @app.exception_handler(BanshiError)
     async def _domain(_: Request, exc: BanshiError) -> JSONResponse:

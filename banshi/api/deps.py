@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
 from sqlalchemy.orm import Session
 
 from banshi.api import auth
@@ -19,9 +20,23 @@ def settings_dep() -> Settings:
     return get_settings()
 
 
-def get_db(settings: Settings = Depends(settings_dep)) -> Iterator[Session]:
+def get_db(conn: HTTPConnection, settings: Settings = Depends(settings_dep)) -> Iterator[Session]:
+    """The request's session; committed by ``commit_before_response`` when the endpoint returns,
+    closed (committing what a streamed body wrote) after the response has been sent."""
     with session_scope(settings) as db:
+        conn.state.db = db
         yield db
+
+
+def commit_before_response(conn: HTTPConnection) -> Iterator[None]:
+    """Commit the request's session before its response leaves (an app-wide dependency with
+    ``scope="function"``). FastAPI ends ``get_db`` only after the response has been sent, and a
+    client may act on the response at once: the page posts a new chat's first message the moment
+    the chat's 201 arrives, and that request found no chat when it came before the commit."""
+    yield  # an error in the endpoint is raised here: nothing is committed, get_db rolls back
+    db: Session | None = getattr(conn.state, "db", None)
+    if db is not None:
+        db.commit()
 
 
 def _bearer(request: Request) -> str | None:

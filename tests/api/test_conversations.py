@@ -4,7 +4,9 @@ export, and errors that store nothing."""
 import json
 import threading
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from banshi.models.fake import ScriptedBackend
 
@@ -172,6 +174,61 @@ def test_concurrent_turns_in_two_conversations(client, fake):
     for t in threads:
         t.join()
     assert results == {a: "You said: alpha", b: "You said: beta"}
+
+
+class ActsAtOnce:
+    """The app, and a client as fast as a browser: the moment the response to ``trigger``
+    (method, path) has left the server, before the server is done with that request, the
+    client sends ``follow(response body)`` → (method, path, json) through the same app and
+    keeps what it got in ``self.got``. A browser does this: the page posts a new chat's first
+    message as soon as the chat's 201 arrives."""
+
+    def __init__(self, app, trigger: tuple[str, str], follow) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.trigger, self.follow = app, trigger, follow
+        self.got: httpx.Response | None = None
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http" or (scope["method"], scope["path"]) != self.trigger:
+            return await self.app(scope, receive, send)
+        body = b""
+
+        async def send_then_follow(message) -> None:  # type: ignore[no-untyped-def]
+            nonlocal body
+            await send(message)
+            if message["type"] == "http.response.body":
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    method, path, payload = self.follow(json.loads(body) if body else None)
+                    transport = httpx.ASGITransport(app=self.app)
+                    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                        self.got = await c.request(method, path, json=payload)
+
+        await self.app(scope, receive, send_then_follow)
+
+
+@pytest.mark.parametrize("trigger,follow,expect", [
+    # a new chat's first message, posted as soon as the chat is created
+    (("POST", "/api/conversations"),
+     lambda conv: ("POST", f"/api/conversations/{conv['id']}/messages", {"content": "hi"}),
+     lambda r: r.status_code == 200 and '"type": "done"' in r.text),
+    # the sidebar reloads the list as soon as a rename is answered
+    (("PATCH", "/api/conversations/{cid}"),
+     lambda _: ("GET", "/api/conversations", None),
+     lambda r: [c["title"] for c in r.json()["data"]] == ["Renamed"]),
+    # a deleted chat is gone for the next request
+    (("DELETE", "/api/conversations/{cid}"),
+     lambda _: ("GET", "/api/conversations", None),
+     lambda r: r.json()["data"] == []),
+], ids=["create-then-send", "rename-then-list", "delete-then-list"])
+def test_a_write_is_stored_when_its_answer_reaches_the_client(app, fake, trigger, follow, expect):
+    with TestClient(app) as plain:
+        cid = new(plain)
+    method, path = trigger[0], trigger[1].format(cid=cid)
+    fast = ActsAtOnce(app, (method, path), follow)
+    with TestClient(fast) as client:
+        r = client.request(method, path, json={"title": "Renamed"} if method == "PATCH" else {})
+        assert r.status_code < 300, r.text
+    assert fast.got is not None and expect(fast.got), (fast.got.status_code, fast.got.text[:300])
 
 
 def test_health_and_openapi(client):
