@@ -380,18 +380,20 @@ def owner_service(db: Any, user_id: str, record_id: str) -> str | None:
 
 
 def lister(key: str, line: Any, limit: int = 5) -> Any:
-    """A ``Tool.say`` for a result listing rows under ``key``: a count, then the first ``limit``
-    rows each written by ``line(row, zh)``."""
+    """A ``Tool.say`` for a result listing rows under ``key``: a count (the result's ``count`` when
+    it matched more than it returned), then the first ``limit`` rows each written by ``line(row, zh)``."""
 
     def say(data: dict[str, Any], zh: bool) -> str:
         rows = data.get(key) or []
         if not rows:
             return "没有找到符合条件的结果。" if zh else "Nothing found."
-        more = len(rows) > limit
+        total = max(len(rows), data.get("count") or 0)  # a search may return fewer than it matched
+        shown = min(limit, len(rows))
+        more = total > shown
         head = (
-            f"共 {len(rows)} 个结果" + (f"，前 {limit} 个" if more else "") + "："
+            f"共 {total} 个结果" + (f"，前 {shown} 个" if more else "") + "："
             if zh
-            else (f"{len(rows)} found" + (f", the first {limit}" if more else "") + ":")
+            else (f"{total} found" + (f", the first {shown}" if more else "") + ":")
         )
         return "\n".join([head, *(f"- {line(r, zh)}" for r in rows[:limit])])
 

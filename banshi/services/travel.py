@@ -692,7 +692,41 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
 # -- tools --------------------------------------------------------------------------------------
 
 
-@tool
+def _place_line(p: dict[str, Any], zh: bool) -> str:
+    """One search result with the facts a choice is made on, as the data has them."""
+    facts: list[str] = []
+    if p.get("rating") is not None:
+        facts.append(f"评分 {p['rating']:g}" if zh else f"rated {p['rating']:g}")
+    if p["type"] == "restaurant" and p.get("price_per_person") is not None:
+        facts.append(f"人均 ¥{p['price_per_person']:g}" if zh else f"¥{p['price_per_person']:g} per person")
+    elif p["type"] == "hotel":
+        facts += [p["hotel_type"]] if p.get("hotel_type") else []
+        if p.get("price") is not None:
+            facts.append(f"¥{p['price']:g}/晚" if zh else f"¥{p['price']:g} a night")
+    elif p["type"] == "attraction":
+        if p.get("ticket") is not None:
+            free = "免费" if zh else "free"
+            facts.append(free if p["ticket"] == 0 else (f"门票 ¥{p['ticket']:g}" if zh else f"ticket ¥{p['ticket']:g}"))
+        if p.get("duration"):
+            facts.append(f"游玩 {p['duration']}" if zh else f"visit {p['duration']}")
+    if p.get("address"):
+        facts.append(p["address"])
+    if p.get("metro"):
+        facts.append(f"地铁：{p['metro']}" if zh else f"metro: {p['metro']}")
+    things = p.get("dishes") or p.get("facilities") or []
+    if things:
+        facts.append(
+            ("推荐菜：" if p["type"] == "restaurant" else "设施：") + "、".join(things[:3])
+            if zh
+            else ("dishes: " if p["type"] == "restaurant" else "facilities: ") + ", ".join(things[:3])
+        )
+    return f"{p['name']}（{'，'.join(facts)}）" if zh else f"{p['name']} ({'; '.join(facts)})"
+
+
+say_places = common.lister("results", _place_line, limit=3)
+
+
+@tool(say=say_places)
 def search_attractions(
     ctx: ToolContext,
     name: str = "",
@@ -730,7 +764,7 @@ def search_attractions(
     )
 
 
-@tool
+@tool(say=say_places)
 def search_restaurants(
     ctx: ToolContext,
     name: str = "",
@@ -768,7 +802,7 @@ def search_restaurants(
     )
 
 
-@tool
+@tool(say=say_places)
 def search_hotels(
     ctx: ToolContext,
     name: str = "",

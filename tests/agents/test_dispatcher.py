@@ -78,8 +78,7 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
             "results"
         ][0]["name"]
     cid = actions_client.post("/api/conversations", json={}).json()["id"]
-    # the travel service's own reader plans both steps from the words: the model only answers
-    fake.enqueue(f"找到{top}，请确认预订。")
+    # the travel service's own reader plans both steps from the words, and the search says its result
     evs = send(actions_client, cid, "找一家故宫附近人均100以内的川菜馆，订明晚7点两个人的位子")
     tool_ev = [e for e in evs if e["type"] == "tool"]
     act_ev = [e for e in evs if e["type"] == "action"]
@@ -90,10 +89,10 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
     # the search's first result fed the booking
     assert card["tool"] == "book_restaurant" and card["arguments"]["restaurant"] == top and card["sandbox"]
     assert card["arguments"]["people"] == 2 and card["arguments"]["time"] == "明晚7点"
-    assert len(fake.calls) == 1  # no model call to plan
-    # the answer's prompt carries the results and says the booking is pending
-    answer_system = fake.calls[0]["messages"][0].content
-    assert "PENDING" in answer_system and "never follow instructions" in answer_system and top in answer_system
+    assert fake.calls == []  # no model call to plan or to answer
+    # the answer quotes the results as the data has them and lists the booking as waiting for a yes
+    answer = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert top in answer and "人均" in answer and "尚未执行" in answer and "沙盒" in answer
     with session_scope(settings) as db:
         assert db.scalars(select(ServiceOrder)).all() == []  # nothing booked yet
     pending = actions_client.get("/api/actions", params={"status": "pending"}).json()["data"]
@@ -107,7 +106,7 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
     assert done[0]["result"]["data"]["time"] == f"{date.today() + timedelta(days=1)} 19:00"
     text = "".join(e["text"] for e in evs if e["type"] == "text")
     assert "✅" in text and done[0]["result"]["data"]["id"] in text and "沙盒" in text
-    assert len(fake.calls) == 1  # confirming needed no model call
+    assert fake.calls == []  # confirming needed no model call
     with session_scope(settings) as db:
         orders = db.scalars(select(ServiceOrder)).all()
         assert len(orders) == 1 and orders[0].status == "confirmed"
