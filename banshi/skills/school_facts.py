@@ -44,10 +44,6 @@ FACTS: list[tuple[re.Pattern[str], str, str]] = [
      "按比分配：每份 = 总数 ÷ 份数之和，各部分 = 每份 × 各自的份数。",
      "Shared in the ratio a:b: one part = total ÷ (a + b); each share = one part × its number."),
     # counting: lines, stairs, cuts, folds, overlaps
-    (re.compile(r"两端|首尾|(?:每隔|间隔|相隔|间距)[^，,。？]{0,8}米|之间[^，,。？]{0,12}(?:栽|种|植|插|挂|摆|装)"),
-     "植树问题：两端都栽，棵数 = 总长 ÷ 间距 + 1；两端都不栽（例如在两座楼、两根电线杆之间栽），"
-     "棵数 = 总长 ÷ 间距 − 1；只栽一端或围成一圈，棵数 = 总长 ÷ 间距；路的两旁都栽，再 × 2。",
-     ""),
     (re.compile(r"\bboth ends\b|\bat each end\b", re.I), "",
      "Posts or trees along a line with both ends planted: count = length ÷ spacing + 1; with neither end "
      "(between two buildings): count = length ÷ spacing − 1; around a closed loop: count = length ÷ spacing."),
@@ -87,7 +83,35 @@ FACTS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
+# 植树问题 has three cases. Given as a menu, the 1.5B model takes the first formula whatever the words
+# say (two programs both planted the ends "between two buildings"), so only the case the words
+# show is given, the menu only when they show none.
+_PLANTING = re.compile(r"两端|首尾|(?:每隔|间隔|相隔|间距)[^，,。？]{0,8}米|"
+                       r"之间[^，,。？]{0,12}(?:栽|种|植|插|挂|摆|装)")
+_PLANTING_CASES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"两端(?:都|各|也)?(?:要)?(?:栽|种|植|插|挂|摆|装|放|立)"),
+     "植树问题，两端都栽：棵数 = 总长 ÷ 间距 + 1。"),
+    (re.compile(r"两端(?:都)?不"), "植树问题，两端都不栽：棵数 = 总长 ÷ 间距 − 1。"),
+    (re.compile(r"(?:两|二)(?:座|幢|栋|根|棵|个|所|家|间)[^，,。？]{0,6}之间|[和与跟][^，,。？]{1,8}之间"),
+     "植树问题：在两座楼（两根杆、两个地方）之间栽，两端是楼，不栽树：棵数 = 总长 ÷ 间距 − 1。"),
+    (re.compile(r"围成|一周|一圈|周长|环形|圆形"), "植树问题，围成一圈：棵数 = 周长 ÷ 间距。"),
+]
+_PLANTING_MENU = ("植树问题：两端都栽，棵数 = 总长 ÷ 间距 + 1；两端都不栽，棵数 = 总长 ÷ 间距 − 1；"
+                  "只栽一端或围成一圈，棵数 = 总长 ÷ 间距；路的两旁都栽，再 × 2。")
+
+
+def _planting(problem: str) -> str:
+    if not _PLANTING.search(problem):
+        return ""
+    rule = next((text for when, text in _PLANTING_CASES if when.search(problem)), _PLANTING_MENU)
+    if rule is not _PLANTING_MENU and re.search(r"两旁|两侧|两边", problem):
+        rule += "路的两旁都栽，再 × 2。"
+    return rule
+
+
 def facts_for(problem: str, lang: str) -> list[str]:
     """The rules the problem's words call for, in the problem's language ("zh" or other)."""
     col = 1 if lang == "zh" else 2
-    return [entry[col] for entry in FACTS if entry[col] and entry[0].search(problem)]
+    found = [entry[col] for entry in FACTS if entry[col] and entry[0].search(problem)]
+    planting = _planting(problem) if lang == "zh" else ""
+    return [planting, *found] if planting else found

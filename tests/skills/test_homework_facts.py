@@ -12,8 +12,9 @@ from banshi.skills.homework import knowledge, write_and_run
 
 
 @pytest.mark.parametrize("problem, rule", [
-    ("两座楼房之间相距60米，每隔5米栽一棵树，能栽多少棵？", "两端都不栽"),
-    ("一条路长100米，两端都种树，每隔10米种一棵，一共种多少棵？", "两端都栽"),
+    ("两座楼房之间相距60米，每隔5米栽一棵树，能栽多少棵？", "总长 ÷ 间距 − 1"),
+    ("一条路长100米，两端都种树，每隔10米种一棵，一共种多少棵？", "总长 ÷ 间距 + 1"),
+    ("公路长1000米，每隔50米立一根电线杆，需要多少根？", "两端都不栽"),
     ("从左往右数，小红排第5，从右往左数她排第8，这一排有多少人？", "a + b − 1"),
     ("从前面数，小明排第4；从后面数，他排第6。这一队有几人？", "a + b − 1"),
     ("一本练习本3元，买4本送1本。每本实际便宜多少元？", "a + b"),
@@ -44,6 +45,19 @@ def test_english_problems_get_english_rules(problem, rule):
     assert not any(re.search(r"[\u4e00-\u9fff]", fact) for fact in facts)  # no Chinese rule for English
 
 
+@pytest.mark.parametrize("problem, only", [
+    ("两座楼房之间相距60米，每隔5米栽一棵树，能栽多少棵？", "− 1"),
+    ("小明家和学校之间的路长200米，每隔10米插一面旗，两端不插，要插多少面？", "− 1"),
+    ("一条路长100米，两端都种树，每隔10米种一棵，一共种多少棵？", "+ 1"),
+    ("一个圆形花坛周长60米，每隔3米摆一盆花，一共摆多少盆？", "周长 ÷ 间距。"),
+])
+def test_planting_gets_only_the_case_its_words_show(problem, only):
+    # a menu of three formulas made the small model take the first one
+    (planting,) = [fact for fact in knowledge(problem, "zh") if "植树" in fact]
+    assert only in planting
+    assert sum(planting.count(sign) for sign in ("+ 1", "− 1", "周长 ÷ 间距")) == 1
+
+
 @pytest.mark.parametrize("problem", [
     "农场有两头牛和5只羊，一共有多少只动物？",  # 两头 is two animals, not the two ends of a line
     "小明每隔3天去一次图书馆，30天里去了几次？",  # an interval of days, not of metres
@@ -65,5 +79,5 @@ def test_the_rule_reaches_the_model_in_the_problem_s_language():
     att = write_and_run(FunctionBackend(fn), "两座楼房之间相距60米，每隔5米栽一棵树，能栽多少棵？", "direct", "zh")
     assert att.ok and att.value == "11"
     *example, request = seen[0]
-    assert "提示：" in request and "两端都不栽" in request
-    assert not any("两端都不栽" in text for text in example)  # the worked example carries no rule
+    assert "提示：" in request and "不栽树" in request
+    assert not any("植树" in text for text in example)  # the worked example carries no rule
