@@ -216,6 +216,8 @@ def redact(db: Session, user_id: str, spans: list[str], *, cited: list[str] = ()
                                         for x in (meta or {}).get("sources", [])))
     for m in db.scalars(select(Message).where(Message.user_id == user_id, Message.id.in_(hidden))) if hidden else []:
         m.meta = {**(m.meta or {}), "redacted_all": True}
+    # the turns after these were embedded with their words (``index.passages``): again, without
+    index.renew_next(db, user_id, list(marks) + sorted(hidden - set(marks)))
     db.info.setdefault("memory_redacted", []).extend(spans)
 
 

@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta
 
+import numpy as np
+import pytest
 from sqlalchemy import event, select
 
 from banshi.memory import index
@@ -111,3 +113,69 @@ def test_messages_of_the_person_the_question_names_come_first(store, memory):
         for who in ("Nadia", "Tomas"):
             hits = index.search(db, f"What instrument did {who} start learning?", user_id=uid, limit=2, now=NOW)
             assert [h.role for h in hits][0] == ("user" if who == "Nadia" else "assistant")
+
+
+def _stored_vector(settings, message_id: str):  # type: ignore[no-untyped-def]
+    from banshi.memory.tables import MemoryVector
+
+    with session_scope(settings) as db:
+        blob = db.scalar(select(MemoryVector.vector).where(MemoryVector.message_id == message_id))
+        return None if blob is None else index.from_blob(blob)
+
+
+@pytest.mark.parametrize("how", ["forget_message", "forget_in_chat", "edit"])
+def test_an_answer_is_embedded_with_its_question_and_again_when_that_is_forgotten_or_edited(store, memory, how):
+    embedded: list[str] = []
+    real = memory.embed
+
+    def recording(texts, kind="passage"):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return real(texts, kind)
+
+    memory._embed = recording
+    uid = make_user(store, "a")
+    cid = memory.add([{"role": "user", "content": "My address is 12 Baker Street, London. "
+                                                  "Which pharmacy is closest to 12 Baker Street?"},
+                      {"role": "assistant", "content": "The closest one is Boots on Marylebone Road."}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        said, answer = db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.seq)).all()
+        said_id, answer_id = said.id, answer.id
+    # the answer with the question it answers, not with the rest of that turn
+    assert "Which pharmacy is closest to 12 Baker Street?\nThe closest one is Boots on Marylebone Road." in embedded
+    before = _stored_vector(store, answer_id)
+    embedded.clear()
+    if how == "forget_message":
+        with session_scope(store) as db:
+            memory.forget_message(db, said_id, user_id=uid)
+    elif how == "forget_in_chat":
+        memory.add([{"role": "user", "content": "Forget my address."}], user_id=uid)
+    else:  # the user edited the message: the answer's vector follows the new words
+        with session_scope(store) as db:
+            msg = db.get(Message, said_id)
+            msg.content = "My address is 7 Elm Road, Leeds. Which pharmacy is closest to 7 Elm Road?"
+            index.reindex(db, msg)
+    drain(memory)
+    after = _stored_vector(store, answer_id)
+    assert after is not None and not np.allclose(after, before, atol=1e-3)
+    assert not any("Baker" in t for t in embedded), embedded
+    if how == "edit":
+        assert any("Elm Road" in t and "Boots" in t for t in embedded)
+    else:
+        alone = real(["The closest one is Boots on Marylebone Road."], "passage")[0]
+        assert np.allclose(after, alone, atol=2e-3)  # the answer alone now: nothing of the forgotten turn
+
+
+def test_a_statement_is_embedded_alone_after_an_answer_that_asked_nothing(store, memory):
+    embedded: list[str] = []
+    real = memory.embed
+    memory._embed = lambda texts, kind="passage": (embedded.extend(texts), real(texts, kind))[1]
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "My favourite fruit is mango."},
+                {"role": "assistant", "content": "Noted: mango. Anything else?"},
+                {"role": "user", "content": "I live in Berlin."},
+                {"role": "assistant", "content": "Berlin is lovely."},
+                {"role": "user", "content": "I work as a radiologist."}], user_id=uid)
+    drain(memory)
+    assert "Anything else?\nI live in Berlin." in embedded  # the question it answers, nothing more
+    assert "I work as a radiologist." in embedded and not any("mango" in t and "Berlin" in t for t in embedded)

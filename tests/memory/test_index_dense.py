@@ -56,3 +56,30 @@ def test_search_through_the_first_pass_finds_by_meaning(store, memory, monkeypat
         assert index.VECTORS.get_projected(db, uid)[2] is not None
         hits = index.search(db, "kitten pet", user_id=uid, limit=2)
         assert "Pixel" in hits[0].content and hits[0].dense_rank == 0
+
+
+def test_session_directions_follow_new_rows_as_if_computed_at_once():
+    rng = np.random.default_rng(5)
+    matrix = _clustered(rng, 300)
+    convs = [f"c{i // 7}" if i % 5 else f"c{i % 3}" for i in range(300)]  # runs, and rows out of turn
+    whole = index.Sessions.follow(None, convs, matrix)
+    grown = index.Sessions.follow(index.Sessions.follow(None, convs[:120], matrix[:120]), convs[120:], matrix[120:])
+    for conv, n in whole.keys.items():
+        expected = matrix[[i for i, c in enumerate(convs) if c == conv]].sum(axis=0)
+        assert np.allclose(whole.sums[n], expected, atol=1e-4)
+        assert np.allclose(grown.sums[grown.keys[conv]], expected, atol=1e-4)
+    assert [whole.keys[c] for c in convs] == list(whole.rows)
+    assert np.allclose(np.linalg.norm(whole.unit, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_turn_of_a_session_about_the_query_ranks_above_a_stray_one(monkeypatch):
+    q = np.eye(index.DIM, dtype=np.float32)[0]
+    other = np.eye(index.DIM, dtype=np.float32)[1]
+    # two turns equally close to the query; the first is in a session otherwise about it
+    turn = (0.6 * q + 0.8 * other).astype(np.float32)
+    matrix = np.stack([turn, q, q, turn, other, other])
+    sessions = index.Sessions.follow(None, ["a", "a", "a", "b", "b", "b"], matrix)
+    top, scores = index.nearest(matrix[[0, 3]], q, 2, bonus=sessions.bonus(q)[[0, 3]])
+    assert list(top) == [0, 1] and np.allclose(scores, [0.6, 0.6])
+    monkeypatch.setattr(index, "SESSION_WEIGHT", 0.0)
+    assert np.allclose(sessions.bonus(q), 0.0)
