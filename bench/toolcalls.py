@@ -149,6 +149,43 @@ def spread(rows: list[Any], limit: int, offset: int = 0) -> list[Any]:
     return [rows[(i * len(rows) // limit + offset) % len(rows)] for i in range(limit)]
 
 
+def tools_of(row: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """An item's functions as OpenAI tools (names made safe) and the way back to BFCL's names."""
+    functions = row["function"]
+    names = {safe_name(f["name"]): f["name"] for f in functions}
+    tools = [{"type": "function", "function": {"name": safe_name(f["name"]), "description": f["description"],
+                                               "parameters": to_json_schema(f["parameters"])}} for f in functions]
+    return tools, names
+
+
+def rescore(log: Path, rows: dict[str, dict[str, Any]], irrelevance: bool) -> dict[str, Any]:
+    """Score the calls a ``--no-check --verbose`` run logged as the local backend would return
+    them with its checks on (``toolcalls.check_calls``): the checks only keep, drop or rewrite
+    calls of the same greedy reply, so this equals a run with them (except the text answer
+    written after a drop, which no category scores). No model is loaded."""
+    from banshi.messages import ToolCall
+    from banshi.models.toolcalls import check_calls
+
+    ok = before = n = 0
+    changed = []
+    for line in open(log, encoding="utf-8"):
+        if not line.startswith('{"id"'):
+            continue
+        item = json.loads(line)
+        row = rows[item["id"]]
+        tools, names = tools_of(row)
+        text = "\n".join(m["content"] for m in row["question"][0] if m.get("content"))
+        calls = [ToolCall(name=safe_name(name), arguments=a, id="") for name, a in item["calls"]]
+        kept = check_calls(text, tools, calls)[0]
+        passed = score([(names.get(c.name, c.name), c.arguments) for c in kept], item["truth"] or [],
+                       row["function"], irrelevance)
+        n, ok, before = n + 1, ok + passed, before + bool(item["ok"])
+        if passed != item["ok"]:
+            changed.append({"id": item["id"], "ok": passed})
+    return {"accuracy": round(ok / max(1, n), 3), "n": n, "unchecked_accuracy": round(before / max(1, n), 3),
+            "changed": changed}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", required=True)
@@ -160,7 +197,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--verbose", action="store_true", help="each item's calls and verdict on stderr")
     ap.add_argument("--max-tokens", type=int, default=400, help="per reply (a text answer runs to it)")
     ap.add_argument("--no-check", action="store_true", help="keep calls with values nobody gave (local)")
+    ap.add_argument("--rescore", metavar="LOG", help="score the calls of a --no-check --verbose run's log "
+                    "(its stderr) with the checks of this code, without a model")
     args = ap.parse_args(argv)
+    if args.rescore:
+        rows = {r["id"]: r for r in map(json.loads, open(Path(args.data) / f"{args.category}.json", encoding="utf-8"))}
+        print(json.dumps({"category": args.category, **rescore(Path(args.rescore), rows,
+                                                               args.category == "irrelevance")}))
+        return
     os.environ.setdefault("BANSHI_HOME", tempfile.mkdtemp(prefix="banshi-bfcl-"))
     if args.backend:
         os.environ["BANSHI_BACKEND"] = args.backend
@@ -185,9 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     ok, seconds = 0, []
     for row in rows:
         functions = row["function"]
-        names = {safe_name(f["name"]): f["name"] for f in functions}
-        tools = [{"type": "function", "function": {"name": safe_name(f["name"]), "description": f["description"],
-                                                   "parameters": to_json_schema(f["parameters"])}} for f in functions]
+        tools, names = tools_of(row)
         messages = [Message(m["role"], m["content"]) for m in row["question"][0]]
         started = time.time()
         done = backend.chat(messages, tools=tools, temperature=0.0, max_tokens=args.max_tokens)

@@ -38,13 +38,11 @@ from banshi.messages import Completion, Delta, Message, ToolCall, Usage
 from banshi.models.base import Backend, StreamItem
 from banshi.models.toolcalls import (
     ToolCallStream,
-    asked_calls,
     call_grammar,
+    check_calls,
     described_call,
-    grounded_calls,
     new_call_id,
     parse_tool_calls,
-    percents_as_fractions,
     text_grammar,
 )
 
@@ -514,15 +512,12 @@ class LocalBackend(Backend):
     def _checked_calls(
         self, messages: list[Message], tools: list[dict[str, Any]], calls: list[ToolCall]
     ) -> list[ToolCall]:
-        """The calls checked against the conversation (``toolcalls``): a percentage the user said
-        becomes the fraction a rate argument takes (``percents_as_fractions``); a call that
-        needs a value nobody gave is not made (``grounded_calls``), nor one that only repeats
-        another's values with a tool the request never names (``asked_calls``). The dropped
-        tools' names are kept in ``last_dropped``."""
-        text = "\n".join(m.content for m in messages if m.content)
-        kept, dropped = grounded_calls(text, tools, percents_as_fractions(text, tools, calls))
-        kept, unasked = asked_calls(text, kept)
-        self.last_dropped.extend(c.name for c in dropped + unasked)
+        """The calls checked against the conversation (``toolcalls.check_calls``): percentages as
+        the fractions a rate takes; no call that needs a value nobody gave, nor one that only
+        repeats another's values with a tool the request never names. The dropped tools' names
+        are kept in ``last_dropped``."""
+        kept, dropped = check_calls("\n".join(m.content for m in messages if m.content), tools, calls)
+        self.last_dropped.extend(c.name for c in dropped)
         return kept
 
     def _pieces(

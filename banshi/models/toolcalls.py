@@ -549,6 +549,18 @@ class Grounding:
         ]
 
 
+def check_calls(
+    text: str, tools: list[dict[str, Any]], calls: list[ToolCall]
+) -> tuple[list[ToolCall], list[ToolCall]]:
+    """(kept, dropped): ``calls`` checked against ``text`` (the conversation): a percentage said
+    becomes the fraction a rate argument takes (``percents_as_fractions``); a call that needs a
+    value nobody gave is dropped (``grounded_calls``), and so is one that only repeats another's
+    values with a tool the request never names (``asked_calls``)."""
+    kept, dropped = grounded_calls(text, tools, percents_as_fractions(text, tools, calls))
+    kept, unasked = asked_calls(text, kept)
+    return kept, dropped + unasked
+
+
 def grounded_calls(
     text: str, tools: list[dict[str, Any]], calls: list[ToolCall]
 ) -> tuple[list[ToolCall], list[ToolCall]]:

@@ -65,3 +65,24 @@ def test_schema_conversion_and_spread() -> None:
     assert schema == {"type": "object", "properties": {"type": {"type": "string"}, "t": {"type": "array"}, "x": {}}}
     assert spread(list(range(10)), 3) == [0, 3, 6] and spread([1, 2], 5) == [1, 2] and spread([1, 2], 0) == [1, 2]
     assert spread(list(range(10)), 3, 1) == [1, 4, 7] and spread(list(range(10)), 3, 4) == [4, 7, 0]  # wraps round
+
+
+def test_rescore_applies_the_backend_checks_to_a_logged_run(tmp_path: Path) -> None:
+    import json
+
+    from bench.toolcalls import rescore
+
+    gdp = {"name": "finance.fetchGDP", "description": "GDP of a country in a year",
+           "parameters": {"type": "dict", "properties": {"country": {"type": "string"}, "year": {"type": "integer"}},
+                          "required": ["country", "year"]}}
+    rows = {"irrelevance_1": {"id": "irrelevance_1", "function": [gdp],
+                              "question": [[{"role": "user", "content": "What is the Gini coefficient of the USA?"}]]},
+            "irrelevance_2": {"id": "irrelevance_2", "function": [gdp],
+                              "question": [[{"role": "user", "content": "GDP of the USA in 2020?"}]]}}
+    invented = [["finance.fetchGDP", {"country": "USA", "year": 2020}]]
+    log = tmp_path / "run.log"
+    log.write_text("loading…\n" + "\n".join(
+        json.dumps({"id": i, "ok": False, "calls": invented, "truth": None}) for i in rows) + "\n{\"accuracy\": 0}\n")
+    out = rescore(log, rows, irrelevance=True)
+    # the invented year is dropped (no call: right), the year the user gave is kept (a call: wrong here)
+    assert out == {"accuracy": 0.5, "n": 2, "unchecked_accuracy": 0.0, "changed": [{"id": "irrelevance_1", "ok": True}]}
