@@ -549,9 +549,7 @@ class Grounding:
         ]
 
 
-def check_calls(
-    text: str, tools: list[dict[str, Any]], calls: list[ToolCall]
-) -> tuple[list[ToolCall], list[ToolCall]]:
+def check_calls(text: str, tools: list[dict[str, Any]], calls: list[ToolCall]) -> tuple[list[ToolCall], list[ToolCall]]:
     """(kept, dropped): ``calls`` checked against ``text`` (the conversation): a percentage said
     becomes the fraction a rate argument takes (``percents_as_fractions``); a call that needs a
     value nobody gave is dropped (``grounded_calls``), and so is one that only repeats another's
