@@ -506,21 +506,24 @@ def _forgotten_note(db: Session, user_id: str, query: str, zh: bool) -> str:
 _REQUEST_EN = re.compile(r"\?\s*$|^\s*(?:what|what's|which|who|whom|whose|where|when|how|why|is|are|am|do|does|did|"
                          r"can|could|will|would|should|tell|show|check|find|look|search|give|get|list|please)\b",
                          re.I)
-_REQUEST_ZH = re.compile(r"[?？]\s*$|什么|哪|谁|几|多少|怎么|怎样|如何|吗|呢|么|^\s*(?:请|帮我|给我|查|告诉我)")
+_REQUEST_ZH = re.compile(r"[?？]\s*$|什么|哪|谁|几|多少|怎么|怎样|如何|[吗呢么][。！!.]?\s*$|"
+                         r"^\s*(?:请|帮我|给我|查|告诉我)")
 
 
 def _same_request(text: str, query_terms: set[str]) -> bool:
-    """Whether ``text`` asks what the query asks: a question or request whose words are the
-    query's (give or take one). A statement that answers it ("My appointment is on Friday")
-    is not a request, so it never counts."""
+    """Whether ``text`` asks what the query asks: a question or request whose words are all the
+    query's (one more allowed when it ends with a question mark: "Will it rain in Berlin
+    tomorrow?" asks about the weather too). A statement that answers the query has a word more
+    ("When I was young I lived in Paris"), so it never counts, even when it starts like a
+    question."""
     words = set(textmod.query_terms(text))
     if not words or not query_terms:
         return False
     pattern = _REQUEST_ZH if textmod.is_chinese(text) else _REQUEST_EN
     if not pattern.search(text):
         return False
-    shared = words & query_terms
-    return len(words - query_terms) <= 1 and 3 * len(shared) >= 2 * len(query_terms)
+    extra = 1 if text.rstrip().endswith(("?", "？")) else 0
+    return len(words - query_terms) <= extra and 3 * len(words & query_terms) >= 2 * len(query_terms)
 
 
 def _answer_of(db: Session, message_id: str) -> tuple[dict, str | None]:

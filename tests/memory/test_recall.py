@@ -229,3 +229,14 @@ def test_a_statement_that_answers_the_question_is_still_recalled(client, fake, s
     evs = send(client, new(client), "When is my dentist appointment with Dr. Okafor?")
     assert any("Okafor" in s["text"] for s in _sources(evs) if s["type"] in ("message", "fact"))
     assert "Friday" in memory_block(fake)
+
+
+@pytest.mark.parametrize("said, question", [
+    ("When I was young I lived in Paris", "Where did I live when I was young?"),
+    ("我前几天去了北京", "我前几天去了哪里"),
+    ("How I met my wife: at a salsa class in Leeds", "How did I meet my wife?"),
+])
+def test_a_statement_worded_like_the_question_is_recalled(client, fake, settings, said, question):
+    told(client, settings, said)
+    evs = send(client, new(client), question)
+    assert any(s["type"] == "message" and s["text"] == said for s in _sources(evs)), _sources(evs)
