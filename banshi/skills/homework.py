@@ -229,11 +229,14 @@ def _code_only(code: str) -> str:
 
 def _off_problem(code: str, problem: str, style: str, lang: str) -> bool:
     """A small model sometimes answers with the worked example's program: the same code, or a
-    program using none of the problem's numbers although the problem writes two or more."""
+    program using none of the problem's numbers although the problem writes two or more. Its
+    comments count: the model sometimes works the numbers out there and returns the result (a
+    right ``return 4`` after "16 ÷ 4 = 4" was refused as a copy), and a copy's comments carry the
+    example's numbers, not the problem's."""
     if _code_only(code) == _code_only(_STYLES[style][lang][1]):
         return True
     given = _numbers(problem)
-    return len(given) >= 2 and not (given & _numbers(re.sub(r"#[^\n]*", "", code)))
+    return len(given) >= 2 and not (given & _numbers(code))
 
 
 def _normalise(value: str, want: Asked) -> str:

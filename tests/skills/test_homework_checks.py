@@ -146,6 +146,15 @@ def test_a_copy_of_the_worked_example_is_not_taken_for_an_answer():
     assert not other.ok and other.value is None and "numbers" in other.error
 
 
+def test_a_result_worked_out_in_the_comments_is_not_taken_for_a_copy():
+    # the 1.5B model sometimes computes in its comments and returns the number
+    worked = ("```python\ndef solution():\n    # 已知：锯成3段，表面积增加16平方分米\n"
+              "    # 锯了2次，增加4个截面：16 ÷ 4 = 4\n    return 4\n```")
+    att = write_and_run(FunctionBackend(lambda m, **_: worked),
+                        "一根3米长的圆柱形木料，锯成3段，表面积增加16平方分米，底面积是多少平方分米？", "direct", "zh")
+    assert att.ok and att.value == "4" and not att.repaired
+
+
 def test_sympy_names_used_without_their_import_work():
     code = ("```python\ndef solution():\n    x = symbols('x')\n"
             "    return solve(Eq(Rational(1, 40) * 10 + x, 1), x)[0]\n```")
