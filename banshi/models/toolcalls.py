@@ -446,6 +446,11 @@ _CURRENCIES = {
     "EUR": ("euro", "euros", "欧元"),
     "USD": ("dollar", "dollars", "美元"),
 }
+# names of the conversation's own language, which a call may give without the user saying it
+_LANGUAGES = dict.fromkeys(("english", "en", "eng", "en-us", "en_us", "en-gb"), "en") | dict.fromkeys(
+    ("chinese", "zh", "zh-cn", "zh_cn", "zh-hans", "mandarin", "simplified chinese", "中文", "汉语"), "zh"
+)
+_ENGLISH = frozenset("the a an of is are and to in for my me what how i you it this that".split())
 _STOP = frozenset(
     "a an the of in on at to for and or by with from as is are be this that it its into per any all".split()
 )
@@ -488,6 +493,8 @@ class Grounding:
         self.words = set(_words(text))
         self.phrases = _phrases(_words(text), 3)
         self.initials = {"".join(w[0] for w in ws if w not in _STOP) for ws in _phrases(_words(text))}
+        english = sum(w in _ENGLISH for w in _words(text)) >= 2
+        self.language = "zh" if _CJK.search(text) else "en" if english else ""
 
     def number(self, value: float) -> bool:
         value = abs(value)  # a sign is the model's reading of "from -2", "a loss of 1000"
@@ -500,6 +507,8 @@ class Grounding:
     def string(self, value: str) -> bool:
         low = value.strip().lower()
         if not low or low in self.low:
+            return True
+        if low in _LANGUAGES and _LANGUAGES[low] == self.language:  # the language it is written in
             return True
         words = [w for w in _words(low) if w not in _STOP]
         if not words:

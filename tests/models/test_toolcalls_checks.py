@@ -56,6 +56,21 @@ def test_offered_values_in_a_list_and_units_said_alone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "held"),
+    [
+        ("english", "Analyze the sentiment of the review 'I love the food here!'", True),
+        ("en", "What is the weather in Paris?", True),
+        ("Chinese", "分析这条评论的情感：菜很好吃", True),
+        ("english", "分析这条评论的情感：菜很好吃", False),
+        ("french", "Analyze the sentiment of the review 'I love the food here!'", False),
+        ("chinese", "What is the weather in Paris?", False),
+    ],
+)
+def test_the_language_the_conversation_is_written_in(language: str, text: str, held: bool) -> None:
+    assert Grounding(text).value(language, {"type": "string"}) is held
+
+
+@pytest.mark.parametrize(
     ("code", "text", "held"),
     [
         ("GBP", "convert 200 US dollars to British pounds", True),
