@@ -56,23 +56,16 @@ def test_offered_values_in_a_list_and_units_said_alone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "text", "held"),
+    ("value", "text", "held"),
     [
+        # the language the conversation is written in
         ("english", "Analyze the sentiment of the review 'I love the food here!'", True),
         ("en", "What is the weather in Paris?", True),
         ("Chinese", "分析这条评论的情感：菜很好吃", True),
         ("english", "分析这条评论的情感：菜很好吃", False),
         ("french", "Analyze the sentiment of the review 'I love the food here!'", False),
         ("chinese", "What is the weather in Paris?", False),
-    ],
-)
-def test_the_language_the_conversation_is_written_in(language: str, text: str, held: bool) -> None:
-    assert Grounding(text).value(language, {"type": "string"}) is held
-
-
-@pytest.mark.parametrize(
-    ("code", "text", "held"),
-    [
+        # a currency code by its name
         ("GBP", "convert 200 US dollars to British pounds", True),
         ("JPY", "from British pounds to Japanese yen", True),
         ("CNY", "100元 is how much in dollars", True),
@@ -82,8 +75,8 @@ def test_the_language_the_conversation_is_written_in(language: str, text: str, h
         ("JPY", "convert 10 dollars to euros", False),
     ],
 )
-def test_currency_codes_from_their_names(code: str, text: str, held: bool) -> None:
-    assert Grounding(text).value(code, {"type": "string"}) is held
+def test_values_known_by_their_names(value: str, text: str, held: bool) -> None:
+    assert Grounding(text).value(value, {"type": "string"}) is held
 
 
 RATE = fn(
