@@ -191,9 +191,10 @@ class LocalBackend(Backend):
     #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
     #: that follow the tools' schemas); off, the reply is free text parsed afterwards
     tool_grammar = True
-    #: under the grammar, check calls against the conversation (``_checked_calls``): percentages
-    #: as fractions where a rate is asked, and no call that needs a value the conversation does
-    #: not hold; off, every call the grammar admits is returned as the model wrote it
+    #: under the grammar, check calls against the conversation (``toolcalls.check_calls``):
+    #: percentages as fractions where a rate is asked, no call that needs a value the
+    #: conversation does not hold, no second tool the request never names; off, every call the
+    #: grammar admits is returned as the model wrote it
     check_calls = True
 
     def __init__(self, settings: Settings, *, model_path: Path | None = None):
