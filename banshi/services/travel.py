@@ -18,6 +18,7 @@ from banshi.services.common import SANDBOX, load_json, spoken_clock, stable_int
 DB = "crosswoz_beijing"
 KIND_FILE = {"attraction": "attraction_db.json", "restaurant": "restaurant_db.json", "hotel": "hotel_db.json"}
 PRICE_FIELD = {"attraction": "门票", "restaurant": "人均消费", "hotel": "价格"}
+PRICE_KEY = {"attraction": "ticket", "restaurant": "price_per_person", "hotel": "price"}  # as results name it
 
 
 def records(settings: Settings, kind: str) -> list[dict[str, Any]]:
@@ -862,8 +863,19 @@ def place_details(ctx: ToolContext, name: str) -> dict:
         ("周边餐馆", "nearby_restaurants"),
         ("周边酒店", "nearby_hotels"),
     ):
-        out[label] = (r.get(key) or [])[:5]
+        out[label] = [_nearby(ctx.settings, n) for n in (r.get(key) or [])[:5]]
     return out
+
+
+def _nearby(settings: Settings, name: str) -> dict[str, Any]:
+    """A nearby place with its rating and price, so an answer about "the best rated hotel near
+    X" quotes them from the data rather than guessing."""
+    try:
+        kind, r = find_place(settings, name)
+    except NotFound:
+        return {"name": name}
+    price = r.get(PRICE_FIELD[kind])
+    return {"name": name, "rating": r.get("评分")} | ({PRICE_KEY[kind]: price} if price is not None else {})
 
 
 def nearest_station(settings: Settings, place: str) -> str | None:

@@ -40,6 +40,10 @@ def test_search_satisfies_every_constraint(registry, ctx):
 def test_details_and_metro(registry, ctx):
     d = registry.run("place_details", {"name": "故宫"}, ctx()).data
     assert d["type"] == "attraction" and d["metro"] and d["nearby_restaurants"]
+    # nearby places come with their own rating and price, as the data has them (not left to a guess)
+    for near in d["nearby_hotels"]:
+        found = registry.run("search_hotels", {"name": near["name"], "limit": 1}, ctx()).data["results"][0]
+        assert near["rating"] == found["rating"] and near.get("price") == found["price"]
     route = registry.run("metro_route", {"origin": "故宫", "destination": "天坛"}, ctx())
     assert route.ok and route.data["board_at"].endswith("口") and route.data["alight_at"]
     said = registry.tools["metro_route"].say(route.data, True)
