@@ -858,20 +858,20 @@ def place_details(ctx: ToolContext, name: str) -> dict:
         out["dishes"] = r.get("推荐菜") or []
     if kind == "hotel":
         out["facilities"] = r.get("酒店设施") or []
-    for key, label in (
-        ("周边景点", "nearby_attractions"),
-        ("周边餐馆", "nearby_restaurants"),
-        ("周边酒店", "nearby_hotels"),
+    for key, label, near_kind in (
+        ("周边景点", "nearby_attractions", "attraction"),
+        ("周边餐馆", "nearby_restaurants", "restaurant"),
+        ("周边酒店", "nearby_hotels", "hotel"),
     ):
-        out[label] = [_nearby(ctx.settings, n) for n in (r.get(key) or [])[:5]]
+        out[label] = [_nearby(ctx.settings, n, near_kind) for n in (r.get(key) or [])[:5]]
     return out
 
 
-def _nearby(settings: Settings, name: str) -> dict[str, Any]:
+def _nearby(settings: Settings, name: str, kind: str) -> dict[str, Any]:
     """A nearby place with its rating and price, so an answer about "the best rated hotel near
-    X" quotes them from the data rather than guessing."""
+    X" quotes them from the data rather than guessing (looked up among places of its kind only)."""
     try:
-        kind, r = find_place(settings, name)
+        kind, r = find_place(settings, name, (kind,))
     except NotFound:
         return {"name": name}
     price = r.get(PRICE_FIELD[kind])
