@@ -39,6 +39,9 @@ class Recall:
 
     text: str = ""
     sources: list[dict] = field(default_factory=list)
+    # an answer memory settles alone (the user asks for what they had it forget): said as
+    # is, with no model call, so a small model cannot guess the deleted value back
+    reply: str = ""
 
 
 @dataclass

@@ -139,7 +139,7 @@ class ChatEngine:
                                self.settings, self.backend)
 
     # -- prompt --------------------------------------------------------------------------
-    def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], list[dict]]:
+    def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], context.Recall | None]:
         rows = list(db.scalars(
             select(Message).where(Message.conversation_id == conv.id, Message.seq > conv.summary_upto)
             .order_by(Message.seq)
@@ -147,7 +147,7 @@ class ChatEngine:
         rows = [m for m in rows if m.role in ("user", "assistant")]
         history = [Msg(m.role, prompt_text(m)) for m in rows]  # type: ignore[arg-type]
         query = history[-1].content if history else ""
-        recall = None
+        recall: context.Recall | None = None
         if not conv.incognito:
             for hook in self.hooks:
                 recall = hook.recall(db, user_id=conv.user_id, conversation=conv, query=query) or recall
@@ -157,7 +157,7 @@ class ChatEngine:
             conv.summary = context.fold_into_summary(self.backend, conv.summary, fitted.folded)
             conv.summary_upto = rows[len(fitted.folded) - 1].seq
         prompt = context.assemble(context.system_prompt(query), recall, conv.summary, fitted.messages)
-        return prompt, (recall.sources if recall else [])
+        return prompt, recall
 
     # -- a turn --------------------------------------------------------------------------
     def stream_turn(
@@ -184,14 +184,15 @@ class ChatEngine:
             conv = get_conversation(db, user_id, conversation_id)
             user_msg = self._prepare(db, conv, mode, content, message_id, attachments)
             files = self._file_question(db, conv)
-            prompt, sources = (files.messages, []) if files is not None else self.build_prompt(db, conv)
+            prompt, recall = (files.messages, None) if files is not None else self.build_prompt(db, conv)
             user_event = message_dict(user_msg) if user_msg else None
-        return self._answer(user_id, conversation_id, prompt, sources, user_event, think,
+        return self._answer(user_id, conversation_id, prompt, recall, user_event, think,
                             cancel or threading.Event(), files)
 
-    def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], sources: list[dict],
+    def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], recall: context.Recall | None,
                 user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None
                 ) -> Iterator[Event]:
+        sources = recall.sources if recall else []
         if user_event:
             yield {"type": "user", "message": user_event}
         if sources:
@@ -201,7 +202,8 @@ class ChatEngine:
         finish = "cancelled"
         error: BanshiError | None = None
         dispatched = None
-        if self.dispatcher is not None and files is None:  # services and actions: see banshi.agents.dispatcher
+        said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
+        if self.dispatcher is not None and files is None and not said:  # services and actions: banshi.agents.dispatcher
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
             for item in dispatch_stream(self.dispatcher, user_id, conversation_id, prompt, cancel):
@@ -213,7 +215,8 @@ class ChatEngine:
             prompt = dispatched.prompt(prompt)
         try:
             # the dispatcher answered (a question, a result), or the files have nothing to read
-            reply = dispatched.reply if dispatched is not None else files.empty_reply if files is not None else None
+            reply = said or (dispatched.reply if dispatched is not None else
+                             files.empty_reply if files is not None else None)
             if reply:
                 text.append(reply)
                 yield {"type": "text", "text": reply}

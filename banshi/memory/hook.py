@@ -17,7 +17,7 @@ class MemoryHook:
         if conversation is not None and conversation.incognito:
             return None
         found = self.memory.recall(db, user_id=user_id, conversation=conversation, query=query)
-        return Recall(found.text, found.sources) if found else None
+        return Recall(found.text, found.sources, found.reply) if found else None
 
     def on_message(self, db: Session, message: Message) -> None:
         self.memory.on_message(db, message)

@@ -43,6 +43,7 @@ def count_tokens(text: str) -> int:
 class RecallResult:
     text: str = ""
     sources: list[dict] = field(default_factory=list)
+    reply: str = ""  # see banshi.chat.context.Recall.reply
 
 
 def is_enabled(user: User | None) -> bool:
@@ -265,14 +266,16 @@ class Memory:
         zh = textmod.is_chinese(query)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
-        gone = _forgotten_note(db, user_id, query, zh)
+        gone, forgot_reply = _forgotten(db, user_id, query, zh)
+        if forgot_reply and conversation is not None:  # an answer about what was forgotten is no memory
+            self._quiet.setdefault(conversation.id, [])
         elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id, MemoryDoc.role != index.DOCUMENT)
         if conversation is not None:
             elsewhere = elsewhere.where(MemoryDoc.conversation_id != conversation.id)
         if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
                      .limit(1)) is None and db.scalar(elsewhere.limit(1)) is None:
             # nothing remembered beyond this conversation: skip embedding the query
-            return RecallResult(gone or unknown) if personal or gone else None
+            return RecallResult(gone or unknown, reply=forgot_reply) if personal or gone else None
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []
         sources: list[dict] = []
@@ -350,13 +353,14 @@ class Memory:
                             "title": f"{_label(h.said_at, zh)}: {snippet}",
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
+        known = any(s["type"] == "fact" for s in sources)
         if gone:  # the user had it forgotten: say so rather than guess
             lines.append(gone)
-        elif personal and not any(s["type"] == "fact" for s in sources):
+        elif personal and not known:
             lines.append(unknown)
         if not lines:
             return None
-        return RecallResult(head + "\n" + "\n".join(lines), sources)
+        return RecallResult(head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply)
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
         """An edited turn keeps its row: when the last user message's words no longer match
@@ -492,15 +496,20 @@ _PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我"
 _QUESTION_ZH = re.compile(r"什么|哪|谁|几|多少")
 
 
-def _forgotten_note(db: Session, user_id: str, query: str, zh: bool) -> str:
-    """For a question about something the user had forgotten (and not told again since)."""
+def _forgotten(db: Session, user_id: str, query: str, zh: bool) -> tuple[str, str]:
+    """For a question about something the user had forgotten (and not told again since): the
+    note for the prompt, and the answer to give when memory holds nothing else asked for."""
     gone = facts.forgotten_asked(db, user_id, query, {(f.subject, f.attribute) for f in facts.active(db, user_id)})
     if not gone:
-        return ""
+        return "", ""
     what = ("；" if zh else "; ").join(extract.render(s, a, "…", zh) for s, a in gone)
-    return (f"用户已要求你忘记这件事（{what}）。你不再知道它：告诉用户你已按要求忘记了，不要猜。" if zh else
-            f"The user asked you to forget this ({what}). You no longer know it: say you forgot it as asked. "
-            "Do not guess.")
+    if zh:
+        return (f"用户已要求你忘记这件事（{what}）。你不再知道它：告诉用户你已按要求忘记了，不要猜。",
+                f"你之前让我忘掉这条记忆（{what}），我已经删除了，现在不知道了。需要的话可以再告诉我一次。")
+    return (f"The user asked you to forget this ({what}). You no longer know it: say you forgot it as asked. "
+            "Do not guess.",
+            f"You asked me to forget this ({what}), so I deleted it and no longer know it. "
+            "Tell me again if you want me to remember it.")
 
 
 _REQUEST_EN = re.compile(r"\?\s*$|^\s*(?:what|what's|which|who|whom|whose|where|when|how|why|is|are|am|do|does|did|"

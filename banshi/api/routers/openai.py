@@ -92,10 +92,11 @@ def _schema(req: ChatRequest) -> dict[str, Any] | None:
 
 
 def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list[Message], *,
-                     memory: bool = True, conversation: Any = None) -> list[Message]:
+                     memory: bool = True, conversation: Any = None) -> tuple[list[Message], str]:
     """The full assistant's prompt for a stateless request: our system prompt (kept apart from
     the caller's), memory recall (unless ``memory`` is off; ``conversation`` is the stored
-    thread, whose turns are in the request already), history within the budget."""
+    thread, whose turns are in the request already), history within the budget; and the answer
+    memory settles alone, if any (``context.Recall.reply``)."""
     caller_system = "\n".join(m.content for m in messages if m.role == "system")
     history = [m for m in messages if m.role != "system"]
     query = next((m.content for m in reversed(history) if m.role == "user"), "")
@@ -104,7 +105,7 @@ def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list
         recall = hook.recall(db, user_id=user.id, conversation=conversation, query=query) or recall
     fitted = context.fit_history(engine.backend, history, engine.settings.context_tokens)
     system = context.system_prompt(query) + (f"\n\n{caller_system}" if caller_system else "")
-    return context.assemble(system, recall, "", fitted.messages)
+    return context.assemble(system, recall, "", fitted.messages), (recall.reply if recall else "")
 
 
 @router.get("/models")
@@ -120,14 +121,14 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings)
     thread = None
+    reply = ""
     if req.model == ASSISTANT:
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
         thread = threads.record_request(engine, db, user, messages) if use_memory else None
-        messages = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
+        messages, reply = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
         db.commit()  # the answer is stored from another session: hold no lock while it streams
     cancel = threading.Event()
-    reply = ""
-    if thread is not None and not req.tools and engine.dispatcher is not None:
+    if thread is not None and not req.tools and engine.dispatcher is not None and not reply:
         # the service agents, as in a web conversation: reads answer from their data, writes
         # wait as pending actions (/api/actions) for the user's confirmation
         from banshi.agents.dispatcher import dispatch_turn
