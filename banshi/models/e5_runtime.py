@@ -42,12 +42,14 @@ class Config:
 class Tokenizer:
     """The model file's SentencePiece unigram tokenizer, exactly as ``e5.c`` runs it."""
 
-    def __init__(self, pieces: list[str], scores: np.ndarray, unk: int, norm: dict[int, str]):
-        self._ids = {p: i for i, p in enumerate(pieces) if p}
+    def __init__(self, pieces: list[str], scores: np.ndarray, unk: int, norm: dict[int, str], max_bytes: int):
+        # a piece written twice is found at its first id, as e5.c's hash table finds it
+        self._ids = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True))
+        self._ids.pop("", None)
         self._scores = scores.astype(np.float64).tolist()
         self._unk = unk
         self._unk_score = float(scores.min()) - 10.0
-        self._max_bytes = max(len(p.encode()) for p in pieces)
+        self._max_bytes = max_bytes
         self._norm = norm
 
     def pieces(self, text: str) -> list[int]:
@@ -109,12 +111,13 @@ class ModelFile:
         (blob_len,) = struct.unpack_from("<Q", b, o + 20)
         o += 28
         offs = np.frombuffer(b, np.uint32, n_pieces + 1, o)
+        bounds = offs.tolist()
         o += 4 * (n_pieces + 1)
         scores = np.frombuffer(b, np.float32, n_pieces, o).copy()
         o += 4 * n_pieces
         blob = bytes(b[o : o + blob_len])
         o += blob_len
-        pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
+        pieces = [blob[a:z].decode("utf-8", "replace") for a, z in zip(bounds[:-1], bounds[1:], strict=True)]
         n_norm, norm_bytes = struct.unpack_from("<iI", b, o)
         o += 8
         norm: dict[int, str] = {}
@@ -125,7 +128,7 @@ class ModelFile:
             norm[cp] = "".join(map(chr, struct.unpack_from(f"<{count}I", b, p + 5)))
             p += 5 + 4 * count
         o += norm_bytes
-        self.tokenizer = Tokenizer(pieces, scores, unk, norm)
+        self.tokenizer = Tokenizer(pieces, scores, unk, norm, int(np.diff(offs).max()))
         (n_dir,) = struct.unpack_from("<i", b, o)
         o += 4
         self._dir: dict[str, tuple[int, int, int]] = {}
