@@ -36,49 +36,63 @@ from banshi.models.base import Backend
 from banshi.skills import answers
 from banshi.skills.lang import detect_language, language_name
 from banshi.skills.sandbox import Limits, run_python
-from banshi.skills.school_facts import facts_for
+from banshi.skills.school_facts import facts_for, read_quantities
 
 MAX_PROBLEM_CHARS = 4000
 
-_SYSTEM = ("You solve math problems by writing Python. Reply with one short ```python block (at most 15 "
-           "lines) that defines solution() and returns the final answer as a number, in the unit the question "
-           "asks for. Start with comments saying what is asked and what is known. Use Fraction for exact "
-           "division. Use sympy only to solve an equation. No input(), no print(), no prose.")
+_SYSTEM = (
+    "You solve math problems by writing Python. Reply with one short ```python block (at most 15 "
+    "lines) that defines solution() and returns the final answer as a number, in the unit the question "
+    "asks for. Start with comments saying what is asked and what is known. Use Fraction for exact "
+    "division. Use sympy only to solve an equation. No input(), no print(), no prose."
+)
 
 # Each style is an independent way to write the program: its own worked example (in the problem's
 # language) and its own instruction. Agreement between styles is the check.
 _STYLES: dict[str, dict[str, Any]] = {
     "direct": {
         "hint": "",
-        "zh": ("一块长方形菜地长50米，宽20米，它的面积是多少公顷？",
-               "def solution():\n    # 求：菜地面积是多少公顷（答案单位：公顷）\n"
-               "    # 已知：长50米，宽20米；1公顷 = 10000平方米\n    area_m2 = 50 * 20\n"
-               "    return Fraction(area_m2, 10000)"),
-        "en": ("A rope is 3 m long. Tom cuts off 40 cm twice. How many centimetres of rope are left?",
-               "def solution():\n    # Asked: centimetres of rope left (answer unit: cm)\n"
-               "    # Known: rope 3 m = 300 cm; two cuts of 40 cm\n    rope_cm = 3 * 100\n"
-               "    return rope_cm - 2 * 40"),
+        "zh": (
+            "一块长方形菜地长50米，宽20米，它的面积是多少公顷？",
+            "def solution():\n    # 求：菜地面积是多少公顷（答案单位：公顷）\n"
+            "    # 已知：长50米，宽20米；1公顷 = 10000平方米\n    area_m2 = 50 * 20\n"
+            "    return Fraction(area_m2, 10000)",
+        ),
+        "en": (
+            "A rope is 3 m long. Tom cuts off 40 cm twice. How many centimetres of rope are left?",
+            "def solution():\n    # Asked: centimetres of rope left (answer unit: cm)\n"
+            "    # Known: rope 3 m = 300 cm; two cuts of 40 cm\n    rope_cm = 3 * 100\n"
+            "    return rope_cm - 2 * 40",
+        ),
     },
     "equation": {
         "hint": "Name the unknown, write the equation the problem states, and solve it with sympy.",
-        "zh": ("鸡兔同笼，共有10个头，28只脚。兔有几只？",
-               "def solution():\n    x = sp.symbols('x')  # 兔的只数\n    # 兔4只脚，鸡2只脚\n"
-               "    eq = sp.Eq(4*x + 2*(10 - x), 28)\n    return sp.solve(eq, x)[0]"),
-        "en": ("A number plus three times the number is 48. What is the number?",
-               "def solution():\n    x = sp.symbols('x')  # the number\n    eq = sp.Eq(x + 3*x, 48)\n"
-               "    return sp.solve(eq, x)[0]"),
+        "zh": (
+            "鸡兔同笼，共有10个头，28只脚。兔有几只？",
+            "def solution():\n    x = sp.symbols('x')  # 兔的只数\n    # 兔4只脚，鸡2只脚\n"
+            "    eq = sp.Eq(4*x + 2*(10 - x), 28)\n    return sp.solve(eq, x)[0]",
+        ),
+        "en": (
+            "A number plus three times the number is 48. What is the number?",
+            "def solution():\n    x = sp.symbols('x')  # the number\n    eq = sp.Eq(x + 3*x, 48)\n"
+            "    return sp.solve(eq, x)[0]",
+        ),
     },
     "steps": {
         "hint": "Give each quantity a name and compute it in its own line, step by step.",
-        "zh": ("一件衣服打八折后卖240元，比原价便宜了多少元？",
-               "def solution():\n    # 求：比原价便宜了多少元（答案单位：元）\n"
-               "    # 已知：现价240元；打八折：现价 = 原价 × 0.8\n    now = 240\n"
-               "    before = Fraction(now) / Fraction(8, 10)  # 原价\n    return before - now"),
-        "en": ("A shop sold 120 shirts in May. In June it sold 25% more than in May. How many shirts did it "
-               "sell in the two months altogether?",
-               "def solution():\n    # Asked: shirts sold in May and June together\n"
-               "    # Known: May 120; June is 25% more than May\n    may = 120\n"
-               "    june = may * (1 + Fraction(25, 100))\n    return may + june"),
+        "zh": (
+            "一件衣服打八折后卖240元，比原价便宜了多少元？",
+            "def solution():\n    # 求：比原价便宜了多少元（答案单位：元）\n"
+            "    # 已知：现价240元；打八折：现价 = 原价 × 0.8\n    now = 240\n"
+            "    before = Fraction(now) / Fraction(8, 10)  # 原价\n    return before - now",
+        ),
+        "en": (
+            "A shop sold 120 shirts in May. In June it sold 25% more than in May. How many shirts did it "
+            "sell in the two months altogether?",
+            "def solution():\n    # Asked: shirts sold in May and June together\n"
+            "    # Known: May 120; June is 25% more than May\n    may = 120\n"
+            "    june = may * (1 + Fraction(25, 100))\n    return may + june",
+        ),
     },
 }
 
@@ -106,20 +120,53 @@ _LEVELS = {
 # What the question asks for, read from its words: a count of things (a whole number), a
 # percentage, a fraction, or an amount in a named unit. It becomes a hint in the request and a
 # check of the program's result (a count of 27/4 notebooks is sent back to be fixed).
-_ZH_COUNT = re.compile(r"(?:几|多少)(?:个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|"
-                       r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|层|节|户|所|杯|"
-                       r"碗|扇|顶|封|串|辆|桌|棵|盆|捆|副|顶|把|届|级|趟|圈|步|粒)")
+_ZH_COUNT = re.compile(
+    r"(?:几|多少)(?:个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|"
+    r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|层|节|户|所|杯|"
+    r"碗|扇|顶|封|串|辆|桌|棵|盆|捆|副|顶|把|届|级|趟|圈|步|粒)"
+)
 _ZH_PERCENT = re.compile(r"百分之几|百分率|百分比|百分数|率(?:是|为)?(?:多少|几)")
 _ZH_FRACTION = re.compile(r"几分之几")
-_ZH_UNITS = ("平方千米", "平方公里", "平方米", "平方分米", "平方厘米", "立方米", "立方分米", "立方厘米", "公顷",
-             "千米", "公里", "分米", "厘米", "毫米", "米", "吨", "千克", "公斤", "克", "毫升", "升", "元",
-             "小时", "分钟", "秒", "天", "周", "年", "岁")
+_ZH_UNITS = (
+    "平方千米",
+    "平方公里",
+    "平方米",
+    "平方分米",
+    "平方厘米",
+    "立方米",
+    "立方分米",
+    "立方厘米",
+    "公顷",
+    "千米",
+    "公里",
+    "分米",
+    "厘米",
+    "毫米",
+    "米",
+    "吨",
+    "千克",
+    "公斤",
+    "克",
+    "毫升",
+    "升",
+    "元",
+    "小时",
+    "分钟",
+    "秒",
+    "天",
+    "周",
+    "年",
+    "岁",
+)
 _ZH_UNIT = re.compile(r"(?:多少|几)(" + "|".join(_ZH_UNITS) + r")")
-_EN_MEASURE = (r"hours?|minutes?|seconds?|days?|weeks?|months?|years?|miles?|km|kilomet\w+|met(?:er|re)s?|feet|"
-               r"foot|inch(?:es)?|cm|centimet\w+|yards?|pounds?|ounces?|kg|kilograms?|grams?|lit(?:er|re)s?|"
-               r"gallons?|quarts?|cups?|dollars?|cents?|euros?|percent|times|degrees?|square|cubic|calories|mph")
-_EN_COUNT = re.compile(r"\bhow many (?!(?:more |fewer |less |total |in total |extra )?(?:" + _EN_MEASURE + r")\b)",
-                       re.I)
+_EN_MEASURE = (
+    r"hours?|minutes?|seconds?|days?|weeks?|months?|years?|miles?|km|kilomet\w+|met(?:er|re)s?|feet|"
+    r"foot|inch(?:es)?|cm|centimet\w+|yards?|pounds?|ounces?|kg|kilograms?|grams?|lit(?:er|re)s?|"
+    r"gallons?|quarts?|cups?|dollars?|cents?|euros?|percent|times|degrees?|square|cubic|calories|mph"
+)
+_EN_COUNT = re.compile(
+    r"\bhow many (?!(?:more |fewer |less |total |in total |extra )?(?:" + _EN_MEASURE + r")\b)", re.I
+)
 _EN_PERCENT = re.compile(r"\bwhat (?:percent|percentage)\b|\bhow many percent\b|\bpercentage of\b", re.I)
 _EN_UNIT = re.compile(r"\bhow (?:many|much)(?: more| fewer| less| total)? (" + _EN_MEASURE + r")\b", re.I)
 
@@ -144,8 +191,9 @@ def asked(problem: str) -> Asked:
     count = bool(_ZH_COUNT.search(problem) or _EN_COUNT.search(problem)) and not (percent or fraction or unit)
     given = bool(re.search(r"\d\s*/\s*\d|分之", problem))
     negative_ok = bool(re.search(r"[-−]\s*\d|负|零下|below zero|negative|minus|debt|loss|lost money", problem, re.I))
-    return Asked(count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given,
-                 negative_ok=negative_ok)
+    return Asked(
+        count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given, negative_ok=negative_ok
+    )
 
 
 def knowledge(problem: str, lang: str) -> list[str]:
@@ -156,8 +204,11 @@ def knowledge(problem: str, lang: str) -> list[str]:
 def _hint(want: Asked, lang: str) -> str:
     zh = lang == "zh"
     if want.percent:
-        return ("（问的是百分之几：返回比值，例如 Fraction(3, 25) 表示 12%）" if zh else
-                "(A percentage is asked: return the ratio, e.g. Fraction(3, 25) for 12%.)")
+        return (
+            "（问的是百分之几：返回比值，例如 Fraction(3, 25) 表示 12%）"
+            if zh
+            else "(A percentage is asked: return the ratio, e.g. Fraction(3, 25) for 12%.)"
+        )
     if want.fraction:
         return "（问的是几分之几：返回一个 Fraction）" if zh else ""
     if want.unit:
@@ -176,22 +227,31 @@ def _request_hint(problem: str, want: Asked, lang: str) -> str:
 
 
 _FIX = {
-    "zh": {"error": "程序运行出错：{}", "empty": "sp.solve 没有找到解，方程列错了。",
-           "none": "solution() 没有返回答案。",
-           "nan": "solution() 返回的不是一个数：{}",
-           "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。想一想余数应该舍去还是进一。",
-           "negative": "题目里没有负数，答案却是负数 {}：检查减法的先后。",
-           "copy": "这个程序没有用到这道题的数，是例题的程序。请为这道题写程序。",
-           "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。"},
-    "en": {"error": "The program failed: {}", "empty": "sp.solve found no solution: the equation is wrong.",
-           "none": "solution() returned nothing.", "nan": "solution() did not return a number: {}",
-           "whole": "The question asks for a number of things, a whole number, but the program gave {}. "
-                    "Think whether a remainder is dropped or needs one more.",
-           "negative": "The answer {} is negative though the problem has no negative numbers: check the order "
-                       "of the subtractions.",
-           "copy": "That program does not use this problem's numbers: it is the worked example's. Write one for "
-                   "this problem.",
-           "tail": "Read the problem again and fix the program. Reply with one ```python block only."},
+    "zh": {
+        "error": "程序运行出错：{}",
+        "empty": "sp.solve 没有找到解，方程列错了：只设一个未知数，把同一个量（总数、路程……）用两种方法表示，"
+        "让两个式子相等，列一个方程。",
+        "none": "solution() 没有返回答案。",
+        "nan": "solution() 返回的不是一个数：{}",
+        "whole": "题目问的是个数，答案应该是整数，程序却算出 {}。想一想余数应该舍去还是进一。",
+        "negative": "题目里没有负数，答案却是负数 {}：检查减法的先后。",
+        "copy": "这个程序没有用到这道题的数，是例题的程序。请为这道题写程序。",
+        "tail": "请重新读题，改正程序。只回复一个 ```python 代码块。",
+    },
+    "en": {
+        "error": "The program failed: {}",
+        "empty": "sp.solve found no solution: the equation is wrong. Use one unknown and write the same "
+        "quantity (a total, a distance...) in two ways set equal: one equation.",
+        "none": "solution() returned nothing.",
+        "nan": "solution() did not return a number: {}",
+        "whole": "The question asks for a number of things, a whole number, but the program gave {}. "
+        "Think whether a remainder is dropped or needs one more.",
+        "negative": "The answer {} is negative though the problem has no negative numbers: check the order "
+        "of the subtractions.",
+        "copy": "That program does not use this problem's numbers: it is the worked example's. Write one for "
+        "this problem.",
+        "tail": "Read the problem again and fix the program. Reply with one ```python block only.",
+    },
 }
 
 
@@ -205,6 +265,8 @@ def _problem_with_result(value: str | None, error: str, code: str, want: Asked, 
     number, _ = answers.parse_number(value)
     if value is None:
         return fix["none"]
+    if value.strip() in ("[]", "{}"):  # sp.solve of equations that contradict each other
+        return fix["empty"]
     if number is None:
         return fix["nan"].format(value[:80])
     if want.count and abs(number - round(number)) > 1e-6:
@@ -298,7 +360,15 @@ class HomeworkResult:
 def _extract_code(text: str) -> str:
     blocks = re.findall(r"```(?:python|py)?[ \t]*\n(.*?)(?:```|\Z)", text, re.S)
     code = max(blocks, key=len) if blocks else text
-    return code.strip()
+    return _as_function(code.strip())
+
+
+def _as_function(code: str) -> str:
+    """A script that ends in a top-level ``return`` (the model sometimes leaves out ``def
+    solution():``) becomes the body of ``solution()``; anything else is kept as written."""
+    if re.search(r"^def solution", code, re.M) or not re.search(r"^return\b", code, re.M):
+        return code
+    return "def solution():\n" + "\n".join(f"    {line}" if line.strip() else "" for line in code.splitlines())
 
 
 # Fraction(4.36, 100), Fraction(0.1) and Fraction(a sympy Float) are common in model code: a float
@@ -345,9 +415,18 @@ def _messages(problem: str, style: str, lang: str, hint: str = "") -> list[Messa
     ]
 
 
-def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temperature: float = 0.0,
-                  max_tokens: int = 360, limits: Limits | None = None, repair: bool = True,
-                  cancel: threading.Event | None = None) -> Attempt:
+def write_and_run(
+    backend: Backend,
+    problem: str,
+    style: str,
+    lang: str,
+    *,
+    temperature: float = 0.0,
+    max_tokens: int = 360,
+    limits: Limits | None = None,
+    repair: bool = True,
+    cancel: threading.Event | None = None,
+) -> Attempt:
     """One program-of-thought attempt: the model writes, the sandbox runs. When the program fails,
     returns no number, or a result the question rules out (a fractional count), the model is shown
     what went wrong once and its fixed program is run instead."""
@@ -360,8 +439,13 @@ def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temp
         if round_:
             if cancel is not None and cancel.is_set():
                 break
-            messages += [Message("assistant", f"```python\n{code}\n```"),
-                         Message("user", problem_text + "\n" + _FIX[code_lang]["tail"])]
+            if problem_text == _FIX[code_lang]["copy"]:  # asked afresh, without the example it copied
+                messages = [messages[0], Message("user", messages[-1].content)]
+            else:
+                messages += [
+                    Message("assistant", f"```python\n{code}\n```"),
+                    Message("user", problem_text + "\n" + _FIX[code_lang]["tail"]),
+                ]
         done = backend.chat(messages, max_tokens=max_tokens, temperature=temperature, cancel=cancel)
         code = _extract_code(done.text)
         if not re.search(r"def solution|\banswer\b|print\(", code):
@@ -386,16 +470,26 @@ def write_and_run(backend: Backend, problem: str, style: str, lang: str, *, temp
 
 
 _PROSE = {
-    "zh": ("你是细心的数学老师。一步一步地解这道题：每行一步，写出算式和结果。最后单独一行写“答案：”和一个数"
-           "（不带单位）。"),
-    "en": ("You are a careful math teacher. Solve the problem step by step: one short line per step with its "
-           "calculation and result. End with one line 'Answer: ' and a single number (no unit)."),
+    "zh": (
+        "你是细心的数学老师。一步一步地解这道题：每行一步，写出算式和结果。最后单独一行写“答案：”和一个数（不带单位）。"
+    ),
+    "en": (
+        "You are a careful math teacher. Solve the problem step by step: one short line per step with its "
+        "calculation and result. End with one line 'Answer: ' and a single number (no unit)."
+    ),
 }
 _PROSE_ANSWER = re.compile(r"(?:答案|答|Answer|answer)\s*(?:是|为|is)?\s*[:：]?\s*([^\n]*)")
 
 
-def reason_in_prose(backend: Backend, problem: str, lang: str, *, temperature: float = 0.0,
-                    max_tokens: int = 420, cancel: threading.Event | None = None) -> Attempt:
+def reason_in_prose(
+    backend: Backend,
+    problem: str,
+    lang: str,
+    *,
+    temperature: float = 0.0,
+    max_tokens: int = 420,
+    cancel: threading.Event | None = None,
+) -> Attempt:
     """A natural-language chain of thought, one more independent voter: it errs differently from the
     programs (no formula copied from a worked example, no code bug). Its answer passes the same
     checks as a program's result; it is never repaired."""
@@ -403,9 +497,12 @@ def reason_in_prose(backend: Backend, problem: str, lang: str, *, temperature: f
     code_lang = "zh" if lang == "zh" else "en"
     want = asked(problem)
     hint = _request_hint(problem, want, code_lang)
-    done = backend.chat([Message("system", _PROSE[code_lang]),
-                         Message("user", problem + ("\n" + hint if hint else ""))],
-                        max_tokens=max_tokens, temperature=temperature, cancel=cancel)
+    done = backend.chat(
+        [Message("system", _PROSE[code_lang]), Message("user", problem + ("\n" + hint if hint else ""))],
+        max_tokens=max_tokens,
+        temperature=temperature,
+        cancel=cancel,
+    )
     text = done.text.strip()
     found = list(_PROSE_ANSWER.finditer(text))
     line = found[-1].group(1) if found else ""
@@ -415,7 +512,7 @@ def reason_in_prose(backend: Backend, problem: str, lang: str, *, temperature: f
         frac = re.fullmatch(r"\s*\\d?frac\{(\d+)\}\{(\d+)\}\s*", line)
         line = f"{frac.group(1)}/{frac.group(2)}" if frac else line
     if found and answers.last_number(line) is None:  # "Answer:" with the number on the next line
-        line = text[found[-1].end():].strip().split("\n", 1)[0]
+        line = text[found[-1].end() :].strip().split("\n", 1)[0]
     number = answers.last_number(line)
     percent = re.search(r"\d\s*[%％]", line) is not None
     if number is None:
@@ -451,8 +548,16 @@ def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int, int]:
 # The order in which solutions are tried: two programs of different styles; when they disagree,
 # a third style, a prose chain of thought, then sampled programs, until one answer is backed by
 # two and by more than any other, or the plan or the time budget runs out.
-_PLAN: list[tuple[str, float]] = [("direct", 0.0), ("equation", 0.0), ("steps", 0.0), ("prose", 0.0),
-                                  ("direct", 0.7), ("steps", 0.7), ("equation", 0.7), ("prose", 0.7)]
+_PLAN: list[tuple[str, float]] = [
+    ("direct", 0.0),
+    ("equation", 0.0),
+    ("steps", 0.0),
+    ("prose", 0.0),
+    ("direct", 0.7),
+    ("steps", 0.7),
+    ("equation", 0.7),
+    ("prose", 0.7),
+]
 DEFAULT_SAMPLES = 6
 DEFAULT_BUDGET_S = 45.0  # no new attempt starts after this; a student is waiting
 
@@ -466,11 +571,20 @@ def read_photo(image: bytes, settings: Settings | None = None) -> tuple[str, flo
     return ocr.clean_text(ocr.joined_text(result)), result.confidence
 
 
-def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes | None = None,
-                 language: str | None = None, level: str = "primary", explain: bool = True,
-                 samples: int = DEFAULT_SAMPLES, budget_s: float | None = DEFAULT_BUDGET_S,
-                 cancel: threading.Event | None = None,
-                 limits: Limits | None = None, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
+def solve_stream(
+    backend: Backend,
+    problem: str | None = None,
+    *,
+    image: bytes | None = None,
+    language: str | None = None,
+    level: str = "primary",
+    explain: bool = True,
+    samples: int = DEFAULT_SAMPLES,
+    budget_s: float | None = DEFAULT_BUDGET_S,
+    cancel: threading.Event | None = None,
+    limits: Limits | None = None,
+    settings: Settings | None = None,
+) -> Iterator[dict[str, Any]]:
     """Solve step by step, yielding events: ``{"type": "stage", "stage": ...}``,
     ``{"type": "attempt", ...}``, ``{"type": "delta", "text": ...}`` (the explanation as it is
     written) and finally ``{"type": "result", "result": {...}}``."""
@@ -489,6 +603,8 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
         raise InvalidInput(f"the problem is too long (over {MAX_PROBLEM_CHARS} characters)")
     lang = language or detect_language(problem)
     code_lang = "zh" if lang == "zh" else "en"
+    # the model gets the quantities in digits (五楼 → 5楼, 三分之一 → 1/3), typed or read from a photo
+    given = read_quantities(problem)
 
     yield {"type": "stage", "stage": "solving"}
     attempts: list[Attempt] = []
@@ -499,13 +615,14 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
             best, support, runner_up = _vote(attempts)
             if support >= 2 and support > runner_up:
                 break
-            if i >= 3 and budget_s and time.monotonic() - start > budget_s:  # one tie-breaker always runs
+            # one tie-breaker always runs; after the budget, more only while no solution has an answer
+            if i >= 3 and budget_s and time.monotonic() - start > budget_s and best is not None:
                 break
             yield {"type": "stage", "stage": "checking"}
         if style == "prose":
-            attempt = reason_in_prose(backend, problem, lang, temperature=temp, cancel=cancel)
+            attempt = reason_in_prose(backend, given, lang, temperature=temp, cancel=cancel)
         else:
-            attempt = write_and_run(backend, problem, style, lang, temperature=temp, limits=limits, cancel=cancel)
+            attempt = write_and_run(backend, given, style, lang, temperature=temp, limits=limits, cancel=cancel)
         attempts.append(attempt)
         yield {"type": "attempt", "attempt": asdict(attempt)}
 
@@ -526,16 +643,23 @@ def solve_stream(backend: Backend, problem: str | None = None, *, image: bytes |
         notice = (notice + " " + _BLURRY[code_lang]).strip()
     # explain from a plain-arithmetic program when one of those reached the answer (easier to follow)
     agreeing = [a for a in attempts if a.ok and best is not None and answers.same_answer(a.value, best.value)]
-    shown = next((a for a in agreeing if a.style == "direct"),
-                 next((a for a in agreeing if a.style != "prose"), best))
-    result = HomeworkResult(problem=problem, language=lang, answer=answer, verified=verified, check=check,
-                            notice=notice, program=shown.program if shown else "", attempts=attempts,
-                            source=source, ocr_confidence=confidence)
+    shown = next((a for a in agreeing if a.style == "direct"), next((a for a in agreeing if a.style != "prose"), best))
+    result = HomeworkResult(
+        problem=problem,
+        language=lang,
+        answer=answer,
+        verified=verified,
+        check=check,
+        notice=notice,
+        program=shown.program if shown else "",
+        attempts=attempts,
+        source=source,
+        ocr_confidence=confidence,
+    )
     if explain and best is not None and not (cancel is not None and cancel.is_set()):
         yield {"type": "stage", "stage": "explaining"}
         parts = []
-        for item in backend.stream(_explain_messages(result, level), max_tokens=400, temperature=0.2,
-                                   cancel=cancel):
+        for item in backend.stream(_explain_messages(result, level), max_tokens=400, temperature=0.2, cancel=cancel):
             if isinstance(item, Delta) and item.text:
                 parts.append(item.text)
                 yield {"type": "delta", "text": item.text}
@@ -561,15 +685,15 @@ def _explain_messages(result: HomeworkResult, level: str) -> list[Message]:
     zh = result.language == "zh"
     who = _LEVELS.get(level, (level, level))[1 if zh else 0]
     lang = language_name(result.language)
-    system = (f"You are a patient math tutor. Explain in {lang} to {who}. Give at most 6 short numbered "
-              f"steps, each one calculation with its numbers and what it means, then one last line with "
-              f"the answer. The answer has been computed and checked already: explain how to reach it, "
-              f"do not change it, do not repeat yourself.")
+    system = (
+        f"You are a patient math tutor. Explain in {lang} to {who}. Give at most 6 short numbered "
+        f"steps, each one calculation with its numbers and what it means, then one last line with "
+        f"the answer. The answer has been computed and checked already: explain how to reach it, "
+        f"do not change it, do not repeat yourself."
+    )
     if not result.verified:
         system += " The answer is not verified: say at the start that it may be wrong."
     prose = any(a.style == "prose" and a.program == result.program for a in result.attempts)
-    shown = (f"Worked solution:\n{result.program}\n" if prose
-             else f"Program used:\n```python\n{result.program}\n```\n")
-    user = (f"Problem: {result.problem}\n\n{shown}"
-            f"Answer: {result.answer}")
+    shown = f"Worked solution:\n{result.program}\n" if prose else f"Program used:\n```python\n{result.program}\n```\n"
+    user = f"Problem: {result.problem}\n\n{shown}Answer: {result.answer}"
     return [Message("system", system), Message("user", user)]

@@ -14,16 +14,19 @@ def _code(body: str) -> str:
     return f"```python\ndef solution():\n    return {body}\n```"
 
 
-@pytest.mark.parametrize("problem,kind", [
-    ("一共有28个学生，每辆车坐6人，至少需要几辆车？", "count"),
-    ("How many apples does Tom have left?", "count"),
-    ("How many hours did she work?", "unit"),
-    ("实际比计划多生产百分之几？", "percent"),
-    ("What percentage of the class are girls?", "percent"),
-    ("种松树的地占整个绿化带的几分之几？", "fraction"),
-    ("菜地的面积是多少公顷？", "unit"),
-    ("3 + 4 = ?", ""),
-])
+@pytest.mark.parametrize(
+    "problem,kind",
+    [
+        ("一共有28个学生，每辆车坐6人，至少需要几辆车？", "count"),
+        ("How many apples does Tom have left?", "count"),
+        ("How many hours did she work?", "unit"),
+        ("实际比计划多生产百分之几？", "percent"),
+        ("What percentage of the class are girls?", "percent"),
+        ("种松树的地占整个绿化带的几分之几？", "fraction"),
+        ("菜地的面积是多少公顷？", "unit"),
+        ("3 + 4 = ?", ""),
+    ],
+)
 def test_what_the_question_asks_for(problem, kind):
     want = asked(problem)
     got = [k for k in ("count", "percent", "fraction") if getattr(want, k)] + (["unit"] if want.unit else [])
@@ -58,8 +61,9 @@ def test_failing_program_is_repaired_once_with_its_error():
 
 def test_repair_is_tried_only_once():
     calls = []
-    att = write_and_run(FunctionBackend(lambda m, **_: calls.append(1) or _code("undefined_name")), "1+1?", "direct",
-                        "en")
+    att = write_and_run(
+        FunctionBackend(lambda m, **_: calls.append(1) or _code("undefined_name")), "1+1?", "direct", "en"
+    )
     assert not att.ok and att.value is None and "NameError" in att.error
     assert len(calls) == 2
 
@@ -78,8 +82,9 @@ def test_fractional_count_is_sent_back_and_the_whole_number_kept():
 
 def test_percentage_asked_is_shown_as_a_percentage_and_agrees_either_way():
     replies = iter([_code("Fraction(50, 500)"), _code("50 * 100 // 500")])
-    res = solve(FunctionBackend(lambda m, **_: next(replies)), "计划生产500个，实际多生产了50个，超产百分之几？",
-                explain=False)
+    res = solve(
+        FunctionBackend(lambda m, **_: next(replies)), "计划生产500个，实际多生产了50个，超产百分之几？", explain=False
+    )
     assert res.answer == "10%" and res.verified
     assert answers.same_answer(res.answer, "10%") and answers.same_answer(res.answer, "0.1")
 
@@ -91,8 +96,9 @@ def test_fraction_asked_is_shown_as_a_fraction():
 
 def test_float_in_fraction_is_read_as_the_decimal_written_and_shown_as_one():
     code = _code("Fraction(4.36) - Fraction(1.5, 1)")
-    att = write_and_run(FunctionBackend(lambda m, **_: code), "一天共运来煤4.36吨，上午运来1.5吨，下午运来多少吨？",
-                        "direct", "zh")
+    att = write_and_run(
+        FunctionBackend(lambda m, **_: code), "一天共运来煤4.36吨，上午运来1.5吨，下午运来多少吨？", "direct", "zh"
+    )
     assert att.ok and att.value == "2.86" and not att.repaired
 
 
@@ -103,16 +109,21 @@ def test_fraction_answer_stays_a_fraction_when_the_problem_uses_fractions():
 
 
 def test_sympy_float_in_fraction_is_accepted():
-    code = ("```python\ndef solution():\n    x = sp.symbols('x')\n"
-            "    return Fraction(sp.solve(sp.Eq(2 * x, 5.0), x)[0])\n```")
+    code = (
+        "```python\ndef solution():\n    x = sp.symbols('x')\n"
+        "    return Fraction(sp.solve(sp.Eq(2 * x, 5.0), x)[0])\n```"
+    )
     att = write_and_run(FunctionBackend(lambda m, **_: code), "2x = 5.0, x = ?", "equation", "en")
     assert att.ok and att.value == "2.5" and not att.repaired
 
 
-@pytest.mark.parametrize("problem,body,sent_back", [
-    ("一束鲜花30元，买5束送一束，每束便宜多少元？", "30 // 5 - 7", True),
-    ("早上气温是零下3度，中午升高了2度，中午气温是多少度？", "-3 + 2", False),
-])
+@pytest.mark.parametrize(
+    "problem,body,sent_back",
+    [
+        ("一束鲜花30元，买5束送一束，每束便宜多少元？", "30 // 5 - 7", True),
+        ("早上气温是零下3度，中午升高了2度，中午气温是多少度？", "-3 + 2", False),
+    ],
+)
 def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, body, sent_back):
     seen: list[str] = []
 
@@ -131,39 +142,87 @@ def test_a_copy_of_the_worked_example_is_not_taken_for_an_answer():
     from banshi.skills.homework import _STYLES
 
     copy = f"```python\n{_STYLES['direct']['zh'][1]}\n```"
-    seen: list[str] = []
+    seen: list[list] = []
 
     def fn(messages, **_):
-        seen.append(messages[-1].content)
+        seen.append(messages)
         return copy if len(seen) == 1 else _code("120 * 4")
 
     att = write_and_run(FunctionBackend(fn), "卖出(3/4)后还剩下120千克，这批苹果一共多少千克？", "direct", "zh")
     assert att.ok and att.value == "480" and att.repaired
-    assert "例题" in seen[1]
+    # asked again without the worked example it copied: the system prompt and this problem only
+    assert [m.role for m in seen[1]] == ["system", "user"] and "120千克" in seen[1][-1].content
+    assert not any("菜地" in m.content for m in seen[1])
     # a program that uses none of the problem's numbers is refused too
-    other = write_and_run(FunctionBackend(lambda m, **_: _code("7 * 9")), "卖出(3/4)后还剩下120千克，一共多少千克？",
-                          "direct", "zh")
+    other = write_and_run(
+        FunctionBackend(lambda m, **_: _code("7 * 9")), "卖出(3/4)后还剩下120千克，一共多少千克？", "direct", "zh"
+    )
     assert not other.ok and other.value is None and "numbers" in other.error
 
 
 def test_a_result_worked_out_in_the_comments_is_not_taken_for_a_copy():
     # the 1.5B model sometimes computes in its comments and returns the number
-    worked = ("```python\ndef solution():\n    # 已知：锯成3段，表面积增加16平方分米\n"
-              "    # 锯了2次，增加4个截面：16 ÷ 4 = 4\n    return 4\n```")
-    att = write_and_run(FunctionBackend(lambda m, **_: worked),
-                        "一根3米长的圆柱形木料，锯成3段，表面积增加16平方分米，底面积是多少平方分米？", "direct", "zh")
+    worked = (
+        "```python\ndef solution():\n    # 已知：锯成3段，表面积增加16平方分米\n"
+        "    # 锯了2次，增加4个截面：16 ÷ 4 = 4\n    return 4\n```"
+    )
+    att = write_and_run(
+        FunctionBackend(lambda m, **_: worked),
+        "一根3米长的圆柱形木料，锯成3段，表面积增加16平方分米，底面积是多少平方分米？",
+        "direct",
+        "zh",
+    )
     assert att.ok and att.value == "4" and not att.repaired
 
 
 def test_sympy_names_used_without_their_import_work():
-    code = ("```python\ndef solution():\n    x = symbols('x')\n"
-            "    return solve(Eq(Rational(1, 40) * 10 + x, 1), x)[0]\n```")
+    code = (
+        "```python\ndef solution():\n    x = symbols('x')\n    return solve(Eq(Rational(1, 40) * 10 + x, 1), x)[0]\n```"
+    )
     backend = FunctionBackend(lambda m, **_: code)
     att = write_and_run(backend, "甲队独做40天完成，做了10天，还剩几分之几？", "direct", "zh")
     assert att.ok and att.value == "3/4" and not att.repaired
 
 
 def test_a_percentage_written_as_a_decimal_counts_as_the_problem_s_number():
-    att = write_and_run(FunctionBackend(lambda m, **_: _code("Fraction(3) / Fraction('0.12')")),
-                        "一条1000米的公路，3天修了12%，修完共需多少天？", "direct", "zh")
+    att = write_and_run(
+        FunctionBackend(lambda m, **_: _code("Fraction(3) / Fraction('0.12')")),
+        "一条1000米的公路，3天修了12%，修完共需多少天？",
+        "direct",
+        "zh",
+    )
     assert att.ok and att.value == "25" and not att.repaired
+
+
+def test_equations_without_a_solution_are_sent_back_with_one_equation_advice():
+    seen: list[list] = []
+    replies = iter(
+        [
+            "```python\ndef solution():\n    x = sp.symbols('x')\n"
+            "    return sp.solve((sp.Eq(6*x + 4, 0), sp.Eq(15 + 7*(x - 3), 0)), x)\n```",
+            "```python\ndef solution():\n    x = sp.symbols('x')\n"
+            "    return sp.solve(sp.Eq(6*x + 4, 15 + 7*(x - 3)), x)[0]\n```",
+        ]
+    )
+
+    def fn(messages, **_):
+        seen.append(messages)
+        return next(replies)
+
+    problem = "每人栽6棵还剩4棵；如果其中3人各栽5棵，其余每人各栽7棵，正好栽完。有多少人？"
+    att = write_and_run(FunctionBackend(fn), problem, "equation", "zh")
+    assert att.ok and att.value == "10" and att.repaired
+    assert "一个方程" in seen[1][-1].content  # not "did not return a number: []"
+
+
+def test_a_script_ending_in_return_is_run_as_solution():
+    script = (
+        "```python\nfrom sympy import symbols\n\ntotal = 30 * Fraction(8, 10)\nreturn total / Fraction(6, 10) - 30\n```"
+    )
+    att = write_and_run(
+        FunctionBackend(lambda m, **_: script),
+        "每天烧0.8吨，可以烧30天。每天节约0.2吨，可以多烧多少天？",
+        "equation",
+        "zh",
+    )
+    assert att.ok and att.value == "10" and not att.repaired

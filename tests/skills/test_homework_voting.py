@@ -16,11 +16,13 @@ def _code(body: str) -> str:
 
 
 def test_prose_answer_line_is_read_and_checked():
-    zh = reason_in_prose(FunctionBackend(lambda m, **_: "240÷0.8=300（元）\n300-240=60（元）\n答案：60元"),
-                         "一件衣服打八折后卖240元，便宜了多少元？", "zh")
+    zh = reason_in_prose(
+        FunctionBackend(lambda m, **_: "240÷0.8=300（元）\n300-240=60（元）\n答案：60元"),
+        "一件衣服打八折后卖240元，便宜了多少元？",
+        "zh",
+    )
     assert zh.ok and zh.value == "60" and zh.style == "prose"
-    en = reason_in_prose(FunctionBackend(lambda m, **_: "3/4 of 20 = 15\nAnswer:\n15 apples"), "How many apples?",
-                         "en")
+    en = reason_in_prose(FunctionBackend(lambda m, **_: "3/4 of 20 = 15\nAnswer:\n15 apples"), "How many apples?", "en")
     assert en.ok and en.value == "15"
     # no answer line, or an answer the question rules out (a fractional count), is not a vote
     assert not reason_in_prose(FunctionBackend(lambda m, **_: "I am not sure."), "How many apples?", "en").ok
@@ -56,9 +58,13 @@ def test_a_tie_is_not_verified_and_more_solutions_are_tried():
     # after 12, 13, 12 the vote stops at a 2-1 majority
     assert len(res.attempts) == 3 and res.verified and res.answer == "12"
     values2 = iter(["12", "13", "14", "15", "16", "17", "18"])
-    res2 = solve(FunctionBackend(lambda m, **_: (f"Answer: {next(values2)}" if "teacher" in m[0].content
-                                                 else _code(next(values2)))),
-                 "What is x?", explain=False)
+    res2 = solve(
+        FunctionBackend(
+            lambda m, **_: f"Answer: {next(values2)}" if "teacher" in m[0].content else _code(next(values2))
+        ),
+        "What is x?",
+        explain=False,
+    )
     # six different answers: the plan ends (six solutions by default) with no answer backed by two
     assert len(res2.attempts) == 6 and not res2.verified and res2.notice
 
@@ -109,3 +115,15 @@ def test_the_worked_example_with_an_import_added_is_still_a_copy():
     copy = "```python\nfrom fractions import Fraction\n\n" + _STYLES["direct"]["zh"][1] + "\n```"
     att = write_and_run(FunctionBackend(lambda m, **_: copy), "还剩下120千克，这批苹果一共多少千克？", "direct", "zh")
     assert not att.ok and "worked example" in att.error
+
+
+def test_after_the_budget_solutions_go_on_while_none_has_an_answer(monkeypatch):
+    import banshi.skills.homework as hw
+
+    clock = iter(range(0, 10_000, 100))  # the budget is spent from the start
+    monkeypatch.setattr(hw, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    replies = iter([_code("undefined_name")] * 6 + ["3 + 4 = 7\nAnswer: 7", _code("8")])
+    res = solve(FunctionBackend(lambda m, **_: next(replies)), "What is x?", explain=False, budget_s=45)
+    # three programs (each repaired once) fail; the prose still runs and its answer is given, unverified
+    assert [a.style for a in res.attempts] == ["direct", "equation", "steps", "prose"]
+    assert res.answer == "7" and not res.verified
