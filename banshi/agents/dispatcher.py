@@ -44,6 +44,7 @@ from banshi.config import Settings
 from banshi.errors import BanshiError
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
+from banshi.models.toolcalls import Grounding
 
 log = logging.getLogger("banshi.dispatcher")
 
@@ -197,7 +198,6 @@ class KeywordRouter:
         return out
 
 
-_NUMERALS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _UPPER = ("以内", "以下", "之内", "不超过", "不到", "低于", "under", "below", "less", "cheaper", "at most", "max")
 _LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than", "at least", "min")
 
@@ -205,6 +205,28 @@ _LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than
 def _type(tool: Tool, key: str) -> str:
     p = tool.parameters.get("properties", {}).get(key, {})
     return p.get("type") or next((a.get("type") for a in p.get("anyOf", []) if a.get("type") != "null"), "")
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _fits(value: Any, spec: dict[str, Any]) -> bool:
+    """``value`` is of a type the parameter declares (or the parameter declares none)."""
+    types = [spec["type"]] if isinstance(spec.get("type"), str) else [a.get("type") for a in spec.get("anyOf", [])]
+    known = [_JSON_TYPES[t] for t in types if t in _JSON_TYPES]
+    if not known:
+        return True
+    if isinstance(value, bool):
+        return any(bool in k for k in known)
+    return any(isinstance(value, k) for k in known)
 
 
 def ungrounded(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
@@ -226,33 +248,29 @@ def ungrounded(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
 
 
 def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]:
-    """Drop optional arguments the model did not take from the conversation: small models fill
-    every field they see. Required arguments stay (validation and the user's confirmation
-    judge them)."""
+    """Drop optional arguments the conversation does not hold: small models fill every field
+    they see. "Held" is ``toolcalls.Grounding``'s test, the one the local backend's call checks
+    use (a number said in digits, words or Chinese numerals; a string said, or one of its words;
+    an enum member). Required arguments stay (validation and the user's confirmation judge
+    them), and so does a value of the wrong type (validation sends it back to the model). An
+    empty, zero or false optional value is dropped: the default says the same."""
     required = set(tool.parameters.get("required", []))
+    props = tool.parameters.get("properties", {})
+    held = Grounding(corpus)
     low = corpus.lower()
-    digits = set(re.findall(r"\d+(?:\.\d+)?", low)) | {str(v) for k, v in _NUMERALS.items() if k in corpus}
     out: dict[str, Any] = {}
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for key, value in arguments.items():
-        if key in required:
+        spec = props.get(key, {})
+        if key in required or not _fits(value, spec):
             out[key] = value
             continue
-        if isinstance(value, str) and _type(tool, key) == "string":
-            v = value.strip()
-            if not v or (v.lower() not in low and not all(w.lower() in low for w in v.split())):
-                continue
-            if v in seen.values():  # the same words twice ("川菜" as name and dishes): keep one
-                continue
-            seen[key] = v
-        elif isinstance(value, bool):
-            if not value:
-                continue
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if f"{value:g}" not in digits:
-                continue
-        elif not value:
+        if not value or (isinstance(value, str) and not value.strip()) or not held.value(value, spec):
             continue
+        if isinstance(value, str):
+            if value.strip() in seen:  # the same words twice ("川菜" as name and dishes): keep one
+                continue
+            seen.add(value.strip())
         out[key] = value
     # one number with "under" is a maximum, not a range [x, x]
     for lo in [k for k in out if k.startswith("min_")]:

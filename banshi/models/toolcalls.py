@@ -419,19 +419,18 @@ _NUMBER_WORDS.update(
     biannually=2,
     semiannually=2,
 )
-_NUMBER_WORDS.update(
-    {
-        ch: n
-        for ch, n in zip(
-            "一二两三四五六七八九十百千万半", [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 1000, 10**4, 0.5], strict=True
-        )
-    }
-)
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", [0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9], strict=True))
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_SECTIONS = {"万": 10**4, "亿": 10**8}
+# a Chinese numeral ("二十五", "三万五千", "一百零五"), or digits with a Chinese unit ("3万", "1.5千")
+_CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+|半")
+_DIGITS_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*([十百千万亿])")
 _SCALES = sorted(
     {10.0**k * t for k in range(-9, 10) for t in (1, 60, 3600, 24, 7, 12, 365, 1 / 60, 1 / 24, 1 / 7, 1 / 12)}
 )
 _NUM = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
-_WORD = re.compile(r"[^\W_]+", re.U)
+# a run of Chinese characters is a word of its own beside Latin letters ("有wifi的": 有, wifi, 的)
+_WORD = re.compile(r"[\u3400-\u9fff]+|[^\W_\u3400-\u9fff]+", re.U)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # ISO currency codes whose letters do not run through their names (USD: "US dollars" does)
 _CURRENCIES = {
@@ -450,6 +449,10 @@ _CURRENCIES = {
 _LANGUAGES = dict.fromkeys(("english", "en", "eng", "en-us", "en_us", "en-gb"), "en") | dict.fromkeys(
     ("chinese", "zh", "zh-cn", "zh_cn", "zh-hans", "mandarin", "simplified chinese", "中文", "汉语"), "zh"
 )
+# a string parameter whose description makes it a list of separate terms ("facilities that must
+# all be present, space separated"): each term must be held, not one word of the whole
+_SEPARATED = re.compile(r"\bseparated\b|\bmust all\b", re.I)
+_PARTS = re.compile(r"[\s,，、;；]+")
 _ENGLISH = frozenset("the a an of is are and to in for my me what how i you it this that".split())
 _STOP = frozenset(
     "a an the of in on at to for and or by with from as is are be this that it its into per any all".split()
@@ -466,10 +469,32 @@ def _numbers(text: str) -> set[float]:
     for word in _WORD.findall(low):
         if word in _NUMBER_WORDS:
             found.add(float(_NUMBER_WORDS[word]))
-    for ch in _CJK.findall(text):
-        if ch in _NUMBER_WORDS:
-            found.add(float(_NUMBER_WORDS[ch]))
+    for m in _CN_NUM.finditer(text):
+        if not (m.start() and text[m.start() - 1].isdigit()):  # "3万" is read below
+            found.update(_chinese_numbers(m.group()))
+    for m in _DIGITS_UNIT.finditer(text):
+        found.add(float(m.group(1)) * {**_CN_UNITS, **_CN_SECTIONS}[m.group(2)])
     return found
+
+
+def _chinese_numbers(run: str) -> set[float]:
+    """The numbers a run of Chinese numerals says: the value it spells ("二十五" 25, "三万五千"
+    35000), and each digit too when it has no unit ("七八个": 7 and 8; "一一零")."""
+    if run == "半":
+        return {0.5}
+    if not any(ch in _CN_UNITS or ch in _CN_SECTIONS for ch in run):
+        return {float(_CN_DIGITS[ch]) for ch in run}
+    total = section = digit = 0
+    for ch in run:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        else:
+            total += (section + digit or 1) * _CN_SECTIONS[ch]
+            section = digit = 0
+    return {float(total + section + digit)}
 
 
 def _words(text: str) -> list[str]:
@@ -515,12 +540,9 @@ class Grounding:
             return True
         if any(self.number(float(n.replace(",", ""))) for n in _NUM.findall(low)):
             return True
-        for w in words:
-            if _CJK.search(w):
-                if any(ch in self.low for ch in w):
-                    return True
-            elif w in self.words or (len(w) >= 4 and any(t.startswith(w[:4]) for t in self.words)):
-                return True
+        # one word said is enough: a value's other words are often qualifiers ("San Francisco, CA")
+        if any(self.word(w) for w in words):
+            return True
         if low.replace(".", "") in self.initials or (len(words) > 1 and "".join(w[0] for w in words) in self.words):
             return True
         # a short code (USD, MSFT, km) whose letters run in order through a word or phrase said
@@ -531,6 +553,13 @@ class Grounding:
             return True
         return any(name in self.words or name in self.low for name in _CURRENCIES.get(code, ()))
 
+    def word(self, w: str) -> bool:
+        """A word of a value is said: whole (Chinese: the whole run of characters), or, in a
+        language with spaces, a word said starting with its first four letters."""
+        if _CJK.search(w):
+            return w in self.low
+        return w in self.words or (len(w) >= 4 and any(t.startswith(w[:4]) for t in self.words))
+
     def value(self, value: Any, schema: dict[str, Any] | None) -> bool:
         schema = schema if isinstance(schema, dict) else {}
         if "enum" in schema or isinstance(value, bool) or value is None:
@@ -538,6 +567,8 @@ class Grounding:
         if isinstance(value, int | float):
             return self.number(float(value))
         if isinstance(value, str):
+            if _SEPARATED.search(str(schema.get("description") or "")):  # each part a value of its own
+                return all(self.string(v) or _offered(v, schema) for v in _PARTS.split(value) if v)
             return self.string(value) or _offered(value, schema)
         if isinstance(value, list):
             items = schema.get("items") if isinstance(schema.get("items"), dict) else {}

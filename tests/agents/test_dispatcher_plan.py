@@ -177,3 +177,50 @@ def test_an_id_that_fills_status_and_cancel_goes_where_the_words_say(settings, f
     out = d.dispatch(db, users[0], "c1", [], f"cancel my visit {vid}")
     assert [s.tool for s in out.steps] == ["cancel_visit"] and out.steps[0].action["status"] == "pending"
     assert fake.calls == []
+
+
+@tool
+def search_places(
+    near: str = "",
+    dishes: str = "",
+    max_price: int | None = None,
+    min_rating: float | None = None,
+    name: str = "",
+    limit: int = 5,
+) -> dict:
+    """Search places.
+
+    Args:
+        near: a place name
+        dishes: dish words that must all appear, space separated
+        max_price: highest price per person
+        min_rating: lowest rating
+        name: part of the place's name
+        limit: how many results
+    """
+    return {}
+
+
+def test_optional_arguments_the_conversation_does_not_hold_are_dropped() -> None:
+    """A small model fills every field it sees; the dispatcher keeps an optional value only when
+    the conversation holds it (the same test as the backend's call checks): 一百 is 100, a
+    dish list needs every dish said, an invented name, rating or limit goes."""
+    from banshi.agents.dispatcher import ground
+
+    model_args = {
+        "near": "故宫",
+        "dishes": "川菜 火锅",
+        "max_price": 100,
+        "min_rating": 0,
+        "name": "全聚德",
+        "limit": 20,
+    }
+    request = "找一家故宫附近人均一百以内的川菜馆"
+    assert ground(search_places, model_args, request) == {"near": "故宫", "max_price": 100}
+    assert ground(search_places, model_args, request + "，要有火锅") == {
+        "near": "故宫",
+        "dishes": "川菜 火锅",
+        "max_price": 100,
+    }
+    # a value of the wrong type stays, for validation to send back to the model
+    assert ground(search_places, {"max_price": "cheap"}, "something cheap") == {"max_price": "cheap"}

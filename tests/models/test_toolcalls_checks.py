@@ -173,3 +173,27 @@ def test_the_local_backend_checks_its_calls() -> None:
     b.check_calls = False
     done = list(b.stream([Message("user", "$50000 at a 5% yield for 3 years?")], tools=tools))[-1]
     assert done.tool_calls[0].arguments["annual_yield"] == 5
+
+
+def test_chinese_numbers_and_words_are_held_whole() -> None:
+    """The same test serves the dispatcher's Chinese requests: numerals are read as numbers
+    (二十五 is 25, not 2, 10 and 5), and a Chinese value must be said whole, not share a
+    character with the request."""
+    g = Grounding("找一家故宫附近人均二十五块以内的川菜馆，三万五千的预算，4万也行，两个人")
+    assert g.value(25, {"type": "integer"}) and g.value(35000, {}) and g.value(40000, {}) and g.value(2, {})
+    assert not g.value(8, {"type": "integer"}) and not g.value(11, {"type": "integer"})
+    per_person = Grounding("人均二十五块以内")
+    assert per_person.value(25, {}) and not any(per_person.value(n, {}) for n in (2, 5, 20))
+    assert g.value("川菜", {"type": "string"}) and g.value("故宫", {"type": "string"})
+    assert not g.value("北京菜", {"type": "string"}) and not g.value("四川火锅", {"type": "string"})
+    assert Grounding("七八个人，一百零五元").value(8, {}) and Grounding("一百零五元").value(105, {})
+
+
+def test_a_list_of_terms_in_one_string_is_held_term_by_term() -> None:
+    """A string whose description makes it separate terms (each one a filter) is held only when
+    every term is: one word said is not enough there, as it is for a name with qualifiers."""
+    facilities = {"type": "string", "description": "facilities that must all be present, space separated"}
+    g = Grounding("找一家有wifi和停车场的酒店 near Central Park")
+    assert g.value("wifi 停车场", facilities) and g.value("停车场", facilities)
+    assert not g.value("wifi 游泳池", facilities) and g.value("wifi 游泳池", {"type": "string"})
+    assert g.value("Central Park, New York", {"type": "string"})
