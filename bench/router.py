@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import random
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +189,8 @@ def run(
         "n_train": len(tr_texts),
         "labels": len(known),
         "threshold": round(router.threshold, 4),
-        "sim_threshold": round(router.sim_threshold, 4) if math.isfinite(router.sim_threshold) else None,
+        # the novelty gate (train files without oos): standardised margin + similarity below cut
+        "gate": None if router.gate is None else {k: round(v, 4) for k, v in asdict(router.gate).items()},
         "threshold_tuned": router.tuned,
         # the hyper-parameters fit() chose on held-out folds of the train file, and every
         # candidate's held-out closed-set accuracy

@@ -10,9 +10,10 @@ A linear one-vs-rest SVM over two kinds of features joined side by side:
 
 Out of scope: a request is rejected when a trained ``oos`` class beats every real label, or
 when the best label's margin is below ``threshold`` — and, once tuned on data with no
-out-of-scope examples, the request is also far from every in-scope training example (its
-e5 cosine similarity to the nearest one below ``sim_threshold``): a low margin alone is often
-a request between two close labels, not one that fits none.
+out-of-scope examples, only when the ``NoveltyGate`` also finds it unusual: its margin and its
+e5 cosine similarity to the nearest in-scope training example, each standardised, sum to less
+than the gate's cut. A low margin alone is often a request between two close labels, not one
+that fits none, and a low similarity alone is often a short request (a bare name).
 
 ``fit`` tunes these on held-out parts of the training data, never on anything else: one 20 %
 split when that holds out at least 2,000 requests, else k-fold cross-validation (up to 5
@@ -22,8 +23,8 @@ per tool). The budget is the share of held-out requests the router got right tha
 may reject. Out-of-scope examples, when given, become a class of their own; the budget is then
 ``reject_rate`` (0.5 %), and the held-out ones lower the margin threshold to just what it
 takes to catch those that the budget catches (no gate). With none, nothing measures what a
-rejection buys, so the budget is the smaller ``novel_rate`` (0.2 %) and margin and similarity
-are each cut at the same quantile, as high as keeps the joint rejection within it. A request
+rejection buys, so the budget is the smaller ``novel_rate`` (0.2 %), and the gate's cut is that
+quantile of the held-out requests routed right (see ``NoveltyGate``). A request
 wrongly sent to plain chat costs the user more than a chat message the model is offered a few
 tools for and declines (the dispatcher's second stage).
 
@@ -46,7 +47,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +63,39 @@ MAX_FOLDS = 5
 #: the candidates fit() compares on held-out folds: (e5 weight, class weighting)
 GRID: tuple[tuple[float, str | None], ...] = tuple((w, c) for c in (None, "balanced") for w in (2.0, 3.0, 4.0))
 GRID_MAX_TRAIN = 4000  # a fold's training part above this: candidates compared on a sample
+
+
+@dataclass(frozen=True)
+class NoveltyGate:
+    """Out of scope when nothing marks a request as such: how unusual it is, as the sum of its
+    margin and its nearest-example similarity, each standardised on the held-out requests
+    routed right (``z = (margin - m) / sm + (sim - s) / ss``), below ``cut`` (the budget's
+    quantile of that sum). One score for both, rather than a cut on each: a short request
+    with a fair margin passes, one low on both does not. On two sets of 60 CLINC150 intents
+    trained without their out-of-scope examples it caught 0.73 and 0.68 of those (200 each)
+    against 0.655 and 0.565 for "margin and similarity each below the same quantile", with
+    in-scope accuracy 0.973 / 0.975 against 0.973 / 0.977 (docs/benchmarks.md, router)."""
+
+    margin_mean: float
+    margin_std: float
+    sim_mean: float
+    sim_std: float
+    cut: float
+
+    @classmethod
+    def tuned(cls, margins: np.ndarray, sims: np.ndarray, rate: float) -> NoveltyGate:
+        """The gate for held-out requests routed right (``margins``, ``sims``) that rejects
+        ``rate`` of them."""
+        gate = cls(float(margins.mean()), float(margins.std()) or 1.0, float(sims.mean()), float(sims.std()) or 1.0, 0)
+        return cls(*astuple(gate)[:4], cut=float(np.quantile(gate.score(margins, sims), rate)))
+
+    def score(self, margins: np.ndarray, sims: np.ndarray) -> np.ndarray:
+        return (margins - self.margin_mean) / self.margin_std + (sims - self.sim_mean) / self.sim_std
+
+    def margin_bound(self) -> float:
+        """The margin at or above which no similarity (a cosine, at least -1) brings the score
+        below the cut: far above any real margin, so the gate looks at every request."""
+        return self.margin_mean + self.margin_std * (self.cut - (-1 - self.sim_mean) / self.sim_std)
 
 
 class TextEmbedder(Protocol):
@@ -125,9 +159,9 @@ class Router:
         self.oos_label = oos_label
         self.seed = seed
         self.threshold = default_threshold
-        # the novelty gate: a margin below ``threshold`` rejects only when the request's cosine
-        # similarity to the nearest in-scope training example is below this too (inf: no gate)
-        self.sim_threshold = math.inf
+        # the novelty gate: a margin below ``threshold`` rejects only when the gate, which also
+        # weighs the similarity to the nearest in-scope training example, says so (None: no gate)
+        self.gate: NoveltyGate | None = None
         # a label after the best is offered when its own score reaches this (the margin-only
         # threshold the budget gives, below ``threshold`` when the gate is on)
         self.second_threshold = default_threshold
@@ -164,7 +198,7 @@ class Router:
         if len({lb for lb in labels if lb != self.oos_label}) < 1:
             raise InvalidInput("the router needs at least one in-scope label")
         emb = self._embed(texts)
-        self.threshold, self.sim_threshold, self.tuned = self.default_threshold, math.inf, False
+        self.threshold, self.gate, self.tuned = self.default_threshold, None, False
         self.second_threshold = self.default_threshold
         folds = self._folds(labels) if tune else []
         if folds:
@@ -178,7 +212,7 @@ class Router:
                 decs.append(self._decision([texts[i] for i in held], None if emb is None else emb[held])[0])
                 if emb is not None:
                     sims.append(self._nearest(emb[held]))
-            self.threshold, self.sim_threshold, self.second_threshold = self._tune(
+            self.threshold, self.gate, self.second_threshold = self._tune(
                 held_labels, np.vstack(decs), np.concatenate(sims) if sims else None
             )
             self.tuned = True
@@ -318,41 +352,35 @@ class Router:
         else the smaller ``novel_rate``."""
         return self.reject_rate if self.oos_label in labels else self.novel_rate
 
-    def _tune(self, labels: list[str], dec: np.ndarray, sim: np.ndarray | None) -> tuple[float, float, float]:
-        """The margin threshold, the novelty gate's similarity threshold and the threshold for
-        labels after the best, from held-out requests: their scores ``dec`` and
-        nearest-example similarities ``sim``."""
+    def _tune(
+        self, labels: list[str], dec: np.ndarray, sim: np.ndarray | None
+    ) -> tuple[float, NoveltyGate | None, float]:
+        """The margin threshold, the novelty gate and the threshold for labels after the best,
+        from held-out requests: their scores ``dec`` and nearest-example similarities ``sim``."""
         best, top, oos_wins = self._best(dec)
         y = np.array(labels)
         right = (y != self.oos_label) & (best == y) & ~oos_wins
         if not right.any():
-            return self.default_threshold, math.inf, self.default_threshold
+            return self.default_threshold, None, self.default_threshold
         # the budget: reject about this share of the requests routed right
         rate = self._rate(labels)
         budget = float(np.quantile(top[right], rate)) if rate > 0 else float(top.min()) - 1
         if (y == self.oos_label).any():
             caught = (y == self.oos_label) & ~oos_wins & (top < budget)
             if not caught.any():
-                return budget, math.inf, budget
+                return budget, None, budget
             # with out-of-scope examples: the lowest threshold that still catches the ones the
             # budget catches, halfway to the next request routed right, so in-scope ones lose less
             highest = float(top[caught].max())
             above = top[right & (top > highest)]
             t = (highest + float(above.min())) / 2 if len(above) else budget
-            return t, math.inf, t
+            return t, None, t
         if sim is None or rate <= 0:
-            return budget, math.inf, budget
-        # none: nothing tells what a rejection buys, so reject only what is unusual both ways —
-        # a low margin AND far from every training example — each below the same quantile q of
-        # the requests routed right, q as high as keeps the joint rejection within the budget
-        t_r, s_r = top[right], sim[right]
-        chosen = (budget, float(np.quantile(s_r, rate)), budget)
-        for q in np.linspace(rate, 0.5, 400):
-            tm, ts = float(np.quantile(t_r, q)), float(np.quantile(s_r, q))
-            if ((t_r < tm) & (s_r < ts)).mean() > rate:
-                break
-            chosen = (tm, ts, budget)
-        return chosen
+            return budget, None, budget
+        # none: nothing tells what a rejection buys, so reject only what is unusual taking margin
+        # and similarity together, the budget's share of the requests routed right
+        gate = NoveltyGate.tuned(top[right], sim[right], rate)
+        return gate.margin_bound(), gate, budget
 
     # -- prediction ----------------------------------------------------------------------------
     def _decision(self, texts: list[str], emb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -403,8 +431,9 @@ class Router:
         _, top, oos_wins = self._best(dec)
         reject = oos_wins | (top < self.threshold)
         gate = reject & ~oos_wins
-        if emb is not None and self._known is not None and math.isfinite(self.sim_threshold) and gate.any():
-            reject[gate] = self._nearest(emb[gate]) < self.sim_threshold  # familiar requests pass
+        if emb is not None and self._known is not None and self.gate is not None and gate.any():
+            # familiar requests pass
+            reject[gate] = self.gate.score(top[gate], self._nearest(emb[gate])) < self.gate.cut
         inside = np.array([c != self.oos_label for c in self.classes])
         labels = self.labels
         out: list[list[tuple[str, float]]] = []
@@ -445,7 +474,7 @@ class Router:
             "format": FORMAT,
             "classes": self.classes,
             "threshold": self.threshold,
-            "sim_threshold": self.sim_threshold if math.isfinite(self.sim_threshold) else None,
+            "gate": None if self.gate is None else astuple(self.gate),
             "second_threshold": self.second_threshold,
             "tuned": self.tuned,
             "use_embeddings": self._w_emb is not None,
@@ -469,7 +498,7 @@ class Router:
         }
         if self._w_emb is not None:
             arrays["coef_emb"] = self._w_emb.T
-        if self._known is not None and math.isfinite(self.sim_threshold):
+        if self._known is not None and self.gate is not None:
             arrays["known"] = self._known.astype(np.float16)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:  # a file object: numpy would otherwise append ".npz"
@@ -514,7 +543,7 @@ class Router:
             r._vectorizer = vec
             r._w_text, r._bias = np.ascontiguousarray(z["coef_text"].T), z["bias"]
             r._w_emb = np.ascontiguousarray(z["coef_emb"].T) if "coef_emb" in z.files else None
-            if meta.get("sim_threshold") is not None and "known" in z.files:
-                r.sim_threshold = float(meta["sim_threshold"])
+            if meta.get("gate") is not None and "known" in z.files:
+                r.gate = NoveltyGate(*map(float, meta["gate"]))
                 r._known = z["known"].astype(np.float32)
         return r

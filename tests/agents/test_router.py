@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from banshi.agents.router import OOS, Intent, Router
+from banshi.agents.router import OOS, Intent, NoveltyGate, Router
 from banshi.errors import InvalidInput
 
 INTENTS = [
@@ -178,13 +177,14 @@ def test_novelty_gate_lets_familiar_requests_through(router: Router, tmp_path: P
     gated = copy.copy(router)
     gated.threshold = gated.second_threshold = 1e6  # every margin is "low"
     familiar, unrelated = INTENTS[1].examples[2], "量子力学的基本原理是什么"
-    gated.sim_threshold = math.inf
+    gated.gate = None
     assert gated.predict_many([familiar, unrelated]) == [[], []]
-    gated.sim_threshold = 0.95
+    # the margin counts nothing here (std huge): a similarity below 0.95 is out of scope
+    gated.gate = NoveltyGate(margin_mean=0.0, margin_std=1e9, sim_mean=0.95, sim_std=0.05, cut=0.0)
     out = gated.predict_many([familiar, unrelated])
     assert out[0][:1] and out[0][0][0] == "play_music" and out[1] == []
     loaded = Router.load(gated.save(tmp_path / "gated.npz"))
-    assert loaded.sim_threshold == pytest.approx(0.95)
+    assert loaded.gate == gated.gate
     assert [[lb for lb, _ in o] for o in loaded.predict_many([familiar, unrelated])] == [["play_music"], []]
 
 
@@ -252,7 +252,7 @@ def test_clinc150_subset_over_a_floor(settings) -> None:
     te_texts, te_labels = _subset(data / "val.jsonl", chosen, 20, seed=2)
     embedder = _MemoEmbedder()
     r = Router(embedder).fit(tr_texts, tr_labels)
-    assert r.tuned and not math.isfinite(r.sim_threshold)  # out-of-scope examples: no gate
+    assert r.tuned and r.gate is None  # out-of-scope examples: no gate
     in_acc, oos_recall = _scores(r, te_texts, te_labels)
     assert in_acc >= 0.90, in_acc
     assert oos_recall >= 0.40, oos_recall
@@ -260,7 +260,7 @@ def test_clinc150_subset_over_a_floor(settings) -> None:
     # novelty gate; it still rejects some of what fits none, and few in-scope requests
     inscope = [(t, lb) for t, lb in zip(tr_texts, tr_labels, strict=True) if lb != OOS]
     r = Router(embedder).fit([t for t, _ in inscope], [lb for _, lb in inscope])
-    assert r.tuned and OOS not in r.classes and 0 < r.sim_threshold < 1
+    assert r.tuned and OOS not in r.classes and r.gate is not None and r.gate.cut < 0
     in_acc, oos_recall = _scores(r, te_texts, te_labels)
     assert in_acc >= 0.90, in_acc
     assert oos_recall >= 0.50, oos_recall  # 0.75 measured
