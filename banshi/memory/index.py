@@ -60,9 +60,15 @@ class Hit:
 
     def as_dict(self) -> dict:
         """mem0's result shape, plus where the passage came from."""
-        return {"id": self.message_id, "type": "message", "memory": self.content, "score": round(self.score, 5),
-                "role": self.role, "conversation_id": self.conversation_id,
-                "created_at": self.said_at.isoformat() + "Z"}
+        return {
+            "id": self.message_id,
+            "type": "message",
+            "memory": self.content,
+            "score": round(self.score, 5),
+            "role": self.role,
+            "conversation_id": self.conversation_id,
+            "created_at": self.said_at.isoformat() + "Z",
+        }
 
 
 def doc_text(message: Message) -> str:
@@ -81,20 +87,42 @@ def add(db: Session, message: Message) -> MemoryDoc | None:
     body = doc_text(message)
     terms = " ".join(textmod.tokens(body))
     if message.role == DOCUMENT:
-        doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
-                        role=DOCUMENT, said_at=message.created_at or utcnow(), terms=terms, context="")
+        doc = MemoryDoc(
+            message_id=message.id,
+            user_id=message.user_id,
+            conversation_id=message.conversation_id,
+            role=DOCUMENT,
+            said_at=message.created_at or utcnow(),
+            terms=terms,
+            context="",
+        )
         db.add(doc)
         return doc
     last = db.info.get("memory_last_doc")  # (conversation, seq, terms): saves a query when turns come in order
     if last and last[0] == message.conversation_id and last[1] == message.seq - 1:
         prev = last[2]
     else:
-        prev = db.scalar(select(MemoryDoc.terms).join(Message, Message.id == MemoryDoc.message_id).where(
-            Message.conversation_id == message.conversation_id, Message.seq < message.seq)
-            .order_by(Message.seq.desc()).limit(1)) if message.seq and message.seq > 1 else None
+        prev = (
+            db.scalar(
+                select(MemoryDoc.terms)
+                .join(Message, Message.id == MemoryDoc.message_id)
+                .where(Message.conversation_id == message.conversation_id, Message.seq < message.seq)
+                .order_by(Message.seq.desc())
+                .limit(1)
+            )
+            if message.seq and message.seq > 1
+            else None
+        )
     db.info["memory_last_doc"] = (message.conversation_id, message.seq, terms)
-    doc = MemoryDoc(message_id=message.id, user_id=message.user_id, conversation_id=message.conversation_id,
-                    role=message.role, said_at=message.created_at or utcnow(), terms=terms, context=prev or "")
+    doc = MemoryDoc(
+        message_id=message.id,
+        user_id=message.user_id,
+        conversation_id=message.conversation_id,
+        role=message.role,
+        said_at=message.created_at or utcnow(),
+        terms=terms,
+        context=prev or "",
+    )
     db.add(doc)
     return doc
 
@@ -106,8 +134,7 @@ def remove(db: Session, user_id: str, message_ids: list[str]) -> int:
     # the turn after a removed one carries its words as context and in its vector: clear that too
     renew_next(db, user_id, message_ids, context="")
     n = db.execute(delete(MemoryDoc).where(MemoryDoc.user_id == user_id, MemoryDoc.message_id.in_(message_ids)))
-    db.execute(delete(MemoryVector).where(MemoryVector.user_id == user_id,
-                                          MemoryVector.message_id.in_(message_ids)))
+    db.execute(delete(MemoryVector).where(MemoryVector.user_id == user_id, MemoryVector.message_id.in_(message_ids)))
     VECTORS.forget(user_id)
     return n.rowcount or 0  # type: ignore[attr-defined]
 
@@ -133,10 +160,18 @@ def renew_next(db: Session, user_id: str, message_ids: list[str], *, context: st
     if not message_ids:
         return []
     nxt: list[str] = []
-    for conv_id, seq in db.execute(select(Message.conversation_id, Message.seq).where(
-            Message.user_id == user_id, Message.id.in_(message_ids), Message.role != DOCUMENT)).all():
-        nxt.extend(db.scalars(select(MemoryDoc.message_id).join(Message, Message.id == MemoryDoc.message_id).where(
-            Message.conversation_id == conv_id, Message.seq == seq + 1, MemoryDoc.user_id == user_id)))
+    for conv_id, seq in db.execute(
+        select(Message.conversation_id, Message.seq).where(
+            Message.user_id == user_id, Message.id.in_(message_ids), Message.role != DOCUMENT
+        )
+    ).all():
+        nxt.extend(
+            db.scalars(
+                select(MemoryDoc.message_id)
+                .join(Message, Message.id == MemoryDoc.message_id)
+                .where(Message.conversation_id == conv_id, Message.seq == seq + 1, MemoryDoc.user_id == user_id)
+            )
+        )
     nxt = [m for m in dict.fromkeys(nxt) if m not in set(message_ids)]
     if not nxt:
         return []
@@ -167,8 +202,11 @@ def passages(db: Session, messages: list[Message]) -> list[str]:
     want = {(m.conversation_id, m.seq - 1) for m in messages if m.role != DOCUMENT and m.seq and m.seq > 1}
     asked: dict[tuple[str, int], tuple[str, str]] = {}  # (conversation, seq) -> (role, its last question)
     if want:
-        rows = db.execute(select(Message).join(MemoryDoc, MemoryDoc.message_id == Message.id).where(
-            Message.conversation_id.in_({c for c, _ in want}), Message.seq.in_({s for _, s in want}))).scalars()
+        rows = db.execute(
+            select(Message)
+            .join(MemoryDoc, MemoryDoc.message_id == Message.id)
+            .where(Message.conversation_id.in_({c for c, _ in want}), Message.seq.in_({s for _, s in want}))
+        ).scalars()
         for p in rows:
             meta = p.meta if isinstance(p.meta, dict) else {}
             if (p.conversation_id, p.seq) in want and not meta.get("redacted") and not meta.get("redacted_all"):
@@ -193,17 +231,14 @@ def embed_messages(db: Session, messages: list[Message], embed=None) -> int:  # 
         from banshi.memory import load_embedder
 
         embed = load_embedder().embed
-    indexed = set(db.scalars(select(MemoryDoc.message_id).where(
-        MemoryDoc.message_id.in_([m.id for m in messages]))))
-    have = set(db.scalars(select(MemoryVector.message_id).where(
-        MemoryVector.message_id.in_([m.id for m in messages]))))
+    indexed = set(db.scalars(select(MemoryDoc.message_id).where(MemoryDoc.message_id.in_([m.id for m in messages]))))
+    have = set(db.scalars(select(MemoryVector.message_id).where(MemoryVector.message_id.in_([m.id for m in messages]))))
     todo = [m for m in messages if m.id in indexed and m.id not in have]
     if not todo:
         return 0
     vecs = embed(passages(db, todo), "passage")
     # a question about a file embeds its chunks while the worker may be at the same ones
-    have = set(db.scalars(select(MemoryVector.message_id).where(
-        MemoryVector.message_id.in_([m.id for m in todo]))))
+    have = set(db.scalars(select(MemoryVector.message_id).where(MemoryVector.message_id.in_([m.id for m in todo]))))
     vecs = [v for m, v in zip(todo, vecs, strict=True) if m.id not in have]
     todo = [m for m in todo if m.id not in have]
     for m, v in zip(todo, vecs, strict=True):
@@ -245,13 +280,14 @@ class _Projection:
         if proj is None or len(matrix) >= 2 * proj.fitted:
             return cls.fit(matrix)
         if len(proj.reduced) < len(matrix):
-            new = (matrix[len(proj.reduced):] - proj.mean) @ proj.basis
+            new = (matrix[len(proj.reduced) :] - proj.mean) @ proj.basis
             return replace(proj, reduced=np.concatenate([proj.reduced, new]))
         return proj
 
 
-def nearest(matrix: np.ndarray, q: np.ndarray, limit: int, proj: _Projection | None = None,
-            bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nearest(
+    matrix: np.ndarray, q: np.ndarray, limit: int, proj: _Projection | None = None, bonus: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Row numbers of the ``limit`` rows of ``matrix`` with the highest dot product with ``q``
     (plus ``bonus``, one number per row, if given), best first, and their dot products; through
     the first pass of ``proj`` when there is one."""
@@ -291,7 +327,7 @@ class Sessions:
         rows = np.array([keys.setdefault(c, len(keys)) for c in conversations], dtype=np.int32)
         sums = np.zeros((len(keys), DIM), np.float32)
         if old is not None:
-            sums[:len(old.sums)] = old.sums
+            sums[: len(old.sums)] = old.sums
         # a session's rows mostly come one after another: sum each run (np.add.at over
         # 100,000 rows took 2 s)
         cut = np.flatnonzero(np.diff(rows)) + 1
@@ -371,19 +407,28 @@ class VectorCache:
             uv = self._users.setdefault(key, _UserVectors())
             now = time.monotonic()
             if now - uv.checked > self.RECHECK_SECONDS:
-                count = db.scalar(select(func.count()).select_from(MemoryVector)
-                                  .where(MemoryVector.user_id == user_id)) or 0
+                count = (
+                    db.scalar(select(func.count()).select_from(MemoryVector).where(MemoryVector.user_id == user_id))
+                    or 0
+                )
                 if count < uv.count:  # rows were deleted: reload from scratch
                     uv = self._users[key] = _UserVectors()
                 uv.checked, uv.fresh, uv.count = now, False, count
             if uv.fresh:
                 return uv
             uv.fresh = True
-            rows = db.execute(select(MemoryVector.id, MemoryVector.message_id, MemoryVector.vector, MemoryDoc.role,
-                                     MemoryDoc.conversation_id)
-                              .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
-                              .where(MemoryVector.user_id == user_id, MemoryVector.id > uv.last_id)
-                              .order_by(MemoryVector.id)).all()
+            rows = db.execute(
+                select(
+                    MemoryVector.id,
+                    MemoryVector.message_id,
+                    MemoryVector.vector,
+                    MemoryDoc.role,
+                    MemoryDoc.conversation_id,
+                )
+                .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
+                .where(MemoryVector.user_id == user_id, MemoryVector.id > uv.last_id)
+                .order_by(MemoryVector.id)
+            ).all()
             if rows:
                 uv.last_id = rows[-1][0]
                 rows = [r for r in rows if r[3] != DOCUMENT]
@@ -409,10 +454,12 @@ VECTORS = VectorCache()
 def scoped_vectors(db: Session, user_id: str, scope: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The vectors of the user's rows in the conversations ``scope`` (a few files' chunks: read
     per question, a few hundred rows, rather than cached)."""
-    rows = db.execute(select(MemoryVector.message_id, MemoryVector.vector)
-                      .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
-                      .where(MemoryDoc.user_id == user_id, MemoryDoc.conversation_id.in_(list(scope)))
-                      .order_by(MemoryVector.id)).all()
+    rows = db.execute(
+        select(MemoryVector.message_id, MemoryVector.vector)
+        .join(MemoryDoc, MemoryDoc.message_id == MemoryVector.message_id)
+        .where(MemoryDoc.user_id == user_id, MemoryDoc.conversation_id.in_(list(scope)))
+        .order_by(MemoryVector.id)
+    ).all()
     if not rows:
         return [], np.zeros((0, DIM), np.float32)
     block = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16)
@@ -420,8 +467,9 @@ def scoped_vectors(db: Session, user_id: str, scope: Sequence[str]) -> tuple[lis
 
 
 # -- searching -----------------------------------------------------------------------------
-def keyword_search(db: Session, user_id: str, terms: list[str], limit: int = CANDIDATES,
-                   scope: Sequence[str] | None = None) -> list[str]:
+def keyword_search(
+    db: Session, user_id: str, terms: list[str], limit: int = CANDIDATES, scope: Sequence[str] | None = None
+) -> list[str]:
     """Message ids best matching ``terms``, best first: of the user's conversations, or with
     ``scope``, of those conversations only (a file's chunks; see ``search``).
 
@@ -506,8 +554,12 @@ class Bm25Stats:
         now = time.monotonic()
         if known and now - known[2] < self.MAX_AGE and known[1] <= rows <= known[1] * 1.1:
             return known[0]  # (after a deletion it is counted again)
-        n = db.execute(text("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :q"),
-                       {"q": _fts_match([term])}).scalar() or 0
+        n = (
+            db.execute(
+                text("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :q"), {"q": _fts_match([term])}
+            ).scalar()
+            or 0
+        )
         if len(self._counts) > 200_000:
             self._counts.clear()
         self._counts[key] = (n, rows, now)
@@ -557,9 +609,17 @@ def _varints(blob: bytes) -> list[int]:
 BM25 = Bm25Stats()
 
 
-def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, score: bool = True,
-                  newest: bool = True, among: list[str] | None = None,
-                  scope: Sequence[str] | None = None) -> list[tuple[str, float]]:
+def _keyword_rows(
+    db: Session,
+    user_id: str,
+    terms: list[str],
+    cap: int,
+    *,
+    score: bool = True,
+    newest: bool = True,
+    among: list[str] | None = None,
+    scope: Sequence[str] | None = None,
+) -> list[tuple[str, float]]:
     """(message id, score: lower is better) of up to ``cap`` of the user's messages matching
     any of ``terms`` (and among the ids ``among``, if given; in the conversations ``scope``, if
     given, else not document chunks): the newest ones, or (``newest=False``) the best of all
@@ -574,17 +634,22 @@ def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, scor
             sql = f"SELECT {cols} FROM memory_docs d WHERE d.message_id IN :among{only}"
             params: dict = {}
         else:  # the best of all matches (``newest=False``) is asked only for rare terms: bounded
-            sql = (f"SELECT {cols} FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
-                   f"WHERE memory_fts MATCH :q AND d.user_id = :u{only} ORDER BY f.rowid DESC LIMIT :cap")
+            sql = (
+                f"SELECT {cols} FROM memory_fts f JOIN memory_docs d ON d.id = f.rowid "
+                f"WHERE memory_fts MATCH :q AND d.user_id = :u{only} ORDER BY f.rowid DESC LIMIT :cap"
+            )
             params = {"q": _fts_match(terms), "u": user_id, "cap": cap if newest else 8 * SCORED_ROWS}
     else:
         only = (" AND d.message_id IN :among" if among is not None else "") + only
         q = " | ".join(t.replace("'", "").replace("\\", "") for t in terms)
-        rank = (f"-ts_rank_cd('{{0.1, {CONTEXT_WEIGHT}, 0.4, 1.0}}', tsv, to_tsquery('simple', :q), 1)"
-                if score else "0.0")
+        rank = (
+            f"-ts_rank_cd('{{0.1, {CONTEXT_WEIGHT}, 0.4, 1.0}}', tsv, to_tsquery('simple', :q), 1)" if score else "0.0"
+        )
         order = "id DESC" if newest else "score"
-        sql = (f"SELECT message_id, {rank} AS score FROM memory_docs d "
-               f"WHERE user_id = :u AND tsv @@ to_tsquery('simple', :q){only} ORDER BY {order} LIMIT :cap")
+        sql = (
+            f"SELECT message_id, {rank} AS score FROM memory_docs d "
+            f"WHERE user_id = :u AND tsv @@ to_tsquery('simple', :q){only} ORDER BY {order} LIMIT :cap"
+        )
         params = {"q": q, "u": user_id, "cap": cap}
     stmt = text(sql)
     if among is not None:
@@ -600,8 +665,9 @@ def _keyword_rows(db: Session, user_id: str, terms: list[str], cap: int, *, scor
     return scored if newest else sorted(scored, key=lambda r: r[1])[:cap]
 
 
-def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES,
-                 scope: Sequence[str] | None = None) -> list[tuple[str, float]]:
+def dense_search(
+    db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDIDATES, scope: Sequence[str] | None = None
+) -> list[tuple[str, float]]:
     """(message id, cosine) of the ``limit`` nearest messages, ranked with their session's
     closeness to the query (``Sessions``; not for a file's chunks)."""
     q = qvec.astype(np.float32)
@@ -618,10 +684,19 @@ def dense_search(db: Session, user_id: str, qvec: np.ndarray, limit: int = CANDI
     return [(ids[i], float(s)) for i, s in zip(top, scores, strict=True)]
 
 
-def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datetime | None = None,
-           exclude_conversation: str | None = None, exclude_after_seq: int | None = None,
-           qvec: np.ndarray | None = None, embed=None,  # type: ignore[no-untyped-def]
-           scope: Sequence[str] | None = None) -> list[Hit]:
+def search(
+    db: Session,
+    query: str,
+    *,
+    user_id: str,
+    limit: int = 10,
+    now: datetime | None = None,
+    exclude_conversation: str | None = None,
+    exclude_after_seq: int | None = None,
+    qvec: np.ndarray | None = None,
+    embed=None,  # type: ignore[no-untyped-def]
+    scope: Sequence[str] | None = None,
+) -> list[Hit]:
     """The user's messages most relevant to ``query``, best first.
 
     Keyword and dense candidates are fused by reciprocal rank; messages inside the period the
@@ -654,11 +729,24 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
         return []
     # the user is checked here, not in the WHERE: with it there SQLite walked all of the user's
     # rows by the user index instead of looking up ~100 ids (60 % of a search at 100,000)
-    rows = {r.message_id: r for r in db.connection().execute(  # Core: no ORM overhead per row
-        select(MemoryDoc.message_id, MemoryDoc.said_at, Message.conversation_id, Message.role,
-               Message.content, Message.seq, Message.meta, MemoryDoc.user_id)
-        .join(Message, Message.id == MemoryDoc.message_id)
-        .where(MemoryDoc.message_id.in_(list(fused)))) if r.user_id == user_id}
+    rows = {
+        r.message_id: r
+        for r in db.connection().execute(  # Core: no ORM overhead per row
+            select(
+                MemoryDoc.message_id,
+                MemoryDoc.said_at,
+                Message.conversation_id,
+                Message.role,
+                Message.content,
+                Message.seq,
+                Message.meta,
+                MemoryDoc.user_id,
+            )
+            .join(Message, Message.id == MemoryDoc.message_id)
+            .where(MemoryDoc.message_id.in_(list(fused)))
+        )
+        if r.user_id == user_id
+    }
     # "What did Caroline research?": her own messages first (speakers of imported transcripts)
     asked = set(terms)
     for mid, r in rows.items():
@@ -671,12 +759,24 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
         in_period.sort(key=lambda m: -fused[m])
         if not in_period:  # nothing matched by content: the period's messages themselves
             extra = db.execute(
-                select(MemoryDoc.message_id, MemoryDoc.said_at, Message.conversation_id, Message.role,
-                       Message.content, Message.seq)
+                select(
+                    MemoryDoc.message_id,
+                    MemoryDoc.said_at,
+                    Message.conversation_id,
+                    Message.role,
+                    Message.content,
+                    Message.seq,
+                )
                 .join(Message, Message.id == MemoryDoc.message_id)
-                .where(MemoryDoc.user_id == user_id, MemoryDoc.said_at >= period[0],
-                       MemoryDoc.said_at < period[1], MemoryDoc.role == "user")
-                .order_by(MemoryDoc.said_at.desc()).limit(CANDIDATES)).all()
+                .where(
+                    MemoryDoc.user_id == user_id,
+                    MemoryDoc.said_at >= period[0],
+                    MemoryDoc.said_at < period[1],
+                    MemoryDoc.role == "user",
+                )
+                .order_by(MemoryDoc.said_at.desc())
+                .limit(CANDIDATES)
+            ).all()
             for r in extra:
                 rows[r.message_id] = r
             in_period = [r.message_id for r in extra]
@@ -690,13 +790,27 @@ def search(db: Session, query: str, *, user_id: str, limit: int = 10, now: datet
         r = rows.get(mid)
         if r is None:
             continue  # deleted or forgotten since the vector was cached
-        if exclude_conversation and r.conversation_id == exclude_conversation and (
-                exclude_after_seq is None or r.seq > exclude_after_seq):
+        if (
+            exclude_conversation
+            and r.conversation_id == exclude_conversation
+            and (exclude_after_seq is None or r.seq > exclude_after_seq)
+        ):
             continue
         if scope is None:
             age_days = max(0.0, (now - r.said_at).total_seconds() / 86400)
             score *= 1.0 + 0.05 * math.exp(-age_days / 30)  # recency: at most +5 %, fades over months
-        hits.append(Hit(mid, r.conversation_id, r.role, r.content, r.said_at, score,
-                        kw_rank.get(mid), dense_rank.get(mid), dense_score.get(mid, 0.0)))
+        hits.append(
+            Hit(
+                mid,
+                r.conversation_id,
+                r.role,
+                r.content,
+                r.said_at,
+                score,
+                kw_rank.get(mid),
+                dense_rank.get(mid),
+                dense_score.get(mid, 0.0),
+            )
+        )
     hits.sort(key=lambda h: -h.score)
     return hits[:limit]

@@ -62,7 +62,7 @@ def tokens(text: str) -> list[str]:
     pos = 0
     text = text.lower()
     for m in _CJK_RUN.finditer(text):
-        _latin(text[pos:m.start()], out)
+        _latin(text[pos : m.start()], out)
         for w in _jieba().cut_for_search(m.group()):
             if w.strip() and w not in ZH_STOP:
                 out.append(w)
@@ -92,11 +92,24 @@ def query_terms(text: str) -> list[str]:
 # -- time expressions ----------------------------------------------------------------------
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
-_EN_MONTH = re.compile(r"\b(last|this|in|since)?\s*(" + "|".join(sorted(MONTHS, key=len, reverse=True))
-                       + r")\b\.?\s*(\d{4})?", re.I)
+_EN_MONTH = re.compile(
+    r"\b(last|this|in|since)?\s*(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?\s*(\d{4})?", re.I
+)
 _ZH_MONTH = re.compile(r"(去年|今年|(\d{4})年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2})月")
-_ZH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-           "十一": 11, "十二": 12}
+_ZH_NUM = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 _YEAR = re.compile(r"\b(?:in|during)\s+(\d{4})\b|(\d{4})年")
 
 
@@ -159,5 +172,5 @@ def time_range(query: str, now: datetime) -> tuple[datetime, datetime] | None:
 
 
 def format_day(when: datetime, chinese: bool) -> str:
-    """"3 May 2026" / "2026年5月3日"."""
+    """ "3 May 2026" / "2026年5月3日"."""
     return f"{when.year}年{when.month}月{when.day}日" if chinese else f"{when.day} {when:%b} {when.year}"

@@ -22,8 +22,13 @@ def test_keyword_search_sees_a_message_at_once(store, memory):
 
 def test_hybrid_search_finds_by_meaning_after_embedding(store, memory):
     uid = make_user(store, "a")
-    memory.add([{"role": "user", "content": "I adopted a small grey cat called Pixel"},
-                {"role": "user", "content": "The quarterly report is due on Friday"}], user_id=uid)
+    memory.add(
+        [
+            {"role": "user", "content": "I adopted a small grey cat called Pixel"},
+            {"role": "user", "content": "The quarterly report is due on Friday"},
+        ],
+        user_id=uid,
+    )
     drain(memory)
     with session_scope(store) as db:
         hits = index.search(db, "kitten pet", user_id=uid, limit=2)
@@ -32,10 +37,13 @@ def test_hybrid_search_finds_by_meaning_after_embedding(store, memory):
 
 def test_time_words_prefer_messages_of_that_period(store, memory):
     uid = make_user(store, "a")
-    memory.add([
-        {"role": "user", "content": "We had dinner at the noodle place", "created_at": NOW - timedelta(days=200)},
-        {"role": "user", "content": "We had dinner at the pizza place", "created_at": NOW - timedelta(days=8)},
-    ], user_id=uid)
+    memory.add(
+        [
+            {"role": "user", "content": "We had dinner at the noodle place", "created_at": NOW - timedelta(days=200)},
+            {"role": "user", "content": "We had dinner at the pizza place", "created_at": NOW - timedelta(days=8)},
+        ],
+        user_id=uid,
+    )
     drain(memory)
     with session_scope(store) as db:
         hits = index.search(db, "where did we have dinner last week", user_id=uid, limit=2, now=NOW)
@@ -69,10 +77,11 @@ def test_removed_messages_are_not_found_even_from_the_vector_cache(store, memory
 def test_an_old_message_with_a_rare_word_is_found_beyond_the_scored_cap(store, memory, monkeypatch):
     uid = make_user(store, "a")
     start = NOW - timedelta(days=400)
-    msgs = [{"role": "user", "content": "coffee with the durian seller at the night market",
-             "created_at": start}]
-    msgs += [{"role": "user", "content": f"coffee number {i} this morning", "created_at": start + timedelta(days=i + 1)}
-             for i in range(12)]
+    msgs = [{"role": "user", "content": "coffee with the durian seller at the night market", "created_at": start}]
+    msgs += [
+        {"role": "user", "content": f"coffee number {i} this morning", "created_at": start + timedelta(days=i + 1)}
+        for i in range(12)
+    ]
     memory.add(msgs, user_id=uid)
     monkeypatch.setattr(index, "SCORED_ROWS", 12)  # only the 12 newest of 13 "coffee" rows get scored
     with session_scope(store) as db:
@@ -105,9 +114,13 @@ def test_the_vector_matrix_is_not_reread_while_nothing_new_was_embedded(store, m
 
 def test_messages_of_the_person_the_question_names_come_first(store, memory):
     uid = make_user(store, "a")
-    memory.add([{"role": "user", "content": "I started learning the cello", "speaker": "Nadia"},
-                {"role": "assistant", "content": "I started learning the cello too", "speaker": "Tomas"}],
-               user_id=uid)
+    memory.add(
+        [
+            {"role": "user", "content": "I started learning the cello", "speaker": "Nadia"},
+            {"role": "assistant", "content": "I started learning the cello too", "speaker": "Tomas"},
+        ],
+        user_id=uid,
+    )
     drain(memory)
     with session_scope(store) as db:
         for who in ("Nadia", "Tomas"):
@@ -134,9 +147,16 @@ def test_an_answer_is_embedded_with_its_question_and_again_when_that_is_forgotte
 
     memory._embed = recording
     uid = make_user(store, "a")
-    cid = memory.add([{"role": "user", "content": "My address is 12 Baker Street, London. "
-                                                  "Which pharmacy is closest to 12 Baker Street?"},
-                      {"role": "assistant", "content": "The closest one is Boots on Marylebone Road."}], user_id=uid)
+    cid = memory.add(
+        [
+            {
+                "role": "user",
+                "content": "My address is 12 Baker Street, London. Which pharmacy is closest to 12 Baker Street?",
+            },
+            {"role": "assistant", "content": "The closest one is Boots on Marylebone Road."},
+        ],
+        user_id=uid,
+    )
     drain(memory)
     with session_scope(store) as db:
         said, answer = db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.seq)).all()
@@ -171,11 +191,16 @@ def test_a_statement_is_embedded_alone_after_an_answer_that_asked_nothing(store,
     real = memory.embed
     memory._embed = lambda texts, kind="passage": (embedded.extend(texts), real(texts, kind))[1]
     uid = make_user(store, "a")
-    memory.add([{"role": "user", "content": "My favourite fruit is mango."},
-                {"role": "assistant", "content": "Noted: mango. Anything else?"},
-                {"role": "user", "content": "I live in Berlin."},
-                {"role": "assistant", "content": "Berlin is lovely."},
-                {"role": "user", "content": "I work as a radiologist."}], user_id=uid)
+    memory.add(
+        [
+            {"role": "user", "content": "My favourite fruit is mango."},
+            {"role": "assistant", "content": "Noted: mango. Anything else?"},
+            {"role": "user", "content": "I live in Berlin."},
+            {"role": "assistant", "content": "Berlin is lovely."},
+            {"role": "user", "content": "I work as a radiologist."},
+        ],
+        user_id=uid,
+    )
     drain(memory)
     assert "Anything else?\nI live in Berlin." in embedded  # the question it answers, nothing more
     assert "I work as a radiologist." in embedded and not any("mango" in t and "Berlin" in t for t in embedded)

@@ -24,4 +24,3 @@ def test_time_expressions():
     assert text.time_range("in May 2023", now) == (datetime(2023, 5, 1), datetime(2023, 6, 1))
     assert text.time_range("what is my favourite fruit", now) is None
     assert text.time_range("you may go", now) is None
-
