@@ -32,6 +32,8 @@ from banshi.store.tables import Message, utcnow
 
 RRF_K = 10  # chosen on the five LoCoMo conversations (better than 60 on each of them)
 SPEAKER_BOOST = 0.6  # a message by the person the query names scores this much more
+WHEN_BOOST = 0.4  # "When did …?": a message that says when something happened scores this much more
+ASKING_FACTOR = 0.6  # a message that only asks ("What kind of yoga is it?") scores this share
 CANDIDATES = 50
 SCORED_ROWS = 500  # keyword search scores at most the user's newest 500 matching messages
 DIM = 384
@@ -749,10 +751,16 @@ def search(
     }
     # "What did Caroline research?": her own messages first (speakers of imported transcripts)
     asked = set(terms)
+    when = scope is None and textmod.asks_when(query)
     for mid, r in rows.items():
         speaker = (r.meta or {}).get("speaker") if isinstance(r.meta, dict) else None
         if speaker and scope is None and asked.intersection(textmod.tokens(str(speaker))):
             fused[mid] *= 1 + SPEAKER_BOOST
+        # the answer to "when" is where the time is said ("I went there last Saturday")
+        if when and textmod.tells_time(r.content):
+            fused[mid] *= 1 + WHEN_BOOST
+        if scope is None and textmod.only_asks(r.content):
+            fused[mid] *= ASKING_FACTOR
     if period is not None:
         # messages from that period, best matching first: the third list
         in_period = [mid for mid in fused if mid in rows and period[0] <= rows[mid].said_at < period[1]]

@@ -78,6 +78,26 @@ def _latin(text: str, out: list[str]) -> None:
         out.append(_stem(w) if w.isascii() and w.isalpha() else w)
 
 
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+_NOTE = re.compile(r"\[[^\]]*\]")  # "[shared a photo: …]": a note about the message, not what was said
+ASKING_WORDS = 10  # a question with fewer words than this of statements around it only asks
+
+
+def _words(text: str) -> int:
+    cjk = sum(len(r) for r in _CJK_RUN.findall(text))
+    return len(_WORD.findall(_CJK_RUN.sub(" ", text))) + cjk // 2
+
+
+def only_asks(text: str) -> bool:
+    """Whether ``text`` asks rather than tells: it ends with a question and says little else
+    ("Wow, that looks great! What kind of yoga is it?"). Such a turn rarely holds the fact a
+    later question looks for, though it shares its words."""
+    sentences = [s.strip() for s in _SENTENCE.findall(_NOTE.sub(" ", text)) if s.strip()]
+    if not sentences or not sentences[-1].endswith(("?", "？")):
+        return False
+    return sum(_words(s) for s in sentences if not s.endswith(("?", "？"))) < ASKING_WORDS
+
+
 def is_chinese(text: str) -> bool:
     """Mostly Chinese: enough CJK characters to answer in Chinese."""
     cjk = sum(len(r) for r in _CJK_RUN.findall(text))
@@ -111,6 +131,15 @@ _ZH_NUM = {
     "十二": 12,
 }
 _YEAR = re.compile(r"\b(?:in|during)\s+(\d{4})\b|(\d{4})年")
+_MONTH_NAME = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_EN_DAY = re.compile(
+    r"\b" + _MONTH_NAME + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*(\d{4})\b)?"  # March 16, 2022
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_NAME + r"\b(?:,?\s*(\d{4})\b)?",
+    re.I,
+)
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_ZH_DAY = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
+NAMED_DAY_SLACK = 7  # days either side of a named day: told later ("yesterday I went bowling"), misremembered
 
 
 def _month_range(year: int, month: int) -> tuple[datetime, datetime]:
@@ -122,6 +151,9 @@ def _month_range(year: int, month: int) -> tuple[datetime, datetime]:
 def time_range(query: str, now: datetime) -> tuple[datetime, datetime] | None:
     """The period a query points at, if it names one; ``None`` otherwise."""
     q = query.lower()
+    named = _named_day(query, now)
+    if named is not None:
+        return named - timedelta(days=NAMED_DAY_SLACK), named + timedelta(days=1 + NAMED_DAY_SLACK)
     day = datetime(now.year, now.month, now.day)
     week = day - timedelta(days=day.weekday())
     simple = [
@@ -169,6 +201,71 @@ def time_range(query: str, now: datetime) -> tuple[datetime, datetime] | None:
         if 1900 < year < 2200:
             return datetime(year, 1, 1), datetime(year + 1, 1, 1)
     return None
+
+
+_WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_SEASON = "spring|summer|fall|autumn|winter"
+_TELLS_TIME = re.compile(
+    r"\b(?:yesterday|today|tonight|tomorrow|recently|just|since|ago|weekend|"
+    r"(?:last|next|this|past|coming)\s+(?:night|morning|evening|week|weekend|month|year|time|"
+    + _SEASON
+    + "|"
+    + _WEEKDAY
+    + r")|"
+    + _WEEKDAY
+    + "|"
+    + "|".join(m for m in MONTHS if len(m) > 3 and m != "sept")
+    + r"|"
+    r"(?:few|couple of|several|many|\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"\s+(?:days?|weeks?|months?|years?|decades?)|"
+    r"(?:19|20)\d\d)\b"
+    r"|昨天|前天|今天|明天|后天|刚才|刚刚|最近|前几天|上周|上星期|上个?月|去年|前年|下周|下个?月|明年|周末|"
+    r"星期[一二三四五六日天]|周[一二三四五六日]|礼拜|\d+\s*[年月日号]|[一二三四五六七八九十几]+[天年]前|以前|那时",
+    re.I,
+)
+_ASKS_WHEN = re.compile(
+    r"^\s*(?:when|since when|how long|what (?:date|day|time|year|month)|(?:in )?which (?:year|month|day))\b"
+    r"|什么时候|哪天|哪一天|几号|几月|哪年|哪一年|何时|多久|多长时间",
+    re.I,
+)
+
+
+def asks_when(query: str) -> bool:
+    """Whether ``query`` asks for a time ("When did I …", "How long …", 我什么时候…)."""
+    return bool(_ASKS_WHEN.search(query))
+
+
+def tells_time(text: str) -> bool:
+    """Whether ``text`` says when something happened: a relative time ("yesterday", "last
+    Saturday", "two weeks ago", 上周), a weekday, a month, a year or a duration."""
+    return bool(_TELLS_TIME.search(text))
+
+
+def _named_day(query: str, now: datetime) -> datetime | None:
+    """The calendar day a query names ("on March 16, 2022", "16 March", "2022-03-16",
+    "3月16日"), if any; without a year, the last such day up to ``now``."""
+    year = month = day = 0
+    m = _ISO_DAY.search(query)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _ZH_DAY.search(query):
+        year, month, day = int(m.group(1) or 0), int(m.group(2)), int(m.group(3))
+    elif m := _EN_DAY.search(query):
+        if m.group(1):
+            month, day, year = MONTHS[m.group(1).lower()], int(m.group(2)), int(m.group(3) or 0)
+        else:
+            day, month, year = int(m.group(4)), MONTHS[m.group(5).lower()], int(m.group(6) or 0)
+        if m.group(1) and m.group(1).lower() == "may" and not m.group(3):
+            return None  # "may 2 people come": the verb, not the month
+    else:
+        return None
+    try:
+        if year:
+            return datetime(year, month, day)
+        found = datetime(now.year, month, day)
+        return found if found <= now else datetime(now.year - 1, month, day)
+    except ValueError:  # "February 30"
+        return None
 
 
 def format_day(when: datetime, chinese: bool) -> str:

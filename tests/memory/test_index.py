@@ -204,3 +204,60 @@ def test_a_statement_is_embedded_alone_after_an_answer_that_asked_nothing(store,
     drain(memory)
     assert "Anything else?\nI live in Berlin." in embedded  # the question it answers, nothing more
     assert "I work as a radiologist." in embedded and not any("mango" in t and "Berlin" in t for t in embedded)
+
+
+def test_when_question_prefers_the_message_that_says_when(store, memory, monkeypatch):
+    uid = make_user(store, "a")
+    memory.add(
+        [
+            {"role": "user", "content": "I started pottery last Saturday", "created_at": NOW - timedelta(days=9)},
+            {
+                "role": "user",
+                "content": "Pottery is so calming, I love my pottery teacher",
+                "created_at": NOW - timedelta(days=2),
+            },
+        ],
+        user_id=uid,
+    )
+    with session_scope(store) as db:  # keyword search alone (no vectors yet): the order is the boosts'
+        hits = index.search(db, "When did I do pottery?", user_id=uid, limit=2, now=NOW)
+        assert "last Saturday" in hits[0].content
+        # a question that does not ask when keeps the plain keyword order
+        hits = index.search(db, "What do I love about pottery?", user_id=uid, limit=2, now=NOW)
+        assert "teacher" in hits[0].content
+
+
+def test_a_named_day_finds_what_was_told_that_week(store, memory):
+    uid = make_user(store, "a")
+    day = datetime(2022, 3, 16, 18, 0)
+    memory.add(
+        [
+            {"role": "user", "content": "Bowling tonight with the team", "created_at": day - timedelta(days=60)},
+            {
+                "role": "user",
+                "content": "Yesterday I went bowling and got 2 strikes",
+                "created_at": day + timedelta(days=1),
+            },
+            {"role": "user", "content": "Bowling again, no strikes", "created_at": day + timedelta(days=30)},
+        ],
+        user_id=uid,
+    )
+    with session_scope(store) as db:
+        hits = index.search(db, "What was I doing on March 16, 2022?", user_id=uid, limit=3, now=NOW)
+        assert hits and "2 strikes" in hits[0].content  # no shared word: the week around the day alone
+        hits = index.search(db, "Did I go bowling on 16 March 2022?", user_id=uid, limit=3, now=NOW)
+        assert "2 strikes" in hits[0].content
+
+
+def test_a_message_that_only_asks_ranks_below_one_that_tells(store, memory):
+    uid = make_user(store, "a")
+    memory.add(
+        [
+            {"role": "user", "content": "I do aerial yoga at the studio on Main Street"},
+            {"role": "assistant", "content": "Nice! What kind of yoga is it? Aerial yoga?"},
+        ],
+        user_id=uid,
+    )
+    with session_scope(store) as db:
+        hits = index.search(db, "What kind of yoga do I do?", user_id=uid, limit=2, now=NOW)
+        assert "Main Street" in hits[0].content
