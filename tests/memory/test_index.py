@@ -251,13 +251,8 @@ def test_a_named_day_finds_what_was_told_that_week(store, memory):
 
 def test_a_message_that_only_asks_ranks_below_one_that_tells(store, memory):
     uid = make_user(store, "a")
-    memory.add(
-        [
-            {"role": "user", "content": "I do aerial yoga at the studio on Main Street"},
-            {"role": "assistant", "content": "Nice! What kind of yoga is it? Aerial yoga?"},
-        ],
-        user_id=uid,
-    )
+    told = {"role": "user", "content": "I do aerial yoga at the studio on Main Street"}
+    memory.add([told, {"role": "assistant", "content": "Nice! What kind of yoga is it? Aerial yoga?"}], user_id=uid)
     with session_scope(store) as db:
         hits = index.search(db, "What kind of yoga do I do?", user_id=uid, limit=2, now=NOW)
         assert "Main Street" in hits[0].content
