@@ -54,8 +54,14 @@ def test_disagreement_gets_a_tie_breaker_and_majority_is_verified():
 
 
 def test_unverified_answer_is_said_plainly():
-    replies = iter(["```python\ndef solution():\n    return 7\n```", "```python\ndef solution():\n    return 8\n```",
-                    "```python\ndef solution():\n    return 9\n```", "I think the answer is 7."])
+    replies = iter(
+        [
+            "```python\ndef solution():\n    return 7\n```",
+            "```python\ndef solution():\n    return 8\n```",
+            "```python\ndef solution():\n    return 9\n```",
+            "I think the answer is 7.",
+        ]
+    )
     res = solve(FunctionBackend(lambda m, **_: next(replies)), "What is x?", samples=3)
     assert not res.verified
     assert res.answer == "7"
@@ -83,8 +89,11 @@ def test_model_code_cannot_escape_through_the_skill(tmp_path):
 
 def test_stream_reports_stages_and_explanation_deltas():
     def fn(messages, **_):
-        return "Step 1: 3 + 4 = 7. Answer: 7" if _role(messages) == "explain" else \
-            "```python\ndef solution():\n    return 3 + 4\n```"
+        return (
+            "Step 1: 3 + 4 = 7. Answer: 7"
+            if _role(messages) == "explain"
+            else "```python\ndef solution():\n    return 3 + 4\n```"
+        )
 
     events = list(solve_stream(FunctionBackend(fn), "What is 3 + 4?"))
     stages = [e["stage"] for e in events if e["type"] == "stage"]
@@ -102,11 +111,23 @@ def test_empty_or_huge_problem_is_refused():
         solve(backend, "x" * 10_000)
 
 
-@pytest.mark.parametrize("a,b,same", [
-    ("1.6", "((8)/(5))", True), ("857.142857", "857((1)/(7))", True), ("0.1", "10%", True),
-    ("10", "10%", True), ("1080", "1,080", True), ("3.33", "3.3333333", True), ("3.3", "3.33", False),
-    ("1/3", "2/6", True), ("[4]", "4", True), ("7", "8", False), (None, "1", False), ("abc", "1", False),
-])
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        ("1.6", "((8)/(5))", True),
+        ("857.142857", "857((1)/(7))", True),
+        ("0.1", "10%", True),
+        ("10", "10%", True),
+        ("1080", "1,080", True),
+        ("3.33", "3.3333333", True),
+        ("3.3", "3.33", False),
+        ("1/3", "2/6", True),
+        ("[4]", "4", True),
+        ("7", "8", False),
+        (None, "1", False),
+        ("abc", "1", False),
+    ],
+)
 def test_answers_compare(a, b, same):
     assert answers.same_answer(a, b) is same
 
@@ -127,3 +148,19 @@ def test_photo_goes_through_ocr(settings):
     assert "15" in res.problem and "3" in res.problem and "苹果" in res.problem
     assert "苹果" in seen[0]  # the model was given the text read from the photo
     assert res.ocr_confidence is not None and res.ocr_confidence > 0.5
+
+
+def test_photo_text_is_read_into_digits_like_typed_text(monkeypatch):
+    import banshi.skills.homework as hw
+
+    photo_text = "从一楼走到五楼要走80级台阶，走到九楼呢？"
+    monkeypatch.setattr(hw, "read_photo", lambda image, settings=None: (photo_text, 0.95))
+    seen: list[str] = []
+
+    def fn(messages, **_):
+        seen.append(messages[-1].content)
+        return "```python\ndef solution():\n    return 80 // 4 * 8\n```"
+
+    res = solve(FunctionBackend(fn), image=b"a photo", explain=False)
+    assert res.source == "photo" and res.answer == "160"
+    assert "从1楼走到5楼" in seen[0] and "9楼" in seen[0]  # the same reading as a typed problem gets
