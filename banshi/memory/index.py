@@ -485,6 +485,18 @@ def keyword_search(
     terms = [t for t in dict.fromkeys(terms) if t][:32]
     if not terms:
         return []
+    # the FTS table's totals are read once per search, not once per scored list and rare-term check
+    db.info[_TOTALS] = None
+    try:
+        return _keyword_search(db, user_id, terms, limit, scope)
+    finally:
+        db.info.pop(_TOTALS, None)
+
+
+_TOTALS = "memory_fts_totals"  # ``Session.info`` key: the FTS totals while a keyword search runs
+
+
+def _keyword_search(db: Session, user_id: str, terms: list[str], limit: int, scope: Sequence[str] | None) -> list[str]:
     scored = _keyword_rows(db, user_id, terms, SCORED_ROWS, scope=scope)
     best = [m for m, _ in sorted(scored, key=lambda r: r[1])[:limit]]
     if len(scored) < SCORED_ROWS or len(terms) < 2:
@@ -545,10 +557,16 @@ class Bm25Stats:
         return known[0]
 
     def totals(self, db: Session) -> tuple[int, int]:
-        """(rows, tokens of all columns) of the whole FTS table."""
+        """(rows, tokens of all columns) of the whole FTS table (read once per keyword search)."""
+        known = db.info.get(_TOTALS)
+        if known is not None:
+            return known
         blob = db.execute(text("SELECT block FROM memory_fts_data WHERE id = 1")).scalar()
         values = _varints(blob or b"")  # rows, then the tokens of each column
-        return (values[0], sum(values[1:])) if values else (0, 0)
+        found = (values[0], sum(values[1:])) if values else (0, 0)
+        if _TOTALS in db.info:
+            db.info[_TOTALS] = found
+        return found
 
     def doc_freq(self, db: Session, term: str, rows: int) -> int:
         key = (str(db.get_bind().url), term)
@@ -581,9 +599,18 @@ class Bm25Stats:
         for mid, words, context in docs:
             w, c = words.split(), context.split()
             norm = self.K1 * (1 - self.B + self.B * (len(w) + len(c) + 1) / avgdl)  # + 1: the owner column
+            # the query terms' counts in one pass over each column (not one pass per term)
+            tf = dict.fromkeys(idf, 0)
+            ctf = dict.fromkeys(idf, 0)
+            for x in w:
+                if x in tf:
+                    tf[x] += 1
+            for x in c:
+                if x in ctf:
+                    ctf[x] += 1
             score = 0.0
             for t, weight in idf.items():
-                f = w.count(t) + CONTEXT_WEIGHT * c.count(t)
+                f = tf[t] + CONTEXT_WEIGHT * ctf[t]
                 if f:
                     score += weight * f * (self.K1 + 1) / (f + norm)
             out.append((mid, -score))
