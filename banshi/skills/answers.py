@@ -118,3 +118,15 @@ def display(value: str | None) -> str | None:
     if re.fullmatch(r"-?\d+\.\d{5,}", s):
         return f"{number:.4f}".rstrip("0").rstrip(".")
     return s
+
+
+def to_whole(value: str | None, way: str) -> str | None:
+    """A count the situation asks whole, rounded ``"up"`` (进一法: 7.44 trucks → 8) or ``"down"``
+    (去尾法: 10/3 hours → 3). A whole number (also ``7.0000001``, float noise), a percentage,
+    anything not a number, or no direction: unchanged."""
+    number, percent = parse_number(value)
+    if value is None or number is None or percent or way not in ("up", "down"):
+        return value
+    if math.isclose(number, round(number), rel_tol=1e-9, abs_tol=1e-6):
+        return value
+    return str(math.ceil(number) if way == "up" else math.floor(number))

@@ -15,6 +15,9 @@ Each program is checked against what the question asks for (``asked``): a count 
 number, nothing is negative unless the problem speaks of negatives, the program must use the
 problem's numbers (a small model sometimes hands back its worked example). A program that fails,
 returns no number or breaks one of these is shown its problem once and fixed (``write_and_run``).
+When the question's words say which way a count is made whole (至少要几辆车, how many are
+needed: up, 进一法; 最多能买几个, how many can she buy: down, 去尾法), the request carries that
+rule and a fractional count is rounded so before the vote, with no repair.
 
 May import: errors, messages, models, skills.sandbox/answers/lang/school_facts, media.ocr (lazily).
 """
@@ -36,7 +39,7 @@ from banshi.models.base import Backend
 from banshi.skills import answers
 from banshi.skills.lang import detect_language, language_name
 from banshi.skills.sandbox import Limits, run_python
-from banshi.skills.school_facts import facts_for, read_quantities
+from banshi.skills.school_facts import COUNT_WORDS, EN_COUNT, EN_MEASURE, facts_for, read_quantities, rounding
 
 MAX_PROBLEM_CHARS = 4000
 
@@ -120,11 +123,7 @@ _LEVELS = {
 # What the question asks for, read from its words: a count of things (a whole number), a
 # percentage, a fraction, or an amount in a named unit. It becomes a hint in the request and a
 # check of the program's result (a count of 27/4 notebooks is sent back to be fixed).
-_ZH_COUNT = re.compile(
-    r"(?:几|多少)(?:个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|"
-    r"页|道|架|套|艘|匹|头|筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|层|节|户|所|杯|"
-    r"碗|扇|顶|封|串|辆|桌|棵|盆|捆|副|顶|把|届|级|趟|圈|步|粒)"
-)
+_ZH_COUNT = re.compile(r"(?:几|多少)(?:" + COUNT_WORDS + r")")
 _ZH_PERCENT = re.compile(r"百分之几|百分率|百分比|百分数|率(?:是|为)?(?:多少|几)")
 _ZH_FRACTION = re.compile(r"几分之几")
 _ZH_UNITS = (
@@ -159,16 +158,8 @@ _ZH_UNITS = (
     "岁",
 )
 _ZH_UNIT = re.compile(r"(?:多少|几)(" + "|".join(_ZH_UNITS) + r")")
-_EN_MEASURE = (
-    r"hours?|minutes?|seconds?|days?|weeks?|months?|years?|miles?|km|kilomet\w+|met(?:er|re)s?|feet|"
-    r"foot|inch(?:es)?|cm|centimet\w+|yards?|pounds?|ounces?|kg|kilograms?|grams?|lit(?:er|re)s?|"
-    r"gallons?|quarts?|cups?|dollars?|cents?|euros?|percent|times|degrees?|square|cubic|calories|mph"
-)
-_EN_COUNT = re.compile(
-    r"\bhow many (?!(?:more |fewer |less |total |in total |extra )?(?:" + _EN_MEASURE + r")\b)", re.I
-)
 _EN_PERCENT = re.compile(r"\bwhat (?:percent|percentage)\b|\bhow many percent\b|\bpercentage of\b", re.I)
-_EN_UNIT = re.compile(r"\bhow (?:many|much)(?: more| fewer| less| total)? (" + _EN_MEASURE + r")\b", re.I)
+_EN_UNIT = re.compile(r"\bhow (?:many|much)(?: more| fewer| less| total)? (" + EN_MEASURE + r")\b", re.I)
 
 
 @dataclass
@@ -179,6 +170,7 @@ class Asked:
     unit: str = ""
     fractions_given: bool = False  # the problem itself writes fractions (3/4, 四分之三)
     negative_ok: bool = False  # the problem speaks of negative numbers (−5, 零下, below zero)
+    rounding: str = ""  # a whole count rounded "up" (至少要几辆车) or "down" (最多能买几个); "" = no direction
 
 
 def asked(problem: str) -> Asked:
@@ -188,11 +180,18 @@ def asked(problem: str) -> Asked:
     unit = zh[-1] if zh else (en[-1].lower() if en else "")
     percent = bool(_ZH_PERCENT.search(problem) or _EN_PERCENT.search(problem))
     fraction = bool(_ZH_FRACTION.search(problem))
-    count = bool(_ZH_COUNT.search(problem) or _EN_COUNT.search(problem)) and not (percent or fraction or unit)
+    count = bool(_ZH_COUNT.search(problem) or EN_COUNT.search(problem)) and not (percent or fraction or unit)
     given = bool(re.search(r"\d\s*/\s*\d|分之", problem))
     negative_ok = bool(re.search(r"[-−]\s*\d|负|零下|below zero|negative|minus|debt|loss|lost money", problem, re.I))
+    way = "" if percent or fraction else rounding(problem, "zh" if re.search(r"[\u4e00-\u9fff]", problem) else "en")
     return Asked(
-        count=count, percent=percent, fraction=fraction, unit=unit, fractions_given=given, negative_ok=negative_ok
+        count=count or bool(way),
+        percent=percent,
+        fraction=fraction,
+        unit=unit,
+        fractions_given=given,
+        negative_ok=negative_ok,
+        rounding=way,
     )
 
 
@@ -457,7 +456,7 @@ def write_and_run(
             problem_text = _FIX[code_lang]["copy"]
             continue
         run = run_python(_prepare(code), limits or Limits())
-        value, error = (run.value, "") if run.ok else (None, run.error or "failed")
+        value, error = (answers.to_whole(run.value, want.rounding), "") if run.ok else (None, run.error or "failed")
         problem_text = _problem_with_result(value, error, code, want, code_lang)
         # a count that stays fractional after the fix is kept: the question may have been misread
         usable = not error and answers.parse_number(value)[0] is not None
@@ -518,6 +517,7 @@ def reason_in_prose(
     if number is None:
         return Attempt("prose", text, None, False, "no answer line in the reasoning", time.monotonic() - start)
     value = f"{number:g}%" if percent else (str(int(number)) if number == int(number) else repr(number))
+    value = answers.to_whole(value, want.rounding) or value
     wrong = _problem_with_result(value, "", "", want, code_lang)
     if wrong:
         return Attempt("prose", text, None, False, wrong, time.monotonic() - start)

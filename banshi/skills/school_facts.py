@@ -188,10 +188,93 @@ def _planting(problem: str) -> str:
     return rule
 
 
+# 进一法 / 去尾法: a count of whole things worked out by a division is rounded by the situation —
+# up when everything must be held or carried (至少要几辆车, how many trucks are needed), down when
+# only whole ones can be bought or made (最多能买几个, how many can she buy). Only the question's
+# own words decide; without a direction word nothing is rounded.
+COUNT_WORDS = (
+    "个|人|名|位|只|棵|株|辆|本|张|件|台|盒|袋|箱|瓶|支|朵|双|把|颗|条|根|间|组|次|页|道|架|套|艘|匹|头|"
+    "筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|层|节|户|所|杯|碗|扇|顶|封|串|桌|盆|副|届|级|趟|圈|步"
+)
+_ZH_WHOLE = re.compile(r"(?:几|多少)(?:" + COUNT_WORDS + r")(?<!个(?=小时|月))")
+_ZH_WHOLE_TIME = re.compile(r"几(?:个)?(?:小时|天|周|星期|个月|年|分钟)")  # only with 至少 / 最多
+_ZH_STRONG = re.compile(r"至少|最少|起码|最多|至多|最大|顶多")
+_ZH_UP = re.compile(r"需要|要|才能|才可以|才够|(?:装|运|坐|放|拉|搬|做|读|看|印)完")
+_ZH_DOWN = re.compile(r"(?:能|可以|够)(?:买|装|做|换|租|剪|截|分|坐|住|种|放|摆|缝|包|印|运|铺|穿|喝|吃|用)")
+_EN_WHOLE = re.compile(r"\bhow many\b", re.I)
+EN_MEASURE = (
+    r"hours?|minutes?|seconds?|days?|weeks?|months?|years?|miles?|km|kilomet\w+|met(?:er|re)s?|feet|"
+    r"foot|inch(?:es)?|cm|centimet\w+|yards?|pounds?|ounces?|kg|kilograms?|grams?|lit(?:er|re)s?|"
+    r"gallons?|quarts?|cups?|dollars?|cents?|euros?|percent|times|degrees?|square|cubic|calories|mph"
+)
+# "how many trucks", not "how many hours" or "how many more dollars"
+EN_COUNT = re.compile(r"\bhow many (?!(?:more |fewer |less |total |in total |extra )?(?:" + EN_MEASURE + r")\b)", re.I)
+_EN_WHOLE_TIME = re.compile(r"\bhow many (?:full |whole )?(?:hours|days|weeks|months|years|minutes)\b", re.I)
+_EN_STRONG = re.compile(r"\b(?:at least|minimum|fewest|least number|at most|maximum|the most|greatest number)\b", re.I)
+_EN_UP = re.compile(r"\b(?:needs?|needed|required|requires?|necessary)\b", re.I)
+_EN_DOWN = re.compile(r"\b(?:can|could|afford)\b", re.I)
+_ROUNDING = {
+    "up": (
+        "进一法：问至少（需要）几辆车、几个箱子、几次才能装完或运完时，余下的不足一份也要再用一个：结果向上取整"
+        "（math.ceil），例如 26 ÷ 4 = 6.5，要7辆。",
+        "Rounding up: when the question asks how many are needed (at least) to hold or carry everything, a "
+        "remainder needs one more: round up (math.ceil), e.g. 26 ÷ 4 = 6.5 → 7.",
+    ),
+    "down": (
+        "去尾法：问最多能买（装、做、租）几个时，不够一个的余数舍去：结果向下取整（math.floor），"
+        "例如 50 ÷ 8 = 6.25，最多6个。",
+        "Rounding down: when the question asks how many at most can be bought, filled or made, the remainder "
+        "is dropped: round down (math.floor), e.g. 50 ÷ 8 = 6.25 → 6.",
+    ),
+}
+
+
+def _question(problem: str, zh: bool) -> tuple[str, str]:
+    """The sentence holding the last question word, and the part of it from that word's clause on."""
+    ask = re.compile(r"几|多少") if zh else _EN_WHOLE
+    ends = r"[。！？!?；;\n]" if zh else r"[!?;\n]|\.(?=\s|$)"
+    sentences = [s for s in re.split(ends, problem) if ask.search(s)]
+    if not sentences:
+        return "", ""
+    sentence = sentences[-1]
+    clauses = re.split(r"[，,：:]", sentence)
+    at = max(i for i, c in enumerate(clauses) if ask.search(c))
+    return sentence, ",".join(clauses[at:])
+
+
+def rounding(problem: str, lang: str) -> str:
+    """How (up: 进一法, down: 去尾法, or "" for not at all) a non-whole count the question asks for is
+    rounded, read from the question's words. A whole count is asked by 几辆 / 多少个 / "how many trucks"; a
+    whole number of hours or days (几小时, how many hours) only with 至少 / 最多 / at least / at most."""
+    zh = lang == "zh"
+    sentence, clause = _question(problem, zh)
+    if not sentence:
+        return ""
+    strong = list((_ZH_STRONG if zh else _EN_STRONG).finditer(sentence))
+    if zh:
+        whole = _ZH_WHOLE.search(clause) or (strong and _ZH_WHOLE_TIME.search(clause))
+    else:
+        time = _EN_WHOLE_TIME.search(clause)
+        whole = (strong and time) or (not time and EN_COUNT.search(clause))
+    if not whole:
+        return ""
+    if strong:  # the last one nearest the question: 至少需要2.5米布，最多能做几件 → 最多
+        word = strong[-1].group(0).lower()
+        return "up" if word in ("至少", "最少", "起码", "at least", "minimum", "fewest", "least number") else "down"
+    if (_ZH_UP if zh else _EN_UP).search(clause):
+        return "up"
+    if (_ZH_DOWN if zh else _EN_DOWN).search(clause):
+        return "down"
+    return ""
+
+
 def facts_for(problem: str, lang: str) -> list[str]:
     """The rules the problem's words call for, in the problem's language ("zh" or other)."""
     col = 1 if lang == "zh" else 2
     found = [entry[col] for entry in FACTS if entry[col] and entry[0].search(problem)]
+    way = rounding(problem, lang)
+    if way:
+        found.append(_ROUNDING[way][col - 1])
     planting = _planting(problem) if lang == "zh" else ""
     return [planting, *found] if planting else found
 

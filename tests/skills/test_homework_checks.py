@@ -75,9 +75,51 @@ def test_fractional_count_is_sent_back_and_the_whole_number_kept():
         seen.append(messages[-1].content)
         return _code("Fraction(27, 4)") if len(seen) == 1 else _code("27 // 4")
 
-    att = write_and_run(FunctionBackend(fn), "27元钱，每本笔记本4元，最多能买几本？", "direct", "zh")
+    # no word says which way to round: the model is shown its fractional count and decides
+    att = write_and_run(FunctionBackend(fn), "27个苹果平均分给4个小朋友，每人分到几个？", "direct", "zh")
     assert att.ok and att.value == "6"
     assert "整数" in seen[1] and "27/4" in seen[1]
+
+
+@pytest.mark.parametrize(
+    "problem, body, answer",
+    [
+        # 进一法: everything must be carried, a part-load needs one more truck
+        ("有18.6吨货物，每辆车运2.5吨，需要几辆车才能运完？", "Fraction(18.6) / Fraction(2.5)", "8"),
+        ("一共有28个学生，每辆车坐6人，至少需要几辆车？", "Fraction(28, 6)", "5"),
+        ("How many trucks are needed to carry 18.6 tons if each truck carries 2.5 tons?", "18.6 / 2.5", "8"),
+        # 去尾法: only whole ones can be bought or rented; 几小时 is a unit, rounded only because 最多 asks
+        ("27元钱，每本笔记本4元，最多能买几本？", "Fraction(27, 4)", "6"),
+        ("租一条船每小时30元，100元最多租几小时？", "Fraction(100, 30)", "3"),
+        ("With $27, how many notebooks can he buy at $4 each?", "27 / 4", "6"),
+    ],
+)
+def test_a_count_is_rounded_the_way_the_question_says_without_a_repair(problem, body, answer):
+    calls: list[int] = []
+    lang = "en" if problem.isascii() else "zh"
+    att = write_and_run(FunctionBackend(lambda m, **_: calls.append(1) or _code(body)), problem, "direct", lang)
+    assert att.ok and att.value == answer
+    assert len(calls) == 1  # nothing left to repair
+
+
+def test_rounding_makes_two_programs_agree_before_the_vote():
+    replies = iter([_code("Fraction(18.6) / Fraction(2.5)"), _code("math.ceil(18.6 / 2.5)")])
+    res = solve(
+        FunctionBackend(lambda m, **_: next(replies)),
+        "有18.6吨货物，每辆车运2.5吨，至少要几辆车才能运完？",
+        explain=False,
+    )
+    assert res.answer == "8" and res.verified and len(res.attempts) == 2
+
+
+def test_no_direction_in_the_words_rounds_nothing():
+    def run(problem: str, body: str) -> str | None:
+        return write_and_run(FunctionBackend(lambda m, **_: _code(body)), problem, "direct", "zh").value
+
+    # a time asked whole by 最多 is rounded; one without 至少 / 最多, or a length, stays as computed
+    assert run("租一条船每小时30元，100元最多租几小时？", "Fraction(100, 30)") == "3"
+    assert answers.same_answer(run("甲乙合做需要几天完成？", "Fraction(12, 5)"), "2.4")
+    assert run("做3件衣服至少需要多少米布？", "7.5") == "7.5"
 
 
 def test_percentage_asked_is_shown_as_a_percentage_and_agrees_either_way():

@@ -148,3 +148,35 @@ def test_the_model_is_given_the_quantities_in_digits():
     assert res.answer == "380"
     assert "从1楼走到5楼" in seen[0] and "20楼" in seen[0]
     assert res.problem.startswith("从一楼走到五楼")  # the student's own text is kept in the result
+
+
+@pytest.mark.parametrize(
+    "problem, lang, rule",
+    [
+        ("有18.6吨货物，每辆车运2.5吨，需要几辆车才能运完？", "zh", "进一法"),
+        ("要把45个同学一次送到公园，每条船坐6人，至少要租几条船？", "zh", "进一法"),
+        ("租一辆自行车每小时30元，100元最多租几小时？", "zh", "去尾法"),
+        ("做一件衣服需要2.5米布，50米布最多能做几件？", "zh", "去尾法"),  # the 最多 nearest the question decides
+        ("这些钱可以买几本书？", "zh", "去尾法"),
+        ("How many trucks are needed to carry 18.6 tons if each carries 2.5 tons?", "en", "Rounding up"),
+        ("At most how many hours can he rent the boat with $100?", "en", "Rounding down"),
+        ("With $10, how many pens can she buy at $3 each?", "en", "Rounding down"),
+    ],
+)
+def test_rounding_by_the_situation_is_told_when_the_words_ask_for_it(problem, lang, rule):
+    assert sum(rule in fact for fact in knowledge(problem, lang)) == 1
+
+
+def test_no_rounding_rule_without_a_direction_or_a_whole_count():
+    def rounds(problem: str, lang: str) -> bool:
+        words = ("进一法", "去尾法", "Rounding")
+        return any(word in fact for fact in knowledge(problem, lang) for word in words)
+
+    assert rounds("做3件衣服至少需要几个扣子？", "zh")
+    assert not rounds("做3件衣服至少需要多少米布？", "zh")  # a length
+    assert not rounds("甲乙合做需要几天完成？", "zh")  # a time, not asked whole by 至少 / 最多
+    assert not rounds("小明有多少本书？", "zh")  # a count, no direction
+    assert not rounds("至少要比原价多百分之几？", "zh")
+    assert rounds("At least how many buses are needed?", "en")
+    assert not rounds("How many hours did she work?", "en")
+    assert not rounds("How many apples does Tom have left?", "en")

@@ -26,8 +26,11 @@ def test_prose_answer_line_is_read_and_checked():
     assert en.ok and en.value == "15"
     # no answer line, or an answer the question rules out (a fractional count), is not a vote
     assert not reason_in_prose(FunctionBackend(lambda m, **_: "I am not sure."), "How many apples?", "en").ok
-    half = reason_in_prose(FunctionBackend(lambda m, **_: "Answer: 6.75"), "How many notebooks can he buy?", "en")
+    half = reason_in_prose(FunctionBackend(lambda m, **_: "Answer: 6.75"), "How many notebooks are in the box?", "en")
     assert not half.ok and "whole" in half.error
+    # ... unless the words say how to round it (去尾法: only whole notebooks can be bought)
+    bought = reason_in_prose(FunctionBackend(lambda m, **_: "Answer: 6.75"), "How many notebooks can he buy?", "en")
+    assert bought.ok and bought.value == "6"
 
 
 def test_disagreeing_programs_go_on_to_prose_and_a_majority_verifies():
