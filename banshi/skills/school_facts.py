@@ -229,17 +229,16 @@ _ROUNDING = {
 }
 
 
-def _question(problem: str, zh: bool) -> tuple[str, str]:
-    """The sentence holding the last question word, and the part of it from that word's clause on."""
+def _question(problem: str, zh: bool) -> str:
+    """The question's own words: from the clause holding the last question word to its sentence's end."""
     ask = re.compile(r"几|多少") if zh else _EN_WHOLE
     ends = r"[。！？!?；;\n]" if zh else r"[!?;\n]|\.(?=\s|$)"
     sentences = [s for s in re.split(ends, problem) if ask.search(s)]
     if not sentences:
-        return "", ""
-    sentence = sentences[-1]
-    clauses = re.split(r"[，,：:]", sentence)
+        return ""
+    clauses = re.split(r"[，,：:]", sentences[-1])
     at = max(i for i, c in enumerate(clauses) if ask.search(c))
-    return sentence, ",".join(clauses[at:])
+    return ",".join(clauses[at:])
 
 
 def rounding(problem: str, lang: str) -> str:
@@ -247,10 +246,9 @@ def rounding(problem: str, lang: str) -> str:
     rounded, read from the question's words. A whole count is asked by 几辆 / 多少个 / "how many trucks"; a
     whole number of hours or days (几小时, how many hours) only with 至少 / 最多 / at least / at most."""
     zh = lang == "zh"
-    sentence, clause = _question(problem, zh)
-    if not sentence:
-        return ""
-    strong = list((_ZH_STRONG if zh else _EN_STRONG).finditer(sentence))
+    clause = _question(problem, zh)
+    # only the question's own clause: 一件衣服至少用2.5米布，50米布能做几件 is 去尾法
+    strong = list((_ZH_STRONG if zh else _EN_STRONG).finditer(clause))
     if zh:
         whole = _ZH_WHOLE.search(clause) or (strong and _ZH_WHOLE_TIME.search(clause))
     else:
@@ -258,7 +256,7 @@ def rounding(problem: str, lang: str) -> str:
         whole = (strong and time) or (not time and EN_COUNT.search(clause))
     if not whole:
         return ""
-    if strong:  # the last one nearest the question: 至少需要2.5米布，最多能做几件 → 最多
+    if strong:  # the last one, nearest the question word
         word = strong[-1].group(0).lower()
         return "up" if word in ("至少", "最少", "起码", "at least", "minimum", "fewest", "least number") else "down"
     if (_ZH_UP if zh else _EN_UP).search(clause):

@@ -156,7 +156,8 @@ def test_the_model_is_given_the_quantities_in_digits():
         ("有18.6吨货物，每辆车运2.5吨，需要几辆车才能运完？", "zh", "进一法"),
         ("要把45个同学一次送到公园，每条船坐6人，至少要租几条船？", "zh", "进一法"),
         ("租一辆自行车每小时30元，100元最多租几小时？", "zh", "去尾法"),
-        ("做一件衣服需要2.5米布，50米布最多能做几件？", "zh", "去尾法"),  # the 最多 nearest the question decides
+        ("做一件衣服需要2.5米布，50米布最多能做几件？", "zh", "去尾法"),
+        ("一件衣服至少用2.5米布，50米布能做几件？", "zh", "去尾法"),  # only the question's clause decides
         ("这些钱可以买几本书？", "zh", "去尾法"),
         ("How many trucks are needed to carry 18.6 tons if each carries 2.5 tons?", "en", "Rounding up"),
         ("At most how many hours can he rent the boat with $100?", "en", "Rounding down"),
