@@ -46,6 +46,17 @@ DENSE_WEIGHT = 0.5  # e5-small is the weaker signal on conversational text: half
 DOCUMENT = "document"  # the role of a document chunk's message (and index row)
 PREVIOUS_CHARS = 300  # of the question in the previous turn, embedded with the reply to it
 _QUESTION = re.compile(r"[^.!?。！？\n]*[?？]")  # a sentence that asks
+# what a search reads of each candidate message
+_HIT_COLUMNS = (
+    MemoryDoc.message_id,
+    MemoryDoc.said_at,
+    Message.conversation_id,
+    Message.role,
+    Message.content,
+    Message.seq,
+    Message.meta,
+    MemoryDoc.user_id,
+)
 
 
 @dataclass
@@ -761,16 +772,7 @@ def search(
     rows = {
         r.message_id: r
         for r in db.connection().execute(  # Core: no ORM overhead per row
-            select(
-                MemoryDoc.message_id,
-                MemoryDoc.said_at,
-                Message.conversation_id,
-                Message.role,
-                Message.content,
-                Message.seq,
-                Message.meta,
-                MemoryDoc.user_id,
-            )
+            select(*_HIT_COLUMNS)
             .join(Message, Message.id == MemoryDoc.message_id)
             .where(MemoryDoc.message_id.in_(list(fused)))
         )
@@ -794,14 +796,7 @@ def search(
         in_period.sort(key=lambda m: -fused[m])
         if not in_period:  # nothing matched by content: the period's messages themselves
             extra = db.execute(
-                select(
-                    MemoryDoc.message_id,
-                    MemoryDoc.said_at,
-                    Message.conversation_id,
-                    Message.role,
-                    Message.content,
-                    Message.seq,
-                )
+                select(*_HIT_COLUMNS)
                 .join(Message, Message.id == MemoryDoc.message_id)
                 .where(
                     MemoryDoc.user_id == user_id,
