@@ -246,7 +246,7 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
                 MemoryDoc.id >= last[1])))
             index.remove(db, user_id, ids)
             redact(db, user_id, [], whole=ids)
-            texts = [described(f) for f in chosen] or ["last message / 上一条消息"]
+            texts = [described(f) for f in chosen] or ["last message / 上一条消息"]  # service._LAST
             delete_facts(db, user_id, chosen)
             return texts
         pool = facts

@@ -46,6 +46,10 @@ class RecallResult:
     reply: str = ""  # see banshi.chat.context.Recall.reply
 
 
+_NOTHING = "(nothing matched)"  # what a "forget" found to delete, when it found nothing
+_LAST = "last message / 上一条消息"  # ``facts.forget``'s description of "forget that" without a fact
+
+
 def is_enabled(user: User | None) -> bool:
     return bool(((user.settings if user else None) or {}).get("memory", {}).get("enabled", True))
 
@@ -102,7 +106,7 @@ class Memory:
             command = extract.parse_forget(message.content)
             if command is not None:
                 gone = facts.forget(db, message.user_id, command, conversation_id=message.conversation_id)
-                db.info.setdefault("memory_forgot", []).extend(gone or ["(nothing matched)"])
+                db.info.setdefault("memory_forgot", []).extend(gone or [_NOTHING])
                 self._quiet[message.conversation_id] = list(db.info.pop("memory_redacted", []))
                 return  # the command itself is not a memory
         if index.add(db, message) is None:
@@ -258,7 +262,7 @@ class Memory:
             done = "；".join(forgot) if zh else "; ".join(forgot)
             note = (f"用户要求忘记的内容已从记忆中删除（{done}）。请简短确认，不要复述被删除的内容。" if zh else
                     f"Deleted from memory as the user asked ({done}). Confirm briefly; do not repeat it.")
-            return RecallResult(note, [{"type": "forgotten", "text": done}])
+            return RecallResult(note, [{"type": "forgotten", "text": done}], reply=_confirmation(forgot, zh))
         if not query.strip() or not self.enabled(db, user_id):
             return None
         if conversation is not None:
@@ -494,6 +498,17 @@ _QUESTION_EN = re.compile(r"\?\s*$|^\s*(?:what|which|who|whom|where|when|how|do|
 _PERSONAL_ZH = re.compile(r"(?<![帮给让替请和跟为])我"
                           r"(?:的|叫|姓|住|在|对|是|老|家|最|喜欢|朋友|妈|爸|哥|姐|弟|妹|生日|电话)")
 _QUESTION_ZH = re.compile(r"什么|哪|谁|几|多少")
+
+
+def _confirmation(forgot: list[str], zh: bool) -> str:
+    """The answer to "forget …", said by memory itself (the 1.5B model, asked to confirm, once
+    answered 「忘掉我住在哪」 with a made-up city): what was deleted, never its value."""
+    if forgot == [_NOTHING]:
+        return "记忆里没有找到要忘记的内容。" if zh else "I found nothing in my memory to forget."
+    if forgot == ["everything"]:
+        return "好的，关于你的记忆已全部清空。" if zh else "Done: everything I remembered about you is deleted."
+    items = [f.split(" / ")[1 if zh else 0] if f == _LAST else f for f in forgot]
+    return f"好的，已从记忆中删除：{'；'.join(items)}。" if zh else f"Done, deleted from memory: {'; '.join(items)}."
 
 
 def _forgotten(db: Session, user_id: str, query: str, zh: bool) -> tuple[str, str]:
