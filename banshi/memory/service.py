@@ -270,7 +270,8 @@ class Memory:
         zh = textmod.is_chinese(query)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
-        gone, forgot_reply = _forgotten(db, user_id, query, zh)
+        # told again ("我住在杭州。"), not asked: no "you had me forget it", memory learns it anew
+        gone, forgot_reply = _forgotten(db, user_id, query, zh) if _asks(query) else ("", "")
         if forgot_reply and conversation is not None:  # an answer about what was forgotten is no memory
             self._quiet.setdefault(conversation.id, [])
         elsewhere = select(MemoryDoc.id).where(MemoryDoc.user_id == user_id, MemoryDoc.role != index.DOCUMENT)
@@ -565,6 +566,11 @@ def _live_data(meta: dict) -> bool:
     live data (a forecast, prices, an order's status) that was true when said, not a memory."""
     dispatch = meta.get("dispatch")
     return isinstance(dispatch, dict) and bool(dispatch.get("services") or dispatch.get("tools"))
+
+
+def _asks(query: str) -> bool:
+    """A question or a request, not a statement."""
+    return bool((_REQUEST_ZH if textmod.is_chinese(query) else _REQUEST_EN).search(query.strip()))
 
 
 def _personal_question(query: str) -> bool:

@@ -187,7 +187,11 @@ def test_a_question_about_something_forgotten_is_answered_with_forgot_not_a_gues
     assert "北京" not in str(client.get("/api/memory/export").json())
     send(client, new(client), "What is my favourite colour?")  # never forgotten: no such note
     assert "forget" not in fake.calls[-1]["messages"][0].content
-    told(client, settings, "I live in Porto.")
+    calls = len(fake.calls)
+    evs = send(client, new(client), "I live in Porto.")  # told again, not asked: the model answers
+    assert len(fake.calls) == calls + 1 and "forget" not in fake.calls[-1]["messages"][0].content
+    assert "forget" not in answer(evs)
+    settle(settings)
     send(client, new(client), "我住在哪个城市？")  # told again: known again
     assert "Porto" in memory_block(fake) and "忘记" not in memory_block(fake)
 
