@@ -16,8 +16,7 @@ class MemoryHook:
     def recall(self, db: Session, *, user_id: str, conversation: Conversation | None, query: str) -> Recall | None:
         if conversation is not None and conversation.incognito:
             return None
-        found = self.memory.recall(db, user_id=user_id, conversation=conversation, query=query)
-        return Recall(found.text, found.sources, found.reply) if found else None
+        return self.memory.recall(db, user_id=user_id, conversation=conversation, query=query)
 
     def on_message(self, db: Session, message: Message) -> None:
         self.memory.on_message(db, message)

@@ -8,13 +8,13 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from banshi.chat.context import Recall
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.memory import extract, facts, index
@@ -37,13 +37,6 @@ def count_tokens(text: str) -> int:
     """The same rough count the backends use for budgeting."""
     ascii_chars = sum(1 for c in text if ord(c) < 128)
     return ascii_chars // 4 + (len(text) - ascii_chars) + 1
-
-
-@dataclass
-class RecallResult:
-    text: str = ""
-    sources: list[dict] = field(default_factory=list)
-    reply: str = ""  # see banshi.chat.context.Recall.reply
 
 
 _NOTHING = "(nothing matched)"  # what a "forget" found to delete, when it found nothing
@@ -252,7 +245,7 @@ class Memory:
         return {"results": (found + [h.as_dict() for h in hits])[:limit + len(found)]}
 
     def recall(self, db: Session, *, user_id: str, conversation: Conversation | None, query: str,
-               now: datetime | None = None) -> RecallResult | None:
+               now: datetime | None = None) -> Recall | None:
         """What the prompt gets for ``query``: relevant facts, then passages from earlier
         conversations (not the turns already in the prompt), within ``RECALL_TOKENS``."""
         self._turn_started()
@@ -262,7 +255,7 @@ class Memory:
             done = "；".join(forgot) if zh else "; ".join(forgot)
             note = (f"用户要求忘记的内容已从记忆中删除（{done}）。请简短确认，不要复述被删除的内容。" if zh else
                     f"Deleted from memory as the user asked ({done}). Confirm briefly; do not repeat it.")
-            return RecallResult(note, [{"type": "forgotten", "text": done}], reply=_confirmation(forgot, zh))
+            return Recall(note, [{"type": "forgotten", "text": done}], reply=_confirmation(forgot, zh))
         if not query.strip() or not self.enabled(db, user_id):
             return None
         if conversation is not None:
@@ -280,7 +273,7 @@ class Memory:
         if db.scalar(select(MemoryFact.id).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
                      .limit(1)) is None and db.scalar(elsewhere.limit(1)) is None:
             # nothing remembered beyond this conversation: skip embedding the query
-            return RecallResult(gone or unknown, reply=forgot_reply) if personal or gone else None
+            return Recall(gone or unknown, reply=forgot_reply) if personal or gone else None
         qvec = self.embed([query], "query")[0]
         lines: list[str] = []
         sources: list[dict] = []
@@ -365,7 +358,7 @@ class Memory:
             lines.append(unknown)
         if not lines:
             return None
-        return RecallResult(head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply)
+        return Recall(head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply)
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
         """An edited turn keeps its row: when the last user message's words no longer match
