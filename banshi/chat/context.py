@@ -42,6 +42,9 @@ class Recall:
     # an answer memory settles alone (the user asks for what they had it forget): said as
     # is, with no model call, so a small model cannot guess the deleted value back
     reply: str = ""
+    # the question asks about the user themself ("我最喜欢吃什么？", "What is my job?") and the
+    # recalled facts answer it: a question for memory, not an errand for the service agents
+    about_user: bool = False
 
 
 @dataclass

@@ -52,8 +52,10 @@ CUES = {
 
 
 def asked_attributes(question: str) -> set[str]:
-    """The attributes ``question`` asks about, by its words."""
-    return {a for a, cue in CUES.items() if re.search(cue, question, re.I)}
+    """The attributes ``question`` asks about, by its words; 「我最喜欢吃什么？」 asks for the
+    favourite food, as 「我最喜欢吃火锅。」 told it (``ZH_FAV_VERB``)."""
+    found = {a for a, cue in CUES.items() if re.search(cue, question, re.I)}
+    return found | {f"favourite:{_VERB_THING[v]}" for v in _ASKED_FAV_VERB.findall(question)}
 
 
 @dataclass
@@ -179,6 +181,7 @@ ZH_USER: list[tuple[str, str]] = [
 ZH_FAV = re.compile(r"我(?:现在|目前|一直|的)*最喜欢的" + r"([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND)
 ZH_FAV_VERB = re.compile(r"我(?:现在|目前|一直)?最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
 _VERB_THING = {"吃": "食物", "喝": "饮料", "看": "电影", "听": "音乐", "玩": "游戏", "去": "地方"}
+_ASKED_FAV_VERB = re.compile(r"最(?:喜欢|爱)(吃|喝|看|听|玩|去)")
 ZH_PERSON = re.compile(r"我(?:的)?" + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
 ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)"
                               r"(?=最喜欢|喜欢|爱吃|对|住在|不喜欢|讨厌|的生日)")

@@ -358,7 +358,9 @@ class Memory:
             lines.append(unknown)
         if not lines:
             return None
-        return Recall(head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply)
+        return Recall(
+            head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply, about_user=personal and known
+        )
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
         """An edited turn keeps its row: when the last user message's words no longer match

@@ -196,6 +196,17 @@ def test_a_question_about_something_forgotten_is_answered_with_forgot_not_a_gues
     assert "Porto" in memory_block(fake) and "忘记" not in memory_block(fake)
 
 
+def test_a_favourite_asked_by_its_verb_after_forget_is_answered_with_forgot(client, fake, settings):
+    told(client, settings, "我最喜欢吃火锅。")
+    send(client, new(client), "我最喜欢吃什么？")
+    assert "火锅" in memory_block(fake)  # asked by its verb: the favourite food
+    send(client, new(client), "忘掉我最喜欢吃的")
+    settle(settings)
+    calls = len(fake.calls)
+    evs = send(client, new(client), "我最喜欢吃什么？")
+    assert "忘掉" in answer(evs) and "火锅" not in answer(evs) and len(fake.calls) == calls
+
+
 def answer(evs) -> str:
     return "".join(e["text"] for e in evs if e["type"] == "text")
 
@@ -255,3 +266,58 @@ def test_a_statement_worded_like_the_question_is_recalled(client, fake, settings
     told(client, settings, said)
     evs = send(client, new(client), question)
     assert any(s["type"] == "message" and s["text"] == said for s in _sources(evs)), _sources(evs)
+
+
+@pytest.fixture
+def errands_client(settings, monkeypatch, need):  # type: ignore[no-untyped-def]
+    """The API with the service agents on (keywords only: no embedding)."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from fastapi.testclient import TestClient
+
+    from banshi.api.app import create_app
+    from banshi.config import get_settings
+
+    monkeypatch.setenv("BANSHI_ACTIONS", "true")
+    monkeypatch.setenv("BANSHI_ACTIONS_ROUTER", "false")
+    get_settings.cache_clear()
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def _after_a_restaurant_search(client, settings) -> str:
+    """A conversation whose last answer came from restaurant search: the next turn is routed to
+    the same service as a follow-up unless its own words name another."""
+    cid = new(client)
+    send(client, cid, "我最喜欢吃火锅。")
+    settle(settings)
+    with session_scope(settings) as db:
+        last = db.scalars(
+            select(Message)
+            .where(Message.conversation_id == cid, Message.role == "assistant")
+            .order_by(Message.seq.desc())
+        ).first()
+        last.meta = {**(last.meta or {}), "dispatch": {"services": ["travel"], "tools": []}}
+    return cid
+
+
+def _went_to_services(evs: list[dict], fake) -> bool:
+    """The service agents took the turn up: a planning call (JSON schema) or a tool they ran."""
+    return any(c["schema"] is not None for c in fake.calls) or any(e["type"] in ("tool", "action") for e in evs)
+
+
+def test_a_question_about_the_user_that_memory_answers_is_not_an_errands_follow_up(errands_client, fake, settings):
+    cid = _after_a_restaurant_search(errands_client, settings)
+    fake.calls.clear()
+    fake.enqueue("你最喜欢吃火锅。")
+    evs = send(errands_client, cid, "我最喜欢吃什么？")
+    assert not _went_to_services(evs, fake) and len(fake.calls) == 1
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "你最喜欢吃火锅。"
+    assert "火锅" in memory_block(fake)
+
+
+@pytest.mark.parametrize("text", ["附近还有别的吗？", "我最喜欢吃什么？帮我找一家火锅餐厅"])
+def test_other_follow_ups_and_named_errands_still_reach_the_service_agents(errands_client, fake, settings, text):
+    cid = _after_a_restaurant_search(errands_client, settings)
+    fake.calls.clear()
+    evs = send(errands_client, cid, text)
+    assert _went_to_services(evs, fake)
