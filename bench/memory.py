@@ -88,6 +88,30 @@ def ingest_locomo(settings: Any, sample: dict, username: str) -> tuple[str, dict
     return user_id, dia, last
 
 
+def _timed_search(db: Any, query: str, embed: Any, timings: dict[str, list[float]], **kw: Any) -> list:
+    """One search as the API runs it (the query embedded inside it), timed: wall and CPU
+    milliseconds (CPU of this process: what a quiet machine would give), then the query's
+    embedding alone, measured apart (inside the search it runs beside the keyword part)."""
+    from banshi.memory import index
+
+    t, c = time.perf_counter(), time.process_time()
+    hits = index.search(db, query, embed=embed, **kw)
+    timings["search"].append((time.perf_counter() - t) * 1000)
+    timings["cpu"].append((time.process_time() - c) * 1000)
+    t = time.perf_counter()
+    embed([query], "query")
+    timings["embed"].append((time.perf_counter() - t) * 1000)
+    return hits
+
+
+def _latency(timings: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    def pcts(values: list[float]) -> dict[str, float]:
+        return {"p50": round(_pct(values, 50), 2), "p95": round(_pct(values, 95), 2)}
+
+    return {"search_ms": pcts(timings["search"]), "search_cpu_ms": pcts(timings["cpu"]),
+            "query_embed_ms": pcts(timings["embed"])}
+
+
 def evidence_ids(qa: dict) -> set[str]:
     """The dia ids of a question's evidence. A few lists are malformed: several ids in one
     string ("D8:6; D9:17", "D9:1 D4:4") are split, "D:11:26" is read as "D11:26"; ids naming no
@@ -110,7 +134,7 @@ def drain(settings: Any) -> None:
 
 
 def locomo(args: argparse.Namespace) -> dict:
-    from banshi.memory import index, load_embedder
+    from banshi.memory import load_embedder
     from banshi.store.db import session_scope
 
     files = sorted(Path(args.data).glob("*.json"))
@@ -123,9 +147,7 @@ def locomo(args: argparse.Namespace) -> dict:
     ks = sorted(set(args.k))
     per: dict[int, dict[str, list[float]]] = {k: {} for k in ks}
     any_hit: dict[int, list[float]] = {k: [] for k in ks}
-    times: list[float] = []
-    embed_times: list[float] = []
-    cpu_times: list[float] = []  # CPU time of this process per search: what a quiet machine would give
+    timings: dict[str, list[float]] = {"search": [], "embed": [], "cpu": []}
     ingest_s = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp), args.database_url)
@@ -155,13 +177,8 @@ def locomo(args: argparse.Namespace) -> dict:
                     continue
                 questions += 1
                 with session_scope(settings) as db:
-                    t, c = time.perf_counter(), time.process_time()
-                    qvec = embed([str(qa["question"])], "query")[0]
-                    t_embed = time.perf_counter()
-                    hits = index.search(db, str(qa["question"]), user_id=user_id, limit=max(ks), now=now, qvec=qvec)
-                    times.append((time.perf_counter() - t) * 1000)
-                    embed_times.append((t_embed - t) * 1000)
-                    cpu_times.append((time.process_time() - c) * 1000)
+                    hits = _timed_search(db, str(qa["question"]), embed, timings, user_id=user_id, limit=max(ks),
+                                         now=now)
                 got = [by_id.get(h.message_id) for h in hits]
                 for k in ks:
                     top = set(got[:k])
@@ -174,10 +191,7 @@ def locomo(args: argparse.Namespace) -> dict:
         out[f"recall@{k}"] = {"overall": round(statistics.mean(allv), 4),
                               **{c: round(statistics.mean(cats[c]), 4) for c in sorted(cats)}}
         out[f"recall_any@{k}"] = round(statistics.mean(any_hit[k]), 4)
-    out["search_ms"] = {"p50": round(_pct(times, 50), 2), "p95": round(_pct(times, 95), 2)}
-    # of which embedding the query (e5-small, one thread); the rest is the index itself
-    out["query_embed_ms"] = {"p50": round(_pct(embed_times, 50), 2), "p95": round(_pct(embed_times, 95), 2)}
-    out["search_cpu_ms"] = {"p50": round(_pct(cpu_times, 50), 2), "p95": round(_pct(cpu_times, 95), 2)}
+    out.update(_latency(timings))
     out["load_average"] = [round(x, 1) for x in os.getloadavg()]
     out["questions"] = questions
     out["conversations"] = len(files)
@@ -304,7 +318,7 @@ def scale(args: argparse.Namespace) -> dict:
                 stored += batch
             if stored < target:
                 out["results"][str(target)] = {"reached": stored, "note": f"stopped after the {args.budget}s budget"}
-            times, embed_times, cpu_times = [], [], []
+            timings = {"search": [], "embed": [], "cpu": []}
             queries = [_synthetic(rng, 10**9 + q).rsplit(" #", 1)[0] for q in range(args.queries)]
             index.VECTORS.clear()
             with session_scope(settings) as db:
@@ -312,13 +326,7 @@ def scale(args: argparse.Namespace) -> dict:
                 index.search(db, queries[0], user_id=uid, limit=10, embed=embed)  # loads the matrix
                 load_ms = (time.perf_counter() - t) * 1000
                 for q in queries:
-                    t, c = time.perf_counter(), time.process_time()
-                    qvec = embed([q], "query")[0]
-                    t_embed = time.perf_counter()
-                    index.search(db, q, user_id=uid, limit=10, qvec=qvec)
-                    times.append((time.perf_counter() - t) * 1000)
-                    embed_times.append((t_embed - t) * 1000)
-                    cpu_times.append((time.process_time() - c) * 1000)
+                    _timed_search(db, q, embed, timings, user_id=uid, limit=10)
             out["results"][str(stored)] = {
                 **out["results"].get(str(target), {}),
                 "messages": stored,
@@ -326,9 +334,7 @@ def scale(args: argparse.Namespace) -> dict:
                 "ingest_per_s": round(hooked / spent, 1) if spent else None,
                 # per second of this process's own CPU time: what an idle machine would give
                 "ingest_per_cpu_s": round(hooked / cpu, 1) if cpu else None,
-                "search_cpu_ms": {"p50": round(_pct(cpu_times, 50), 2), "p95": round(_pct(cpu_times, 95), 2)},
-                "search_ms": {"p50": round(_pct(times, 50), 2), "p95": round(_pct(times, 95), 2)},
-                "query_embed_ms": {"p50": round(_pct(embed_times, 50), 2), "p95": round(_pct(embed_times, 95), 2)},
+                **_latency(timings),
                 "first_search_ms": round(load_ms, 1),
             }
             if stored < target:

@@ -19,8 +19,10 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import bindparam, delete, event, func, select, text, update
@@ -54,7 +56,7 @@ _HIT_COLUMNS = (
     Message.role,
     Message.content,
     Message.seq,
-    Message.meta,
+    Message.meta["speaker"].as_string().label("speaker"),  # read by the database: no JSON parsed per row
     MemoryDoc.user_id,
 )
 
@@ -608,24 +610,28 @@ class Bm25Stats:
             idf[t] = max(math.log((rows - n + 0.5) / (n + 0.5)), 1e-6)
         out = []
         for mid, words, context in docs:
-            w, c = words.split(), context.split()
-            norm = self.K1 * (1 - self.B + self.B * (len(w) + len(c) + 1) / avgdl)  # + 1: the owner column
-            # the query terms' counts in one pass over each column (not one pass per term)
-            tf = dict.fromkeys(idf, 0)
-            ctf = dict.fromkeys(idf, 0)
-            for x in w:
-                if x in tf:
-                    tf[x] += 1
-            for x in c:
-                if x in ctf:
-                    ctf[x] += 1
+            bag, length = _bag(words, context)
+            norm = self.K1 * (1 - self.B + self.B * (length + 1) / avgdl)  # + 1: the owner column
             score = 0.0
-            for t, weight in idf.items():
-                f = tf[t] + CONTEXT_WEIGHT * ctf[t]
-                if f:
-                    score += weight * f * (self.K1 + 1) / (f + norm)
+            for t in idf.keys() & bag.keys():  # the few query terms the row has
+                f = bag[t]
+                score += idf[t] * f * (self.K1 + 1) / (f + norm)
             out.append((mid, -score))
         return out
+
+
+@lru_cache(maxsize=50_000)
+def _bag(words: str, context: str) -> tuple[dict[str, float], int]:
+    """(weighted count of each term: its own words 1, the previous turn's ``CONTEXT_WEIGHT``;
+    the number of terms of both columns) of an index row. The newest rows are scored search
+    after search, and counting their words again was most of a keyword search."""
+    bag: dict[str, float] = {}
+    w, c = words.split(), context.split()
+    for x in w:
+        bag[x] = bag.get(x, 0.0) + 1.0
+    for x in c:
+        bag[x] = bag.get(x, 0.0) + CONTEXT_WEIGHT
+    return bag, len(w) + len(c)
 
 
 def _varints(blob: bytes) -> list[int]:
@@ -724,6 +730,9 @@ def dense_search(
     return [(ids[i], float(s)) for i, s in zip(top, scores, strict=True)]
 
 
+_QUERY_EMBEDDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="memory-query")
+
+
 def search(
     db: Session,
     query: str,
@@ -748,15 +757,19 @@ def search(
     keyword and meaning alone (the time, speaker and recency signals are about chats).
     """
     now = now or utcnow()
-    terms = textmod.query_terms(query)
-    kw = keyword_search(db, user_id, terms, scope=scope)
-    dense: list[tuple[str, float]] = []
+    embedding = None
     if qvec is None and query.strip():
         if embed is None:
             from banshi.memory import load_embedder
 
             embed = load_embedder().embed
-        qvec = embed([query], "query")[0]
+        # the query is embedded on another core while the keyword search runs on this one
+        embedding = _QUERY_EMBEDDING.submit(embed, [query], "query")
+    terms = textmod.query_terms(query)
+    kw = keyword_search(db, user_id, terms, scope=scope)
+    dense: list[tuple[str, float]] = []
+    if embedding is not None:
+        qvec = embedding.result()[0]
     if qvec is not None:
         dense = dense_search(db, user_id, qvec, scope=scope)
     fused: dict[str, float] = {}
@@ -782,7 +795,7 @@ def search(
     asked = set(terms)
     when = scope is None and textmod.asks_when(query)
     for mid, r in rows.items():
-        speaker = (r.meta or {}).get("speaker") if isinstance(r.meta, dict) else None
+        speaker = r.speaker
         if speaker and scope is None and asked.intersection(textmod.tokens(str(speaker))):
             fused[mid] *= 1 + SPEAKER_BOOST
         # the answer to "when" is where the time is said ("I went there last Saturday")

@@ -88,6 +88,7 @@ def _words(text: str) -> int:
     return len(_WORD.findall(_CJK_RUN.sub(" ", text))) + cjk // 2
 
 
+@lru_cache(maxsize=50_000)  # asked of the same candidate messages search after search
 def only_asks(text: str) -> bool:
     """Whether ``text`` asks rather than tells: it ends with a question and says little else
     ("Wow, that looks great! What kind of yoga is it?"). Such a turn rarely holds the fact a
@@ -235,6 +236,7 @@ def asks_when(query: str) -> bool:
     return bool(_ASKS_WHEN.search(query))
 
 
+@lru_cache(maxsize=50_000)  # asked of the same candidate messages search after search
 def tells_time(text: str) -> bool:
     """Whether ``text`` says when something happened: a relative time ("yesterday", "last
     Saturday", "two weeks ago", 上周), a weekday, a month, a year or a duration."""
