@@ -72,6 +72,20 @@ def fit_history(
     return Budgeted(list(reversed(kept)), [])
 
 
+def without_told(messages: list[Message], ids: list[str], told: set[str]) -> list[Message]:
+    """The history for a question about the user that memory answers from facts: the answers
+    to the user's turns that told those facts (``told``: their ids; ``ids``: each message's)
+    leave it. The user's own words stay, and the memory block states the fact; the answer to a
+    statement is what a small model copies: the 1.5B model that had answered 「我是一名小学老师。」
+    with its own identity repeated that answer when asked 「我是做什么工作的？」."""
+    return [
+        m
+        for i, m in enumerate(messages)
+        if not (0 < i < len(messages) - 1 and m.role == "assistant" and messages[i - 1].role == "user"
+                and ids[i - 1] in told)
+    ]
+
+
 SUMMARY_PROMPT = (
     "Update the running summary of a conversation with the new turns below. Keep every fact the "
     "user stated (names, preferences, numbers, dates, decisions) and open questions. At most 150 "

@@ -156,7 +156,11 @@ class ChatEngine:
         if fitted.folded:
             conv.summary = context.fold_into_summary(self.backend, conv.summary, fitted.folded)
             conv.summary_upto = rows[len(fitted.folded) - 1].seq
-        prompt = context.assemble(context.system_prompt(query), recall, conv.summary, fitted.messages)
+        messages = fitted.messages
+        if recall is not None and recall.about_user:
+            told = {s.get("message_id") for s in recall.sources if s.get("type") == "fact"}
+            messages = context.without_told(messages, [r.id for r in rows[len(rows) - len(messages) :]], told)
+        prompt = context.assemble(context.system_prompt(query), recall, conv.summary, messages)
         return prompt, recall
 
     # -- a turn --------------------------------------------------------------------------

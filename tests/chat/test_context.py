@@ -57,3 +57,27 @@ def test_summary_call_gets_the_folded_turns():
 
     out = context.fold_into_summary(FunctionBackend(fn), "old summary", [Message("user", "I live in Hangzhou")])
     assert out == "new summary" and "old summary" in seen[0] and "I live in Hangzhou" in seen[0]
+
+
+def test_without_told_drops_the_answers_to_the_telling_turns_never_the_users_words():
+    said = [
+        ("user", "I work as a nurse."),
+        ("assistant", "I am Banshi."),
+        ("user", "Name a colour."),
+        ("assistant", "Red."),
+        ("user", "I live in Oslo."),
+        ("user", "What is my job?"),
+    ]
+    messages = [Message(r, c) for r, c in said]  # type: ignore[arg-type]
+    ids = [f"m{i}" for i in range(len(said))]
+    kept = context.without_told(messages, ids, {"m0", "m4"})
+    assert [m.content for m in kept] == [
+        "I work as a nurse.",
+        "Name a colour.",
+        "Red.",
+        "I live in Oslo.",
+        "What is my job?",
+    ]
+    assert context.without_told(messages, ids, {"m2"}) == messages[:3] + messages[4:]
+    assert context.without_told(messages, ids, {"m5", "m1"}) == messages  # only answers to the user's turns
+    assert context.without_told(messages, ids, set()) == messages
