@@ -184,7 +184,7 @@ class KeywordRouter:
         self.hinted: set[str] = set()
         for name in services[:2]:
             svc = self.registry.services[name]
-            hinted = {t for t, words in svc.tool_keywords.items() if any(w.lower() in low for w in words)}
+            hinted = self.named_tools(low, name)
             self.hinted |= hinted
             for t in svc.tools:
                 n = t.name
@@ -197,6 +197,36 @@ class KeywordRouter:
                 out.append(n)
         return out
 
+    def named_tools(self, text: str, service: str) -> set[str]:
+        """The tools of ``service`` whose keywords ``text`` mentions."""
+        low = text.lower()
+        words = self.registry.services[service].tool_keywords.items()
+        return {t for t, keys in words if any(w.lower() in low for w in keys)}
+
+    def continues(self, text: str, previous: list[str]) -> list[str]:
+        """The previous turn's services, when ``text`` (naming no service of its own) goes on
+        with that errand: it refers back to its results ("那家", "the second one"), gives a
+        value an errand takes (a time, a count, a price) or names one of their tools ("地址呢？").
+        Anything else is chat: "17乘以3等于多少？" after a restaurant search is not a search."""
+        services = [s for s in previous if s in self.registry.services]
+        if _REFERS_BACK.search(text) or _GIVES_VALUE.search(text):
+            return services
+        return [s for s in services if self.named_tools(text, s)]
+
+
+_REFERS_BACK = re.compile(
+    r"[那这它哪][个家里儿些位种款场班间]?|第\s*[一二三四五六七八九十\d]|其中|上面|刚才|前面|换一|再来|还有"
+    r"|\b(?:it|its|that|this|those|these|them|there|one|ones|first|second|third|last|other|another|same|instead)\b",
+    re.I,
+)
+_GIVES_VALUE = re.compile(
+    r"[\d一二两三四五六七八九十半]+\s*(?:个人|个|位|人|晚|间|点|张|份|天|号|日|月|元|块|分|星|公里|小时|分钟)"
+    r"|\d{1,2}:\d{2}|今天|明天|后天|今晚|明晚|上午|下午|晚上|中午|早上|周[一二三四五六日天末]|星期|便宜|贵|免费|收费|多少钱|评分|价格|价钱|预算"
+    r"|\b(?:today|tonight|tomorrow|morning|afternoon|evening|weekend|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|cheap\w*|expensive|free|cost|how much|price|rating|budget|am|pm"
+    r"|people|persons|guests|nights?|rooms?)\b",
+    re.I,
+)
 
 _UPPER = ("以内", "以下", "之内", "不超过", "不到", "低于", "under", "below", "less", "cheaper", "at most", "max")
 _LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than", "at least", "min")
@@ -498,7 +528,7 @@ class Dispatcher:
             except Exception:
                 log.exception("router failed; keywords only")
         if not services and previous:
-            services = [s for s in previous if s in self.registry.services]  # a follow-up ("那家")
+            services = self.keywords.continues(text, previous)  # a follow-up ("那家")
         tools = self.keywords.tools(text, services)
         services = list(dict.fromkeys(self.registry.tools[t].service for t in tools))
         return services, tools[:MAX_CANDIDATES]

@@ -269,6 +269,28 @@ def test_the_trained_router_adds_what_keywords_miss(settings, fake):
     assert services == ["travel"] and tools == ["search_restaurants"]
 
 
+@pytest.mark.parametrize(
+    ("text", "follows"),
+    [
+        ("那家的电话呢？", True),  # refers back to the results
+        ("明天晚上7点，4个人", True),  # gives values a booking takes
+        ("地址在哪里？", True),  # names one of the service's tools
+        ("What about the second one?", True),
+        ("17乘以3等于多少？", False),  # chat, though it comes after a restaurant search
+        ("说出一种三原色。", False),
+        ("Name a primary colour.", False),
+    ],
+)
+def test_a_turn_without_a_service_of_its_own_continues_the_errand_only_when_it_goes_on_with_it(
+    settings, fake, text, follows
+):
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    services, tools = d.candidates(text, previous=["travel"])
+    assert (services == ["travel"] and bool(tools)) if follows else (services, tools) == ([], [])
+
+
 def test_memory_and_summary_reach_the_decision(dispatcher, fake, db, users):
     fake.enqueue(call("search_products", query="mango"), DONE)
     out = dispatcher.dispatch(
