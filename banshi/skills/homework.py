@@ -25,8 +25,9 @@ problem's story, comparing what comes out with the numbers the problem states; t
 A check that does not use the answer or the problem's numbers, or does not run, is "unknown" and
 changes nothing. A failed check contests the answer: up to two more solutions of the plan, the
 other answers checked in vote order, then one program told that the answer did not fit; the first
-other answer that passes is given instead. It is off by default: on held-out CMATH it did not
-raise accuracy (docs/benchmarks.md, 30 Nov session 11), and it costs one more model call per problem.
+other answer that passes is given instead. It is off by default: on 40 held-out CMATH problems it
+changed one answer, for the better (docs/benchmarks.md, 30 Nov session 11), it costs one more model
+call per problem and a failed check several more.
 
 May import: errors, messages, models, skills.sandbox/answers/lang/school_facts, media.ocr (lazily).
 """
