@@ -48,9 +48,8 @@ def load(path: Path) -> tuple[str, list[dict[str, str]]]:
     if "input" in first and "golden" in first:
         return "cmath", [{"question": r["input"], "answer": str(r["golden"])} for r in records]
     if "question" in first and "answer" in first:
-        return "gsm8k", [
-            {"question": r["question"], "answer": str(r["answer"]).split("####")[-1].strip()} for r in records
-        ]
+        return "gsm8k", [{"question": r["question"], "answer": str(r["answer"]).split("####")[-1].strip()}
+                         for r in records]
     raise SystemExit(f"unknown format in {path}: keys {sorted(first)}")
 
 
@@ -81,7 +80,7 @@ def render_photo(text: str, seed: int = 0) -> bytes:
             cut = line.rfind(" ") if ch != " " and line and line[-1].isascii() and ch.isascii() else -1
             if cut > 0:
                 lines.append(line[:cut])
-                line = line[cut + 1 :] + ch
+                line = line[cut + 1:] + ch
             else:
                 lines.append(line)
                 line = ch.lstrip()
@@ -112,24 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--offset", type=int, default=0, help="shift the evenly spaced sample")
     ap.add_argument("--images", action="store_true", help="solve from rendered photos through OCR")
-    ap.add_argument(
-        "--samples",
-        type=int,
-        default=DEFAULT_SAMPLES,
-        help="most solutions per problem (stops when one answer has 2 and a majority)",
-    )
-    ap.add_argument(
-        "--budget",
-        type=float,
-        default=DEFAULT_BUDGET_S,
-        help="seconds after which no new solution starts (0: none; use 0 on a loaded machine)",
-    )
+    ap.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
+                    help="most solutions per problem (stops when one answer has 2 and a majority)")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                    help="seconds after which no new solution starts (0: none; use 0 on a loaded machine)")
     ap.add_argument("--details", type=Path, default=None, help="write one JSON line per problem here")
-    ap.add_argument(
-        "--check",
-        action="store_true",
-        help="check the voted answer by putting it back into the problem (homework.check_answer)",
-    )
     args = ap.parse_args(argv)
 
     fmt, items = load(args.data)
@@ -141,12 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     details = args.details.open("w", encoding="utf-8") if args.details else None
     for i, item in enumerate(items):
         start = time.monotonic()
-        kwargs: dict[str, Any] = {
-            "explain": False,
-            "samples": args.samples,
-            "budget_s": args.budget or None,
-            "check": args.check,
-        }
+        kwargs: dict[str, Any] = {"explain": False, "samples": args.samples, "budget_s": args.budget or None}
         if args.images:
             kwargs["image"] = render_photo(item["question"], seed=i)
             res = solve(backend, None, **kwargs)
@@ -161,44 +142,27 @@ def main(argv: list[str] | None = None) -> None:
         tried += len(res.attempts)
         if args.images:
             ocr_exact += _squash(res.problem) == _squash(item["question"])
-        row = {
-            "i": i,
-            "question": item["question"],
-            "gold": item["answer"],
-            "answer": res.answer,
-            "correct": ok,
-            "verified": res.verified,
-            "seconds": round(took, 1),
-            "values": [a.value for a in res.attempts],
-            "errors": [a.error for a in res.attempts if a.error],
-            "styles": [a.style for a in res.attempts],
-            "repaired": sum(a.repaired for a in res.attempts),
-            "programs": [a.program for a in res.attempts],
-            "checks": [[c.value, c.verdict, c.error, c.program] for c in res.checks],
-        }
+        row = {"i": i, "question": item["question"], "gold": item["answer"], "answer": res.answer,
+               "correct": ok, "verified": res.verified, "seconds": round(took, 1),
+               "values": [a.value for a in res.attempts], "errors": [a.error for a in res.attempts if a.error],
+               "styles": [a.style for a in res.attempts], "repaired": sum(a.repaired for a in res.attempts),
+               "programs": [a.program for a in res.attempts]}
         if args.images:
             row["ocr_text"] = res.problem
         if details:
             details.write(json.dumps(row, ensure_ascii=False) + "\n")
             details.flush()
-        print(
-            f"[{i + 1}/{len(items)}] {'✓' if ok else '✗'}{'v' if res.verified else ' '} "
-            f"{took:5.1f}s gold={item['answer']} got={res.answer}",
-            file=sys.stderr,
-        )
+        print(f"[{i + 1}/{len(items)}] {'✓' if ok else '✗'}{'v' if res.verified else ' '} "
+              f"{took:5.1f}s gold={item['answer']} got={res.answer}", file=sys.stderr)
     n = len(items)
     out = {
-        "dataset": fmt,
-        "file": str(args.data),
-        "n": n,
+        "dataset": fmt, "file": str(args.data), "n": n,
         "accuracy": round(correct / n, 4) if n else 0.0,
         "verified_rate": round(verified / n, 4) if n else 0.0,
         "accuracy_when_verified": round(verified_correct / verified, 4) if verified else None,
         "s_per_problem": round(seconds / n, 2) if n else 0.0,
         "solutions_per_problem": round(tried / n, 2) if n else 0.0,
-        "images": args.images,
-        "check": args.check,
-        "backend": settings.backend,
+        "images": args.images, "backend": settings.backend,
         "model": settings.local_model if settings.backend == "local" else backend.id,
     }
     if args.images:

@@ -19,16 +19,6 @@ When the question's words say which way a count is made whole (至少要几辆�
 needed: up, 进一法; 最多能买几个, how many can she buy: down, 去尾法), the request carries that
 rule and a fractional count is rounded so before the vote, with no repair.
 
-With ``check=True`` the voted answer also goes through a plug-back check (``check_answer``): the
-model writes ``check(answer)``, which starts from the candidate and works forward through the
-problem's story, comparing what comes out with the numbers the problem states; the sandbox runs it.
-A check that does not use the answer or the problem's numbers, or does not run, is "unknown" and
-changes nothing. A failed check contests the answer: up to two more solutions of the plan, the
-other answers checked in vote order, then one program told that the answer did not fit; the first
-other answer that passes is given instead. It is off by default: on 40 held-out CMATH problems it
-changed one answer, for the better (docs/benchmarks.md, 30 Nov session 11), it costs one more model
-call per problem and a failed check several more.
-
 May import: errors, messages, models, skills.sandbox/answers/lang/school_facts, media.ocr (lazily).
 """
 
@@ -345,7 +335,6 @@ class Attempt:
     error: str = ""
     seconds: float = 0.0
     repaired: bool = False  # the program was fixed once after the model was shown what went wrong
-    verdict: str = ""  # a plug-back check's: "pass", "fail" or "unknown" ("" for a solution)
 
 
 @dataclass
@@ -359,7 +348,6 @@ class HomeworkResult:
     explanation: str = ""
     program: str = ""
     attempts: list[Attempt] = field(default_factory=list)
-    checks: list[Attempt] = field(default_factory=list)  # plug-back checks of candidate answers
     source: str = "text"  # "text" | "photo"
     ocr_confidence: float | None = None
     seconds: float = 0.0
@@ -436,18 +424,15 @@ def write_and_run(
     max_tokens: int = 360,
     limits: Limits | None = None,
     repair: bool = True,
-    note: str = "",
     cancel: threading.Event | None = None,
 ) -> Attempt:
     """One program-of-thought attempt: the model writes, the sandbox runs. When the program fails,
     returns no number, or a result the question rules out (a fractional count), the model is shown
-    what went wrong once and its fixed program is run instead. ``note`` is added to the request (an
-    answer that failed its plug-back check)."""
+    what went wrong once and its fixed program is run instead."""
     start = time.monotonic()
     code_lang = "zh" if lang == "zh" else "en"
     want = asked(problem)
-    hint = "\n".join(x for x in (_request_hint(problem, want, code_lang), note) if x)
-    messages = _messages(problem, style, code_lang, hint)
+    messages = _messages(problem, style, code_lang, _request_hint(problem, want, code_lang))
     code, value, error, problem_text = "", None, "", ""
     for round_ in range(2 if repair else 1):
         if round_:
@@ -539,110 +524,6 @@ def reason_in_prose(
     return Attempt("prose", text, _normalise(value, want), True, "", time.monotonic() - start)
 
 
-# The plug-back check: a different direction from solving. The model is given a candidate answer
-# and writes check(answer), which starts from the answer and works forward through the story,
-# comparing what comes out with each number the problem states. Solving a problem backwards and
-# checking it forwards are different tasks, so two programs that share a misreading are not
-# automatically confirmed by it.
-_CHECK_SYSTEM = (
-    "You check a proposed answer to a math problem by writing Python. Reply with one short ```python block "
-    "(at most 15 lines) that defines check(answer): take the answer as true, work forward through the "
-    "problem's story from it, and return whether every number the problem states comes out right. "
-    "Compare numbers with same(a, b). Do not solve the problem again. No print(), no prose."
-)
-_CHECK_SHOT = {
-    "zh": (
-        "小明买了3支铅笔和2本练习本，共付12元。练习本每本3元，铅笔每支多少元？\n待检验的答案：2",
-        "def check(answer):\n    pencil = answer  # 设铅笔每支 answer 元\n    notebook = 3  # 练习本每本3元\n"
-        "    # 条件：3支铅笔和2本练习本共付12元\n    return same(3 * pencil + 2 * notebook, 12)",
-    ),
-    "en": (
-        "Tom is 4 years older than Amy. In 3 years their ages will add up to 30. How old is Amy now?\n"
-        "Answer to check: 10",
-        "def check(answer):\n    amy = answer  # Amy's age now\n    tom = amy + 4  # Tom is 4 years older\n"
-        "    # condition: in 3 years their ages add up to 30\n    return same((amy + 3) + (tom + 3), 30)",
-    ),
-}
-_SAME = """def same(a, b):
-    a, b = float(a), float(b)
-    return abs(a - b) <= 1e-6 * max(1.0, abs(b)) or round(a, 2) == round(b, 2) and abs(a - b) < 0.006"""
-
-
-def _exact_literal(value: str) -> str | None:
-    """The answer as an exact Python literal for check(): ``12%`` → the ratio 3/25, ``1/3`` stays a
-    fraction, ``2.5`` is 5/2 (None when it is not a number)."""
-    number, percent = answers.parse_number(value)
-    if number is None:
-        return None
-    m = re.fullmatch(r"\s*(-?\d+)\s*/\s*(\d+)\s*", value)
-    exact = Fraction(int(m.group(1)), int(m.group(2))) if m and int(m.group(2)) else Fraction(repr(number))
-    if percent:
-        exact /= 100
-    return f"Fraction({exact.numerator}, {exact.denominator})"
-
-
-def check_answer(
-    backend: Backend,
-    problem: str,
-    value: str,
-    lang: str,
-    *,
-    max_tokens: int = 300,
-    limits: Limits | None = None,
-    cancel: threading.Event | None = None,
-) -> Attempt:
-    """One plug-back check of a candidate answer (see above). The verdict is "pass" or "fail" only when
-    the check ran, returned a truth value, used the answer and used the problem's numbers; anything
-    else (no check(), an error, ``return True``) is "unknown" and changes nothing."""
-    start = time.monotonic()
-    code_lang = "zh" if lang == "zh" else "en"
-    literal = _exact_literal(value)
-    shown = answers.display(value) or value
-    if literal is None:
-        return Attempt("check", "", value, False, "not a number", 0.0, verdict="unknown")
-    if answers.parse_number(value)[1]:  # a percentage: check() gets the ratio
-        shown += f"（answer = {literal}）" if code_lang == "zh" else f" (answer = {literal})"
-    label = "待检验的答案：" if code_lang == "zh" else "Answer to check: "
-    shot_q, shot_code = _CHECK_SHOT[code_lang]
-    done = backend.chat(
-        [
-            Message("system", _CHECK_SYSTEM),
-            Message("user", shot_q),
-            Message("assistant", f"```python\n{shot_code}\n```"),
-            Message("user", f"{problem}\n{label}{shown}"),
-        ],
-        max_tokens=max_tokens,
-        temperature=0.0,
-        cancel=cancel,
-    )
-    code = _extract_code(done.text)
-    body = code.split("def check", 1)[1].split("\n", 1)[-1] if "def check" in code else ""
-
-    def unknown(why: str) -> Attempt:
-        return Attempt("check", code, value, False, why, time.monotonic() - start, verdict="unknown")
-
-    if not re.search(r"\banswer\b", body):
-        return unknown("no check(answer) that uses the answer")
-    given = _numbers(problem)
-    if len(given) >= 2 and not (given & _numbers(body)):
-        return unknown("the check does not use the problem's numbers")
-    run = run_python(
-        _prepare(f"{_SAME}\n{code}\ndef solution():\n    return repr(bool(check({literal})))"), limits or Limits()
-    )
-    if not run.ok or run.value not in ("True", "False"):
-        return unknown(f"the check did not run: {run.error or run.value}")
-    verdict = "pass" if run.value == "True" else "fail"
-    return Attempt(
-        "check",
-        code,
-        value,
-        verdict == "pass",
-        "" if verdict == "pass" else "the check failed",
-        time.monotonic() - start,
-        verdict=verdict,
-    )
-
-
 def _tally(attempts: list[Attempt]) -> list[tuple[Attempt, int]]:
     """Each distinct answer (its first attempt) with how many attempts agree on it, most first."""
     groups: list[tuple[Attempt, int]] = []
@@ -679,13 +560,6 @@ _PLAN: list[tuple[str, float]] = [
 ]
 DEFAULT_SAMPLES = 6
 DEFAULT_BUDGET_S = 45.0  # no new attempt starts after this; a student is waiting
-MAX_RECHECKS = 2  # other answers checked after the voted one failed its plug-back check
-_RETHINK = {
-    "zh": "有人算出答案是 {0}，但把 {0} 代回题目检验，条件不成立，所以 {0} 不对。"
-    "请重新仔细读题，弄清问的是什么，再写程序。",
-    "en": "Someone got {0}, but putting {0} back into the problem does not fit its conditions, so {0} is wrong. "
-    "Read the problem again carefully, work out what is asked, then write the program.",
-}
 
 
 def read_photo(image: bytes, settings: Settings | None = None) -> tuple[str, float]:
@@ -707,7 +581,6 @@ def solve_stream(
     explain: bool = True,
     samples: int = DEFAULT_SAMPLES,
     budget_s: float | None = DEFAULT_BUDGET_S,
-    check: bool = False,
     cancel: threading.Event | None = None,
     limits: Limits | None = None,
     settings: Settings | None = None,
@@ -734,96 +607,37 @@ def solve_stream(
     given = read_quantities(problem)
 
     yield {"type": "stage", "stage": "solving"}
-    stopped = lambda: cancel is not None and cancel.is_set()  # noqa: E731
-
-    def solution(style: str, temp: float) -> Attempt:
-        if style == "prose":
-            return reason_in_prose(backend, given, lang, temperature=temp, cancel=cancel)
-        return write_and_run(backend, given, style, lang, temperature=temp, limits=limits, cancel=cancel)
-
     attempts: list[Attempt] = []
-    plan = _PLAN[: max(1, samples)]
-    rest = len(plan)  # where the plan stopped
-    for i, (style, temp) in enumerate(plan):
-        if stopped():
-            rest = i
+    for i, (style, temp) in enumerate(_PLAN[: max(1, samples)]):
+        if cancel is not None and cancel.is_set():
             break
         if i >= 2:
             best, support, runner_up = _vote(attempts)
             if support >= 2 and support > runner_up:
-                rest = i
                 break
             # one tie-breaker always runs; after the budget, more only while no solution has an answer
             if i >= 3 and budget_s and time.monotonic() - start > budget_s and best is not None:
-                rest = i
                 break
             yield {"type": "stage", "stage": "checking"}
-        attempts.append(solution(style, temp))
-        yield {"type": "attempt", "attempt": asdict(attempts[-1])}
-
-    # The plug-back check of the answer the vote chose. When it fails, the answer is contested: up to
-    # two more solutions of the plan look for another reading, and the other answers are checked in
-    # the order of their votes; the first that passes is given instead.
-    voted, _, _ = _vote(attempts)
-    checks: list[Attempt] = []
-    failed: Attempt | None = None
-    chosen: Attempt | None = None
-    if check and voted is not None and not stopped():
-        yield {"type": "stage", "stage": "checking"}
-        first = check_answer(backend, given, voted.value or "", lang, limits=limits, cancel=cancel)
-        checks.append(first)
-        yield {"type": "check", "check": asdict(first)}
-        if first.verdict == "fail":
-            failed = first
-            for style, temp in plan[rest : rest + 2]:
-                if stopped() or (budget_s and time.monotonic() - start > 2 * budget_s):
-                    break
-                attempts.append(solution(style, temp))
-                yield {"type": "attempt", "attempt": asdict(attempts[-1])}
-            others = [g for g, _ in _tally(attempts) if not answers.same_answer(g.value, first.value)]
-            for other in others[:MAX_RECHECKS]:
-                if stopped():
-                    break
-                again = check_answer(backend, given, other.value or "", lang, limits=limits, cancel=cancel)
-                checks.append(again)
-                yield {"type": "check", "check": asdict(again)}
-                if again.verdict == "pass":
-                    chosen = other
-                    break
-            if chosen is None and not stopped():
-                # one more program, told that the answer failed when put back: read the problem again
-                note = _RETHINK[code_lang].format(answers.display(first.value))
-                attempts.append(write_and_run(backend, given, "steps", lang, note=note, limits=limits, cancel=cancel))
-                yield {"type": "attempt", "attempt": asdict(attempts[-1])}
-                new = attempts[-1]
-                if new.ok and not any(answers.same_answer(new.value, c.value) for c in checks):
-                    again = check_answer(backend, given, new.value or "", lang, limits=limits, cancel=cancel)
-                    checks.append(again)
-                    yield {"type": "check", "check": asdict(again)}
-                    chosen = new if again.verdict == "pass" else None
+        if style == "prose":
+            attempt = reason_in_prose(backend, given, lang, temperature=temp, cancel=cancel)
+        else:
+            attempt = write_and_run(backend, given, style, lang, temperature=temp, limits=limits, cancel=cancel)
+        attempts.append(attempt)
+        yield {"type": "attempt", "attempt": asdict(attempt)}
 
     best, support, runner_up = _vote(attempts)
-    if chosen is not None:
-        best, support = chosen, sum(1 for a in attempts if a.ok and answers.same_answer(a.value, chosen.value))
-    passed = best is not None and any(a.verdict == "pass" and answers.same_answer(a.value, best.value) for a in checks)
-    contested = failed is not None and best is not None and answers.same_answer(failed.value, best.value)
-    verified = support >= 2 and (support > runner_up or chosen is not None) and not contested
+    verified = support >= 2 and support > runner_up
     answer = answers.display(best.value) if best else None
     n_ok = sum(1 for a in attempts if a.ok)
     if verified:
-        check_text = f"{support} of {len(attempts)} independent solutions agree"
-        if passed:
-            check_text += ", and the answer checks out when put back into the problem"
+        check = f"{support} of {len(attempts)} independent solutions agree"
         notice = ""
     elif best:
-        check_text = f"not verified: {n_ok} solution(s) gave an answer, no answer has a majority of two or more"
-        if contested:
-            check_text = f"not verified: the answer of {support} solution(s) failed the check of putting it back"
-        elif chosen is not None:
-            check_text = "not verified: one solution gave this answer; it checks out when put back into the problem"
+        check = f"not verified: {n_ok} solution(s) gave an answer, no answer has a majority of two or more"
         notice = _NOTICE[code_lang]
     else:
-        check_text = "no program produced an answer"
+        check = "no program produced an answer"
         notice = _FAILED[code_lang]
     if source == "photo" and confidence is not None and confidence < LOW_OCR_CONFIDENCE:
         notice = (notice + " " + _BLURRY[code_lang]).strip()
@@ -835,11 +649,10 @@ def solve_stream(
         language=lang,
         answer=answer,
         verified=verified,
-        check=check_text,
+        check=check,
         notice=notice,
         program=shown.program if shown else "",
         attempts=attempts,
-        checks=checks,
         source=source,
         ocr_confidence=confidence,
     )
@@ -865,7 +678,6 @@ def solve(backend: Backend, problem: str | None = None, **kwargs: Any) -> Homewo
             final = event["result"]
     assert final is not None
     final["attempts"] = [Attempt(**a) for a in final["attempts"]]
-    final["checks"] = [Attempt(**a) for a in final["checks"]]
     return HomeworkResult(**final)
 
 
