@@ -19,6 +19,7 @@ from __future__ import annotations
 import mmap
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class Tokenizer:
         self._unk_score = float(scores.min()) - 10.0
         self._max_bytes = max_bytes
         self._norm = norm
+        self._word_pieces = lru_cache(maxsize=100_000)(self._segment)  # words recur: each is segmented once
 
     def pieces(self, text: str) -> list[int]:
         """Content token ids of ``text`` (no ``<s>``/``</s>``)."""
@@ -62,9 +64,18 @@ class Tokenizer:
             out.append(ch)
         if not out or out[0] != " ":
             out.insert(0, " ")
-        chars = [META if c == " " else c for c in out]
-        n = len(chars)
-        widths = [len(c.encode()) for c in chars]
+        # No piece holds the word mark after its first character, so the best segmentation of
+        # the whole text is that of each "▁word" on its own: words are segmented once and kept.
+        tokens: list[int] = []
+        for word in "".join(out).replace(" ", META).split(META)[1:]:
+            tokens += self._word_pieces(META + word)
+        return tokens
+
+    def _segment(self, word: str) -> tuple[int, ...]:
+        """The best-scoring pieces of ``word`` (Viterbi over the unigram scores; a character no
+        piece covers costs the unknown piece's score)."""
+        n = len(word)
+        widths = [len(c.encode()) for c in word]
         best = [-1e30] * (n + 1)
         back = [0] * (n + 1)
         piece = [-1] * (n + 1)
@@ -79,7 +90,7 @@ class Tokenizer:
                 size += widths[e - 1]
                 if size > limit:
                     break
-                idx = ids.get("".join(chars[i:e]))
+                idx = ids.get(word[i:e])
                 if idx is not None and idx != self._unk:
                     score = base + scores[idx]
                     if score > best[e]:
@@ -91,7 +102,7 @@ class Tokenizer:
         while e > 0:
             tokens.append(self._unk if piece[e] < 0 else piece[e])
             e = back[e]
-        return tokens[::-1]
+        return tuple(reversed(tokens))
 
 
 class ModelFile:
