@@ -963,6 +963,7 @@ def dispatch_stream(
     conversation_id: str,
     prompt: list[Msg],
     cancel: threading.Event | None = None,
+    follow_up: bool = True,
 ) -> Iterator[dict[str, Any] | Dispatch]:
     """The engine's call: dispatch in a worker thread and yield each event as it happens (a
     read's result, a confirmation card), then the :class:`Dispatch`. With the local model a plan
@@ -970,7 +971,9 @@ def dispatch_stream(
     events: queue.Queue[dict[str, Any] | Dispatch] = queue.Queue()
 
     def work() -> None:
-        result = dispatch_turn(dispatcher, user_id, conversation_id, prompt, on_event=events.put, cancel=cancel)
+        result = dispatch_turn(
+            dispatcher, user_id, conversation_id, prompt, on_event=events.put, cancel=cancel, follow_up=follow_up
+        )
         events.put(result)
 
     threading.Thread(target=work, daemon=True, name="banshi-dispatch").start()
@@ -988,9 +991,14 @@ def dispatch_turn(
     prompt: list[Msg],
     on_event: Callable[[dict[str, Any]], None] | None = None,
     cancel: threading.Event | None = None,
+    follow_up: bool = True,
 ) -> Dispatch:
     """The engine's call: dispatch the prompt's last user message in its own transaction. A
-    failure here never breaks the turn — it is logged and the turn is plain chat."""
+    failure here never breaks the turn — it is logged and the turn is plain chat.
+    ``follow_up=False``: the message is not taken as a follow-up of the previous turn's errand;
+    it reaches a service only when its own words name one. So for a question about the user
+    that memory answers ("我最喜欢吃什么？" after 「我最喜欢吃火锅。」 was routed to restaurant search,
+    the planner had asked "What is your favorite food?" back)."""
     from sqlalchemy import select
 
     from banshi.store.db import session_scope
@@ -1017,6 +1025,7 @@ def dispatch_turn(
                 .limit(1)
             )
             previous = ((last.meta or {}).get("dispatch") or {}).get("services") if last is not None else None
+            previous = previous if follow_up else None
             return dispatcher.dispatch(
                 db,
                 user_id,

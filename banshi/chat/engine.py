@@ -193,16 +193,6 @@ class ChatEngine:
         return self._answer(user_id, conversation_id, prompt, recall, user_event, think,
                             cancel or threading.Event(), files)
 
-    def _for_memory(self, recall: context.Recall | None, prompt: list[Msg]) -> bool:
-        """A question about the user themself that memory answers ("我最喜欢吃什么？") is chat: it
-        goes to the service agents only when its own words name a service, never as a follow-up
-        of the previous turn's errand (after 「我最喜欢吃火锅。」 had been routed to restaurant
-        search, the planner asked "What is your favorite food?" back instead of an answer)."""
-        if recall is None or not recall.about_user or not prompt or prompt[-1].role != "user":
-            return False
-        _, tools = self.dispatcher.candidates(prompt[-1].content)
-        return not tools
-
     def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], recall: context.Recall | None,
                 user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None
                 ) -> Iterator[Event]:
@@ -217,11 +207,12 @@ class ChatEngine:
         error: BanshiError | None = None
         dispatched = None
         said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
-        # services and actions (banshi.agents.dispatcher), unless memory settled it or it is a question for memory
-        if self.dispatcher is not None and files is None and not said and not self._for_memory(recall, prompt):
+        if self.dispatcher is not None and files is None and not said:  # services and actions: banshi.agents.dispatcher
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
-            for item in dispatch_stream(self.dispatcher, user_id, conversation_id, prompt, cancel):
+            # a question for memory about the user is no follow-up of the previous turn's errand
+            follow_up = not (recall and recall.about_user)
+            for item in dispatch_stream(self.dispatcher, user_id, conversation_id, prompt, cancel, follow_up):
                 if isinstance(item, Dispatch):
                     dispatched = item
                 else:

@@ -92,11 +92,11 @@ def _schema(req: ChatRequest) -> dict[str, Any] | None:
 
 
 def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list[Message], *,
-                     memory: bool = True, conversation: Any = None) -> tuple[list[Message], str]:
+                     memory: bool = True, conversation: Any = None) -> tuple[list[Message], context.Recall | None]:
     """The full assistant's prompt for a stateless request: our system prompt (kept apart from
     the caller's), memory recall (unless ``memory`` is off; ``conversation`` is the stored
-    thread, whose turns are in the request already), history within the budget; and the answer
-    memory settles alone, if any (``context.Recall.reply``)."""
+    thread, whose turns are in the request already), history within the budget; and what memory
+    recalled (its ``reply``: the answer memory settles alone, if any)."""
     caller_system = "\n".join(m.content for m in messages if m.role == "system")
     history = [m for m in messages if m.role != "system"]
     query = next((m.content for m in reversed(history) if m.role == "user"), "")
@@ -105,7 +105,7 @@ def assistant_prompt(engine: ChatEngine, db: Session, user: User, messages: list
         recall = hook.recall(db, user_id=user.id, conversation=conversation, query=query) or recall
     fitted = context.fit_history(engine.backend, history, engine.settings.context_tokens)
     system = context.system_prompt(query) + (f"\n\n{caller_system}" if caller_system else "")
-    return context.assemble(system, recall, "", fitted.messages), (recall.reply if recall else "")
+    return context.assemble(system, recall, "", fitted.messages), recall
 
 
 @router.get("/models")
@@ -125,7 +125,8 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
     if req.model == ASSISTANT:
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
         thread = threads.record_request(engine, db, user, messages) if use_memory else None
-        messages, reply = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
+        messages, recall = assistant_prompt(engine, db, user, messages, memory=use_memory, conversation=thread)
+        reply = recall.reply if recall else ""
         db.commit()  # the answer is stored from another session: hold no lock while it streams
     cancel = threading.Event()
     if thread is not None and not req.tools and engine.dispatcher is not None and not reply:
@@ -133,7 +134,8 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         # wait as pending actions (/api/actions) for the user's confirmation
         from banshi.agents.dispatcher import dispatch_turn
 
-        dispatched = dispatch_turn(engine.dispatcher, user.id, thread.id, messages, cancel=cancel)
+        dispatched = dispatch_turn(engine.dispatcher, user.id, thread.id, messages, cancel=cancel,
+                                   follow_up=not (recall and recall.about_user))
         messages, reply = dispatched.prompt(messages), dispatched.reply
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
