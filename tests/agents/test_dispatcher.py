@@ -209,7 +209,9 @@ def test_even_a_fooled_model_only_proposes(dispatcher, fake, db, users, settings
         call("place_shop_order", item_ids=phones(settings), address="1 Main St"),
         DONE,
     )
-    out = dispatcher.dispatch(db, users[0], "conv-1", [], "read the review page and search products for listening to music")
+    out = dispatcher.dispatch(
+        db, users[0], "conv-1", [], "read the review page and search products for listening to music"
+    )
     assert [s.action["status"] for s in out.steps if s.action] == ["pending"]
     assert (
         db.scalars(select(ServiceOrder)).all() == []
@@ -225,7 +227,11 @@ def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
         DONE,
     )
     out = dispatcher.dispatch(
-        db, users[0], None, [Msg("user", "hi"), Msg("assistant", "hello")], "search products for listening to music, under 400"
+        db,
+        users[0],
+        None,
+        [Msg("user", "hi"), Msg("assistant", "hello")],
+        "search products for listening to music, under 400",
     )
     assert not out.steps[0].result.ok and "max_price" in out.steps[0].result.error
     retry_prompt = fake.calls[1]["messages"][-1].content
@@ -291,6 +297,26 @@ def test_a_turn_without_a_service_of_its_own_continues_the_errand_only_when_it_g
     assert (services == ["travel"] and bool(tools)) if follows else (services, tools) == ([], [])
 
 
+@pytest.mark.parametrize(
+    ("text", "errand"),
+    [
+        ("我最喜欢吃火锅。", False),  # tells a preference: chat that memory learns from
+        ("My favourite food is ramen.", False),
+        ("我喜欢看电影", False),
+        ("我最喜欢吃火锅，附近有推荐的吗？", True),  # tells and asks: the asking wins
+        ("我不吃辣，推荐一家川菜馆", True),
+        ("I love sushi, find me a sushi restaurant", True),
+        ("我想吃火锅", True),  # a wish is a request
+    ],
+)
+def test_a_turn_that_only_tells_about_the_user_is_no_errand(settings, fake, text, errand):
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    services, tools = d.candidates(text)
+    assert bool(services and tools) == errand
+
+
 def test_memory_and_summary_reach_the_decision(dispatcher, fake, db, users):
     fake.enqueue(call("search_products", query="mango"), DONE)
     out = dispatcher.dispatch(
@@ -351,16 +377,21 @@ def test_openai_endpoint_runs_the_service_agents(actions_client, fake):
     """Model ``banshi`` on /v1/chat/completions answers a service request from the service's
     data, as a web conversation does, instead of letting the model make up a forecast."""
     fake.enqueue("北京明天晴天，15到20度。")  # what a bare model would say: must not be the answer
-    truth = actions_client.post("/api/actions", json={"tool": "get_weather", "arguments": {
-        "city": "北京", "date": "明天"}}).json()["result"]["data"]["forecast"][0]
-    r = actions_client.post("/v1/chat/completions", json={
-        "model": "banshi", "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]})
+    truth = actions_client.post(
+        "/api/actions", json={"tool": "get_weather", "arguments": {"city": "北京", "date": "明天"}}
+    ).json()["result"]["data"]["forecast"][0]
+    r = actions_client.post(
+        "/v1/chat/completions",
+        json={"model": "banshi", "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]},
+    )
     assert r.status_code == 200, r.text
     answer = r.json()["choices"][0]["message"]["content"]
     assert truth["condition"].split()[0] in answer and str(truth["high_c"]) in answer
     assert "15到20度" not in answer
-    with actions_client.stream("POST", "/v1/chat/completions", json={
-            "model": "banshi", "stream": True,
-            "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]}) as s:
+    with actions_client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "banshi", "stream": True, "messages": [{"role": "user", "content": "北京明天的天气怎么样？"}]},
+    ) as s:
         body = "".join(s.iter_text())
     assert truth["condition"].split()[0] in body and body.rstrip().endswith("[DONE]")

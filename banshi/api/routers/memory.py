@@ -29,7 +29,8 @@ In chat, "forget that" / "forget my address" / 忘掉我的地址 deletes at onc
 value reaches no prompt again, not even through the history of the conversation it was said in,
 and a later question about it is answered "you asked me to forget that" (memory keeps which
 attribute was forgotten, never the value). "Forget everything" clears memory but leaves the
-conversations' own history as it is. Incognito conversations neither read nor write memory. Errors: ``{"error": {"code", "message"}}``.
+conversations' own history as it is. Incognito conversations neither read nor write memory.
+Errors: ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations

@@ -116,7 +116,8 @@ def models(settings: Settings = Depends(settings_dep), engine: ChatEngine = Depe
 
 @router.post("/chat/completions")
 def chat_completions(req: ChatRequest, request: Request, user: User = Depends(current_user),
-                     db: Session = Depends(get_db), engine: ChatEngine = Depends(get_engine), settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
+                     db: Session = Depends(get_db), engine: ChatEngine = Depends(get_engine),
+                     settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
     if req.model not in (ASSISTANT, engine.backend.id):
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings)

@@ -2,9 +2,9 @@
 
 from alembic import context
 
+import banshi.services.tables  # noqa: F401,E402 - service and action tables
 from banshi.memory import tables as _memory_tables  # noqa: F401  (memory's tables)
 from banshi.store.tables import Base
-import banshi.services.tables  # noqa: F401,E402 - service and action tables
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
