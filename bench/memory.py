@@ -439,6 +439,12 @@ def _canonical(text: str) -> str:
     return t.replace(" ", "")
 
 
+def wrong_person(answer: str) -> bool:
+    """A Chinese answer that speaks of the user as 用户 ("用户最喜欢的食物是火锅") or as the user
+    themself ("我是老师"), where it should say 你."""
+    return "用户" in answer or bool(re.match(r"\s*我(?!(?:还)?记得你|知道|不知道|没有|不|还不|帮)", answer))
+
+
 MULTI_VALUED = {"peanut", "花生"}  # allergies add up: the old one stays true after the update
 FILLER = {"en": ["What is 17 times 3?", "Name a primary colour."], "zh": ["17乘以3等于多少？", "说出一种三原色。"]}
 
@@ -517,6 +523,7 @@ def suite(args: argparse.Namespace) -> dict:
     backend.stream = recording_stream  # type: ignore[method-assign]
     backend.chat = recording_chat  # type: ignore[method-assign]
     in_prompt: dict[str, list[bool]] = {}
+    person: list[bool] = []
 
     started = time.perf_counter()
     for n, (lang, fact, question, expected, update, expected2, forget) in enumerate(cases, start=args.offset):
@@ -577,6 +584,8 @@ def suite(args: argparse.Namespace) -> dict:
         passed["after_delete"] = not has(deleted, expected2) and not has(deleted, expected)
         for k, ok in passed.items():
             results.setdefault(k, []).append(ok)
+        if lang == "zh":
+            person += [wrong_person(v) for k, v in answers.items() if k != "after_delete"]
         case["answers"] = {k: v[:200] for k, v in answers.items()}
         case["passed"] = passed
         case["in_prompt"] = {k: v[-1] for k, v in in_prompt.items()}
@@ -588,6 +597,8 @@ def suite(args: argparse.Namespace) -> dict:
         "pass_rate": {k: round(sum(v) / len(v), 3) for k, v in results.items()},
         # the same checks on the prompt the model was given (memory's part of the job)
         "in_prompt": {k: round(sum(v) / len(v), 3) for k, v in in_prompt.items()},
+        # Chinese answers (all but after_delete) that call the user 用户 or answer as the user
+        "zh_wrong_person": round(sum(person) / len(person), 3) if person else None,
         "all_recalled": all(all(v) for k, v in results.items() if k != "after_delete"),
         "no_deleted_fact_recalled": all(results.get("after_delete", [True])),
         "turn_s": {"p50": round(_pct(turn_s, 50), 1), "p95": round(_pct(turn_s, 95), 1)},

@@ -479,10 +479,14 @@ def _worth_asking(text: str) -> bool:
         and not t.endswith(("?", "？"))
 
 
-# a small model reads "what is my job?" as a question about itself: the heading says whose
+# a small model reads "what is my job?" as a question about itself: the heading says whose. In
+# Chinese it also copied the facts' 用户 into its answer ("用户最喜欢的食物是火锅") or answered as
+# the user ("我是老师"): the heading asks for 你, with an example (16 questions × 2, local model:
+# 9 of 64 answers in the wrong person against 18 before)
 _HEAD_EN = ("Memory (what the user told you before; use it when relevant; \"I\"/\"my\" in their questions "
             "means the user):")
-_HEAD_ZH = "记忆（用户之前告诉你的，相关时使用；用户问题里的\"我\"指用户本人，不是你）："
+_HEAD_ZH = ("记忆（用户之前告诉你的，相关时使用。用户说的\"我\"是用户本人；"
+            "回答时称用户为\"你\"，例：问\"我女儿几岁？\"答\"你女儿……岁\"）：")
 _UNKNOWN_EN = ("Memory has nothing that answers this. If it asks about the user's own life (or people they know) "
                "and the conversation above does not say it either, reply that you don't know. Do not guess.")
 _UNKNOWN_ZH = ("记忆里没有能回答这个问题的内容。如果问的是用户自己（或其亲友）的信息，"
