@@ -315,6 +315,24 @@ def test_a_question_about_the_user_that_memory_answers_is_not_an_errands_follow_
     assert "火锅" in memory_block(fake)
 
 
+def test_over_the_openai_endpoint_too_a_question_memory_answers_is_not_an_errands_follow_up(
+        errands_client, fake, settings):
+    said = [{"role": "user", "content": "我最喜欢吃火锅。"}]
+    fake.enqueue("好的，记住了。")
+    r = errands_client.post("/v1/chat/completions", json={"model": "banshi", "messages": said})
+    settle(settings)
+    with session_scope(settings) as db:  # as if that answer had come from restaurant search
+        last = db.scalars(select(Message).where(Message.role == "assistant")).one()
+        last.meta = {**(last.meta or {}), "dispatch": {"services": ["travel"], "tools": []}}
+    fake.calls.clear()
+    fake.enqueue("你最喜欢吃火锅。")
+    said += [{"role": "assistant", "content": r.json()["choices"][0]["message"]["content"]},
+             {"role": "user", "content": "我最喜欢吃什么？"}]  # the client resends the whole history
+    r = errands_client.post("/v1/chat/completions", json={"model": "banshi", "messages": said})
+    assert r.json()["choices"][0]["message"]["content"] == "你最喜欢吃火锅。"
+    assert len(fake.calls) == 1 and fake.calls[0]["schema"] is None and "火锅" in memory_block(fake)
+
+
 @pytest.mark.parametrize("text", ["附近还有别的吗？", "我最喜欢吃什么？帮我找一家火锅餐厅"])
 def test_other_follow_ups_and_named_errands_still_reach_the_service_agents(errands_client, fake, settings, text):
     cid = _after_a_restaurant_search(errands_client, settings)
