@@ -125,7 +125,8 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
             on_text(ev["text"])
         elif kind == "sources":
             for s in ev["sources"]:
-                err.print(f"[dim]remembered: {s.get('text', s)}[/dim]")
+                said = {"remembered": "memory keeps", "forgotten": "forgotten"}.get(s.get("type"), "remembered")
+                err.print(f"[dim]{said}: {s.get('text', s)}[/dim]")
         elif kind == "tool":  # the dispatcher ran a read (banshi.agents.dispatcher)
             err.print(f"[dim]{'✓' if ev['ok'] else '✗'} {ev['tool']}[/dim]")
         elif kind == "action":  # a write waiting for "确认"/"yes" (or decided)

@@ -42,7 +42,7 @@ from banshi.agents.actions import Actions, action_dict
 from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolContext, ToolResult
 from banshi.config import Settings
 from banshi.errors import BanshiError
-from banshi.memory.extract import rule_facts
+from banshi.memory.extract import told_facts
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding
@@ -228,22 +228,6 @@ _GIVES_VALUE = re.compile(
     r"|people|persons|guests|nights?|rooms?)\b",
     re.I,
 )
-
-_ASKS_FOR = re.compile(
-    r"[?？吗]|帮|请|麻烦|找|搜|查|推荐|订|预定|买|点[一个份杯]|叫[车个辆外]|想|要|能不能|可不可以|可以|有没有|哪|什么|怎么|多少|几"
-    r"|播|唱|打开|关掉|关闭|导航|提醒|给我|让我|来[一个份杯首]"
-    r"|\b(?:please|find|search|look|book|reserve|order|buy|get|recommend|suggest|want|need|like to|can|could|show"
-    r"|where|what|which|how|any|play|open|turn|set|remind|send|call|tell|give|let)\b",
-    re.I,
-)
-
-
-def tells_only(text: str) -> bool:
-    """Whether ``text`` only tells something about the speaker and asks for nothing ("我最喜欢吃
-    火锅。", "My favourite food is ramen."): chat that memory learns from, not an errand, though
-    its words name a service's things."""
-    return bool(rule_facts(text)) and not _ASKS_FOR.search(text)
-
 
 _UPPER = ("以内", "以下", "之内", "不超过", "不到", "低于", "under", "below", "less", "cheaper", "at most", "max")
 _LOWER = ("以上", "超过", "高于", "不低于", "over", "above", "more than", "at least", "min")
@@ -538,7 +522,7 @@ class Dispatcher:
         from the records the request quotes (``owners``), keywords and the trained router (when
         it is ready), tools within them from each service's tool keywords. A turn that only tells
         something about the user is chat, whatever its words name."""
-        if not owners and tells_only(text):
+        if not owners and told_facts(text):
             return [], []
         services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))
         router = self.router.get() if isinstance(self.router, RouterHandle) else self.router

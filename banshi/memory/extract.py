@@ -73,32 +73,42 @@ class Fact:
         return render(self.subject, self.attribute, self.value, self.chinese)
 
 
-def render(subject: str, attribute: str, value: str, chinese: bool) -> str:
-    """The fact as a short sentence in the user's language."""
+def render(subject: str, attribute: str, value: str, chinese: bool, you: bool = False) -> str:
+    """The fact as a short sentence in the user's language: about the user (the Memory page, the
+    prompt: "用户对花生过敏") or, with ``you``, said to them ("你对花生过敏", "your wife's favourite
+    flower is tulips")."""
+    user = subject == "user"
+    kin = re.fullmatch(_REL_ZH if chinese else _REL_EN, subject, re.I) is not None  # "老婆", "wife"
     if chinese:
-        who = "用户" if subject == "user" else subject
+        who = ("你" if you else "用户") if user else ("你" + subject if you and kin else subject)
+        is_, owner = ("是", "你") if you else ("：", "用户")
         if attribute.startswith("favourite:"):
-            return f"{who}最喜欢的{attribute[10:]}：{value}"
+            return f"{who}最喜欢的{attribute[10:]}{is_}{value}"
         if attribute == "relation":
-            return f"{who}是用户的{value}"
+            return f"{who}是{owner}的{value}"
         if attribute == "note":
             return f"备忘：{value}"
-        verbs = {"city": "住在{}", "hometown": "老家在{}", "workplace": "在{}工作", "likes": "喜欢{}",
-                 "dislikes": "不喜欢{}", "allergy": "对{}过敏"}
-        if attribute in verbs:
-            return who + verbs[attribute].format(value)
-        return f"{who}{ZH_LABEL.get(attribute, attribute)}：{value}"
-    who = "User" if subject == "user" else subject
+        if attribute in _VERB_ZH:
+            return who + _VERB_ZH[attribute].format(value)
+        return f"{who}{'的' if you else ''}{ZH_LABEL.get(attribute, attribute)}{is_}{value}"
+    who = ("you" if you else "User") if user else ("your " + subject if you and kin else subject)
+    whose = "your" if you and user else f"{who}'s"
+    is_, owner = (" is", "your") if you else (":", "the user's")
     if attribute.startswith("favourite:"):
-        return f"{who}'s favourite {attribute[10:]}: {value}"
+        return f"{whose} favourite {attribute[10:]}{is_} {value}"
     if attribute == "relation":
-        return f"{who} is the user's {value}"
+        return f"{who} is {owner} {value}"
     if attribute == "note":
-        return f"Note: {value}"
-    label = EN_LABEL.get(attribute, attribute.replace("_", " "))
-    if attribute in ("city", "hometown", "workplace", "allergy", "likes", "dislikes"):
-        return f"{who} {label} {value}"
-    return f"{who}'s {label}: {value}"
+        return f"{'note' if you else 'Note'}: {value}"
+    if attribute in _VERB_EN:
+        return f"{who} {_VERB_EN[attribute] if you and user else EN_LABEL[attribute]} {value}"
+    return f"{whose} {EN_LABEL.get(attribute, attribute.replace('_', ' '))}{is_} {value}"
+
+
+_VERB_ZH = {"city": "住在{}", "hometown": "老家在{}", "workplace": "在{}工作", "likes": "喜欢{}",
+            "dislikes": "不喜欢{}", "allergy": "对{}过敏"}
+_VERB_EN = {"city": "live in", "hometown": "are from", "workplace": "work at", "allergy": "are allergic to",
+            "likes": "like", "dislikes": "dislike"}  # said to the user; about someone: EN_LABEL
 
 
 # -- English -------------------------------------------------------------------------------
@@ -250,6 +260,22 @@ def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+_ASKS_FOR = re.compile(
+    r"[?？吗]|帮|请|麻烦|找|搜|查|推荐|订|预定|买|点[一个份杯]|叫[车个辆外]|想|要|能不能|可不可以|可以|有没有|哪|什么|怎么|多少|几"
+    r"|播|唱|打开|关掉|关闭|导航|提醒|给我|让我|来[一个份杯首]"
+    r"|\b(?:please|find|search|look|book|reserve|order|buy|get|recommend|suggest|want|need|like to|can|could|show"
+    r"|where|what|which|how|any|play|open|turn|set|remind|send|call|tell|give|let)\b",
+    re.I,
+)
+
+
+def told_facts(text: str) -> list[Fact]:
+    """The facts ``text`` tells when it only tells something about the speaker and asks for
+    nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none: such a turn is chat
+    that memory learns from, not a question or an errand, though its words name things."""
+    return [] if _ASKS_FOR.search(text) else rule_facts(text)
 
 
 def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) -> None:

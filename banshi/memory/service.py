@@ -261,6 +261,9 @@ class Memory:
         if conversation is not None:
             self._refresh_edited(db, conversation)
         zh = textmod.is_chinese(query)
+        told = extract.told_facts(query)
+        if told:  # the user tells memory something and asks nothing: the answer says what it keeps
+            return _keeping(told, zh)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
         # told again ("我住在杭州。"), not asked: no "you had me forget it", memory learns it anew
@@ -477,6 +480,22 @@ def _worth_asking(text: str) -> bool:
     t = text.strip()
     return 8 <= len(t) <= 1500 and bool(re.search(r"\b(?:i|my|i'm|i've|we|our)\b|我", t, re.I)) \
         and not t.endswith(("?", "？"))
+
+
+def _keeping(told: list[extract.Fact], zh: bool) -> Recall:
+    """The note for a turn that tells facts: memory keeps them (the worker extracts them after the
+    reply), and the answer confirms them to the user in the second person. Without it the local
+    model echoed the statement back ("你对花生过敏。"), and after a few such turns echoed
+    questions too."""
+    said = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in told]
+    if zh:
+        text = "；".join(said)
+        note = f"用户刚说的会记进记忆：{text}。用一句话确认，如\"好的，记住了：{text}。\""
+    else:
+        text = "; ".join(said)
+        note = (f"Memory is keeping what the user just said: {text}. Confirm it in one sentence, e.g. "
+                f"\"Got it, I'll remember that {text}.\"")
+    return Recall(note, [{"type": "remembered", "text": text}])
 
 
 # a small model reads "what is my job?" as a question about itself: the heading says whose. In

@@ -82,8 +82,12 @@ def test_forget_from_chat_deletes_at_once_and_never_comes_back(client, fake, set
     assert said == "好的，已从记忆中删除：用户地址：…。" and len(fake.calls) == calls
     assert not any(f["attribute"] == "address" for f in client.get("/api/memory").json()["facts"])
     settle(settings)
+    asked = len(fake.calls)
     said = "".join(e["text"] for e in send(client, new(client), "我的地址是什么？建国路") if e["type"] == "text")
-    assert "建国路88号" not in said and "建国路88号" not in system_of(fake)
+    assert "建国路88号" not in said
+    send(client, new(client), "说说建国路吧")  # no question about the user: the model is asked, memory searched
+    assert len(fake.calls) > asked
+    assert not any("建国路88号" in m.content for c in fake.calls[asked:] for m in c["messages"])
     hits = client.get("/api/memory/search", params={"q": "建国路 地址"}).json()["results"]
     assert all("建国路88号" not in h["memory"] for h in hits)
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from banshi.memory.extract import model_facts, parse_forget, rule_facts
+from banshi.memory.extract import model_facts, parse_forget, render, rule_facts, told_facts
 from banshi.models.fake import FunctionBackend
 
 
@@ -35,6 +35,21 @@ def test_rules_catch_common_phrasings(text, expected):
                                   "你喜欢什么水果？", "I'd like a coffee"])
 def test_questions_and_non_facts_state_nothing(text):
     assert facts(text) == set()
+
+
+@pytest.mark.parametrize("text, said", [
+    ("我最喜欢吃火锅。", ["你最喜欢的食物是火锅"]),
+    ("我老婆喜欢吃寿司", ["你老婆喜欢寿司"]),
+    ("我女儿叫小雨。", ["小雨是你的女儿"]),
+    ("我叫李明", ["你的名字是李明"]),
+    ("I'm allergic to peanuts.", ["you are allergic to peanuts"]),
+    ("My wife's favourite flower is tulip.", ["your wife's favourite flower is tulip"]),
+    ("My wife is called Maria. She loves tulips.", ["Maria is your wife", "Maria likes tulips"]),
+    ("我住在杭州，帮我查一下天气", []),  # it asks too: not only telling
+    ("My favourite fruit is mango, what goes well with it?", []),
+])
+def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
+    assert [render(f.subject, f.attribute, f.value, f.chinese, you=True) for f in told_facts(text)] == said
 
 
 def test_forget_commands():

@@ -207,6 +207,18 @@ def test_a_favourite_asked_by_its_verb_after_forget_is_answered_with_forgot(clie
     assert "忘掉" in answer(evs) and "火锅" not in answer(evs) and len(fake.calls) == calls
 
 
+def test_a_turn_that_tells_a_fact_is_confirmed_as_kept_and_the_fact_is_learnt(client, fake, settings):
+    fake.enqueue("好的，记住了：你对花生过敏。")
+    evs = send(client, new(client), "我对花生过敏。")
+    assert "用一句话确认" in memory_block(fake) and "你对花生过敏" in memory_block(fake)
+    assert _sources(evs) == [{"type": "remembered", "text": "你对花生过敏"}]
+    settle(settings)
+    facts = client.get("/api/memory").json()["facts"]
+    assert [(f["attribute"], f["value"]) for f in facts] == [("allergy", "花生")]
+    send(client, new(client), "I live in Berlin, what's it like in winter?")  # asks too: no such note
+    assert "Confirm it" not in memory_block(fake) and "remember that" not in memory_block(fake)
+
+
 def answer(evs) -> str:
     return "".join(e["text"] for e in evs if e["type"] == "text")
 

@@ -112,7 +112,11 @@ class RecallHook:
 
     FACT = {"type": "fact", "id": "f1", "text": "The user drinks green tea"}
 
+    KEPT = {"type": "remembered", "text": "you drink green tea"}
+
     def recall(self, db: object, *, user_id: str, conversation: object, query: str) -> Recall | None:
+        if query.startswith("I drink"):  # told, not asked: memory keeps it
+            return Recall("Memory is keeping what the user just said.", [self.KEPT])
         return Recall("The user drinks green tea.", [self.FACT]) if "tea" in query else None
 
     def on_message(self, db: object, message: object) -> None:

@@ -418,3 +418,12 @@ def test_remembered_sources_show_under_the_answer(new_page) -> None:
     page.reload()  # from the stored message's meta
     page.wait_for_selector(DONE_ANSWER)
     assert last_answer(page).locator(".sources .source-chip").inner_text() == "The user drinks green tea"
+    assert last_answer(page).locator(".sources-label").inner_text() == "From memory"
+
+
+def test_what_memory_keeps_of_a_told_fact_shows_under_the_answer(new_page) -> None:
+    page = new_page()
+    send(page, "I drink green tea every morning.")
+    wait_idle(page)
+    assert last_answer(page).locator(".sources-label").inner_text() == "Memory keeps"
+    assert last_answer(page).locator(".sources .source-chip").inner_text() == "you drink green tea"

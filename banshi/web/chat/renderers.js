@@ -56,8 +56,11 @@ onMeta("error", (view, error) => view.showError(error));
 
 function renderSources(view, sources) {
   if (!Array.isArray(sources) || !sources.length) return;
+  // what memory used, or what it keeps ("remembered") or deleted ("forgotten") at this turn
+  const kind = sources.every((s) => s?.type === "remembered") ? "chat.remembered"
+    : sources.every((s) => s?.type === "forgotten") ? "chat.forgotten" : "chat.sources";
   view.setExtra("sources", h("div.sources", {},
-    h("span.sources-label", {}, icon("memory", 14), t("chat.sources")),
+    h("span.sources-label", {}, icon("memory", 14), t(kind)),
     ...sources.map((s) => {
       const text = typeof s === "string" ? s : s.title || s.text || JSON.stringify(s);
       return h("span.source-chip", { title: text }, text);

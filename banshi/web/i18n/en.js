@@ -47,6 +47,8 @@ export default {
   "chat.editCancel": "Cancel",
   "chat.stopped": "Stopped",
   "chat.sources": "From memory",
+  "chat.remembered": "Memory keeps",
+  "chat.forgotten": "Forgotten",
   "chat.scrollDown": "Scroll to the latest message",
   "chat.loadFailed": "Could not open this chat",
   "chat.notFound": "This chat does not exist or was deleted.",

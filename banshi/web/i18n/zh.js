@@ -46,6 +46,8 @@ export default {
   "chat.editCancel": "取消",
   "chat.stopped": "已停止",
   "chat.sources": "来自记忆",
+  "chat.remembered": "已记住",
+  "chat.forgotten": "已忘掉",
   "chat.scrollDown": "滚动到最新消息",
   "chat.loadFailed": "无法打开此对话",
   "chat.notFound": "该对话不存在或已被删除。",
