@@ -427,3 +427,5 @@ def test_what_memory_keeps_of_a_told_fact_shows_under_the_answer(new_page) -> No
     wait_idle(page)
     assert last_answer(page).locator(".sources-label").inner_text() == "Memory keeps"
     assert last_answer(page).locator(".sources .source-chip").inner_text() == "you drink green tea"
+    last_answer(page).locator(".sources-label").click()  # to the Memory page, where it can be edited
+    page.wait_for_url("**#/memory")

@@ -60,7 +60,7 @@ function renderSources(view, sources) {
   const kind = sources.every((s) => s?.type === "remembered") ? "chat.remembered"
     : sources.every((s) => s?.type === "forgotten") ? "chat.forgotten" : "chat.sources";
   view.setExtra("sources", h("div.sources", {},
-    h("span.sources-label", {}, icon("memory", 14), t(kind)),
+    h("a.sources-label", { href: "#/memory", title: t("memory.title") }, icon("memory", 14), t(kind)),
     ...sources.map((s) => {
       const text = typeof s === "string" ? s : s.title || s.text || JSON.stringify(s);
       return h("span.source-chip", { title: text }, text);
