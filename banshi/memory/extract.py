@@ -272,10 +272,14 @@ _ASKS_FOR = re.compile(
 
 
 def told_facts(text: str) -> list[Fact]:
-    """The facts ``text`` tells when it only tells something about the speaker and asks for
-    nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none: such a turn is chat
-    that memory learns from, not a question or an errand, though its words name things."""
-    return [] if _ASKS_FOR.search(text) else rule_facts(text)
+    """The facts ``text`` tells when it only tells something about the speaker, a fact in each
+    sentence, and asks for nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none:
+    such a turn is chat that memory learns from, not a question or an errand, though its words
+    name things. A sentence beyond the facts ("今天有个学生在课堂上哭了。") is more to answer."""
+    if _ASKS_FOR.search(text):
+        return []
+    facts = rule_facts(text)
+    return facts if len(facts) >= len(_sentences(text)) else []
 
 
 def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) -> None:

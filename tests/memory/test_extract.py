@@ -46,6 +46,7 @@ def test_questions_and_non_facts_state_nothing(text):
     ("My wife's favourite flower is tulip.", ["your wife's favourite flower is tulip"]),
     ("My wife is called Maria. She loves tulips.", ["Maria is your wife", "Maria likes tulips"]),
     ("我住在杭州，帮我查一下天气", []),  # it asks too: not only telling
+    ("我是一名小学老师。今天有个学生在课堂上哭了。", []),  # and says more than the fact
     ("My favourite fruit is mango, what goes well with it?", []),
 ])
 def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
