@@ -332,6 +332,8 @@ def test_over_the_openai_endpoint_too_a_question_memory_answers_is_not_an_errand
     said = [{"role": "user", "content": "我最喜欢吃火锅。"}]
     fake.enqueue("好的，记住了。")
     r = errands_client.post("/v1/chat/completions", json={"model": "banshi", "messages": said})
+    assert "你最喜欢的食物是火锅" in memory_block(fake)  # told, not asked: confirmed as kept, no search
+    assert all(c["schema"] is None for c in fake.calls)
     settle(settings)
     with session_scope(settings) as db:  # as if that answer had come from restaurant search
         last = db.scalars(select(Message).where(Message.role == "assistant")).one()
