@@ -266,7 +266,7 @@ _ASKS_FOR = re.compile(
     r"[?？吗]|帮|请|麻烦|找|搜|查|推荐|订|预定|买|点[一个份杯]|叫[车个辆外]|想|要|能不能|可不可以|可以|有没有|哪|什么|怎么|多少|几"
     r"|播|唱|打开|关掉|关闭|导航|提醒|给我|让我|来[一个份杯首]"
     r"|\b(?:please|find|search|look|book|reserve|order|buy|get|recommend|suggest|want|need|like to|can|could|show"
-    r"|where|what|which|how|any|play|open|turn|set|remind|send|call|tell|give|let)\b",
+    r"|where|what|which|how|any|play|open|turn|set|remind|send|call(?! me\b)|tell|give|let)\b",
     re.I,
 )
 

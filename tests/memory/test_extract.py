@@ -45,6 +45,8 @@ def test_questions_and_non_facts_state_nothing(text):
     ("I'm allergic to peanuts.", ["you are allergic to peanuts"]),
     ("My wife's favourite flower is tulip.", ["your wife's favourite flower is tulip"]),
     ("My wife is called Maria. She loves tulips.", ["Maria is your wife", "Maria likes tulips"]),
+    ("Call me Teddy.", ["your name is Teddy"]),
+    ("Call my wife, please.", []),
     ("我住在杭州，帮我查一下天气", []),  # it asks too: not only telling
     ("我是一名小学老师。今天有个学生在课堂上哭了。", []),  # and says more than the fact
     ("My favourite fruit is mango, what goes well with it?", []),
