@@ -134,7 +134,12 @@ FACTS: list[tuple[re.Pattern[str], str, str]] = [
     # geometry
     (re.compile(r"圆|半径|直径|π"), "圆周率 π 取 3.14（除非题目另有说明）；圆的周长 = 2πr = πd，圆的面积 = πr²。", ""),
     (re.compile(r"圆锥"), "圆锥的体积 = 底面积 × 高 ÷ 3；圆柱的体积 = 底面积 × 高。", ""),
-    (re.compile(r"\bcones?\b", re.I), "", "Volume of a cone = base area × height ÷ 3."),
+    (  # a cone as a solid: said with a measure of one (an ice cream cone in a price problem is not)
+        re.compile(r"\bcones?\b[\s\S]*\b(?:volume|radius|diameter|height|cubic)\b"
+                   r"|\b(?:volume|radius|diameter|height|cubic)\b[\s\S]*\bcones?\b", re.I),
+        "",
+        "Volume of a cone = base area × height ÷ 3.",
+    ),
     (
         re.compile(r"水面[^，,。？]{0,4}(?:上升|升高|下降|降低)|浸(?:入|没|在)|(?:放|沉)入水"),
         "物体完全浸没在水中：水面上升的高度 = 物体的体积 ÷ 容器的底面积。",

@@ -53,6 +53,17 @@ def test_english_problems_get_english_rules(problem, rule):
 
 
 @pytest.mark.parametrize(
+    "problem",
+    [
+        "Jack bought an ice cream cone before jogging to the beach. It melts in 10 minutes; how fast must he jog?",
+        "Alan has 8 pine trees and each tree drops 200 pine cones. How many cones fall?",
+    ],
+)
+def test_a_cone_that_is_no_solid_gets_no_volume_rule(problem):
+    assert not any("cone" in fact for fact in knowledge(problem, "en"))
+
+
+@pytest.mark.parametrize(
     "problem, only",
     [
         ("两座楼房之间相距60米，每隔5米栽一棵树，能栽多少棵？", "− 1"),
