@@ -9,6 +9,7 @@ import { toastError } from "./lib/toast.js";
 import { signIn } from "./auth/view.js";
 import { chatView } from "./chat/view.js";
 import { memoryView } from "./memory/view.js";
+import { skillsView } from "./skills/view.js";
 import "./actions/cards.js"; // action cards and tool lines in the chat
 import { actionsView } from "./actions/view.js";
 import { startNotifications } from "./actions/notify.js";
@@ -20,6 +21,8 @@ route("/", chatView);
 route("/c/:id", chatView);
 route("/memory", memoryView);
 addNavLink({ href: "#/memory", icon: "memory", label: t("memory.title") });
+route("/skills", skillsView);
+addNavLink({ href: "#/skills", icon: "wand", label: t("skills.title") });
 route("/actions", actionsView);
 addNavLink({ href: "#/actions", icon: "check", label: t("actions.title") });
 

@@ -50,6 +50,7 @@ const PATHS = {
   alert: '<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>',
   incognito: '<path d="M3 11h18M5 11l2-6h10l2 6"/><circle cx="7.5" cy="16" r="2.5"/><circle cx="16.5" cy="16" r="2.5"/><path d="M10 16h4"/>',
   close: '<path d="M6 6l12 12M18 6 6 18"/>',
+  wand: '<path d="M15 4V2M15 10V8M11 6H9M21 6h-2M17.8 8.8 19 10M17.8 3.2 19 2M3 21l9-9M12.2 6.2 11 5"/>',
   memory: '<path d="M12 3a4 4 0 0 0-4 4 4 4 0 0 0-3 6.5A4 4 0 0 0 9 20h.5M12 3a4 4 0 0 1 4 4 4 4 0 0 1 3 6.5A4 4 0 0 1 15 20h-.5M12 3v18"/>',
 };
 

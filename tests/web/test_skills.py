@@ -1,0 +1,48 @@
+"""The Skills page (#/skills) in Chromium, against the live server's ``fake`` backend (it echoes:
+"You said: …"): each skill's form reaches its endpoint and shows what comes back, streamed."""
+
+from __future__ import annotations
+
+
+def open_skills(page):  # type: ignore[no-untyped-def]
+    page.click('.nav-link[href="#/skills"]')
+    page.wait_for_selector(".skills-page .skill-homework")
+    return page
+
+
+def test_translation_streams_its_result_into_the_page(new_page) -> None:
+    page = open_skills(new_page())
+    form = page.locator(".skill-translate")
+    form.locator(".skill-input").fill("Hello world")
+    form.locator(".skill-run").click()
+    form.locator(".skill-text", has_text="Hello world").wait_for()
+    assert form.locator(".skill-run").is_enabled(), "the button is free again when the answer is done"
+
+
+def test_writing_sends_the_chosen_skill_and_its_options(new_page) -> None:
+    page = open_skills(new_page())
+    form = page.locator(".skill-writing")
+    form.locator("select.skill-skill").select_option("shorten")
+    assert form.locator('[data-param="percent"]').count() == 1, "the chosen skill's options are shown"
+    form.locator(".skill-input").fill("A long text about the sea.")
+    form.locator(".skill-run").click()
+    form.locator(".skill-text", has_text="A long text about the sea.").wait_for()
+
+
+def test_homework_says_plainly_when_no_answer_was_verified(new_page) -> None:
+    page = open_skills(new_page())
+    form = page.locator(".skill-homework")
+    form.locator(".skill-input").fill("What is 2 + 3?")
+    form.locator(".skill-run").click()
+    form.locator(".skill-answer .badge.warn").wait_for()
+    assert form.locator(".skill-answer .badge").inner_text() == "not verified"
+    assert "could not" in form.locator(".skill-notice").inner_text()
+
+
+def test_a_drawing_the_model_cannot_make_is_a_clear_error(new_page) -> None:
+    page = open_skills(new_page(locale="zh-CN"))
+    assert page.locator(".skill-images h2").inner_text() == "画图"
+    form = page.locator(".skill-images")
+    form.locator(".skill-input").fill("一个红色的圆")
+    form.locator(".skill-run").click()
+    assert "SVG" in form.locator(".skill-error").inner_text()
