@@ -9,11 +9,12 @@ import importlib
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
 from banshi.config import Settings, get_settings
-from banshi.errors import BanshiError
+from banshi.errors import BanshiError, InvalidInput, TooLarge
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -22,12 +23,18 @@ err = Console(stderr=True, highlight=False)
 COMMANDS: list[str] = [
     "banshi.agents.mcp_server",  # banshi mcp
     "banshi.memory.cli",  # banshi memory
+    "banshi.skills.cli",  # banshi homework / write / translate / draw
+    "banshi.media.cli",  # banshi transcribe / speak
 ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest:  # words after an option ("write shorten --param percent=50 the text …") are the text
+        if not isinstance(getattr(args, "text", None), list) or any(r.startswith("-") for r in rest):
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.text += rest
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -70,6 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
     return p
+
+
+# -- for the commands' modules -------------------------------------------------------------
+def text_arg(words: list[str]) -> str:
+    """The text given as arguments, else on stdin; none is a clear error."""
+    text = " ".join(words).strip() or ("" if sys.stdin.isatty() else sys.stdin.read().strip())
+    if not text:
+        raise InvalidInput("give the text as arguments or on stdin")
+    return text
+
+
+def read_file(path: Path, limit_mb: int) -> bytes:
+    """A user's file, refused with a clear error when missing or over ``limit_mb`` (before reading)."""
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}")
+    if path.stat().st_size > limit_mb << 20:
+        raise TooLarge(f"{path} is over {limit_mb} MB")
+    return path.read_bytes()
+
+
+def save_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise InvalidInput(f"cannot write {path}: {e.strerror}") from None
+    print(path)
 
 
 # -- serve -------------------------------------------------------------------------------

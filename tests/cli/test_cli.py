@@ -42,3 +42,37 @@ def test_chat_repl_keeps_the_conversation(settings):
 def test_doctor_reports_each_part(settings):
     r = run(settings, "doctor")
     assert "database" in r.stdout and "python" in r.stdout and "chat backend (fake)" in r.stdout
+
+
+def test_translate_and_write_reach_their_skills_with_the_text_after_the_options(settings):
+    r = run(settings, "translate", "--to", "en", "今天天气很好。")
+    assert r.returncode == 0 and "今天天气很好。" in r.stdout, r.stderr  # the fake model echoes the request
+    r = run(settings, "write", "shorten", "--param", "percent=50", "a", "long", "text")
+    assert r.returncode == 0 and "a long text" in r.stdout, r.stderr
+    r = run(settings, "write", "shorten", "--param", "percent", "a", "text")
+    assert r.returncode == 1 and "NAME=VALUE" in r.stderr
+
+
+def test_homework_says_when_no_answer_was_found_and_a_missing_photo_is_a_clear_error(settings):
+    r = run(settings, "homework", "What is 2 + 3?")
+    assert r.returncode == 1 and "answer: — (not verified)" in r.stdout
+    r = run(settings, "homework", "--photo", str(settings.home / "nope.png"))
+    assert r.returncode == 1 and "no such file" in r.stderr
+
+
+def test_speak_writes_a_wav_file(settings):
+    out = settings.home / "hello.wav"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    r = run(settings, "speak", "你好，Banshi", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:4] == b"RIFF" and out.stat().st_size > 10_000
+    r = run(settings, "speak", "hello", "-o", str(settings.home / "no-such-dir" / "x.wav"))
+    assert r.returncode == 1 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_transcribe_of_a_file_that_is_no_audio_is_a_clear_error(settings):
+    bad = settings.home / "notes.mp3"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("not audio at all")
+    r = run(settings, "transcribe", str(bad))
+    assert r.returncode == 1 and "error" in r.stderr and "Traceback" not in r.stderr
