@@ -46,3 +46,17 @@ def test_a_drawing_the_model_cannot_make_is_a_clear_error(new_page) -> None:
     form.locator(".skill-input").fill("一个红色的圆")
     form.locator(".skill-run").click()
     assert "SVG" in form.locator(".skill-error").inner_text()
+
+
+def test_a_photographed_problem_is_read_and_shown(new_page, tmp_path) -> None:
+    from bench.math import render_photo
+
+    photo = tmp_path / "problem.png"
+    photo.write_bytes(render_photo("小明有15个苹果，吃了3个。还剩几个？", seed=2))
+    page = open_skills(new_page())
+    form = page.locator(".skill-homework")
+    form.locator(".skill-photo").set_input_files(str(photo))
+    form.locator(".skill-run").click()
+    read = form.locator(".skill-read")
+    read.wait_for(timeout=120_000)  # OCR on the server
+    assert "小明有15个苹果" in read.inner_text()
