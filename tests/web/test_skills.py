@@ -60,3 +60,20 @@ def test_a_photographed_problem_is_read_and_shown(new_page, tmp_path) -> None:
     read = form.locator(".skill-read")
     read.wait_for(timeout=120_000)  # OCR on the server
     assert "小明有15个苹果" in read.inner_text()
+
+
+def test_a_recording_is_transcribed_with_times_and_kept_when_its_minutes_fail(new_page, tmp_path) -> None:
+    from tests.media.makers import espeak_wav
+
+    clip = espeak_wav(tmp_path / "meeting.wav", "Please book a table for two at seven tonight.", "en-us", 130)
+    page = open_skills(new_page())
+    form = page.locator(".skill-minutes")
+    form.locator(".skill-audio").set_input_files(str(clip))
+    form.locator(".skill-run").click()
+    transcript = form.locator(".skill-transcript")
+    transcript.wait_for(timeout=120_000)  # Whisper on the server
+    transcript.locator("summary").click()
+    assert "[0:00]" in transcript.inner_text() and "table" in transcript.inner_text().lower()
+    # the fake model writes no minutes: a clear error, and the transcript stays
+    assert "JSON" in form.locator(".skill-error").inner_text()
+    assert transcript.is_visible()

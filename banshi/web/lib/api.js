@@ -27,7 +27,9 @@ async function errorFrom(res) {
 
 async function send(path, { method = "GET", body, signal } = {}) {
   const init = { method, credentials: "same-origin", signal, headers: {} };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart (a file upload): the browser sets the boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

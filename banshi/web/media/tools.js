@@ -6,7 +6,7 @@
 //   microphone  MediaRecorder → POST /v1/audio/transcriptions → the text into the input box
 //   read aloud  on each finished answer: the browser's speech voices when it has them, else
 //               POST /v1/audio/speech and play the WAV
-import { ApiError } from "../lib/api.js";
+import { api, ApiError } from "../lib/api.js";
 import { h, icon, iconButton } from "../lib/dom.js";
 import { toastError } from "../lib/toast.js";
 import { lang, t } from "../i18n/index.js";
@@ -23,27 +23,6 @@ function svgIcon(name, size = 16) {
   span.className = `icon icon-${name}`;
   span.querySelector("svg").innerHTML = SVG[name];
   return span;
-}
-
-/** POST a multipart form; the same errors as api(). */
-async function postForm(path, form) {
-  let res;
-  try {
-    res = await fetch(path, { method: "POST", body: form, credentials: "same-origin" });
-  } catch {
-    throw new ApiError(0, "network_error", t("error.network"));
-  }
-  if (!res.ok) {
-    let code = "http_error";
-    let message = `${res.status} ${res.statusText}`.trim();
-    try {
-      ({ code, message } = (await res.json()).error);
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(res.status, code, message);
-  }
-  return res.json();
 }
 
 // -- attachments ------------------------------------------------------------------------------
@@ -75,7 +54,7 @@ class Attachments {
         const form = new FormData();
         form.append("file", file, file.name);
         form.append("purpose", "assistants");
-        const stored = await postForm("/v1/files", form);
+        const stored = await api("/v1/files", { method: "POST", body: form });
         const entry = { id: stored.id, filename: stored.filename || file.name };
         this.files.push(entry);
         chip.classList.remove("busy");
@@ -176,7 +155,7 @@ class Microphone {
       const ext = (blob.type.split("/")[1] || "webm").split(";")[0];
       form.append("file", blob, `speech.${ext}`);
       form.append("model", "whisper-1");
-      const result = await postForm("/v1/audio/transcriptions", form);
+      const result = await api("/v1/audio/transcriptions", { method: "POST", body: form });
       const text = (result.text || "").trim();
       if (!text) {
         toastError(new Error(t("media.micNothing")));

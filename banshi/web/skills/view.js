@@ -1,7 +1,8 @@
 // The Skills page ("#/skills"): the assistant's skills as forms — 拍照讲题 / homework (a typed
 // problem or a photo, solved by checked programs), writing, translation and drawing — over
 // /api/skills/* and /v1/images/generations (banshi/api/routers/skills.py, images.py). Long
-// answers stream: the homework's stages and explanation, a translation piece by piece.
+// answers stream: the homework's stages and explanation, a translation piece by piece, a
+// recording's transcription progress before its minutes (summary, decisions, action items).
 import { api, ApiError, events } from "../lib/api.js";
 import { h } from "../lib/dom.js";
 import { renderInto } from "../lib/markdown.js";
@@ -122,6 +123,45 @@ function translation(info) {
   });
 }
 
+function clock(seconds) {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function recording() {
+  const file = h("input.skill-audio", { type: "file", accept: "audio/*,.mp3,.m4a,.wav,.ogg,.flac,.webm,.aac" });
+  return skillForm("minutes", [field(t("skills.minutes.file"), file)], async (out) => {
+    const chosen = file.files?.[0];
+    if (!chosen) throw new Error(t("skills.minutes.none"));
+    const status = h("p.skill-status", {}, t("skills.stage.uploading"));
+    out.append(status);
+    const form = new FormData();
+    form.append("file", chosen, chosen.name);
+    form.append("purpose", "assistants");
+    const { id } = await api("/v1/files", { method: "POST", body: form });
+    let transcript = null;
+    for await (const e of events(`/v1/files/${encodeURIComponent(id)}/transcript`, { stream: true })) {
+      if (e.type === "transcript.progress") {
+        status.textContent = `${t("skills.stage.transcribing")} ${clock(e.seconds)}${e.total ? ` / ${clock(e.total)}` : ""}`;
+      } else if (e.type === "error") throw new ApiError(422, e.error.code, e.error.message);
+      else if (e.type === "transcript.done") transcript = e;
+    }
+    if (!transcript) throw new ApiError(0, "stream_ended", t("error.network"));
+    // the transcript first: it stays when the minutes cannot be made
+    const full = h("details.skill-transcript", {}, h("summary", {}, t("skills.minutes.transcript")),
+      ...transcript.segments.map((seg) => h("p", {}, h("span.skill-time", {}, `[${clock(seg.start)}] `), seg.text)));
+    out.append(full);
+    status.textContent = t("skills.stage.summarizing");
+    const m = await api(`/v1/files/${encodeURIComponent(id)}/minutes`, { method: "POST", body: {} });
+    status.hidden = true;
+    const list = (title, items) => items.length ? [h("h3", {}, title), h("ul", {}, ...items.map((i) => h("li", {}, i)))] : [];
+    full.before(
+      h("h3", {}, t("skills.minutes.summary")), h("p.skill-summary", {}, m.summary),
+      ...list(t("skills.minutes.decisions"), m.decisions),
+      ...list(t("skills.minutes.actions"), m.action_items.map((a) => Object.values(a).filter(Boolean).join(" · "))));
+  });
+}
+
 function drawing() {
   const prompt = h("textarea.skill-input", { rows: 3, placeholder: t("skills.images.placeholder") });
   return skillForm("images", [prompt], async (out) => {
@@ -135,7 +175,8 @@ export const skillsView = {
   async mount(outlet) {
     setTitle(t("skills.title"));
     const info = await api("/api/skills");
-    outlet.append(h("section.page.skills-page", {}, homework(info), writing(info), translation(info), drawing()));
+    outlet.append(h("section.page.skills-page", {}, homework(info), writing(info), translation(info), recording(),
+      drawing()));
   },
   unmount() {},
 };
