@@ -50,6 +50,12 @@ async function streamed(path, body, out) {
   throw new ApiError(0, "stream_ended", t("error.network"));
 }
 
+/** The interface's word for `key`, or `fallback` for a name the server added since (an option). */
+function said(key, fallback) {
+  const text = t(key);
+  return text === key ? fallback : text;
+}
+
 function field(label, control) {
   return h("label.skill-field", {}, h("span", {}, label), control);
 }
@@ -88,16 +94,15 @@ function homework(info) {
 
 function writing(info) {
   const skills = info.writing;
-  const skill = select("skill", skills.map((s) => s.name), (n) => t(`skills.writing.${n}`));
+  const skill = select("skill", skills.map((s) => s.name), (n) => said(`skills.writing.${n}`, n));
   const params = h("div.skill-params");
   const showParams = () => {
     const chosen = skills.find((s) => s.name === skill.value);
     params.replaceChildren(...chosen.params.map((p) => {
-      const control = p.choices.length ? select("param", p.choices, (v) => v, p.default)
+      const control = p.choices.length ? select("param", p.choices, (v) => said(`skills.value.${v}`, v), p.default)
         : h("input.skill-param", { type: "text", placeholder: p.default || p.description });
       control.dataset.param = p.name;
-      const label = t(`skills.param.${p.name}`);
-      return field(label.startsWith("skills.") ? p.name : label, control);
+      return field(said(`skills.param.${p.name}`, p.name), control);
     }));
   };
   skill.addEventListener("change", showParams);
