@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from banshi.memory.text import is_chinese
@@ -271,15 +272,16 @@ _ASKS_FOR = re.compile(
 )
 
 
-def told_facts(text: str) -> list[Fact]:
+@lru_cache(maxsize=256)  # a turn is read here by the dispatcher and by memory's recall
+def told_facts(text: str) -> tuple[Fact, ...]:
     """The facts ``text`` tells when it only tells something about the speaker, a fact in each
     sentence, and asks for nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none:
     such a turn is chat that memory learns from, not a question or an errand, though its words
     name things. A sentence beyond the facts ("今天有个学生在课堂上哭了。") is more to answer."""
     if _ASKS_FOR.search(text):
-        return []
-    facts = rule_facts(text)
-    return facts if len(facts) >= len(_sentences(text)) else []
+        return ()
+    facts = tuple(rule_facts(text))
+    return facts if len(facts) >= len(_sentences(text)) else ()
 
 
 def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) -> None:

@@ -482,7 +482,7 @@ def _worth_asking(text: str) -> bool:
         and not t.endswith(("?", "？"))
 
 
-def _keeping(told: list[extract.Fact], zh: bool) -> Recall:
+def _keeping(told: tuple[extract.Fact, ...], zh: bool) -> Recall:
     """The note for a turn that tells facts: memory keeps them (the worker extracts them after the
     reply), and the answer confirms them to the user in the second person. Without it the local
     model echoed the statement back ("你对花生过敏。"), and after a few such turns echoed
