@@ -80,11 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- for the commands' modules -------------------------------------------------------------
-def text_arg(words: list[str]) -> str:
-    """The text given as arguments, else on stdin; none is a clear error."""
-    text = " ".join(words).strip() or ("" if sys.stdin.isatty() else sys.stdin.read().strip())
+def text_arg(words: list[str], missing: str = "give the text as arguments or on stdin") -> str:
+    """The text given as arguments, then what is piped in (``git diff | banshi ask "review
+    this"``); none is a clear error."""
+    text = " ".join(words).strip()
+    if not sys.stdin.isatty():
+        piped = sys.stdin.read().strip()
+        text = f"{text}\n\n{piped}".strip() if piped else text
     if not text:
-        raise InvalidInput("give the text as arguments or on stdin")
+        raise InvalidInput(missing)
     return text
 
 
@@ -210,12 +214,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from banshi.assistant import build_engine
 
-    question = " ".join(args.question).strip()
-    if not sys.stdin.isatty():
-        piped = sys.stdin.read().strip()
-        question = f"{question}\n\n{piped}".strip() if piped else question
-    if not question:
-        raise BanshiError("nothing to ask: give a question or pipe text in", code="invalid_input")
+    question = text_arg(args.question, "nothing to ask: give a question or pipe text in")
     settings = get_settings()
     engine = build_engine(settings)
     user_id = _local_user_id(settings)
