@@ -18,6 +18,7 @@ from banshi.errors import BanshiError, InvalidInput, ModelError, NotFound, TooLa
 from banshi.messages import Completion, Delta
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
+from banshi.skills import route
 from banshi.store.db import session_scope
 from banshi.store.tables import Conversation, Message, utcnow
 
@@ -206,6 +207,7 @@ class ChatEngine:
         finish = "cancelled"
         error: BanshiError | None = None
         dispatched = None
+        skill: Event | None = None
         said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
         if self.dispatcher is not None and files is None and not said:  # services and actions: banshi.agents.dispatcher
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
@@ -229,10 +231,20 @@ class ChatEngine:
                 finish = "stop"
                 stream: Iterator = iter(())
             else:
-                stream = self.backend.stream(prompt, think=think, cancel=cancel,
-                                             max_tokens=self.settings.max_tokens,
-                                             temperature=self.settings.temperature)
+                def model() -> Iterator:
+                    return self.backend.stream(prompt, think=think, cancel=cancel,
+                                               max_tokens=self.settings.max_tokens,
+                                               temperature=self.settings.temperature)
+
+                errand = dispatched is not None and dispatched.handled
+                # a math problem goes to the checked homework solver (banshi.skills.route)
+                stream = model() if files is not None or errand else route.answer(
+                    self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings)
             for item in stream:
+                if isinstance(item, dict):  # a skill's progress, then its result
+                    skill = item if "result" in item else skill
+                    yield item
+                    continue
                 if isinstance(item, Delta):
                     if item.reasoning:
                         reasoning.append(item.reasoning)
@@ -257,6 +269,8 @@ class ChatEngine:
                     meta["error"] = {"code": error.code, "message": error.message}
                 if dispatched is not None and dispatched.handled:
                     meta["dispatch"] = dispatched.meta()
+                if skill is not None:
+                    meta["skill"] = {"name": skill["skill"], **skill["result"]}
                 if files is not None:  # the excerpts shown, and those the answer cites as [n]
                     meta["citations"], meta["excerpts"] = files.cite("".join(text)), files.sources
                 msg = self._store(db, conv, "assistant", "".join(text), reasoning="".join(reasoning),

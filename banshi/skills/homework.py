@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -679,6 +679,54 @@ def solve(backend: Backend, problem: str | None = None, **kwargs: Any) -> Homewo
     assert final is not None
     final["attempts"] = [Attempt(**a) for a in final["attempts"]]
     return HomeworkResult(**final)
+
+
+_ANSWER_LINE = {
+    "zh": ("答案：{answer}（已验算：{n} 个独立的解法得出同一个答案）", "答案：{answer}"),
+    "en": ("Answer: {answer} (checked: {n} independent solutions agree)", "Answer: {answer}"),
+}
+
+
+def chat_stream(
+    backend: Backend,
+    problem: str,
+    fallback: Callable[[], Iterator[Delta | Completion]],
+    *,
+    cancel: threading.Event | None = None,
+    settings: Settings | None = None,
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    """The solver as a chat answer: ``{"type": "skill", "skill": "homework", "stage": ...}``
+    while it works, the explanation as text, a last line with the answer and whether it was
+    checked (the notice when not), ``{"type": "skill", ..., "result": {...}}``, then a
+    Completion. When no solution gives an answer, the result (``answer`` None) and then the
+    ``fallback`` stream (the model's own answer) follow the stages instead."""
+    parts: list[str] = []
+    result: dict[str, Any] | None = None
+    for event in solve_stream(backend, problem, cancel=cancel, settings=settings):
+        if event["type"] == "stage":
+            yield {"type": "skill", "skill": "homework", "stage": event["stage"]}
+        elif event["type"] == "delta":
+            parts.append(event["text"])
+            yield Delta(text=event["text"])
+        elif event["type"] == "result":
+            result = event["result"]
+    if cancel is not None and cancel.is_set():
+        yield Completion(text="".join(parts), finish_reason="cancelled")
+        return
+    shown = ("answer", "verified", "check", "notice", "program", "seconds")
+    if result is None or result["answer"] is None:
+        yield {"type": "skill", "skill": "homework", "result": {k: (result or {}).get(k) for k in shown}}
+        yield from fallback()
+        return
+    checked, plain = _ANSWER_LINE["zh" if result["language"] == "zh" else "en"]
+    agree = sum(1 for a in result["attempts"] if a["ok"] and answers.same_answer(a["value"], result["answer"]))
+    line = (checked.format(answer=result["answer"], n=agree) if result["verified"]
+            else "\n".join((plain.format(answer=result["answer"]), result["notice"])))
+    line = ("\n\n" if parts else "") + line
+    parts.append(line)
+    yield Delta(text=line)
+    yield {"type": "skill", "skill": "homework", "result": {k: result[k] for k in shown}}
+    yield Completion(text="".join(parts), finish_reason="stop")
 
 
 def _explain_messages(result: HomeworkResult, level: str) -> list[Message]:

@@ -11,6 +11,7 @@ import { chatView } from "./chat/view.js";
 import { memoryView } from "./memory/view.js";
 import { skillsView } from "./skills/view.js";
 import "./actions/cards.js"; // action cards and tool lines in the chat
+import "./skills/chat.js"; // a skill's progress and checked answer in the chat
 import { actionsView } from "./actions/view.js";
 import { startNotifications } from "./actions/notify.js";
 import { t } from "./i18n/index.js";

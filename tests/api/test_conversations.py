@@ -62,13 +62,13 @@ def test_chinese_question_gets_chinese_system_prompt(client, fake):
 def test_think_streams_reasoning_apart(client, fake: ScriptedBackend):
     from banshi.messages import Completion
 
-    fake.enqueue(Completion(text="42", reasoning="6 times 7"))
+    fake.enqueue(Completion(text="Rayleigh scattering.", reasoning="short wavelengths scatter more"))
     cid = new(client)
-    evs = send(client, cid, "6*7?", think=True)
-    assert [e["text"] for e in evs if e["type"] == "reasoning"] == ["6 times 7"]
+    evs = send(client, cid, "Why is the sky blue?", think=True)
+    assert [e["text"] for e in evs if e["type"] == "reasoning"] == ["short wavelengths scatter more"]
     assert fake.calls[-1]["think"] is True
     msg = client.get(f"/api/conversations/{cid}").json()["messages"][1]
-    assert (msg["content"], msg["reasoning"]) == ("42", "6 times 7")
+    assert (msg["content"], msg["reasoning"]) == ("Rayleigh scattering.", "short wavelengths scatter more")
 
 
 def test_regenerate_replaces_the_last_answer(client, fake):

@@ -359,13 +359,12 @@ def test_the_answer_to_the_turn_that_told_a_fact_leaves_the_prompt_of_a_question
     cid = new(client)
     fake.enqueue("我是来自阿里云的智能助手。")  # a small model's misreading of the statement
     send(client, cid, "我是一名小学老师。")
-    fake.enqueue("17乘以3等于51。")
-    send(client, cid, "17乘以3等于多少？")
+    send(client, cid, "17乘以3等于多少？")  # computed, no model: "17 × 3 = 51"
     settle(settings)
     send(client, cid, "我是做什么工作的？")
     asked = fake.calls[-1]["messages"]
     assert "小学老师" in memory_block(fake)  # memory states it
     said = [m.content for m in asked[1:]]  # the user's words, not the misread answer
-    assert said == ["我是一名小学老师。", "17乘以3等于多少？", "17乘以3等于51。", "我是做什么工作的？"]
+    assert said == ["我是一名小学老师。", "17乘以3等于多少？", "17 × 3 = 51", "我是做什么工作的？"]
     send(client, cid, "说出一种三原色。")  # not about the user: the whole conversation
     assert "我是来自阿里云的智能助手。" in [m.content for m in fake.calls[-1]["messages"]]

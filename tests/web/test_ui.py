@@ -429,3 +429,17 @@ def test_what_memory_keeps_of_a_told_fact_shows_under_the_answer(new_page) -> No
     assert last_answer(page).locator(".sources .source-chip").inner_text() == "you drink green tea"
     last_answer(page).locator(".sources-label").click()  # to the Memory page, where it can be edited
     page.wait_for_url("**#/memory")
+
+
+def test_a_calculation_in_the_chat_is_answered_exactly_and_marked_checked(new_page) -> None:
+    page = new_page()
+    send(page, "17乘以3等于多少？")
+    wait_idle(page)
+    assert last_answer(page).locator(".msg-content").inner_text().strip() == "17 × 3 = 51"
+    badge = last_answer(page).locator(".skill-outcome .badge")
+    assert badge.inner_text() == "checked" and "exactly" in badge.get_attribute("title")
+    page.reload()  # from the stored message's meta
+    page.wait_for_selector(DONE_ANSWER)
+    assert last_answer(page).locator(".skill-outcome .badge.ok").inner_text() == "checked"
+    last_answer(page).locator(".skill-outcome summary").click()
+    assert last_answer(page).locator(".skill-outcome pre").inner_text() == "17*3"

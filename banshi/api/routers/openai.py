@@ -24,6 +24,7 @@ from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound, TooLarge
 from banshi.memory import threads
 from banshi.messages import Completion, Delta, Message, ToolCall
+from banshi.skills import route
 from banshi.store.tables import User
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -122,7 +123,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings)
     thread = None
-    reply = ""
+    reply, errand = "", False
     if req.model == ASSISTANT:
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
         thread = threads.record_request(engine, db, user, messages) if use_memory else None
@@ -137,19 +138,30 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
 
         dispatched = dispatch_turn(engine.dispatcher, user.id, thread.id, messages, cancel=cancel,
                                    follow_up=not (recall and recall.about_user))
-        messages, reply = dispatched.prompt(messages), dispatched.reply
+        messages, reply, errand = dispatched.prompt(messages), dispatched.reply, dispatched.handled
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
                   temperature=settings.temperature if req.temperature is None else req.temperature)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+
+    def model() -> Iterator[Delta | Completion]:
+        return engine.backend.stream(messages, **kwargs)
+
+    if reply:
+        items: Iterator[Delta | Completion] = iter([Delta(text=reply), Completion(text=reply)])
+    elif req.model == ASSISTANT and not errand and not req.tools and not _schema(req):
+        # as in a web conversation, a math problem goes to the checked homework solver
+        query = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        steps = route.answer(engine.backend, query, model, cancel=cancel, settings=settings)
+        items = (i for i in steps if not isinstance(i, dict))
+    else:
+        items = model()
     if req.stream:
-        items = (iter([Delta(text=reply), Completion(text=reply)]) if reply
-                 else engine.backend.stream(messages, **kwargs))
         if thread is not None:
             items = threads.tee_reply(items, settings, engine, thread.id)
         chunks = _chunks(items, cid, created, req.model)
         return StreamingResponse(sse(chunks, cancel, done="[DONE]"), media_type="text/event-stream", headers=HEADERS)
-    done = Completion(text=reply) if reply else engine.backend.chat(messages, **kwargs)
+    done = next(i for i in items if isinstance(i, Completion))
     if thread is not None:
         threads.record_reply(settings, engine, thread.id, done.text)
     message: dict[str, Any] = Message("assistant", done.text, tool_calls=done.tool_calls).to_openai()

@@ -1,0 +1,134 @@
+"""Which skill a chat message asks for, read from its words alone (no model call: it runs on
+every turn the service agents leave). Today one skill is reached from the chat: a math problem
+— a word problem, a sum, an equation — goes to the checked homework solver
+(``banshi.skills.homework``) instead of being answered from the model's head.
+
+A message is a math problem when it asks for a number (多少, 几, 求, how many, what is …) about
+at least two quantities, or writes out a calculation (17乘以3, 3 + 4 * 2, 2x + 3 = 7). A question
+about a date, a time or a price to look up (星期几, 几点, what time) is not one; a request to
+write, translate, book or find something is not one, even with numbers in it.
+
+A bare calculation (17乘以3等于多少？) is computed exactly at once (``banshi.skills.calculator``);
+a word problem goes to the solver.
+
+May import: messages, models, config, skills.calculator/school_facts, skills.homework (lazily).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from banshi.config import Settings
+from banshi.messages import Completion, Delta
+from banshi.models.base import Backend
+from banshi.skills import calculator
+from banshi.skills.school_facts import read_quantities
+
+# a quantity: digits, a Chinese numeral (一 alone is "a", not counted), an English number word
+_NUMBER = re.compile(
+    r"\d+(?:\.\d+)?|[零〇二两三四五六七八九十百千万亿半倍][零〇一二两三四五六七八九十百千万亿]*|一[零〇一二两三四五六七八九十百千万亿]+"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|half|twice|double|triple|dozen|third|quarter)\b",
+    re.I,
+)
+# a date or a clock time is not a quantity to calculate with
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}:\d{2}|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*[日号]?"
+    r"|\b"
+    + _MONTH
+    + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    + _MONTH
+    + r"(?:,?\s+\d{4})?|\b\d+(?:st|nd|rd|th)\b",
+    re.I,
+)
+# a calculation written out: two numbers joined by an operator (a dash or slash may be a range
+# or a date, so those count only as an expression that is asked for: 7-3=?, 8/2 等于几), or an
+# equation in x, or an operation asked for (multiply 7 and 42)
+_OPERATOR = re.compile(
+    r"\d\s*(?:[+*×÷^]|加上?|减去?|乘以?|除以|的平方|的立方|\bplus\b|\bminus\b|\btimes\b|\bdivided by\b|"
+    r"\bmultiplied by\b|\bsquared\b|\bcubed\b|\bto the power\b)\s*\(?\d"
+    r"|\d\s*[-/]\s*\d+\s*(?:=|等于|得)|\b\d*[a-z]\s*[+\-]\s*\d+\s*=|=\s*\d*[a-z]\b|[（(]\s*[）)]\s*[+\-×÷*/=]"
+    r"|\b(?:add|multiply|divide|subtract)\s+\d+(?:\.\d+)?\s+(?:and|by|to|from)\s+\d"
+    r"|\b(?:square root|cube root|factorial) of \d",
+    re.I,
+)
+_ASKS_ZH = re.compile(
+    r"多少|(?<![这那好])几(?![点号月日时天周]|何时)|多[长大重远高久宽深厚]|(?<![要请需追寻])求|计算|算一算|算一下|算算|(?<!打)算出|怎么算|等于|=\s*[?？.．。]?\s*$|得数|解方程|方程|平均|"
+    r"至少|最多|相差|余数|是(?:百分之)?几"
+)
+_ASKS_EN = re.compile(
+    r"\bhow (?:many|much|long|far|old|fast|tall|often)\b|\bwhat (?:is|was|will|are|were)\b|\bcalculate\b|"
+    r"\bcompute\b|\bsolve\b|\bfind\b|\bevaluate\b|\bwork out\b|\bwhat number\b|\bin total\b|"
+    r"\baltogether\b|\bin all\b|\bremain",
+    re.I,
+)
+# asks about the calendar or the clock, or for writing, translating or a recommendation
+_NOT_MATH = re.compile(
+    r"星期几|周几|礼拜几|几点|几号|几月|哪天|哪一天|什么时候|天气|气温|温度|汇率|股价|翻译|写一[篇封首段份]|帮我写|"
+    r"作文|润色|改写|总结|摘要|推荐|\bwhat (?:day|date|time)\b|\bwhen\b|\bweather\b|\btemperature\b|"
+    r"\bexchange rate\b|\bstock\b|\btranslat|\bwrite (?:a|an|me)\b|\bdraft\b|\bsummari[sz]e\b|\brecommend",
+    re.I,
+)
+MAX_CHARS = 1200  # longer than any school problem: a pasted document with numbers in it
+
+
+def math_problem(text: str) -> bool:
+    """Whether the message is a math problem to solve (see the module's doc)."""
+    text = text.strip()
+    if not text or len(text) > MAX_CHARS or _NOT_MATH.search(text):
+        return False
+    digits = _DATE.sub(" ", read_quantities(text))  # 三分之一 → 1/3, 五个 → 5个; no dates
+    if _OPERATOR.search(digits):
+        return True
+    asks = _ASKS_ZH.search(digits) or _ASKS_EN.search(digits)
+    return bool(asks) and len(_NUMBER.findall(digits)) >= 2
+
+
+def answer(
+    backend: Backend,
+    text: str,
+    model: Callable[[], Iterator[Delta | Completion]],
+    *,
+    cancel: threading.Event | None = None,
+    settings: Settings | None = None,
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    """The answer to a chat message the service agents left: a skill's when the message asks for
+    one (its progress as ``{"type": "skill", ...}`` events among the text), else ``model()``,
+    the model's own answer."""
+    if not math_problem(text):
+        return model()
+    expr = calculator.expression(text)
+    if expr is not None:  # a bare calculation: computed exactly, no model
+        return _calculated(expr)
+    from banshi.skills import homework
+
+    return homework.chat_stream(backend, text, model, cancel=cancel, settings=settings)
+
+
+def _calculated(expr: str) -> Iterator[Delta | Completion | dict[str, Any]]:
+    start = time.monotonic()
+    number = calculator.value(expr)
+    assert number is not None  # calculator.expression checked it
+    answer = calculator.shown(number)
+    written = re.sub(r"\s*(\*\*|[-+*/])\s*", lambda m: {"**": "^", "*": " × ", "/": " ÷ "}.get(m[1], f" {m[1]} "), expr)
+    written = re.sub(r"(^|\()\s*- ", r"\1-", written.strip())  # a sign, not a subtraction
+    text = f"{written} = {answer}"
+    yield Delta(text=text)
+    yield {
+        "type": "skill",
+        "skill": "calculator",
+        "result": {
+            "answer": answer,
+            "verified": True,
+            "check": "computed exactly from the expression",
+            "notice": "",
+            "program": expr,
+            "seconds": time.monotonic() - start,
+        },
+    }
+    yield Completion(text=text, finish_reason="stop")

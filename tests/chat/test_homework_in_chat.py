@@ -1,0 +1,99 @@
+"""A math problem typed in the chat is solved by the checked homework skill (programs run in the
+sandbox, their answers compared) and a bare calculation is computed exactly, over the
+conversation API and the OpenAI-compatible one; any other message is answered by the model as
+before. The model's edge is scripted."""
+
+from __future__ import annotations
+
+import openai
+
+from banshi.models.fake import ScriptedBackend
+from tests.api.test_conversations import new, send
+
+PROGRAM = "```python\ndef solution():\n    return Fraction(24, 4)\n```"
+EQUATION = "```python\ndef solution():\n    x = sp.symbols('x')\n    return sp.solve(sp.Eq(4*x, 24), x)[0]\n```"
+PROBLEM = "4个苹果一共24元，每个苹果多少元？"
+
+
+def test_a_math_problem_gets_a_checked_answer_with_its_explanation(client, fake: ScriptedBackend):
+    fake.enqueue(PROGRAM, EQUATION, "1. 24 ÷ 4 = 6，每个苹果6元。")
+    cid = new(client)
+    evs = send(client, cid, PROBLEM)
+    stages = [e["stage"] for e in evs if e["type"] == "skill" and "stage" in e]
+    assert stages[:1] == ["solving"] and "explaining" in stages
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert text.startswith("1. 24 ÷ 4 = 6") and text.endswith("答案：6（已验算：2 个独立的解法得出同一个答案）")
+    # both programs saw the problem; the explanation was asked for with the computed answer
+    assert all(PROBLEM in c["messages"][-1].content for c in fake.calls[:2])
+    assert "Answer: 6" in fake.calls[2]["messages"][-1].content
+    stored = client.get(f"/api/conversations/{cid}").json()["messages"][-1]
+    assert stored["content"] == text
+    skill = stored["meta"]["skill"]
+    assert skill["name"] == "homework" and skill["answer"] == "6" and skill["verified"] is True
+    assert "Fraction(24, 4)" in skill["program"]
+
+
+def program(expression: str) -> str:
+    return f"```python\ndef solution():\n    return {expression}\n```"
+
+
+def test_an_answer_the_programs_disagree_on_is_said_to_be_unchecked(client, fake: ScriptedBackend):
+    # six independent solutions, no two alike: no answer has a majority
+    fake.enqueue(
+        program("24 / 4"),
+        program("24 * 4"),
+        program("24 + 4"),
+        "24 + 4 × 19 = 100，答案是100。",
+        program("24 + 4 + 2"),
+        program("24 * 2 + 4"),
+        "可能不对：24 ÷ 4 = 6。",
+    )
+    evs = send(client, new(client), PROBLEM)
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert "没有通过验证" in text  # said plainly, in the problem's language
+    result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
+    assert result["verified"] is False and result["notice"] in text
+
+
+def test_when_no_program_gives_an_answer_the_model_answers(client, fake: ScriptedBackend, monkeypatch):
+    # every program fails; the conversation's own prompt (the assistant's system prompt) gets an answer
+    def model(messages, **_):
+        return "每个苹果6元。" if "Banshi" in messages[0].content else program("undefined_name")
+
+    monkeypatch.setattr(fake, "fn", model)
+    evs = send(client, new(client), PROBLEM)
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "每个苹果6元。"
+    result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
+    assert result["answer"] is None and len(fake.calls) > 2
+
+
+def test_a_bare_calculation_is_computed_without_the_model(client, fake: ScriptedBackend):
+    cid = new(client)
+    evs = send(client, cid, "17乘以3等于多少？")
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "17 × 3 = 51"
+    assert fake.calls == []
+    skill = client.get(f"/api/conversations/{cid}").json()["messages"][-1]["meta"]["skill"]
+    assert (skill["name"], skill["answer"], skill["verified"]) == ("calculator", "51", True)
+
+
+def test_other_messages_go_to_the_model_alone(client, fake: ScriptedBackend):
+    fake.enqueue("Beijing.")
+    evs = send(client, new(client), "What is the capital of China?")
+    assert not [e for e in evs if e["type"] == "skill"]
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "Beijing."
+    assert len(fake.calls) == 1
+
+
+def test_the_openai_endpoint_solves_it_the_same_way(live_server, fake: ScriptedBackend):
+    oai = openai.OpenAI(base_url=f"{live_server}/v1", api_key="local")
+    fake.enqueue(PROGRAM, EQUATION, "24 / 4 = 6.")
+    r = oai.chat.completions.create(
+        model="banshi",
+        messages=[{"role": "user", "content": "4 apples cost 24 dollars. How much does one apple cost?"}],
+    )
+    text = r.choices[0].message.content
+    assert text.startswith("24 / 4 = 6.") and text.endswith("Answer: 6 (checked: 2 independent solutions agree)")
+    # the plain model id is the model alone: no solver
+    fake.enqueue("six")
+    r = oai.chat.completions.create(model="fake", messages=[{"role": "user", "content": "What is 24 / 4 = ?"}])
+    assert r.choices[0].message.content == "six"

@@ -1,0 +1,49 @@
+"""Which chat messages are math problems for the homework solver, and which are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from banshi.skills.route import math_problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "17乘以3等于多少？",
+        "What is 17 times 3?",
+        "3 + 4 * 2",
+        "解方程 2x+3=7",
+        "100除以4是多少",
+        "一辆车3小时行驶了180千米，照这样的速度，5小时行驶多少千米？",
+        "小明有五个苹果，吃了两个，还剩几个？",  # the numbers written in Chinese
+        "How many legs do 3 cats and 2 birds have?",
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+        "How many clips did Natalia sell altogether?",
+        "multiply 7 and 42",
+        "what is 15% of 80",
+    ],
+)
+def test_math_problems_are_recognised(text):
+    assert math_problem(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我最喜欢的数字是7和9。",  # a statement, nothing asked
+        "我女儿几岁？",  # a question for memory, no quantities
+        "明天下午3点提醒我开会",
+        "2026年11月30日是星期几？",  # the calendar, not a calculation
+        "What was Sam doing on December 4, 2023?",
+        "帮我找一个人均消费50-100元、评分4.5分以上的餐馆",  # a range, not a subtraction
+        "我打算出去玩2小时，你有什么建议？",  # 打算 is "plan", not 算
+        "帮我写一篇500字的作文，写3个理由",
+        "Translate into French: I have 3 apples and 2 pears. How many fruits?",
+        "where do i have to be on 12/03/2019",
+        "",
+        "多少" + "1 2 " * 1000,  # a pasted document is no school problem
+    ],
+)
+def test_other_messages_are_not(text):
+    assert not math_problem(text)
