@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
@@ -125,19 +126,23 @@ class ChatEngine:
         return [{"id": f.id, "filename": f.filename, "kind": f.kind}
                 for f in (store.get(fid) for fid in dict.fromkeys(file_ids))]
 
-    def _file_question(self, db: Session, conv: Conversation) -> Any:
-        """When the last user message asks about attached files: its excerpts-and-question prompt
-        (``banshi.media.docqa.Prepared``), else None."""
-        last = db.scalar(select(Message).where(Message.conversation_id == conv.id, Message.role == "user")
-                         .order_by(Message.seq.desc()).limit(1))
-        refs = (last.meta or {}).get("attachments") if last is not None else None
-        if not refs:
-            return None
+    def _file_question(self, question: str, file_ids: list[str], user_id: str) -> Any:
+        """A question about attached files: its excerpts-and-question prompt
+        (``banshi.media.docqa.Prepared``)."""
         from banshi.media import docqa
         from banshi.media.files import FileStore
 
-        return docqa.for_files(last.content, [r["id"] for r in refs], FileStore(self.settings, conv.user_id),
-                               self.settings, self.backend)
+        return docqa.for_files(question, file_ids, FileStore(self.settings, user_id), self.settings, self.backend)
+
+    def _photo_problem(self, user_id: str, text: str, file_ids: list[str]) -> Path | None:
+        """The photo's file, when a message sent with one photo asks for the problem on it to be
+        solved (拍照讲题: the homework skill reads and solves it), else None."""
+        from banshi.media.files import FileStore
+
+        if len(file_ids) != 1 or not route.solves_photo(text):
+            return None
+        store = FileStore(self.settings, user_id)
+        return store.path(file_ids[0]) if store.get(file_ids[0]).kind == "image" else None
 
     # -- prompt --------------------------------------------------------------------------
     def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], context.Recall | None]:
@@ -180,7 +185,8 @@ class ChatEngine:
         """Validate and store the user's side at once (errors raise before anything streams),
         then return the event stream of the answer. A message with ``attachments`` (file ids)
         is a question about those files, answered from their excerpts with citations."""
-        if attachments:  # parse, OCR and embed them now, not inside the transaction that stores the turn
+        if attachments and not self._photo_problem(user_id, content or "", attachments):
+            # parse, OCR and embed them now, not inside the transaction that stores the turn
             from banshi.media import docqa
             from banshi.media.files import FileStore
 
@@ -188,15 +194,19 @@ class ChatEngine:
         with session_scope(self.settings) as db:
             conv = get_conversation(db, user_id, conversation_id)
             user_msg = self._prepare(db, conv, mode, content, message_id, attachments)
-            files = self._file_question(db, conv)
+            last = db.scalar(select(Message).where(Message.conversation_id == conv.id, Message.role == "user")
+                             .order_by(Message.seq.desc()).limit(1))
+            refs = [r["id"] for r in (last.meta or {}).get("attachments", [])] if last is not None else []
+            photo = self._photo_problem(user_id, last.content, refs) if refs else None
+            files = self._file_question(last.content, refs, user_id) if refs and photo is None else None
             prompt, recall = (files.messages, None) if files is not None else self.build_prompt(db, conv)
             user_event = message_dict(user_msg) if user_msg else None
         return self._answer(user_id, conversation_id, prompt, recall, user_event, think,
-                            cancel or threading.Event(), files)
+                            cancel or threading.Event(), files, photo)
 
     def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], recall: context.Recall | None,
-                user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None
-                ) -> Iterator[Event]:
+                user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None,
+                photo: Path | None = None) -> Iterator[Event]:
         sources = recall.sources if recall else []
         if user_event:
             yield {"type": "user", "message": user_event}
@@ -209,7 +219,8 @@ class ChatEngine:
         dispatched = None
         skill: Event | None = None
         said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
-        if self.dispatcher is not None and files is None and not said:  # services and actions: banshi.agents.dispatcher
+        # services and actions: banshi.agents.dispatcher
+        if self.dispatcher is not None and files is None and photo is None and not said:
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
             # a question for memory about the user is no follow-up of the previous turn's errand
@@ -237,9 +248,10 @@ class ChatEngine:
                                                temperature=self.settings.temperature)
 
                 errand = dispatched is not None and dispatched.handled
-                # a math problem goes to the checked homework solver (banshi.skills.route)
-                stream = model() if files is not None or errand else route.answer(
-                    self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings)
+                # a math problem, typed or a photo, goes to the checked homework solver (banshi.skills.route)
+                stream = (route.photo_answer(self.backend, photo.read_bytes(), cancel=cancel, settings=self.settings)
+                          if photo is not None else model() if files is not None or errand else
+                          route.answer(self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings))
             for item in stream:
                 if isinstance(item, dict):  # a skill's progress, then its result
                     skill = item if "result" in item else skill

@@ -61,6 +61,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
                                        settings=settings):
         if event["type"] == "stage":
             print(f"… {event['stage']}", file=sys.stderr)
+        elif event["type"] == "read":
+            print(f"read from the photo: {event['problem']}", file=sys.stderr)
         elif event["type"] == "delta":
             print(event["text"], end="", flush=True)
         elif event["type"] == "result":

@@ -585,7 +585,8 @@ def solve_stream(
     limits: Limits | None = None,
     settings: Settings | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Solve step by step, yielding events: ``{"type": "stage", "stage": ...}``,
+    """Solve step by step, yielding events: ``{"type": "stage", "stage": ...}``, for a photo
+    ``{"type": "read", "problem": ..., "confidence": ...}`` (the text read),
     ``{"type": "attempt", ...}``, ``{"type": "delta", "text": ...}`` (the explanation as it is
     written) and finally ``{"type": "result", "result": {...}}``."""
     start = time.monotonic()
@@ -596,6 +597,7 @@ def solve_stream(
         source = "photo"
         if not problem:
             raise InvalidInput("no text could be read from the photo")
+        yield {"type": "read", "problem": problem, "confidence": confidence}
     problem = (problem or "").strip()
     if not problem:
         raise InvalidInput("give a problem (text) or a photo of one")
@@ -685,29 +687,38 @@ _ANSWER_LINE = {
     "zh": ("答案：{answer}（已验算：{n} 个独立的解法得出同一个答案）", "答案：{answer}"),
     "en": ("Answer: {answer} (checked: {n} independent solutions agree)", "Answer: {answer}"),
 }
+_READ = {"zh": "题目（从照片读到）：", "en": "The problem, as read from the photo: "}
 
 
 def chat_stream(
     backend: Backend,
-    problem: str,
-    fallback: Callable[[], Iterator[Delta | Completion]],
+    problem: str | None,
+    fallback: Callable[[], Iterator[Delta | Completion]] | None,
     *,
+    image: bytes | None = None,
     cancel: threading.Event | None = None,
     settings: Settings | None = None,
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The solver as a chat answer: ``{"type": "skill", "skill": "homework", "stage": ...}``
-    while it works, the explanation as text, a last line with the answer and whether it was
-    checked (the notice when not), ``{"type": "skill", ..., "result": {...}}``, then a
-    Completion. When no solution gives an answer, the result (``answer`` None) and then the
-    ``fallback`` stream (the model's own answer) follow the stages instead."""
+    while it works, for a photo the problem read from it, the explanation as text, a last line
+    with the answer and whether it was checked (the notice when not), ``{"type": "skill", ...,
+    "result": {...}}``, then a Completion. When no solution gives an answer, the result
+    (``answer`` None) and then the ``fallback`` stream (the model's own answer; without one,
+    that no answer was found) follow instead."""
     parts: list[str] = []
+
+    def say(text: str) -> Delta:
+        parts.append(text)
+        return Delta(text=text)
+
     result: dict[str, Any] | None = None
-    for event in solve_stream(backend, problem, cancel=cancel, settings=settings):
+    for event in solve_stream(backend, problem, image=image, cancel=cancel, settings=settings):
         if event["type"] == "stage":
             yield {"type": "skill", "skill": "homework", "stage": event["stage"]}
+        elif event["type"] == "read":
+            yield say(_READ[_code_lang(event["problem"])] + event["problem"] + "\n\n")
         elif event["type"] == "delta":
-            parts.append(event["text"])
-            yield Delta(text=event["text"])
+            yield say(event["text"])
         elif event["type"] == "result":
             result = event["result"]
     if cancel is not None and cancel.is_set():
@@ -716,17 +727,22 @@ def chat_stream(
     shown = ("answer", "verified", "check", "notice", "program", "seconds")
     if result is None or result["answer"] is None:
         yield {"type": "skill", "skill": "homework", "result": {k: (result or {}).get(k) for k in shown}}
-        yield from fallback()
-        return
-    checked, plain = _ANSWER_LINE["zh" if result["language"] == "zh" else "en"]
-    agree = sum(1 for a in result["attempts"] if a["ok"] and answers.same_answer(a["value"], result["answer"]))
-    line = (checked.format(answer=result["answer"], n=agree) if result["verified"]
-            else "\n".join((plain.format(answer=result["answer"]), result["notice"])))
-    line = ("\n\n" if parts else "") + line
-    parts.append(line)
-    yield Delta(text=line)
-    yield {"type": "skill", "skill": "homework", "result": {k: result[k] for k in shown}}
+        if fallback is not None:
+            yield from fallback()
+            return
+        yield say(_FAILED[_code_lang(problem or "".join(parts))])
+    else:
+        checked, plain = _ANSWER_LINE["zh" if result["language"] == "zh" else "en"]
+        agree = sum(1 for a in result["attempts"] if a["ok"] and answers.same_answer(a["value"], result["answer"]))
+        line = (checked.format(answer=result["answer"], n=agree) if result["verified"]
+                else "\n".join((plain.format(answer=result["answer"]), result["notice"])))
+        yield say(("\n\n" if result["explanation"] else "") + line)
+        yield {"type": "skill", "skill": "homework", "result": {k: result[k] for k in shown}}
     yield Completion(text="".join(parts), finish_reason="stop")
+
+
+def _code_lang(text: str) -> str:
+    return "zh" if detect_language(text) == "zh" else "en"
 
 
 def _explain_messages(result: HomeworkResult, level: str) -> list[Message]:

@@ -89,6 +89,19 @@ def math_problem(text: str) -> bool:
     return bool(asks) and len(_NUMBER.findall(digits)) >= 2
 
 
+# a message sent with a photo that asks for the problem on it to be solved (拍照讲题)
+_SOLVE_PHOTO = re.compile(
+    r"这道题|这题|题目|讲题|讲讲|讲一下|怎么做|怎么算|怎么解|解答|解题|答案|算一下|帮我算|作业|数学|应用题|"
+    r"\bsolve\b|\bproblem\b|\bhomework\b|\bexercise\b|\bmath|\banswer\b|\bwork (?:it )?out\b",
+    re.I,
+)
+
+
+def solves_photo(text: str) -> bool:
+    """Whether a message sent with one photo asks for the problem on it to be solved."""
+    return bool(_SOLVE_PHOTO.search(text)) and not _NOT_MATH.search(text)
+
+
 def answer(
     backend: Backend,
     text: str,
@@ -108,6 +121,20 @@ def answer(
     from banshi.skills import homework
 
     return homework.chat_stream(backend, text, model, cancel=cancel, settings=settings)
+
+
+def photo_answer(
+    backend: Backend,
+    image: bytes,
+    *,
+    cancel: threading.Event | None = None,
+    settings: Settings | None = None,
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    """The answer to a photo sent to be solved (``solves_photo``): read, solved and checked by the
+    homework skill; when nothing solves it, the message says so with the problem as read."""
+    from banshi.skills import homework
+
+    return homework.chat_stream(backend, None, None, image=image, cancel=cancel, settings=settings)
 
 
 def _calculated(expr: str) -> Iterator[Delta | Completion | dict[str, Any]]:

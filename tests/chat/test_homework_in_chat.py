@@ -6,6 +6,7 @@ before. The model's edge is scripted."""
 from __future__ import annotations
 
 import openai
+import pytest
 
 from banshi.models.fake import ScriptedBackend
 from tests.api.test_conversations import new, send
@@ -97,3 +98,33 @@ def test_the_openai_endpoint_solves_it_the_same_way(live_server, fake: ScriptedB
     fake.enqueue("six")
     r = oai.chat.completions.create(model="fake", messages=[{"role": "user", "content": "What is 24 / 4 = ?"}])
     assert r.choices[0].message.content == "six"
+
+
+def test_a_photo_sent_to_be_solved_is_read_and_solved(client, fake: ScriptedBackend):
+    pytest.importorskip("rapidocr_onnxruntime")
+    from bench.math import render_photo
+
+    photo = render_photo("小明有15个苹果，吃了3个。还剩几个？", seed=2)
+    file_id = client.post("/v1/files", files={"file": ("problem.png", photo)}).json()["id"]
+    fake.enqueue(program("15 - 3"), program("15 - 3"), "15 - 3 = 12，还剩12个。")
+    cid = new(client)
+    evs = send(client, cid, "这道题怎么做？", attachments=[file_id])
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    # the text read from the photo is shown first, so a misreading can be seen
+    assert text.startswith("题目（从照片读到）：") and "苹果" in text.split("\n")[0]
+    assert text.endswith("答案：12（已验算：2 个独立的解法得出同一个答案）")
+    assert "苹果" in fake.calls[0]["messages"][-1].content  # the programs were written for the text read
+    stored = client.get(f"/api/conversations/{cid}").json()["messages"]
+    assert stored[0]["meta"]["attachments"][0]["id"] == file_id and stored[1]["meta"]["skill"]["answer"] == "12"
+
+
+def test_a_photo_asked_about_otherwise_is_a_question_about_the_file(client, fake: ScriptedBackend):
+    pytest.importorskip("rapidocr_onnxruntime")
+    from bench.math import render_photo
+
+    photo = render_photo("小明有15个苹果，吃了3个。还剩几个？", seed=2)
+    file_id = client.post("/v1/files", files={"file": ("problem.png", photo)}).json()["id"]
+    fake.enqueue("照片上是一道关于苹果的题。")
+    evs = send(client, new(client), "照片上写了什么？", attachments=[file_id])
+    assert not [e for e in evs if e["type"] == "skill"]
+    assert "苹果" in fake.calls[-1]["messages"][-1].content  # the OCR excerpt, as for any file question
