@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from banshi.messages import Message
-from banshi.models.base import Backend
+from banshi.messages import Completion, Delta, Message
+from banshi.models.base import Backend, StreamItem
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -45,6 +46,9 @@ class Recall:
     # the question asks about the user themself ("我最喜欢吃什么？", "What is my job?") and the
     # recalled facts answer it: a question for memory, not an errand for the service agents
     about_user: bool = False
+    # how the answer begins: 「你」 for a Chinese question about the user, whom a small model
+    # otherwise answers as ("我是做什么工作的？" → 「我是小学老师。」); see ``begin_answer``
+    answer_start: str = ""
 
 
 @dataclass
@@ -84,6 +88,22 @@ def without_told(messages: list[Message], ids: list[str], told: set[str]) -> lis
         if not (0 < i < len(messages) - 1 and m.role == "assistant" and messages[i - 1].role == "user"
                 and ids[i - 1] in told)
     ]
+
+
+def begin_answer(backend: Backend, prompt: list[Message], recall: Recall | None) -> tuple[list[Message], str]:
+    """The prompt with the answer's start (``Recall.answer_start``) as a last assistant message
+    the model continues, and that start; unchanged, and "", for a backend that would answer such
+    a message instead of continuing it."""
+    start = recall.answer_start if recall is not None and backend.continues_answer else ""
+    return ([*prompt, Message("assistant", start)], start) if start else (prompt, "")
+
+
+def begun(start: str, items: Iterator[StreamItem]) -> Iterator[StreamItem]:
+    """A model's stream after ``begin_answer``: the start said first, and in the Completion."""
+    if start:
+        yield Delta(text=start)
+    for item in items:
+        yield replace(item, text=start + item.text) if start and isinstance(item, Completion) else item
 
 
 SUMMARY_PROMPT = (

@@ -243,9 +243,11 @@ class ChatEngine:
                 stream: Iterator = iter(())
             else:
                 def model() -> Iterator:
-                    return self.backend.stream(prompt, think=think, cancel=cancel,
-                                               max_tokens=self.settings.max_tokens,
-                                               temperature=self.settings.temperature)
+                    # (a thinking answer begins with its reasoning)
+                    begun, start = context.begin_answer(self.backend, prompt, None if think else recall)
+                    return context.begun(start, self.backend.stream(
+                        begun, think=think, cancel=cancel, max_tokens=self.settings.max_tokens,
+                        temperature=self.settings.temperature))
 
                 errand = dispatched is not None and dispatched.handled
                 # a math problem, typed or a photo, goes to the checked homework solver (banshi.skills.route)

@@ -362,7 +362,8 @@ class Memory:
         if not lines:
             return None
         return Recall(
-            head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply, about_user=personal and known
+            head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply, about_user=personal and known,
+            answer_start="你" if zh and personal and known else "",
         )
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:

@@ -25,6 +25,9 @@ class Backend(ABC):
     id: str = "model"
     #: True when the model produces its own reasoning (Qwen3 thinking, ``reasoning_content``)
     native_reasoning: bool = False
+    #: True when a prompt that ends with an assistant message gets that message continued (its
+    #: words are the answer's start, not repeated), as llama.cpp's server does
+    continues_answer: bool = False
 
     @abstractmethod
     def stream(

@@ -188,6 +188,7 @@ class LocalBackend(Backend):
     """Qwen (or any GGUF chat model) in-process with llama.cpp."""
 
     id = "local"
+    continues_answer = True  # llama.cpp's server prefills a trailing assistant message
     #: decode replies to a request with tools under ``toolcalls.call_grammar`` (text, or calls
     #: that follow the tools' schemas); off, the reply is free text parsed afterwards
     tool_grammar = True

@@ -368,3 +368,29 @@ def test_the_answer_to_the_turn_that_told_a_fact_leaves_the_prompt_of_a_question
     assert said == ["我是一名小学老师。", "17乘以3等于多少？", "17 × 3 = 51", "我是做什么工作的？"]
     send(client, cid, "说出一种三原色。")  # not about the user: the whole conversation
     assert "我是来自阿里云的智能助手。" in [m.content for m in fake.calls[-1]["messages"]]
+
+
+def test_a_chinese_answer_about_the_user_begins_with_you(client, fake, settings, monkeypatch):
+    # the local model continues a last assistant message; it answers the question "as the user" otherwise
+    monkeypatch.setattr(fake, "continues_answer", True)
+    told(client, settings, "我是一名小学老师。")
+    cid = new(client)
+    fake.enqueue("是小学老师。")
+    evs = send(client, cid, "我是做什么工作的？")
+    last = fake.calls[-1]["messages"][-1]
+    assert (last.role, last.content) == ("assistant", "你")
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "你是小学老师。"
+    stored = client.get(f"/api/conversations/{cid}").json()["messages"][-1]
+    assert stored["content"] == "你是小学老师。"
+    # not for a question about something else, nor in English
+    send(client, cid, "说出一种三原色。")
+    assert fake.calls[-1]["messages"][-1].role == "user"
+    told(client, settings, "I am a nurse.")
+    send(client, new(client), "What is my job?")
+    assert fake.calls[-1]["messages"][-1].role == "user"
+
+
+def test_a_backend_that_would_answer_it_gets_no_start(client, fake, settings):
+    told(client, settings, "我是一名小学老师。")
+    send(client, new(client), "我是做什么工作的？")
+    assert fake.calls[-1]["messages"][-1].role == "user"

@@ -122,7 +122,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
     if req.model not in (ASSISTANT, engine.backend.id):
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings)
-    thread = None
+    thread, recall = None, None
     reply, errand = "", False
     if req.model == ASSISTANT:
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
@@ -145,7 +145,10 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
 
     def model() -> Iterator[Delta | Completion]:
-        return engine.backend.stream(messages, **kwargs)
+        if req.tools or _schema(req):
+            return engine.backend.stream(messages, **kwargs)
+        begun, start = context.begin_answer(engine.backend, messages, None if req.enable_thinking else recall)
+        return context.begun(start, engine.backend.stream(begun, **kwargs))
 
     if reply:
         items: Iterator[Delta | Completion] = iter([Delta(text=reply), Completion(text=reply)])
