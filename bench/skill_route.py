@@ -1,7 +1,8 @@
 """How well the chat recognises a math problem (``banshi.skills.route.math_problem``, which
 sends a message to the homework solver): the share of school math problems recognised, and the
 share of other messages (requests to assistants, chat, questions about past conversations)
-wrongly taken for one.
+wrongly taken for one; and how often a message is wrongly taken for a request for a picture
+(``route.drawing``: none of these sets asks for one).
 
     python -m bench.skill_route [--data ../shared/data]
 
@@ -9,8 +10,9 @@ Math problems: GSM8K (the first 3,000 of train), CMATH dev, Math23K valid, CLINC
 ``calculator`` intent. Other messages: the rest of CLINC150 val, SMP2019 and CAIS (train + val),
 every user turn of CrossWOZ val, LoCoMo's questions and turns. A set that is not installed is
 left out. Prints JSON ``{"recognised": {set: share}, "false_positive": {set: share}, "n": {set:
-count}, "bare_calculations": {set: share}}``; ``bare_calculations`` is the share of the
-recognised problems computed at once by ``banshi.skills.calculator`` (no model).
+count}, "bare_calculations": {set: share}, "drawing_false_positive": {set: share}}``;
+``bare_calculations`` is the share of the recognised problems computed at once by
+``banshi.skills.calculator`` (no model).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from banshi.config import get_settings
 from banshi.skills.calculator import expression
-from banshi.skills.route import math_problem
+from banshi.skills.route import drawing, math_problem
 
 
 def _jsonl(path: Path) -> Iterator[dict]:
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
         "bare_calculations": {
             name: round(sum(expression(t) is not None for t in hit) / max(1, len(hit)), 4)
             for name, hit in recognised.items()
+        },
+        "drawing_false_positive": {
+            name: round(sum(map(drawing, texts)) / len(texts), 4) for name, texts in {**math, **other}.items()
         },
     }
     print(json.dumps(out, ensure_ascii=False))

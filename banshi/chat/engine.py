@@ -250,10 +250,12 @@ class ChatEngine:
                         temperature=self.settings.temperature))
 
                 errand = dispatched is not None and dispatched.handled
-                # a math problem, typed or a photo, goes to the checked homework solver (banshi.skills.route)
+                # a math problem, typed or a photo, goes to the checked homework solver, a request for
+                # a picture to the image skill (banshi.skills.route)
                 stream = (route.photo_answer(self.backend, photo.read_bytes(), cancel=cancel, settings=self.settings)
                           if photo is not None else model() if files is not None or errand else
-                          route.answer(self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings))
+                          route.answer(self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings,
+                                       user_id=user_id))
             for item in stream:
                 if isinstance(item, dict):  # a skill's progress, then its result
                     skill = item if "result" in item else skill

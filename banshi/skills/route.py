@@ -9,9 +9,11 @@ about a date, a time or a price to look up (星期几, 几点, what time) is not
 write, translate, book or find something is not one, even with numbers in it.
 
 A bare calculation (17乘以3等于多少？) is computed exactly at once (``banshi.skills.calculator``);
-a word problem goes to the solver.
+a word problem goes to the solver. A request for a picture (画一只猫, draw a cat, 做一张生日海报) is
+drawn by the image skill and kept among the user's files.
 
-May import: messages, models, config, skills.calculator/school_facts, skills.homework (lazily).
+May import: messages, models, config, skills.calculator/school_facts, skills.homework/images/lang and
+media.files (lazily).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from banshi.config import Settings
+from banshi.config import Settings, get_settings
 from banshi.messages import Completion, Delta
 from banshi.models.base import Backend
 from banshi.skills import calculator
@@ -89,6 +91,27 @@ def math_problem(text: str) -> bool:
     return bool(asks) and len(_NUMBER.findall(digits)) >= 2
 
 
+# asks for a picture to be made: 画一只猫, 帮我做一张生日海报, draw a cat, make me a logo for …
+_POLITE_ZH = r"^\s*(?:请|麻烦)?你?(?:帮我|给我|为我|替我)?\s*"
+_DRAW = re.compile(
+    _POLITE_ZH + r"(?:画|绘制|手绘)(?![家展面质风作廊])"
+    r"|" + _POLITE_ZH + r"(?:生成|做|制作|设计|创作)(?:一|几|两)?[张幅个份套]?.{0,24}?"
+    r"(?:图片|图像|插画|插图|海报|图标|logo|头像|示意图|流程图|柱状图|饼图|折线图|条形图|壁纸|贺卡|图)"
+    r"|^\s*(?:please\s+|(?:can|could|would) you\s+)?(?:draw|sketch|paint|illustrate)\b"
+    r"|^\s*(?:please\s+|(?:can|could|would) you\s+)?(?:generate|create|make|design|produce)\s+(?:me\s+)?"
+    r"(?:an?\s+|some\s+)?(?:[\w-]+\s+){0,3}(?:image|picture|drawing|illustration|icon|logo|poster|diagram|"
+    r"flowchart|chart|banner|avatar|wallpaper|greeting card)s?\b",
+    re.I,
+)
+# a question about drawing, not a request for a picture
+_ABOUT_DRAWING = re.compile(r"怎么|怎样|如何|什么|为什么|哪|吗[?？]?\s*$|\bhow\b|\bwhat\b|\bwhy\b", re.I)
+
+
+def drawing(text: str) -> bool:
+    """Whether the message asks for a picture (an illustration, icon, poster, diagram or chart)."""
+    return len(text) <= MAX_CHARS and bool(_DRAW.search(text)) and not _ABOUT_DRAWING.search(text)
+
+
 # a message sent with a photo that asks for the problem on it to be solved (拍照讲题)
 _SOLVE_PHOTO = re.compile(
     r"这道题|这题|题目|讲题|讲讲|讲一下|怎么做|怎么算|怎么解|解答|解题|答案|算一下|帮我算|作业|数学|应用题|"
@@ -109,10 +132,14 @@ def answer(
     *,
     cancel: threading.Event | None = None,
     settings: Settings | None = None,
+    user_id: str | None = None,
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The answer to a chat message the service agents left: a skill's when the message asks for
     one (its progress as ``{"type": "skill", ...}`` events among the text), else ``model()``,
-    the model's own answer."""
+    the model's own answer. A picture is drawn only for a ``user_id``, among whose files it is
+    kept (the answer shows it from there)."""
+    if user_id is not None and drawing(text):
+        return _drawn(backend, text, user_id, cancel=cancel, settings=settings or get_settings())
     if not math_problem(text):
         return model()
     expr = calculator.expression(text)
@@ -121,6 +148,27 @@ def answer(
     from banshi.skills import homework
 
     return homework.chat_stream(backend, text, model, cancel=cancel, settings=settings)
+
+
+_DRAWN = {"zh": "画好了：", "en": "Here it is:"}
+
+
+def _drawn(
+    backend: Backend, text: str, user_id: str, *, cancel: threading.Event | None, settings: Settings
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    from banshi.media.files import FileStore
+    from banshi.skills import images
+    from banshi.skills.lang import detect_language
+
+    yield {"type": "skill", "skill": "drawing", "stage": "drawing"}
+    picture = images.generate(backend, text, cancel=cancel)[0]
+    stored = FileStore(settings, user_id).save_bytes("drawing.png", picture.png, purpose="drawing")
+    alt = re.sub(r"[\[\]()\s]+", " ", text).strip()[:80]
+    said = f"{_DRAWN['zh' if detect_language(text) == 'zh' else 'en']}\n\n![{alt}](/v1/files/{stored.id}/content)"
+    yield Delta(text=said)
+    yield {"type": "skill", "skill": "drawing", "result": {
+        "file_id": stored.id, "source": picture.source, "seconds": picture.seconds}}
+    yield Completion(text=said, finish_reason="stop")
 
 
 def photo_answer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from banshi.skills.route import math_problem
+from banshi.skills.route import drawing, math_problem
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,22 @@ def test_math_problems_are_recognised(text):
 )
 def test_other_messages_are_not(text):
     assert not math_problem(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "draws"),
+    [
+        ("画一只猫", True),
+        ("帮我画一张生日海报，写上生日快乐", True),
+        ("给我做一个咖啡店的logo", True),
+        ("draw a cat", True),
+        ("Can you make me a logo for my bakery?", True),
+        ("画家梵高是谁？", False),  # about a painter
+        ("怎么画猫？", False),  # how to draw: a question
+        ("how do I draw a cat", False),
+        ("做一份周报", False),
+        ("please make a report that my card is split", False),
+    ],
+)
+def test_a_request_for_a_picture_is_recognised(text, draws):
+    assert drawing(text) is draws

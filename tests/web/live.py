@@ -52,6 +52,9 @@ $$
 <img src="x" onerror="window.__pwned = true"> <script>window.__pwned = true</script>
 """
 
+DRAWING = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" '
+           'fill="#cfe8ff"/><circle cx="256" cy="256" r="120" fill="#ff9800"/></svg>')
+
 REASONING = "First I consider what the user asked. Then I check the facts."
 #: the "long" answers: 200 words at STEP seconds a word, held after the first HELD_AT words
 LONG_WORDS = 200
@@ -67,7 +70,9 @@ def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
         n = next(counter)
         if "please fail" in last:
             raise RuntimeError("the fake model broke down")
-        if "markdown" in last:
+        if "<svg" in messages[0].content:  # the image skill asks for a drawing
+            text = DRAWING
+        elif "markdown" in last:
             text = MARKDOWN_ANSWER
         elif "long" in last:
             text = " ".join(f"word{i}" for i in range(LONG_WORDS))

@@ -443,3 +443,13 @@ def test_a_calculation_in_the_chat_is_answered_exactly_and_marked_checked(new_pa
     assert last_answer(page).locator(".skill-outcome .badge.ok").inner_text() == "checked"
     last_answer(page).locator(".skill-outcome summary").click()
     assert last_answer(page).locator(".skill-outcome pre").inner_text() == "17*3"
+
+
+def test_a_picture_asked_for_in_the_chat_is_shown_in_the_answer(new_page) -> None:
+    page = new_page()
+    send(page, "draw a sun")
+    wait_idle(page)
+    picture = last_answer(page).locator(".msg-content img")
+    picture.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    assert last_answer(page).locator(".msg-content").inner_text().startswith("Here it is:")

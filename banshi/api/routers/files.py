@@ -8,6 +8,7 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, UploadFile
@@ -24,6 +25,8 @@ from banshi.store.tables import User
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
 _COPY = 1 << 20
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                ".webp": "image/webp"}
 
 
 def store_dep(user: User = Depends(current_user), settings: Settings = Depends(settings_dep)) -> FileStore:
@@ -58,7 +61,13 @@ def get_file(file_id: str, store: FileStore = Depends(store_dep)) -> dict[str, A
 @router.get("/{file_id}/content")
 def content(file_id: str, store: FileStore = Depends(store_dep)) -> FileResponse:
     meta = store.get(file_id)
-    return FileResponse(store.path(file_id), filename=meta.filename, media_type="application/octet-stream")
+    # a photo or drawing (its kind read from its bytes) shows in a page's <img>; anything else
+    # only downloads, never as HTML or SVG
+    shown = _IMAGE_TYPES.get(Path(meta.filename).suffix.lower()) if meta.kind == "image" else None
+    return FileResponse(store.path(file_id), filename=meta.filename,
+                        media_type=shown or "application/octet-stream",
+                        content_disposition_type="inline" if shown else "attachment",
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 @router.delete("/{file_id}")

@@ -153,9 +153,10 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
     if reply:
         items: Iterator[Delta | Completion] = iter([Delta(text=reply), Completion(text=reply)])
     elif req.model == ASSISTANT and not errand and not req.tools and not _schema(req):
-        # as in a web conversation, a math problem goes to the checked homework solver
+        # as in a web conversation, a math problem goes to the checked homework solver, a picture
+        # asked for is drawn and kept among the caller's files
         query = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        steps = route.answer(engine.backend, query, model, cancel=cancel, settings=settings)
+        steps = route.answer(engine.backend, query, model, cancel=cancel, settings=settings, user_id=user.id)
         items = (i for i in steps if not isinstance(i, dict))
     else:
         items = model()

@@ -128,3 +128,33 @@ def test_a_photo_asked_about_otherwise_is_a_question_about_the_file(client, fake
     evs = send(client, new(client), "照片上写了什么？", attachments=[file_id])
     assert not [e for e in evs if e["type"] == "skill"]
     assert "苹果" in fake.calls[-1]["messages"][-1].content  # the OCR excerpt, as for any file question
+
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" fill="#cfe8ff"/>'
+    '<circle cx="256" cy="256" r="120" fill="#ff9800"/></svg>'
+)
+
+
+def test_a_picture_asked_for_is_drawn_kept_among_the_files_and_shown(client, fake: ScriptedBackend):
+    fake.enqueue(SVG)
+    cid = new(client)
+    evs = send(client, cid, "帮我画一个橙色的太阳")
+    assert [e["stage"] for e in evs if e["type"] == "skill" and "stage" in e] == ["drawing"]
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
+    assert text.startswith("画好了：") and f"](/v1/files/{result['file_id']}/content)" in text
+    assert "<svg" in fake.calls[0]["messages"][0].content  # the model was asked for SVG, which was rasterised
+    picture = client.get(f"/v1/files/{result['file_id']}/content")
+    assert picture.headers["content-type"] == "image/png" and picture.content.startswith(b"\x89PNG")
+    assert picture.headers["x-content-type-options"] == "nosniff"
+    stored = client.get(f"/api/conversations/{cid}").json()["messages"][-1]
+    assert stored["content"] == text and stored["meta"]["skill"]["name"] == "drawing"
+
+
+def test_an_uploaded_file_that_is_no_image_only_downloads(client):
+    page = client.post("/v1/files", files={"file": ("page.png", b"<html><script>alert(1)</script></html>")}).json()
+    r = client.get(f"/v1/files/{page['id']}/content")
+    assert r.headers["content-type"] == "application/octet-stream" and r.headers["content-disposition"].startswith(
+        "attachment"
+    )
