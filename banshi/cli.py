@@ -146,6 +146,7 @@ def _new_conversation(settings: Settings, user_id: str, title: str = "") -> str:
 
 
 def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) -> dict:  # type: ignore[no-untyped-def]
+    settings = get_settings()
     done: dict = {}
     in_reasoning = False
     for ev in events:
@@ -170,11 +171,25 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
             a = ev["action"]
             err.print(f"[bold]{'⏳ confirm? ' if a['status'] == 'pending' else a['status'] + ': '}[/bold]{a['summary']}"
                       + (" [dim](type 确认/yes or 取消/no)[/dim]" if a["status"] == "pending" else ""))
+        elif kind == "skill":  # a skill answers (banshi.skills.route): its stage, then its result
+            _print_skill(ev, settings)
         elif kind == "error":
             raise BanshiError(ev["error"]["message"], code=ev["error"]["code"])
         elif kind == "done":
             done = ev["message"]
     return done
+
+
+def _print_skill(ev: dict, settings: Settings) -> None:
+    result = ev.get("result")
+    if result is None:
+        err.print(f"[dim]… {ev['stage']}[/dim]")
+    elif result.get("file_id"):  # a drawing, kept among the user's files
+        from banshi.media.files import FileStore
+
+        err.print(f"[dim]picture: {FileStore(settings, _local_user_id(settings)).path(result['file_id'])}[/dim]")
+    elif result.get("answer") is not None:
+        err.print(f"[dim]{'checked' if result['verified'] else 'not checked'}: {result['check']}[/dim]")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

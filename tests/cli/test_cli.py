@@ -76,3 +76,9 @@ def test_transcribe_of_a_file_that_is_no_audio_is_a_clear_error(settings):
     bad.write_text("not audio at all")
     r = run(settings, "transcribe", str(bad))
     assert r.returncode == 1 and "error" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ask_a_calculation_prints_its_result_and_that_it_was_checked(settings):
+    r = run(settings, "ask", "17乘以3等于多少？")
+    assert r.returncode == 0 and r.stdout.strip() == "17 × 3 = 51"
+    assert "checked: computed exactly" in r.stderr
