@@ -173,15 +173,16 @@ class FileStore:
 VISION_MAX_SIDE = 1280
 
 
-def image_data_url(path: Path, settings: Settings) -> str:
-    """A photo as a JPEG ``data:`` URL for a vision model: loaded with OCR's limits (size, pixels,
-    decompression bombs), turned upright and downscaled to ``VISION_MAX_SIDE``."""
+def image_data_url(photo: Path | bytes, settings: Settings) -> str:
+    """A photo (a file or its bytes) as a JPEG ``data:`` URL for a vision model: loaded with
+    OCR's limits (size, pixels, decompression bombs), turned upright and downscaled to
+    ``VISION_MAX_SIDE``."""
     import base64
     import io
 
     from banshi.media import ocr
 
-    img = ocr.load_image(path, settings, max_side=VISION_MAX_SIDE)
+    img = ocr.load_image(photo, settings, max_side=VISION_MAX_SIDE)
     buf = io.BytesIO()
     img.convert("RGB").save(buf, "JPEG", quality=85)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -74,3 +74,45 @@ def test_errors_are_openai_shaped(oai):
     assert e.value.body["code"] == "model_not_found"
     with pytest.raises(openai.BadRequestError):
         oai.chat.completions.create(model="banshi", messages=[])
+
+
+def _photo_url(text: str) -> str:
+    import base64
+
+    from bench.math import render_photo
+
+    return "data:image/png;base64," + base64.b64encode(render_photo(text, seed=2)).decode()
+
+
+def test_a_photo_in_the_request_is_read_into_the_prompt(oai, fake):
+    pytest.importorskip("rapidocr_onnxruntime")
+    fake.enqueue("一道关于苹果的题。")
+    content = [{"type": "text", "text": "照片上写了什么？"},
+               {"type": "image_url", "image_url": {"url": _photo_url("小明有15个苹果，吃了3个。还剩几个？")}}]
+    r = oai.chat.completions.create(model="banshi", messages=[{"role": "user", "content": content}])
+    assert r.choices[0].message.content == "一道关于苹果的题。"
+    asked = fake.calls[-1]["messages"][-1].content
+    assert asked.startswith("照片上写了什么？") and "OCR" in asked and "苹果" in asked
+
+
+def test_a_photo_sent_to_be_solved_goes_to_the_homework_solver(oai, fake):
+    pytest.importorskip("rapidocr_onnxruntime")
+    program = "```python\ndef solution():\n    return 15 - 3\n```"
+    fake.enqueue(program, program, "15 - 3 = 12。")
+    content = [{"type": "text", "text": "这道题怎么做？"},
+               {"type": "image_url", "image_url": {"url": _photo_url("小明有15个苹果，吃了3个。还剩几个？")}}]
+    r = oai.chat.completions.create(model="banshi", messages=[{"role": "user", "content": content}])
+    text = r.choices[0].message.content
+    assert text.startswith("题目（从照片读到）：") and text.endswith("答案：12（已验算：2 个独立的解法得出同一个答案）")
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("https://example.com/cat.png", "image_url_not_inline"),  # never fetched
+    ("data:image/png;base64,bm90IGFuIGltYWdl", None),  # "not an image"
+])
+def test_an_image_that_cannot_be_read_is_a_clear_error(oai, fake, url, code):
+    content = [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": url}}]
+    with pytest.raises(openai.BadRequestError) as e:
+        oai.chat.completions.create(model="banshi", messages=[{"role": "user", "content": content}])
+    assert code is None or e.value.body["code"] == code
+    assert fake.calls == []

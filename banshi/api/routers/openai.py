@@ -4,7 +4,11 @@ the backend's own id passes the messages straight through."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
+import re
 import threading
 import time
 import uuid
@@ -22,6 +26,7 @@ from banshi.chat import context
 from banshi.chat.engine import ChatEngine
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound, TooLarge
+from banshi.media.files import image_data_url
 from banshi.memory import threads
 from banshi.messages import Completion, Delta, Message, ToolCall
 from banshi.skills import route
@@ -61,13 +66,61 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return "\n".join(p.get("text", "") for p in content if p.get("type") in ("text", "input_text"))
 
 
-def to_messages(req: ChatRequest, settings: Settings) -> list[Message]:
+_DATA_URL = re.compile(r"data:image/[\w.+-]+;base64,([A-Za-z0-9+/=\s]*)", re.S)
+
+
+def _images(content: str | list[dict[str, Any]] | None, settings: Settings) -> list[bytes]:
+    """The photos of a message's content parts (``image_url`` / ``input_image``), which must come
+    inline as data: URLs: a link is not fetched."""
+    if not isinstance(content, list):
+        return []
+    out = []
+    for part in content:
+        if part.get("type") not in ("image_url", "input_image"):
+            continue
+        url = part.get("image_url")
+        url = url.get("url", "") if isinstance(url, dict) else url or ""
+        m = _DATA_URL.fullmatch(url.strip())
+        if m is None:
+            raise InvalidInput("an image must be sent inline as a data: URL (data:image/png;base64,...); "
+                               "links to images are not fetched", code="image_url_not_inline")
+        if len(m.group(1)) * 3 // 4 > settings.max_image_mb << 20:
+            raise TooLarge(f"an image is over the limit of {settings.max_image_mb} MB (BANSHI_MAX_IMAGE_MB)",
+                           code="image_too_large")
+        try:
+            out.append(base64.b64decode(m.group(1), validate=False))
+        except binascii.Error:
+            raise InvalidInput("an image's data: URL is not valid base64") from None
+    return out
+
+
+_READ: dict[str, str] = {}  # OCR of the photos seen, by SHA-256: a client resends the whole history
+_READ_KEEP = 64
+
+
+def _read(photo: bytes, settings: Settings) -> str:
+    from banshi.media import ocr
+
+    key = hashlib.sha256(photo).hexdigest()
+    if key not in _READ:
+        if len(_READ) >= _READ_KEEP:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = ocr.photo_to_text(photo, settings, name="the image")
+    return _READ[key]
+
+
+def to_messages(req: ChatRequest, settings: Settings, sees_images: bool = False) -> list[Message]:
+    """The request's messages; a photo among a message's parts is read (OCR) into its text, and
+    also sent itself to a backend that sees images."""
     out = []
     for m in req.messages:
         calls = [ToolCall(c["function"]["name"], _args(c["function"].get("arguments")), c.get("id", ""))
                  for c in (m.tool_calls or [])]
         role = "system" if m.role == "developer" else m.role
-        out.append(Message(role, _text(m.content), tool_calls=calls, tool_call_id=m.tool_call_id or ""))
+        photos = _images(m.content, settings)
+        text = "\n\n".join([_text(m.content), *(_read(p, settings) for p in photos)]).strip()
+        seen = [image_data_url(p, settings) for p in photos] if sees_images else []
+        out.append(Message(role, text, tool_calls=calls, tool_call_id=m.tool_call_id or "", images=seen))
     if sum(len(m.content) for m in out) > settings.max_message_chars * 8:
         raise TooLarge("the conversation is too long")
     return out
@@ -121,7 +174,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
                      settings: Settings = Depends(settings_dep)):  # type: ignore[no-untyped-def]
     if req.model not in (ASSISTANT, engine.backend.id):
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
-    messages = to_messages(req, settings)
+    messages = to_messages(req, settings, getattr(engine.backend, "sees_images", False))
     thread, recall = None, None
     reply, errand = "", False
     if req.model == ASSISTANT:
@@ -153,10 +206,13 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
     if reply:
         items: Iterator[Delta | Completion] = iter([Delta(text=reply), Completion(text=reply)])
     elif req.model == ASSISTANT and not errand and not req.tools and not _schema(req):
-        # as in a web conversation, a math problem goes to the checked homework solver, a picture
-        # asked for is drawn and kept among the caller's files
-        query = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        steps = route.answer(engine.backend, query, model, cancel=cancel, settings=settings, user_id=user.id)
+        # as in a web conversation, a math problem (typed, or a photo sent to be solved) goes to
+        # the checked homework solver, a picture asked for is drawn and kept among the caller's files
+        asked = next((m.content for m in reversed(req.messages) if m.role == "user"), None)
+        query, photos = _text(asked), _images(asked, settings)
+        steps = (route.photo_answer(engine.backend, photos[0], cancel=cancel, settings=settings)
+                 if len(photos) == 1 and route.solves_photo(query) else
+                 route.answer(engine.backend, query, model, cancel=cancel, settings=settings, user_id=user.id))
         items = (i for i in steps if not isinstance(i, dict))
     else:
         items = model()
