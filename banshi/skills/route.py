@@ -1,16 +1,18 @@
 """Which skill a chat message asks for, read from its words alone (no model call: it runs on
-every turn the service agents leave). Today one skill is reached from the chat: a math problem
-— a word problem, a sum, an equation — goes to the checked homework solver
-(``banshi.skills.homework``) instead of being answered from the model's head.
+every turn the service agents leave), and the skill's answer as a chat answer (``answer``,
+``photo_answer``):
+
+- a math problem — a word problem, a sum, an equation — goes to the checked homework solver
+  (``banshi.skills.homework``) instead of being answered from the model's head, and so does a
+  photo sent to be solved (拍照讲题: 这道题怎么做？); a bare calculation (17乘以3等于多少？) is
+  computed exactly at once (``banshi.skills.calculator``);
+- a request for a picture (画一只猫, draw a cat, 做一张生日海报) is drawn by the image skill and
+  kept among the user's files.
 
 A message is a math problem when it asks for a number (多少, 几, 求, how many, what is …) about
 at least two quantities, or writes out a calculation (17乘以3, 3 + 4 * 2, 2x + 3 = 7). A question
 about a date, a time or a price to look up (星期几, 几点, what time) is not one; a request to
-write, translate, book or find something is not one, even with numbers in it.
-
-A bare calculation (17乘以3等于多少？) is computed exactly at once (``banshi.skills.calculator``);
-a word problem goes to the solver. A request for a picture (画一只猫, draw a cat, 做一张生日海报) is
-drawn by the image skill and kept among the user's files.
+write, translate or recommend something is not one, even with numbers in it.
 
 May import: messages, models, config, skills.calculator/school_facts, skills.homework/images/lang and
 media.files (lazily).
