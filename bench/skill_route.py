@@ -2,7 +2,8 @@
 sends a message to the homework solver): the share of school math problems recognised, and the
 share of other messages (requests to assistants, chat, questions about past conversations)
 wrongly taken for one; and how often a message is wrongly taken for a request for a picture
-(``route.drawing``: none of these sets asks for one).
+(``route.drawing``) or for a text to translate (``route.translation``): none of these sets asks
+for either.
 
     python -m bench.skill_route [--data ../shared/data]
 
@@ -10,7 +11,8 @@ Math problems: GSM8K (the first 3,000 of train), CMATH dev, Math23K valid, CLINC
 ``calculator`` intent. Other messages: the rest of CLINC150 val, SMP2019 and CAIS (train + val),
 every user turn of CrossWOZ val, LoCoMo's questions and turns. A set that is not installed is
 left out. Prints JSON ``{"recognised": {set: share}, "false_positive": {set: share}, "n": {set:
-count}, "bare_calculations": {set: share}, "drawing_false_positive": {set: share}}``;
+count}, "bare_calculations": {set: share}, "drawing_false_positive": {set: share},
+"translation_false_positive": {set: share}}``;
 ``bare_calculations`` is the share of the recognised problems computed at once by
 ``banshi.skills.calculator`` (no model).
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from banshi.config import get_settings
 from banshi.skills.calculator import expression
-from banshi.skills.route import drawing, math_problem
+from banshi.skills.route import drawing, math_problem, translation
 
 
 def _jsonl(path: Path) -> Iterator[dict]:
@@ -90,6 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         },
         "drawing_false_positive": {
             name: round(sum(map(drawing, texts)) / len(texts), 4) for name, texts in {**math, **other}.items()
+        },
+        "translation_false_positive": {
+            name: round(sum(translation(t) is not None for t in texts) / len(texts), 4)
+            for name, texts in {**math, **other}.items()
         },
     }
     print(json.dumps(out, ensure_ascii=False))

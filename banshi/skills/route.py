@@ -7,15 +7,18 @@ every turn the service agents leave), and the skill's answer as a chat answer (`
   photo sent to be solved (拍照讲题: 这道题怎么做？); a bare calculation (17乘以3等于多少？) is
   computed exactly at once (``banshi.skills.calculator``);
 - a request for a picture (画一只猫, draw a cat, 做一张生日海报) is drawn by the image skill and
-  kept among the user's files.
+  kept among the user's files;
+- a request to translate the text that follows it (翻译成英文：…, translate into French: …) goes
+  to the translation skill, which keeps Markdown and code as they are and translates a long text
+  piece by piece.
 
 A message is a math problem when it asks for a number (多少, 几, 求, how many, what is …) about
 at least two quantities, or writes out a calculation (17乘以3, 3 + 4 * 2, 2x + 3 = 7). A question
 about a date, a time or a price to look up (星期几, 几点, what time) is not one; a request to
 write, translate or recommend something is not one, even with numbers in it.
 
-May import: messages, models, config, skills.calculator/school_facts, skills.homework/images/lang and
-media.files (lazily).
+May import: messages, models, config, skills.calculator/school_facts/lang, skills.homework/images/
+translate and media.files (lazily).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from banshi.config import Settings, get_settings
 from banshi.messages import Completion, Delta
 from banshi.models.base import Backend
 from banshi.skills import calculator
+from banshi.skills.lang import NAMES
 from banshi.skills.school_facts import read_quantities
 
 # a quantity: digits, a Chinese numeral (一 alone is "a", not counted), an English number word
@@ -114,6 +118,39 @@ def drawing(text: str) -> bool:
     return len(text) <= MAX_CHARS and bool(_DRAW.search(text)) and not _ABOUT_DRAWING.search(text)
 
 
+# a request to translate the text that follows it: 翻译成英文：…, 把下面这段译成日语\n…,
+# translate into French: …, "translate this to Chinese" + a new line and the text
+_LANGUAGES_ZH = {"中文": "zh", "汉语": "zh", "英文": "en", "英语": "en", "日语": "ja", "日文": "ja", "韩语": "ko",
+                 "韩文": "ko", "法语": "fr", "法文": "fr", "德语": "de", "德文": "de", "西班牙语": "es",
+                 "意大利语": "it", "葡萄牙语": "pt", "俄语": "ru", "俄文": "ru", "阿拉伯语": "ar", "泰语": "th",
+                 "越南语": "vi", "希腊语": "el", "荷兰语": "nl", "印地语": "hi"}
+_LANGUAGES_EN = {name.lower(): code for code, (name, _) in NAMES.items()} | {"mandarin": "zh"}
+_TRANSLATE = re.compile(
+    r"^\s*(?:请|麻烦)?(?:你)?(?:帮我|给我)?(?:把|将)?(?:下面|以下|下列|这段|这句|这篇|这些)*(?:的)?"
+    r"(?:话|文字|内容|段落|段话|句子|句话|文章|文本)?(?:翻译|译)(?:一下)?(?:成|为|到)?\s*"
+    r"(?P<zh>" + "|".join(_LANGUAGES_ZH) + r")?"
+    r"\s*(?:[：:]\s*|\n\s*)(?P<text>\S.*)"
+    r"|^\s*(?:please\s+|(?:can|could) you\s+)?translate(?:\s+(?:this|the following|the text below|these))?"
+    r"(?:\s+(?:text|sentences?|paragraphs?|lines?))?(?:\s+(?:into|to)\s+(?P<en>[a-z]+))?\s*"
+    r"(?:[：:]\s*|\n\s*)(?P<text_en>\S.*)",
+    re.I | re.S,
+)
+
+
+def translation(text: str) -> tuple[str, str | None] | None:
+    """``(the text to translate, the target language code or None: the usual one)`` when the
+    message asks for the text after its instruction to be translated, else None."""
+    m = _TRANSLATE.match(text)
+    if m is None:
+        return None
+    if m.group("text") is not None:
+        return m.group("text").strip(), _LANGUAGES_ZH.get(m.group("zh") or "")
+    named = (m.group("en") or "").lower()
+    if named and named not in _LANGUAGES_EN:
+        return None  # "translate to me: …" is no language
+    return m.group("text_en").strip(), _LANGUAGES_EN.get(named)
+
+
 # a message sent with a photo that asks for the problem on it to be solved (拍照讲题)
 _SOLVE_PHOTO = re.compile(
     r"这道题|这题|题目|讲题|讲讲|讲一下|怎么做|怎么算|怎么解|解答|解题|答案|算一下|帮我算|作业|数学|应用题|"
@@ -142,6 +179,9 @@ def answer(
     kept (the answer shows it from there)."""
     if user_id is not None and drawing(text):
         return _drawn(backend, text, user_id, cancel=cancel, settings=settings or get_settings())
+    asked = translation(text)
+    if asked is not None:
+        return _translated(backend, *asked, cancel=cancel)
     if not math_problem(text):
         return model()
     expr = calculator.expression(text)
@@ -171,6 +211,25 @@ def _drawn(
     yield {"type": "skill", "skill": "drawing", "result": {
         "file_id": stored.id, "source": picture.source, "seconds": picture.seconds}}
     yield Completion(text=said, finish_reason="stop")
+
+
+def _translated(
+    backend: Backend, text: str, target: str | None, *, cancel: threading.Event | None
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    from banshi.skills import translate
+
+    said: list[str] = []
+    for event in translate.translate_stream(backend, text, target=target, cancel=cancel):
+        if event["type"] == "start":
+            yield {"type": "skill", "skill": "translation", "stage": "translating"}
+        elif event["type"] == "piece":
+            said.append(event["text"])
+            yield Delta(text=event["text"])
+        elif event["type"] == "result":
+            yield {"type": "skill", "skill": "translation", "result": {
+                "source": event["source"], "target": event["target"], "chunks": event["chunks"]}}
+    cancelled = cancel is not None and cancel.is_set()
+    yield Completion(text="".join(said), finish_reason="cancelled" if cancelled else "stop")
 
 
 def photo_answer(

@@ -158,3 +158,13 @@ def test_an_uploaded_file_that_is_no_image_only_downloads(client):
     assert r.headers["content-type"] == "application/octet-stream" and r.headers["content-disposition"].startswith(
         "attachment"
     )
+
+
+def test_a_request_to_translate_goes_to_the_translation_skill(client, fake: ScriptedBackend):
+    fake.enqueue("The weather is nice today.")
+    evs = send(client, new(client), "翻译成英文：今天天气很好。")
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "The weather is nice today."
+    asked = fake.calls[0]["messages"]
+    assert "English" in asked[0].content and asked[-1].content.strip().endswith("今天天气很好。")
+    result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
+    assert (result["source"], result["target"]) == ("zh", "en")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from banshi.skills.route import drawing, math_problem
+from banshi.skills.route import drawing, math_problem, translation
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,20 @@ def test_other_messages_are_not(text):
 )
 def test_a_request_for_a_picture_is_recognised(text, draws):
     assert drawing(text) is draws
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("翻译成英文：今天天气很好。", ("今天天气很好。", "en")),
+        ("把下面这段话翻译成日语：\n我喜欢猫。", ("我喜欢猫。", "ja")),
+        ("翻译：Hello world", ("Hello world", None)),  # the usual direction
+        ("translate into French: I love cats.", ("I love cats.", "fr")),
+        ("Translate this to Chinese\nThe meeting is at 3pm.", ("The meeting is at 3pm.", "zh")),
+        ("翻译一下", None),  # nothing to translate follows
+        ("How do you translate hello into French?", None),  # a question, answered by the model
+        ("translate to me: hi", None),  # "me" is no language
+    ],
+)
+def test_a_request_to_translate_the_text_that_follows_is_recognised(text, asked):
+    assert translation(text) == asked

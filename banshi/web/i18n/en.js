@@ -239,4 +239,5 @@ export default {
   "skills.stage.checking": "Checking…",
   "skills.stage.explaining": "Explaining…",
   "skills.stage.drawing": "Drawing…",
+  "skills.stage.translating": "Translating…",
 };

@@ -238,4 +238,5 @@ export default {
   "skills.stage.checking": "正在检验…",
   "skills.stage.explaining": "正在讲解…",
   "skills.stage.drawing": "正在画…",
+  "skills.stage.translating": "正在翻译…",
 };
