@@ -115,3 +115,60 @@ def test_read_aloud_speaks_the_answer(media_page) -> None:
     assert response.ok and response.headers["content-type"].startswith("audio/")
     body = json.loads(response.request.post_data or "{}")
     assert "You said: read this back" in body["input"]
+
+
+@pytest.fixture(scope="module")
+def speaking_browser(browser, tmp_path_factory) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Chromium whose fake microphone plays a spoken sentence and then 3 s of silence, over and over."""
+    import shutil
+    import subprocess
+    import wave
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed (make system-deps)")
+    folder = tmp_path_factory.mktemp("voice")
+    said = folder / "said.wav"
+    subprocess.run(["espeak-ng", "-w", str(said), "what is the weather like"], check=True)
+    with wave.open(str(said)) as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    looped = folder / "said-then-silence.wav"
+    with wave.open(str(looped), "wb") as w:
+        w.setparams(params)
+        w.writeframes(frames + b"\0" * (params.sampwidth * params.nchannels * params.framerate * 3))
+    b = browser.browser_type.launch(executable_path=str(CHROMIUM),
+                                    args=[*CHROMIUM_ARGS, *FAKE_MEDIA, f"--use-file-for-fake-audio-capture={looped}"])
+    yield b
+    b.close()
+
+
+def test_voice_chat_sends_after_a_pause_reads_the_answer_and_listens_again(speaking_browser, server) -> None:
+    ctx = speaking_browser.new_context(locale="en-US", permissions=["microphone"],
+                                       viewport={"width": 1280, "height": 860})
+    ctx.set_default_timeout(45_000)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    heard: list[int] = []
+
+    def transcribe(route):  # type: ignore[no-untyped-def]
+        heard.append(len(route.request.post_data_buffer or b""))
+        said = json.dumps({"text": "what is the weather like"})
+        route.fulfill(status=200, content_type="application/json", body=said)
+
+    page.route("**/v1/audio/transcriptions", transcribe)
+    page.goto(server.url + "/")
+    page.wait_for_selector(".app.shell")
+    page.click(".voice-btn")
+    page.wait_for_selector('.mic-btn.recording[aria-pressed="true"]')
+    # the recording ends by itself after the pause that follows the sentence: no click
+    with page.expect_response("**/v1/audio/speech") as spoken:
+        page.locator(".msg-user", has_text="what is the weather like").wait_for()
+    assert "You said: what is the weather like" in json.loads(spoken.value.request.post_data or "{}")["input"]
+    assert len(heard) == 1 and heard[0] > 1000
+    # once the answer has been read, it listens again
+    page.wait_for_selector('.mic-btn.recording[aria-pressed="true"]')
+    page.click(".voice-btn")
+    page.wait_for_selector('.mic-btn[aria-pressed="false"]')
+    assert page.get_attribute(".voice-btn", "aria-pressed") == "false"
+    ctx.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"

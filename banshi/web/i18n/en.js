@@ -133,6 +133,8 @@ export default {
   "media.micStop": "Stop and transcribe",
   "media.micDenied": "The microphone is not available",
   "media.micNothing": "No speech was recognised",
+  "media.voice": "Voice chat",
+  "media.voiceHint": "Talk: what you say is sent after a pause, the answer is read aloud, then it listens again",
   "media.readAloud": "Read aloud",
 
   "skills.title": "Skills",

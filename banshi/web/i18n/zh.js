@@ -132,6 +132,8 @@ export default {
   "media.micStop": "停止并转写",
   "media.micDenied": "无法使用麦克风",
   "media.micNothing": "没有识别到语音",
+  "media.voice": "语音对话",
+  "media.voiceHint": "直接说话：停顿后自动发送，朗读回答，然后继续听",
   "media.readAloud": "朗读",
 
   "skills.title": "技能",

@@ -6,6 +6,9 @@
 //   microphone  MediaRecorder → POST /v1/audio/transcriptions → the text into the input box
 //   read aloud  on each finished answer: the browser's speech voices when it has them, else
 //               POST /v1/audio/speech and play the WAV
+//   voice chat  a toggle: what the microphone hears is sent once transcribed (recording stops
+//               by itself after a pause), the answer is read aloud, then the microphone listens
+//               again — a spoken conversation, hands free
 import { api, ApiError } from "../lib/api.js";
 import { h, icon, iconButton } from "../lib/dom.js";
 import { toastError } from "../lib/toast.js";
@@ -16,6 +19,7 @@ const SVG = {
   clip: '<path d="M20 11.5 12.5 19a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7l-7.4 7.4a1.7 1.7 0 0 1-2.4-2.4L14.5 7.6"/>',
   mic: '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/>',
   speaker: '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"/>',
+  wave: '<path d="M4 10v4M8 7v10M12 4v16M16 7v10M20 10v4"/>',
 };
 
 function svgIcon(name, size = 16) {
@@ -101,9 +105,21 @@ onMeta("citations", (view, cited) => {
 });
 
 // -- microphone -------------------------------------------------------------------------------
+// While recording with `untilPause`, the loudness of what is heard is measured: once speech has
+// been heard, a pause of PAUSE_MS ends the recording (as it does after MAX_RECORDING_MS).
+const PAUSE_MS = 1500;
+const MAX_RECORDING_MS = 60_000;
+const SPEECH_LEVEL = 0.02; // RMS of a voice near the microphone; silence is under half of it
+
 class Microphone {
   constructor(page) {
     this.page = page;
+    this.onText = (text) => {
+      const composer = this.page.composer;
+      const before = composer.text;
+      composer.setText(before && !/\s$/.test(before) ? `${before} ${text}` : before + text);
+      composer.focus();
+    };
     this.button = h("button.chip.mic-btn", {
       type: "button", title: t("media.mic"), "aria-label": t("media.mic"), "aria-pressed": "false",
       onclick: () => (this.recorder ? this.stop() : this.start()),
@@ -111,7 +127,8 @@ class Microphone {
     page.composer.addTool(this.button);
   }
 
-  async start() {
+  async start({ untilPause = false } = {}) {
+    if (this.recorder) return;
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -129,6 +146,34 @@ class Microphone {
     this.recorder = recorder;
     recorder.start();
     this.show(true);
+    if (untilPause) this.stopAfterPause(stream, recorder);
+  }
+
+  stopAfterPause(stream, recorder) {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const started = performance.now();
+    let heard = false;
+    let quietSince = null;
+    const timer = setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      const level = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
+      const now = performance.now();
+      if (level >= SPEECH_LEVEL) {
+        heard = true;
+        quietSince = null;
+      } else if (level < SPEECH_LEVEL / 2) {
+        quietSince ??= now;
+      }
+      const paused = heard && quietSince !== null && now - quietSince >= PAUSE_MS;
+      if (paused || now - started >= MAX_RECORDING_MS || this.recorder !== recorder) {
+        clearInterval(timer);
+        context.close();
+        if (this.recorder === recorder) this.stop();
+      }
+    }, 100);
   }
 
   stop() {
@@ -150,27 +195,56 @@ class Microphone {
     if (!blob.size) return;
     this.button.disabled = true;
     this.button.classList.add("busy");
+    let text = "";
     try {
       const form = new FormData();
       const ext = (blob.type.split("/")[1] || "webm").split(";")[0];
       form.append("file", blob, `speech.${ext}`);
       form.append("model", "whisper-1");
       const result = await api("/v1/audio/transcriptions", { method: "POST", body: form });
-      const text = (result.text || "").trim();
-      if (!text) {
-        toastError(new Error(t("media.micNothing")));
-        return;
-      }
-      const composer = this.page.composer;
-      const before = composer.text;
-      composer.setText(before && !/\s$/.test(before) ? `${before} ${text}` : before + text);
-      composer.focus();
+      text = (result.text || "").trim();
+      if (!text) toastError(new Error(t("media.micNothing")));
     } catch (err) {
       toastError(err);
     } finally {
       this.button.disabled = false;
       this.button.classList.remove("busy");
     }
+    if (text) this.onText(text);
+  }
+}
+
+// -- voice chat -------------------------------------------------------------------------------
+class VoiceChat {
+  constructor(page, microphone) {
+    Object.assign(this, { page, microphone, on: false });
+    this.button = h("button.chip.voice-btn", {
+      type: "button", title: t("media.voiceHint"), "aria-pressed": "false", onclick: () => this.toggle(),
+    }, svgIcon("wave"), h("span", {}, t("media.voice")));
+    page.composer.addTool(this.button);
+    const fill = microphone.onText;
+    microphone.onText = (text) => (this.on ? this.converse(text) : fill(text));
+  }
+
+  toggle() {
+    this.on = !this.on;
+    this.button.setAttribute("aria-pressed", String(this.on));
+    this.button.classList.toggle("on", this.on);
+    if (this.on) this.microphone.start({ untilPause: true });
+    else {
+      this.microphone.stop();
+      stopReading();
+    }
+  }
+
+  /** Send what was said, read the answer aloud, then listen again (while voice chat is on). */
+  async converse(text) {
+    const typed = this.page.composer.text.trim();
+    await this.page.send(typed ? `${typed} ${text}` : text);
+    const answers = this.page.thread.querySelectorAll(".msg-assistant:not(.streaming) .msg-content");
+    const answer = answers[answers.length - 1]?.innerText || "";
+    if (this.on && answer.trim()) await readAloud(answer, this.button);
+    if (this.on && !this.page.destroyed) this.microphone.start({ untilPause: true });
   }
 }
 
@@ -182,6 +256,7 @@ function stopReading() {
   playing = null;
 }
 
+/** Read `text` aloud (again on the same button: stop); resolves when the reading has ended. */
 async function readAloud(text, button) {
   const wasMine = playing?.button === button;
   stopReading();
@@ -189,11 +264,14 @@ async function readAloud(text, button) {
   const zh = /[\u4e00-\u9fff]/.test(text);
   const voices = window.speechSynthesis?.getVoices() || [];
   const voice = voices.find((v) => v.lang.toLowerCase().startsWith(zh ? "zh" : lang === "zh" ? "zh" : "en"));
+  let ended;
+  const finished = new Promise((resolve) => { ended = resolve; });
   const done = () => {
-    button.classList.remove("on");
+    button.classList.remove("on-air");
     if (playing?.button === button) playing = null;
+    ended();
   };
-  button.classList.add("on");
+  button.classList.add("on-air");
   if (voice) {
     const utterance = new SpeechSynthesisUtterance(text);
     utterance.voice = voice;
@@ -202,7 +280,7 @@ async function readAloud(text, button) {
     utterance.onerror = done;
     playing = { button, stop: () => { speechSynthesis.cancel(); done(); } };
     speechSynthesis.speak(utterance);
-    return;
+    return finished;
   }
   const controller = new AbortController();
   playing = { button, stop: () => { controller.abort(); audio?.pause(); done(); } };
@@ -220,8 +298,9 @@ async function readAloud(text, button) {
     await audio.play();
   } catch (err) {
     done();
-    toastError(err);
+    if (err.name !== "AbortError") toastError(err);
   }
+  return finished;
 }
 
 function addReadAloud(messageEl) {
@@ -238,7 +317,8 @@ function addReadAloud(messageEl) {
 /** Called by the chat page once its composer exists. */
 export function installMediaTools(page) {
   const attachments = new Attachments(page);
-  if (navigator.mediaDevices?.getUserMedia && window.MediaRecorder) new Microphone(page);
+  const voice = navigator.mediaDevices?.getUserMedia && window.MediaRecorder
+    ? new VoiceChat(page, new Microphone(page)) : null;
   const onSend = page.composer.handlers.onSend;
   page.composer.handlers.onSend = (text) => {
     if (attachments.files.length) page.send(text, { attachments: attachments.files.map((f) => f.id) });
@@ -256,6 +336,7 @@ export function installMediaTools(page) {
   addMissing();
   page.cleanups.push(() => {
     observer.disconnect();
+    if (voice?.on) voice.toggle(); // leaving the page ends the spoken conversation
     stopReading();
   });
 }
