@@ -441,7 +441,9 @@ def test_a_calculation_in_the_chat_is_answered_exactly_and_marked_checked(new_pa
     page.reload()  # from the stored message's meta
     page.wait_for_selector(DONE_ANSWER)
     assert last_answer(page).locator(".skill-outcome .badge.ok").inner_text() == "checked"
-    last_answer(page).locator(".skill-outcome summary").click()
+    summary = last_answer(page).locator(".skill-outcome summary")
+    assert summary.inner_text() == "The calculation"
+    summary.click()
     assert last_answer(page).locator(".skill-outcome pre").inner_text() == "17*3"
 
 

@@ -148,6 +148,7 @@ export default {
   "skills.homework.verified": "checked",
   "skills.homework.unverified": "not verified",
   "skills.homework.read": "Read from the photo:",
+  "skills.calculator.expression": "The calculation",
   "skills.homework.program": "The program that found it",
   "skills.level.primary": "primary school",
   "skills.level.middle": "middle school",

@@ -147,6 +147,7 @@ export default {
   "skills.homework.verified": "已验证",
   "skills.homework.unverified": "未验证",
   "skills.homework.read": "从照片读到：",
+  "skills.calculator.expression": "算式",
   "skills.homework.program": "求解的程序",
   "skills.level.primary": "小学生",
   "skills.level.middle": "初中生",
