@@ -455,3 +455,11 @@ def test_a_picture_asked_for_in_the_chat_is_shown_in_the_answer(new_page) -> Non
     picture.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
     assert last_answer(page).locator(".msg-content").inner_text().startswith("Here it is:")
+
+
+def test_the_welcome_suggests_what_it_can_do_and_a_suggestion_fills_the_input(new_page) -> None:
+    page = new_page()
+    chips = page.locator(".welcome .suggestion")
+    assert chips.count() == 4
+    chips.nth(2).click()
+    assert page.input_value(".composer-input") == "Draw an orange cat wearing a hat"

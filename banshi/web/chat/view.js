@@ -17,6 +17,8 @@ import { installMediaTools } from "../media/tools.js";
 /** conversation id → the Turn streaming into it (outlives the page that started it). */
 const activeTurns = new Map();
 
+const SUGGESTIONS = ["chat.suggest.errand", "chat.suggest.homework", "chat.suggest.drawing", "chat.suggest.translation"];
+
 class ChatPage {
   constructor(outlet, id) {
     this.id = id || null;
@@ -25,10 +27,15 @@ class ChatPage {
     this.cleanups = [];
 
     this.thread = h("div.thread");
+    // what it can do, one tap away: a suggestion fills the input, to be edited and sent
+    const suggestions = SUGGESTIONS.map((key) => h("button.chip.suggestion", {
+      type: "button", onclick: () => { this.composer.setText(t(key)); this.composer.focus(); },
+    }, t(key)));
     this.welcome = h("div.welcome", {},
       h("img.welcome-logo", { src: "/static/favicon.svg", alt: "" }),
       h("h2", {}, t("chat.welcome")),
-      h("p", {}, t("chat.welcomeSub")));
+      h("p", {}, t("chat.welcomeSub")),
+      h("div.suggestions", {}, ...suggestions));
     this.scroller = h("div.chat-scroll", {}, this.thread);
     this.downButton = h("button.scroll-down", {
       type: "button", title: t("chat.scrollDown"), "aria-label": t("chat.scrollDown"),

@@ -31,6 +31,10 @@ export default {
 
   "chat.welcome": "How can I help you today?",
   "chat.welcomeSub": "Ask anything — answers stay on your own machine.",
+  "chat.suggest.errand": "Find a Peking duck restaurant near the Forbidden City",
+  "chat.suggest.homework": "Tom has 3 boxes of 12 pencils and gives away 10. How many pencils are left?",
+  "chat.suggest.drawing": "Draw an orange cat wearing a hat",
+  "chat.suggest.translation": "Translate into Chinese: The meeting is at 10 am tomorrow in room 301.",
   "chat.placeholder": "Message Banshi",
   "chat.hint": "Enter to send · Shift+Enter for a new line",
   "chat.send": "Send",

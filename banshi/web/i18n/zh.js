@@ -30,6 +30,10 @@ export default {
 
   "chat.welcome": "有什么可以帮你的？",
   "chat.welcomeSub": "尽管问——对话只保存在你自己的机器上。",
+  "chat.suggest.errand": "帮我找一家故宫附近的烤鸭店",
+  "chat.suggest.homework": "一辆车3小时行驶了180千米，照这样的速度，5小时行驶多少千米？",
+  "chat.suggest.drawing": "画一只戴帽子的橙色小猫",
+  "chat.suggest.translation": "翻译成英文：明天上午十点在三楼会议室开会。",
   "chat.placeholder": "给办事发消息",
   "chat.hint": "Enter 发送 · Shift+Enter 换行",
   "chat.send": "发送",
