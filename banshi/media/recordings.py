@@ -1,4 +1,5 @@
-"""Recordings → minutes: the timestamped transcript goes to the model, which answers in JSON
+"""Recordings → minutes: a recording's transcript is made once and kept beside the file
+(``transcript_of``); the timestamped transcript goes to the model, which answers in JSON
 constrained by ``MINUTES_SCHEMA`` (summary, decisions, action items). A transcript longer than
 the context budget is first condensed part by part into timestamped notes (map), and the minutes
 are written from the notes (reduce).
@@ -17,7 +18,10 @@ from banshi.media.docqa import MAX_MAP_CALLS, _batches, _fit, is_chinese
 from banshi.messages import Message
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from banshi.config import Settings
+    from banshi.media.files import FileStore, StoredFile
     from banshi.models.base import Backend
 
 MINUTES_SCHEMA: dict[str, Any] = {
@@ -87,6 +91,34 @@ def parse_minutes(text: str) -> Minutes:
             items.append({"task": str(item["task"]).strip(), "owner": str(item.get("owner") or "").strip(),
                           "due": str(item.get("due") or "").strip()})
     return Minutes(data["summary"].strip(), decisions, items)
+
+
+def recording(store: FileStore, file_id: str) -> StoredFile:
+    """The user's recording, or a clear error for a file that is none (or not theirs)."""
+    meta = store.get(file_id)
+    if meta.kind != "audio":
+        raise InvalidInput(f"{meta.filename} is not a recording (mp3, m4a, wav, ogg, webm, flac)", code="wrong_kind")
+    return meta
+
+
+def transcript_of(store: FileStore, file_id: str, settings: Settings, language: str | None = None,
+                  progress: Callable[[float, float | None], None] | None = None) -> Transcript:
+    """The recording's timestamped transcript, made once per language choice and kept beside the
+    file; ``progress(seconds done, total)`` while a long recording is transcribed chunk by chunk."""
+    from banshi.media import asr
+
+    recording(store, file_id)
+    cache = store.root / f"{file_id}.transcript.json"
+    if cache.is_file():
+        data = json.loads(cache.read_text())
+        if data.get("requested_language") == (language or ""):
+            return Transcript(data["text"], data["language"], data["duration"],
+                              [asr.Segment(**s) for s in data["segments"]])
+    t = asr.get_transcriber(settings).transcribe(store.path(file_id), language or None, progress)
+    cache.write_text(json.dumps({"requested_language": language or "", "text": t.text, "language": t.language,
+                                 "duration": t.duration, "segments": [s.__dict__ for s in t.segments]},
+                                ensure_ascii=False))
+    return t
 
 
 def minutes(transcript: Transcript, settings: Settings, backend: Backend) -> Minutes:

@@ -4,7 +4,6 @@ questions answered with citations, summaries, transcripts and minutes of recordi
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from banshi.api.deps import current_user, settings_dep
 from banshi.api.sse import HEADERS, sse
 from banshi.config import Settings
 from banshi.errors import InvalidInput
+from banshi.media import recordings
 from banshi.media.files import FileStore
 from banshi.models.base import get_backend
 from banshi.store.tables import User
@@ -143,45 +143,6 @@ class TranscriptRequest(BaseModel):
     stream: bool = False  # server-sent events: progress per chunk of audio, then the transcript
 
 
-def _recording(file_id: str, store: FileStore) -> Any:
-    meta = store.get(file_id)
-    if meta.kind != "audio":
-        raise InvalidInput(f"{meta.filename} is not a recording (mp3, m4a, wav, ogg, webm, flac)",
-                           code="wrong_kind")
-    return meta
-
-
-def _cached(file_id: str, language: str | None, store: FileStore) -> Any:
-    from banshi.media import asr
-
-    cache = store.root / f"{file_id}.transcript.json"
-    if cache.is_file():
-        data = json.loads(cache.read_text())
-        if data.get("requested_language") == (language or ""):
-            return asr.Transcript(data["text"], data["language"], data["duration"],
-                                  [asr.Segment(**s) for s in data["segments"]])
-    return None
-
-
-def _keep(file_id: str, language: str | None, t: Any, store: FileStore) -> None:
-    (store.root / f"{file_id}.transcript.json").write_text(json.dumps(
-        {"requested_language": language or "", "text": t.text, "language": t.language, "duration": t.duration,
-         "segments": [s.__dict__ for s in t.segments]}, ensure_ascii=False))
-
-
-def _transcript(file_id: str, language: str | None, store: FileStore, settings: Settings,
-                progress: Any = None) -> Any:
-    """The recording's transcript, computed once per language choice and kept beside the file."""
-    from banshi.media import asr
-
-    _recording(file_id, store)
-    t = _cached(file_id, language, store)
-    if t is None:
-        t = asr.get_transcriber(settings).transcribe(store.path(file_id), language or None, progress)
-        _keep(file_id, language, t, store)
-    return t
-
-
 @router.post("/{file_id}/transcript", response_model=None)
 def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileStore = Depends(store_dep),
                settings: Settings = Depends(settings_dep)) -> dict[str, Any] | StreamingResponse:
@@ -190,14 +151,15 @@ def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileSt
     ``transcript.done`` event carrying the transcript."""
     req = req or TranscriptRequest()
     if not req.stream:
-        return {"id": file_id, **_transcript(file_id, req.language, store, settings).as_verbose()}
-    _recording(file_id, store)
+        return {"id": file_id, **recordings.transcript_of(store, file_id, settings, req.language).as_verbose()}
+    recordings.recording(store, file_id)
     updates: queue.Queue[Any] = queue.Queue()
     cancel = threading.Event()
 
     def work() -> None:
         try:
-            t = _transcript(file_id, req.language, store, settings, lambda d, total: updates.put((d, total)))
+            t = recordings.transcript_of(store, file_id, settings, req.language,
+                                         lambda d, total: updates.put((d, total)))
             updates.put(t)
         except Exception as e:  # reported as the last event
             updates.put(e)
@@ -226,8 +188,6 @@ def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileSt
 def minutes(file_id: str, req: TranscriptRequest | None = None, store: FileStore = Depends(store_dep),
             settings: Settings = Depends(settings_dep)) -> dict[str, Any]:
     """A recording → timestamped transcript → summary, decisions and action items."""
-    from banshi.media import recordings
-
-    t = _transcript(file_id, (req or TranscriptRequest()).language, store, settings)
+    t = recordings.transcript_of(store, file_id, settings, (req or TranscriptRequest()).language)
     m = recordings.minutes(t, settings, get_backend(settings))
     return {"id": file_id, **m.as_dict(), "transcript": t.as_verbose()}
