@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
@@ -134,15 +133,24 @@ class ChatEngine:
 
         return docqa.for_files(question, file_ids, FileStore(self.settings, user_id), self.settings, self.backend)
 
-    def _photo_problem(self, user_id: str, text: str, file_ids: list[str]) -> Path | None:
-        """The photo's file, when a message sent with one photo asks for the problem on it to be
-        solved (拍照讲题: the homework skill reads and solves it), else None."""
+    def _file_skill(self, user_id: str, text: str, file_ids: list[str]) -> Callable[[threading.Event], Iterator] | None:
+        """The skill that answers a message sent with one file, as a function of the cancel
+        event giving its stream: a photo sent to be solved (拍照讲题: the homework skill reads and
+        solves it), a recording (transcribed, then its minutes); else None (a question about
+        the files)."""
         from banshi.media.files import FileStore
 
-        if len(file_ids) != 1 or not route.solves_photo(text):
+        if len(file_ids) != 1:
             return None
         store = FileStore(self.settings, user_id)
-        return store.path(file_ids[0]) if store.get(file_ids[0]).kind == "image" else None
+        kind = store.get(file_ids[0]).kind
+        if kind == "audio":
+            return lambda cancel: route.recording_answer(self.backend, store, file_ids[0], settings=self.settings)
+        if kind == "image" and route.solves_photo(text):
+            photo = store.path(file_ids[0])
+            return lambda cancel: route.photo_answer(self.backend, photo.read_bytes(), cancel=cancel,
+                                                     settings=self.settings)
+        return None
 
     # -- prompt --------------------------------------------------------------------------
     def build_prompt(self, db: Session, conv: Conversation) -> tuple[list[Msg], context.Recall | None]:
@@ -185,7 +193,7 @@ class ChatEngine:
         """Validate and store the user's side at once (errors raise before anything streams),
         then return the event stream of the answer. A message with ``attachments`` (file ids)
         is a question about those files, answered from their excerpts with citations."""
-        if attachments and not self._photo_problem(user_id, content or "", attachments):
+        if attachments and not self._file_skill(user_id, content or "", attachments):
             # parse, OCR and embed them now, not inside the transaction that stores the turn
             from banshi.media import docqa
             from banshi.media.files import FileStore
@@ -197,16 +205,16 @@ class ChatEngine:
             last = db.scalar(select(Message).where(Message.conversation_id == conv.id, Message.role == "user")
                              .order_by(Message.seq.desc()).limit(1))
             refs = [r["id"] for r in (last.meta or {}).get("attachments", [])] if last is not None else []
-            photo = self._photo_problem(user_id, last.content, refs) if refs else None
-            files = self._file_question(last.content, refs, user_id) if refs and photo is None else None
+            skill = self._file_skill(user_id, last.content, refs) if refs else None
+            files = self._file_question(last.content, refs, user_id) if refs and skill is None else None
             prompt, recall = (files.messages, None) if files is not None else self.build_prompt(db, conv)
             user_event = message_dict(user_msg) if user_msg else None
         return self._answer(user_id, conversation_id, prompt, recall, user_event, think,
-                            cancel or threading.Event(), files, photo)
+                            cancel or threading.Event(), files, skill)
 
     def _answer(self, user_id: str, conversation_id: str, prompt: list[Msg], recall: context.Recall | None,
                 user_event: dict | None, think: bool, cancel: threading.Event, files: Any = None,
-                photo: Path | None = None) -> Iterator[Event]:
+                file_skill: Callable[[threading.Event], Iterator] | None = None) -> Iterator[Event]:
         sources = recall.sources if recall else []
         if user_event:
             yield {"type": "user", "message": user_event}
@@ -220,7 +228,7 @@ class ChatEngine:
         skill: Event | None = None
         said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
         # services and actions: banshi.agents.dispatcher
-        if self.dispatcher is not None and files is None and photo is None and not said:
+        if self.dispatcher is not None and files is None and file_skill is None and not said:
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
             # a question for memory about the user is no follow-up of the previous turn's errand
@@ -250,10 +258,10 @@ class ChatEngine:
                         temperature=self.settings.temperature))
 
                 errand = dispatched is not None and dispatched.handled
-                # a math problem, typed or a photo, goes to the checked homework solver, a request for
-                # a picture to the image skill (banshi.skills.route)
-                stream = (route.photo_answer(self.backend, photo.read_bytes(), cancel=cancel, settings=self.settings)
-                          if photo is not None else model() if files is not None or errand else
+                # a skill when the message asks for one (banshi.skills.route): a math problem, typed or
+                # a photo, to the checked homework solver, a recording to its minutes, a request for a
+                # picture to the image skill, a text to translate to the translation skill
+                stream = (file_skill(cancel) if file_skill is not None else model() if files is not None or errand else
                           route.answer(self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings,
                                        user_id=user_id))
             for item in stream:

@@ -184,8 +184,8 @@ def load(file_ids: Sequence[str], store: FileStore) -> dict[str, str]:
     for fid in ids:
         meta = store.get(fid)
         if meta.kind == "audio":
-            raise InvalidInput(f"{meta.filename} is a recording: ask about its transcript via /minutes",
-                               code="wrong_kind")
+            raise InvalidInput(f"{meta.filename} is a recording: send it on its own to get its transcript and "
+                               "minutes", code="wrong_kind")
     convs = {index_file(store, fid): fid for fid in ids}
     embed_file(store, list(convs))
     return convs

@@ -8,6 +8,8 @@ every turn the service agents leave), and the skill's answer as a chat answer (`
   computed exactly at once (``banshi.skills.calculator``);
 - a request for a picture (画一只猫, draw a cat, 做一张生日海报) is drawn by the image skill and
   kept among the user's files;
+- a recording sent in the chat is transcribed and its minutes written (summary, decisions,
+  action items; ``recording_answer``);
 - a request to translate the text that follows it (翻译成英文：…, translate into French: …) goes
   to the translation skill, which keeps Markdown and code as they are and translates a long text
   piece by piece.
@@ -18,7 +20,7 @@ about a date, a time or a price to look up (星期几, 几点, what time) is not
 write, translate or recommend something is not one, even with numbers in it.
 
 May import: messages, models, config, skills.calculator/school_facts/lang, skills.homework/images/
-translate and media.files (lazily).
+translate and media.files/recordings (lazily).
 """
 
 from __future__ import annotations
@@ -230,6 +232,61 @@ def _translated(
                 "source": event["source"], "target": event["target"], "chunks": event["chunks"]}}
     cancelled = cancel is not None and cancel.is_set()
     yield Completion(text="".join(said), finish_reason="cancelled" if cancelled else "stop")
+
+
+_MINUTES = {
+    "zh": ("会议纪要", "摘要", "决定", "待办", "负责人", "截止", "完整转写", "无"),
+    "en": ("Minutes", "Summary", "Decisions", "Action items", "owner", "due", "Full transcript", "none"),
+}
+
+
+def recording_answer(
+    backend: Backend, store: Any, file_id: str, *, settings: Settings
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    """The answer to a message sent with a recording: its timestamped transcript (progress as
+    ``{"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds", "total"}``), then
+    the minutes — summary, decisions, action items — with the transcript folded under them."""
+    import queue
+    import threading as threads
+
+    from banshi.media import recordings
+
+    updates: queue.Queue[Any] = queue.Queue()
+
+    def transcribe() -> None:
+        try:
+            updates.put(recordings.transcript_of(store, file_id, settings,
+                                                 progress=lambda done, total: updates.put((done, total))))
+        except BaseException as e:  # noqa: BLE001 - raised again below, in the answer's thread
+            updates.put(e)
+
+    yield {"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds": 0, "total": None}
+    threads.Thread(target=transcribe, daemon=True).start()
+    while isinstance(item := updates.get(), tuple):
+        yield {"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds": round(item[0], 1),
+               "total": round(item[1], 1) if item[1] else None}
+    if isinstance(item, BaseException):
+        raise item
+    yield {"type": "skill", "skill": "minutes", "stage": "summarizing"}
+    m = recordings.minutes(item, settings, backend)
+    title, summary, decided, todo, owner, due, full, none = _MINUTES["zh" if item.language == "zh" else "en"]
+
+    def task(a: dict[str, str]) -> str:
+        more = [f"{owner}: {a['owner']}" if a["owner"] else "", f"{due}: {a['due']}" if a["due"] else ""]
+        extra = "; ".join(x for x in more if x)
+        return f"- {a['task']}" + (f" ({extra})" if extra else "")
+
+    said = "\n".join([
+        f"## {title}", "", f"**{summary}**: {m.summary}", "", f"**{decided}**",
+        *([f"- {d}" for d in m.decisions] or [f"- {none}"]), "", f"**{todo}**",
+        *([task(a) for a in m.action_items] or [f"- {none}"]), "",
+        f"<details><summary>{full}</summary>", "", *(f"{line}  " for line in item.timestamped().splitlines()),
+        "", "</details>",
+    ])
+    yield Delta(text=said)
+    yield {"type": "skill", "skill": "minutes", "result": {"file_id": file_id, "duration": item.duration,
+                                                           **m.as_dict()}}
+    yield Completion(text=said, finish_reason="stop")
 
 
 def photo_answer(

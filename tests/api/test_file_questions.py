@@ -84,9 +84,12 @@ def test_bad_attachments_are_refused_before_anything_is_stored(client, fake: Scr
     r = client.post(f"/api/conversations/{cid}/messages",
                     json={"content": "what?", "attachments": ["file-0123456789abcdef01234567"]})
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    audio = _upload(client, "meeting.wav", _wav())
-    r = client.post(f"/api/conversations/{cid}/messages", json={"content": "what?", "attachments": [audio]})
+    # a recording alone gets its minutes (tests/chat/test_skills_in_chat.py); beside another file it
+    # is refused: it holds no text to quote
+    audio, notes = _upload(client, "meeting.wav", _wav()), _upload(client, "notes.txt", b"Agenda: the launch.")
+    r = client.post(f"/api/conversations/{cid}/messages", json={"content": "what?", "attachments": [audio, notes]})
     assert r.status_code == 400 and r.json()["error"]["code"] == "wrong_kind"
+    assert "on its own" in r.json()["error"]["message"]
     assert client.get(f"/api/conversations/{cid}").json()["messages"] == []
     assert fake.calls == []
 

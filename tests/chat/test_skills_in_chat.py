@@ -168,3 +168,23 @@ def test_a_request_to_translate_goes_to_the_translation_skill(client, fake: Scri
     assert "English" in asked[0].content and asked[-1].content.strip().endswith("今天天气很好。")
     result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
     assert (result["source"], result["target"]) == ("zh", "en")
+
+
+def test_a_recording_sent_in_the_chat_gets_its_minutes_and_transcript(client, fake: ScriptedBackend, tmp_path):
+    from tests.media.makers import espeak_wav
+
+    clip = espeak_wav(tmp_path / "meeting.wav", "We decided to move the launch to Friday. Anna will write the notes.",
+                      "en-us", 130)
+    file_id = client.post("/v1/files", files={"file": ("meeting.wav", clip.read_bytes())}).json()["id"]
+    fake.enqueue('{"summary": "The launch moves to Friday.", "decisions": ["Launch on Friday"], '
+                 '"action_items": [{"task": "Write the notes", "owner": "Anna", "due": ""}]}')
+    cid = new(client)
+    evs = send(client, cid, "Minutes please", attachments=[file_id])
+    assert [e["stage"] for e in evs if e["type"] == "skill" and "stage" in e][-1] == "summarizing"
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert "**Summary**: The launch moves to Friday." in text and "- Launch on Friday" in text
+    assert "- Write the notes (owner: Anna)" in text
+    assert "[00:00:00]" in text and "friday" in text.lower()  # the transcript, with its times, folded under them
+    assert "[00:00:00]" in fake.calls[0]["messages"][-1].content  # the model wrote them from the timestamped transcript
+    stored = client.get(f"/api/conversations/{cid}").json()["messages"][-1]
+    assert stored["meta"]["skill"]["name"] == "minutes" and stored["meta"]["skill"]["decisions"] == ["Launch on Friday"]

@@ -55,6 +55,9 @@ $$
 DRAWING = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" '
            'fill="#cfe8ff"/><circle cx="256" cy="256" r="120" fill="#ff9800"/></svg>')
 
+MINUTES = ('{"summary": "The launch moves.", "decisions": ["Launch on Friday"], '
+           '"action_items": [{"task": "Write the notes", "owner": "Anna", "due": ""}]}')
+
 REASONING = "First I consider what the user asked. Then I check the facts."
 #: the "long" answers: 200 words at STEP seconds a word, held after the first HELD_AT words
 LONG_WORDS = 200
@@ -65,12 +68,14 @@ HOLD_S = 60.0
 
 
 def _answer(counter: Iterator[int]):  # type: ignore[no-untyped-def]
-    def answer(messages: list[Message], *, think: bool = False, **_: object) -> str | Completion:
+    def answer(messages: list[Message], *, think: bool = False, schema: object = None, **_: object) -> str | Completion:
         last = next((m.content for m in reversed(messages) if m.role == "user"), "")
         n = next(counter)
         if "please fail" in last:
             raise RuntimeError("the fake model broke down")
-        if "<svg" in messages[0].content:  # the image skill asks for a drawing
+        if "action_items" in str(schema):  # a recording's minutes
+            text = MINUTES
+        elif "<svg" in messages[0].content:  # the image skill asks for a drawing
             text = DRAWING
         elif "markdown" in last:
             text = MARKDOWN_ANSWER

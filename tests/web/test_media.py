@@ -172,3 +172,20 @@ def test_voice_chat_sends_after_a_pause_reads_the_answer_and_listens_again(speak
     assert page.get_attribute(".voice-btn", "aria-pressed") == "false"
     ctx.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def test_a_recording_attached_in_the_chat_gets_its_minutes_with_the_transcript_folded(new_page, tmp_path) -> None:
+    from tests.media.makers import espeak_wav
+
+    clip = espeak_wav(tmp_path / "meeting.wav", "We decided to move the launch to Friday.", "en-us", 130)
+    page = new_page()
+    page.set_input_files(".attach-input", str(clip))
+    page.wait_for_selector(".attachment[data-id]")
+    send(page, "minutes please")
+    wait_idle(page, timeout=120_000)  # Whisper on the server
+    answer = page.locator(".msg-assistant").last.locator(".msg-content")
+    assert "Launch on Friday" in answer.inner_text() and "Write the notes (owner: Anna)" in answer.inner_text()
+    transcript = answer.locator("details")
+    assert "friday" not in transcript.inner_text().lower()  # folded
+    transcript.locator("summary").click()
+    assert "[00:00:00]" in transcript.inner_text() and "friday" in transcript.inner_text().lower()

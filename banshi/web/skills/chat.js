@@ -1,6 +1,7 @@
-// A skill that answers in the chat (a math problem goes to the homework solver, see
-// banshi/skills/route.py): its stages as a status line while it works, then a badge that says
-// whether the answer was checked, and the program that computed it.
+// A skill that answers in the chat (banshi/skills/route.py: a math problem goes to the homework
+// solver, a recording to its minutes, a picture to the image skill…): its stages as a status
+// line while it works, then, for a checked answer, a badge that says whether it was checked and
+// the program (or expression) that computed it.
 import { h } from "../lib/dom.js";
 import { t } from "../i18n/index.js";
 import { onEvent, onMeta } from "../chat/renderers.js";
@@ -17,8 +18,14 @@ function outcome(skill, result) {
       h("pre", {}, result.program)) : null);
 }
 
+const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
 onEvent("skill", (turn, e) => {
   if (e.result) turn.assistant.setExtra("skill", outcome(e.skill, e.result));
-  else if (e.stage) turn.assistant.setExtra("skill", h("p.skill-status", {}, t(`skills.stage.${e.stage}`)));
+  else if (e.stage) {
+    // a recording's transcription tells how far it has got: 正在转写… 1:30 / 3:00
+    const done = e.seconds ? ` ${clock(e.seconds)}${e.total ? ` / ${clock(e.total)}` : ""}` : "";
+    turn.assistant.setExtra("skill", h("p.skill-status", {}, t(`skills.stage.${e.stage}`) + done));
+  }
 });
 onMeta("skill", (view, result) => view.setExtra("skill", outcome(result?.name, result)));
