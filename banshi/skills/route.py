@@ -72,16 +72,17 @@ _ASKS_ZH = re.compile(
     r"至少|最多|相差|余数|是(?:百分之)?几"
 )
 _ASKS_EN = re.compile(
-    r"\bhow (?:many|much|long|far|old|fast|tall|often)\b|\bwhat (?:is|was|will|are|were)\b|\bcalculate\b|"
-    r"\bcompute\b|\bsolve\b|\bfind\b|\bevaluate\b|\bwork out\b|\bwhat number\b|\bin total\b|"
+    r"\bhow (?:many|much|long|far|old|fast|tall|high|big|heavy|wide|deep|often)\b|\bwhat(?:'s|\b)|\bcalculate\b|"
+    r"\bcompute\b|\bsolve\b|\bfind\b|\bevaluate\b|\bwork out\b|\btotal\b|\baverage\b|"
     r"\baltogether\b|\bin all\b|\bremain",
     re.I,
 )
 # asks about the calendar or the clock, or for writing, translating or a recommendation
 _NOT_MATH = re.compile(
-    r"星期几|周几|礼拜几|几点|几号|几月|哪天|哪一天|什么时候|天气|气温|温度|汇率|股价|翻译|写一[篇封首段份]|帮我写|"
-    r"作文|润色|改写|总结|摘要|推荐|\bwhat (?:day|date|time)\b|\bwhen\b|\bweather\b|\btemperature\b|"
-    r"\bexchange rate\b|\bstock\b|\btranslat|\bwrite (?:a|an|me)\b|\bdraft\b|\bsummari[sz]e\b|\brecommend",
+    r"星期几|周几|礼拜几|几点|几号|几月|哪天|哪一天|什么时候|汇率|股价|翻译|写一[篇封首段份]|帮我写|"
+    r"作文|润色|改写|总结|摘要|推荐|\bwhat (?:day|date|time)\b|(?:^|[.?!]\s*)when (?:is|are|was|were|does|did|do|will|"
+    r"should|can|shall)\b|\bexchange rate\b|\bstock (?:price|market)|\btranslat|\bwrite (?:a|an|me)\b|\bdraft\b|"
+    r"\bsummari[sz]e\b|\brecommend (?:me|a|an|some)\b",
     re.I,
 )
 MAX_CHARS = 1200  # longer than any school problem: a pasted document with numbers in it

@@ -22,6 +22,9 @@ from banshi.skills.route import drawing, math_problem, translation
         "How many clips did Natalia sell altogether?",
         "multiply 7 and 42",
         "what is 15% of 80",
+        "Mel is three years younger than Katherine. When Katherine is two dozen years old, how old will Mel be?",
+        "There are 25 roses, 40 tulips and 35 daisies. What percentage of the flowers are roses?",
+        "最高气温是2℃，南极的最高气温比它的5倍还多1.7℃，南极的最高气温是多少？",  # about temperature, still math
     ],
 )
 def test_math_problems_are_recognised(text):
@@ -41,6 +44,7 @@ def test_math_problems_are_recognised(text):
         "帮我写一篇500字的作文，写3个理由",
         "Translate into French: I have 3 apples and 2 pears. How many fruits?",
         "where do i have to be on 12/03/2019",
+        "When is my 3 pm meeting with the 2 new hires?",  # the calendar
         "",
         "多少" + "1 2 " * 1000,  # a pasted document is no school problem
     ],
