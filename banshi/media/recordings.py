@@ -18,7 +18,7 @@ from banshi.media.docqa import MAX_MAP_CALLS, _batches, _fit, is_chinese
 from banshi.messages import Message
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from banshi.config import Settings
     from banshi.media.files import FileStore, StoredFile
@@ -57,6 +57,12 @@ NOTES = {
 }
 
 
+LABELS = {
+    "zh": ("会议纪要", "摘要", "决定", "待办", "负责人", "截止", "完整转写", "无"),
+    "en": ("Minutes", "Summary", "Decisions", "Action items", "owner", "due", "Full transcript", "none"),
+}
+
+
 @dataclass
 class Minutes:
     summary: str
@@ -66,6 +72,24 @@ class Minutes:
 
     def as_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "decisions": self.decisions, "action_items": self.action_items}
+
+    def as_markdown(self, transcript: Transcript) -> str:
+        """The minutes as a chat answer, in the recording's language, with the timestamped
+        transcript folded under them (an HTML ``<details>`` block)."""
+        title, summary, decided, todo, owner, due, full, none = LABELS["zh" if transcript.language == "zh" else "en"]
+
+        def task(a: dict[str, str]) -> str:
+            said = [f"{owner}: {a['owner']}" if a["owner"] else "", f"{due}: {a['due']}" if a["due"] else ""]
+            extra = "; ".join(x for x in said if x)
+            return f"- {a['task']}" + (f" ({extra})" if extra else "")
+
+        return "\n".join([
+            f"## {title}", "", f"**{summary}**: {self.summary}", "", f"**{decided}**",
+            *([f"- {d}" for d in self.decisions] or [f"- {none}"]), "", f"**{todo}**",
+            *([task(a) for a in self.action_items] or [f"- {none}"]), "",
+            f"<details><summary>{full}</summary>", "", *(f"{line}  " for line in transcript.timestamped().splitlines()),
+            "", "</details>",
+        ])
 
 
 def parse_minutes(text: str) -> Minutes:
@@ -119,6 +143,37 @@ def transcript_of(store: FileStore, file_id: str, settings: Settings, language: 
                                  "duration": t.duration, "segments": [s.__dict__ for s in t.segments]},
                                 ensure_ascii=False))
     return t
+
+
+def transcribing(store: FileStore, file_id: str, settings: Settings,
+                 language: str | None = None) -> Iterator[tuple[float, float | None] | Transcript]:
+    """``transcript_of`` on a worker thread, for a caller that shows progress: ``(seconds done,
+    total)`` as a long recording is transcribed chunk by chunk, then the ``Transcript``; its
+    error is raised where they are read, in the caller's thread. A file that is no recording
+    raises at once."""
+    recording(store, file_id)
+    return _transcribing(store, file_id, settings, language)
+
+
+def _transcribing(store: FileStore, file_id: str, settings: Settings,
+                  language: str | None) -> Iterator[tuple[float, float | None] | Transcript]:
+    import queue
+    import threading
+
+    updates: queue.Queue[Any] = queue.Queue()
+
+    def work() -> None:
+        try:
+            updates.put(transcript_of(store, file_id, settings, language, lambda d, total: updates.put((d, total))))
+        except BaseException as e:  # noqa: BLE001 - raised again below, in the caller's thread
+            updates.put(e)
+
+    threading.Thread(target=work, daemon=True).start()
+    while isinstance(item := updates.get(), tuple):
+        yield item
+    if isinstance(item, BaseException):
+        raise item
+    yield item
 
 
 def minutes(transcript: Transcript, settings: Settings, backend: Backend) -> Minutes:

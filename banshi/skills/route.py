@@ -235,57 +235,26 @@ def _translated(
     yield Completion(text="".join(said), finish_reason="cancelled" if cancelled else "stop")
 
 
-_MINUTES = {
-    "zh": ("会议纪要", "摘要", "决定", "待办", "负责人", "截止", "完整转写", "无"),
-    "en": ("Minutes", "Summary", "Decisions", "Action items", "owner", "due", "Full transcript", "none"),
-}
-
-
 def recording_answer(
     backend: Backend, store: Any, file_id: str, *, settings: Settings
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The answer to a message sent with a recording: its timestamped transcript (progress as
     ``{"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds", "total"}``), then
     the minutes — summary, decisions, action items — with the transcript folded under them."""
-    import queue
-    import threading as threads
-
     from banshi.media import recordings
 
-    updates: queue.Queue[Any] = queue.Queue()
-
-    def transcribe() -> None:
-        try:
-            updates.put(recordings.transcript_of(store, file_id, settings,
-                                                 progress=lambda done, total: updates.put((done, total))))
-        except BaseException as e:  # noqa: BLE001 - raised again below, in the answer's thread
-            updates.put(e)
-
     yield {"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds": 0, "total": None}
-    threads.Thread(target=transcribe, daemon=True).start()
-    while isinstance(item := updates.get(), tuple):
-        yield {"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds": round(item[0], 1),
-               "total": round(item[1], 1) if item[1] else None}
-    if isinstance(item, BaseException):
-        raise item
+    for item in recordings.transcribing(store, file_id, settings):
+        if isinstance(item, tuple):
+            yield {"type": "skill", "skill": "minutes", "stage": "transcribing", "seconds": round(item[0], 1),
+                   "total": round(item[1], 1) if item[1] else None}
+        else:
+            transcript = item
     yield {"type": "skill", "skill": "minutes", "stage": "summarizing"}
-    m = recordings.minutes(item, settings, backend)
-    title, summary, decided, todo, owner, due, full, none = _MINUTES["zh" if item.language == "zh" else "en"]
-
-    def task(a: dict[str, str]) -> str:
-        more = [f"{owner}: {a['owner']}" if a["owner"] else "", f"{due}: {a['due']}" if a["due"] else ""]
-        extra = "; ".join(x for x in more if x)
-        return f"- {a['task']}" + (f" ({extra})" if extra else "")
-
-    said = "\n".join([
-        f"## {title}", "", f"**{summary}**: {m.summary}", "", f"**{decided}**",
-        *([f"- {d}" for d in m.decisions] or [f"- {none}"]), "", f"**{todo}**",
-        *([task(a) for a in m.action_items] or [f"- {none}"]), "",
-        f"<details><summary>{full}</summary>", "", *(f"{line}  " for line in item.timestamped().splitlines()),
-        "", "</details>",
-    ])
+    m = recordings.minutes(transcript, settings, backend)
+    said = m.as_markdown(transcript)
     yield Delta(text=said)
-    yield {"type": "skill", "skill": "minutes", "result": {"file_id": file_id, "duration": item.duration,
+    yield {"type": "skill", "skill": "minutes", "result": {"file_id": file_id, "duration": transcript.duration,
                                                            **m.as_dict()}}
     yield Completion(text=said, finish_reason="stop")
 

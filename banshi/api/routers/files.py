@@ -4,7 +4,6 @@ questions answered with citations, summaries, transcripts and minutes of recordi
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,34 +151,22 @@ def transcript(file_id: str, req: TranscriptRequest | None = None, store: FileSt
     req = req or TranscriptRequest()
     if not req.stream:
         return {"id": file_id, **recordings.transcript_of(store, file_id, settings, req.language).as_verbose()}
-    recordings.recording(store, file_id)
-    updates: queue.Queue[Any] = queue.Queue()
+    steps = recordings.transcribing(store, file_id, settings, req.language)  # a wrong file raises here
     cancel = threading.Event()
 
-    def work() -> None:
-        try:
-            t = recordings.transcript_of(store, file_id, settings, req.language,
-                                         lambda d, total: updates.put((d, total)))
-            updates.put(t)
-        except Exception as e:  # reported as the last event
-            updates.put(e)
-
     def events() -> Iterator[dict[str, Any]]:
-        threading.Thread(target=work, daemon=True).start()
-        while True:
-            item = updates.get()
-            if isinstance(item, tuple):
-                done, total = item
-                yield {"type": "transcript.progress", "seconds": round(done, 2),
-                       "total": round(total, 2) if total else None,
-                       "fraction": round(min(done / total, 1.0), 4) if total else None}
-            elif isinstance(item, Exception):
-                yield {"type": "error", "error": {"code": getattr(item, "code", "internal_error"),
-                                                  "message": getattr(item, "message", str(item))}}
-                return
-            else:
-                yield {"type": "transcript.done", "id": file_id, **item.as_verbose()}
-                return
+        try:
+            for item in steps:
+                if isinstance(item, tuple):
+                    done, total = item
+                    yield {"type": "transcript.progress", "seconds": round(done, 2),
+                           "total": round(total, 2) if total else None,
+                           "fraction": round(min(done / total, 1.0), 4) if total else None}
+                else:
+                    yield {"type": "transcript.done", "id": file_id, **item.as_verbose()}
+        except Exception as e:  # reported as the last event
+            yield {"type": "error", "error": {"code": getattr(e, "code", "internal_error"),
+                                              "message": getattr(e, "message", str(e))}}
 
     return StreamingResponse(sse(events(), cancel), media_type="text/event-stream", headers=HEADERS)
 
