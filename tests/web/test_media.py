@@ -120,15 +120,12 @@ def test_read_aloud_speaks_the_answer(media_page) -> None:
 @pytest.fixture(scope="module")
 def speaking_browser(browser, tmp_path_factory) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """Chromium whose fake microphone plays a spoken sentence and then 3 s of silence, over and over."""
-    import shutil
-    import subprocess
     import wave
 
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed (make system-deps)")
+    from tests.media.makers import espeak_wav
+
     folder = tmp_path_factory.mktemp("voice")
-    said = folder / "said.wav"
-    subprocess.run(["espeak-ng", "-w", str(said), "what is the weather like"], check=True)
+    said = espeak_wav(folder / "said.wav", "what is the weather like", "en-us")  # fails clearly without espeak-ng
     with wave.open(str(said)) as w:
         params, frames = w.getparams(), w.readframes(w.getnframes())
     looped = folder / "said-then-silence.wav"
