@@ -19,7 +19,12 @@ When the question's words say which way a count is made whole (至少要几辆�
 needed: up, 进一法; 最多能买几个, how many can she buy: down, 去尾法), the request carries that
 rule and a fractional count is rounded so before the vote, with no repair.
 
-May import: errors, messages, models, skills.sandbox/answers/lang/school_facts, media.ocr (lazily).
+A small model copies the shape of the example it is shown: the direct and steps styles show the
+worked example of the problem's kind when its words name one (``worked_examples``: 相遇, 圆锥,
+打八折 …), their own fixed example otherwise.
+
+May import: errors, messages, models, skills.sandbox/answers/lang/school_facts/worked_examples,
+media.ocr (lazily).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from banshi.skills import answers
 from banshi.skills.lang import detect_language, language_name
 from banshi.skills.sandbox import Limits, run_python
 from banshi.skills.school_facts import COUNT_WORDS, EN_COUNT, EN_MEASURE, facts_for, read_quantities, rounding
+from banshi.skills.worked_examples import nearest
 
 MAX_PROBLEM_CHARS = 4000
 
@@ -51,10 +57,13 @@ _SYSTEM = (
 )
 
 # Each style is an independent way to write the program: its own worked example (in the problem's
-# language) and its own instruction. Agreement between styles is the check.
+# language) and its own instruction. Agreement between styles is the check. The styles marked
+# "like" show instead the example of the problem's kind (``worked_examples``) when the problem's
+# words name a kind; the equation style keeps its own, so the first two programs never share one.
 _STYLES: dict[str, dict[str, Any]] = {
     "direct": {
         "hint": "",
+        "like": True,
         "zh": (
             "一块长方形菜地长50米，宽20米，它的面积是多少公顷？",
             "def solution():\n    # 求：菜地面积是多少公顷（答案单位：公顷）\n"
@@ -83,6 +92,7 @@ _STYLES: dict[str, dict[str, Any]] = {
     },
     "steps": {
         "hint": "Give each quantity a name and compute it in its own line, step by step.",
+        "like": True,
         "zh": (
             "一件衣服打八折后卖240元，比原价便宜了多少元？",
             "def solution():\n    # 求：比原价便宜了多少元（答案单位：元）\n"
@@ -288,13 +298,13 @@ def _code_only(code: str) -> str:
     return re.sub(r"\s+", "", re.sub(r"#[^\n]*", "", code))
 
 
-def _off_problem(code: str, problem: str, style: str, lang: str) -> bool:
+def _off_problem(code: str, problem: str, shot_code: str) -> bool:
     """A small model sometimes answers with the worked example's program: the same code, or a
     program using none of the problem's numbers although the problem writes two or more. Its
     comments count: the model sometimes works the numbers out there and returns the result (a
     right ``return 4`` after "16 ÷ 4 = 4" was refused as a copy), and a copy's comments carry the
     example's numbers, not the problem's."""
-    if _code_only(code) == _code_only(_STYLES[style][lang][1]):
+    if _code_only(code) == _code_only(shot_code):
         return True
     given = _numbers(problem)
     return len(given) >= 2 and not (given & _numbers(code))
@@ -401,9 +411,16 @@ def _prepare(code: str) -> str:
     return "\n".join(head) + "\n" + code + "\n"
 
 
+def _shot(problem: str, style: str, lang: str) -> tuple[str, str]:
+    """The worked example a style shows for this problem: (its problem, its program)."""
+    spec = _STYLES[style]
+    like = nearest(problem, lang) if spec.get("like") else None
+    return (like.problem, like.program) if like else spec["zh" if lang == "zh" else "en"]
+
+
 def _messages(problem: str, style: str, lang: str, hint: str = "") -> list[Message]:
     spec = _STYLES[style]
-    shot_q, shot_code = spec["zh" if lang == "zh" else "en"]
+    shot_q, shot_code = _shot(problem, style, lang)
     lead = spec["hint"] + "\n\n" if spec["hint"] else ""
     # the system prompt is the same for every style and problem: llama.cpp reuses its KV cache
     return [
@@ -451,7 +468,7 @@ def write_and_run(
             value, error = None, "no program in the reply"
             problem_text = _FIX[code_lang]["none"]
             continue
-        if _off_problem(code, problem, style, code_lang):
+        if _off_problem(code, problem, _shot(problem, style, code_lang)[1]):
             value, error = None, "the program does not use the problem's numbers (a copy of the worked example?)"
             problem_text = _FIX[code_lang]["copy"]
             continue
