@@ -17,7 +17,8 @@ every turn the service agents leave), and the skill's answer as a chat answer (`
 A message is a math problem when it asks for a number (多少, 几, 求, how many, what is …) about
 at least two quantities, or writes out a calculation (17乘以3, 3 + 4 * 2, 2x + 3 = 7). A question
 about a date, a time or a price to look up (星期几, 几点, what time) is not one; a request to
-write, translate or recommend something is not one, even with numbers in it.
+write, translate or recommend something is not one, even with numbers in it. A short message that
+changes the problem just asked (那如果是5盒呢？, what if there were 8?) is that problem changed.
 
 May import: messages, models, config, skills.calculator/school_facts/lang, skills.homework/images/
 translate and media.files/recordings (lazily).
@@ -100,6 +101,36 @@ def math_problem(text: str) -> bool:
     return bool(asks) and len(_NUMBER.findall(digits)) >= 2
 
 
+# a message that changes the problem just asked: 那如果是5盒呢？ 换成8米呢？ what if there were 8 boxes?
+_CHANGE = re.compile(
+    r"如果|要是|假如|假设|换成|改成|改为|变成|那.{0,16}呢|\bwhat if\b|\binstead\b|\bwhat about\b|\bhow about\b", re.I
+)
+MAX_CHANGE_CHARS = 80
+_CHANGED = {"zh": "{problem}\n（条件改为：{change}）请按改变后的条件解答。", "en": "{problem}\n(Changed: {change}) Solve the changed problem."}
+
+
+def earlier_question(messages: list[Any]) -> str | None:
+    """The user's message before the last, when the turn between them answered it (the problem a
+    follow-up may change); messages have ``role`` and ``content``."""
+    said = [m for m in messages if m.role in ("user", "assistant")]
+    if len(said) >= 3 and said[-3].role == "user" and said[-2].role == "assistant":
+        return said[-3].content
+    return None
+
+
+def changed_problem(text: str, earlier: str | None) -> str | None:
+    """The earlier math problem with the change this message makes to it (那如果是5盒呢？ after a
+    problem about boxes of chalk), for the solver to solve whole; None when the message is no
+    such change: too long, no number in it, no word of change, or the earlier message no problem."""
+    text = text.strip()
+    if not earlier or len(text) > MAX_CHANGE_CHARS or _NOT_MATH.search(text) or not _CHANGE.search(text):
+        return None
+    if not _NUMBER.search(_DATE.sub(" ", read_quantities(text))) or not math_problem(earlier):
+        return None
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", earlier) else "en"
+    return _CHANGED[lang].format(problem=earlier.strip(), change=text)
+
+
 # asks for a picture to be made: 画一只猫, 帮我做一张生日海报, draw a cat, make me a logo for …
 _POLITE_ZH = r"^\s*(?:请|麻烦)?你?(?:帮我|给我|为我|替我)?\s*"
 _DRAW = re.compile(
@@ -175,17 +206,22 @@ def answer(
     cancel: threading.Event | None = None,
     settings: Settings | None = None,
     user_id: str | None = None,
+    earlier: str | None = None,
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The answer to a chat message the service agents left: a skill's when the message asks for
     one (its progress as ``{"type": "skill", ...}`` events among the text), else ``model()``,
     the model's own answer. A picture is drawn only for a ``user_id``, among whose files it is
-    kept (the answer shows it from there)."""
+    kept (the answer shows it from there). ``earlier`` is the user's previous message
+    (``earlier_question``): a message that changes that problem is solved as the changed problem."""
     if user_id is not None and drawing(text):
         return _drawn(backend, text, user_id, cancel=cancel, settings=settings or get_settings())
     asked = translation(text)
     if asked is not None:
         return _translated(backend, *asked, cancel=cancel)
-    if not math_problem(text):
+    changed = changed_problem(text, earlier)
+    if changed is not None:
+        text = changed
+    elif not math_problem(text):
         return model()
     expr = calculator.expression(text)
     if expr is not None:  # a bare calculation: computed exactly, no model

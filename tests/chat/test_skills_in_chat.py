@@ -68,6 +68,23 @@ def test_when_no_program_gives_an_answer_the_model_answers(client, fake: Scripte
     assert result["answer"] is None and len(fake.calls) > 2
 
 
+def test_a_follow_up_that_changes_the_problem_is_solved_as_the_changed_problem(client, fake: ScriptedBackend):
+    fake.enqueue(PROGRAM, EQUATION, "1. 24 ÷ 4 = 6。")
+    cid = new(client)
+    send(client, cid, PROBLEM)
+    fake.enqueue(program("Fraction(24, 5)"), program("24 / 5"), "1. 24 ÷ 5 = 4.8。")
+    evs = send(client, cid, "那如果是5个呢？")
+    text = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert text.endswith("答案：4.8（已验算：2 个独立的解法得出同一个答案）")
+    # the programs were asked for the earlier problem with its change
+    asked = fake.calls[3]["messages"][-1].content
+    assert PROBLEM in asked and "那如果是5个呢？" in asked
+    # a follow-up without a number is the model's to answer
+    fake.enqueue("因为每个苹果的价钱一样。")
+    evs = send(client, cid, "那为什么呢？")
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "因为每个苹果的价钱一样。"
+
+
 def test_a_bare_calculation_is_computed_without_the_model(client, fake: ScriptedBackend):
     cid = new(client)
     evs = send(client, cid, "17乘以3等于多少？")

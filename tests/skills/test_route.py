@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from banshi.skills.route import drawing, math_problem, translation
+from banshi.messages import Message
+from banshi.skills.route import changed_problem, drawing, earlier_question, math_problem, translation
 
 
 @pytest.mark.parametrize(
@@ -87,3 +88,34 @@ def test_a_request_for_a_picture_is_recognised(text, draws):
 )
 def test_a_request_to_translate_the_text_that_follows_is_recognised(text, asked):
     assert translation(text) == asked
+
+
+CHALK = "一盒粉笔有42支，老师用了3盒，一共用了多少支粉笔？"
+
+
+@pytest.mark.parametrize(
+    "text, earlier, changed",
+    [
+        ("那如果是5盒呢？", CHALK, True),
+        ("要是用了八盒呢？", CHALK, True),  # the number in Chinese
+        ("换成每盒50支呢", CHALK, True),
+        ("What if there were 8 boxes?", "A box holds 42 pieces of chalk. How many pieces are in 3 boxes?", True),
+        ("那为什么呢？", CHALK, False),  # no number: a question about the answer
+        ("如果明天下雨，3点的会还开吗？", "今天天气怎么样？", False),  # the earlier message is no problem
+        ("那如果是5盒呢？", None, False),
+        ("帮我写一篇关于5个朋友的作文", CHALK, False),
+        ("如果" + "很长的一段话，" * 20 + "5盒呢？", CHALK, False),
+    ],
+)
+def test_a_follow_up_that_changes_the_problem_just_asked(text, earlier, changed):
+    problem = changed_problem(text, earlier)
+    assert (problem is not None) == changed
+    if changed:
+        assert problem.startswith(earlier) and text in problem and math_problem(problem)
+
+
+def test_the_earlier_question_is_the_one_the_last_answer_answered():
+    asked, answered = Message("user", CHALK), Message("assistant", "一共用了126支。")
+    assert earlier_question([Message("system", "…"), asked, answered, Message("user", "那如果是5盒呢？")]) == CHALK
+    assert earlier_question([Message("system", "…"), Message("user", "那如果是5盒呢？")]) is None
+    assert earlier_question([asked, Message("user", "还有呢"), Message("user", "那如果是5盒呢？")]) is None

@@ -212,7 +212,8 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         query, photos = _text(asked), _images(asked, settings)
         steps = (route.photo_answer(engine.backend, photos[0], cancel=cancel, settings=settings)
                  if len(photos) == 1 and route.solves_photo(query) else
-                 route.answer(engine.backend, query, model, cancel=cancel, settings=settings, user_id=user.id))
+                 route.answer(engine.backend, query, model, cancel=cancel, settings=settings, user_id=user.id,
+                              earlier=route.earlier_question(messages)))
         items = (i for i in steps if not isinstance(i, dict))
     else:
         items = model()
