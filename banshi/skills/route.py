@@ -106,7 +106,10 @@ _CHANGE = re.compile(
     r"如果|要是|假如|假设|换成|改成|改为|变成|那.{0,16}呢|\bwhat if\b|\binstead\b|\bwhat about\b|\bhow about\b", re.I
 )
 MAX_CHANGE_CHARS = 80
-_CHANGED = {"zh": "{problem}\n（条件改为：{change}）请按改变后的条件解答。", "en": "{problem}\n(Changed: {change}) Solve the changed problem."}
+_CHANGED = {
+    "zh": "{problem}\n（条件改为：{change}）请按改变后的条件解答。",
+    "en": "{problem}\n(Changed: {change}) Solve the changed problem.",
+}
 
 
 def earlier_question(messages: list[Any]) -> str | None:
