@@ -6,6 +6,7 @@ confidence; ``photo_to_text`` turns a photo into text a language model can use.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -397,6 +398,18 @@ def model_text(result: OcrResult, name: str = "photo") -> str:
     return "\n".join(out)
 
 
+_READ: dict[tuple[str, str], str] = {}  # the text of photos read, by SHA-256 (a client resends its history)
+_READ_KEEP = 64
+
+
 def photo_to_text(data: bytes | Path, settings: Settings, name: str = "photo") -> str:
-    """A photo (bytes or a path) → model-ready text (``model_text`` of its OCR)."""
-    return model_text(recognize(data, settings), name)
+    """A photo (bytes or a path) → model-ready text (``model_text`` of its OCR). The text of the
+    last ``_READ_KEEP`` photos given as bytes is kept: the same photo is read once."""
+    if not isinstance(data, bytes):
+        return model_text(recognize(data, settings), name)
+    key = (hashlib.sha256(data).hexdigest(), name)
+    if key not in _READ:
+        if len(_READ) >= _READ_KEEP:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = model_text(recognize(data, settings), name)
+    return _READ[key]

@@ -56,6 +56,12 @@ def test_a_blank_photo_says_no_text(settings):
     assert "no text" in ocr.photo_to_text(png(Image.new("RGB", (300, 200), "white")), settings)
 
 
+def test_a_photo_sent_again_is_not_read_again(settings, page, monkeypatch):
+    first = ocr.photo_to_text(page, settings, "again.png")
+    monkeypatch.setattr(ocr, "recognize", lambda *a, **k: pytest.fail("read again"))
+    assert ocr.photo_to_text(page, settings, "again.png") == first and "小明有5个苹果" in first
+
+
 def test_huge_images_are_downscaled(settings):
     from PIL import Image
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 import threading
@@ -94,31 +93,19 @@ def _images(content: str | list[dict[str, Any]] | None, settings: Settings) -> l
     return out
 
 
-_READ: dict[str, str] = {}  # OCR of the photos seen, by SHA-256: a client resends the whole history
-_READ_KEEP = 64
-
-
-def _read(photo: bytes, settings: Settings) -> str:
-    from banshi.media import ocr
-
-    key = hashlib.sha256(photo).hexdigest()
-    if key not in _READ:
-        if len(_READ) >= _READ_KEEP:
-            _READ.pop(next(iter(_READ)))
-        _READ[key] = ocr.photo_to_text(photo, settings, name="the image")
-    return _READ[key]
-
-
 def to_messages(req: ChatRequest, settings: Settings, sees_images: bool = False) -> list[Message]:
     """The request's messages; a photo among a message's parts is read (OCR) into its text, and
     also sent itself to a backend that sees images."""
+    from banshi.media import ocr
+
     out = []
     for m in req.messages:
         calls = [ToolCall(c["function"]["name"], _args(c["function"].get("arguments")), c.get("id", ""))
                  for c in (m.tool_calls or [])]
         role = "system" if m.role == "developer" else m.role
         photos = _images(m.content, settings)
-        text = "\n\n".join([_text(m.content), *(_read(p, settings) for p in photos)]).strip()
+        read = [ocr.photo_to_text(p, settings, name="the image") for p in photos]  # a resent photo is not read again
+        text = "\n\n".join([_text(m.content), *read]).strip()
         seen = [image_data_url(p, settings) for p in photos] if sees_images else []
         out.append(Message(role, text, tool_calls=calls, tool_call_id=m.tool_call_id or "", images=seen))
     if sum(len(m.content) for m in out) > settings.max_message_chars * 8:
