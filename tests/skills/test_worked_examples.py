@@ -40,6 +40,9 @@ def test_each_example_is_found_for_its_own_problem(example):
         ("一条公路长500米，在路的一边每隔10米立一根电线杆，两端都立，一共要立多少根？", "两端都种"),
         ("一件上衣打九折后是180元，原价是多少元？", "打八折"),
         ("A coat is $120 and is on sale for 30% off. What is the sale price?", "25% off"),
+        ("路边有一排路灯，小明从第1盏走到第8盏用了14分钟，照这样，从第1盏走到第20盏要几分钟？", "第1棵树跑到第6棵"),
+        ("3个苹果和2个梨共重1千克，2个苹果和3个梨共重0.9千克，一个苹果重多少千克？", "笔记本共用了26元"),
+        ("一副扑克牌有4种花色，至少抽出几张，才能保证有2张是同一种花色？", "保证一定有两个球"),
     ],
 )
 def test_a_problem_gets_the_example_of_its_kind(problem, shown):
@@ -53,6 +56,8 @@ def test_a_problem_gets_the_example_of_its_kind(problem, shown):
         "同学们去植树，每行种8棵，种了12行，一共种了多少棵？",  # trees, but no row with ends
         "小红有28颗糖，小明的糖是小红的2倍，两人一共有多少颗？",  # the sum is asked, not given
         "一本故事书有180页，小华每天看15页，看了8天，还剩多少页没看？",
+        "甲数是乙数的3倍多5，乙数是20，甲数是多少？",  # 3倍多5: neither a sum nor a difference of multiples
+        "园林工人在公路的一边每隔4米栽一棵树，现在要改成每隔6米栽一棵树，不用移栽的树有多少棵？",
         "Janet has 3 dogs. Each dog eats 2 cups of food a day. How many cups do they eat in a week?",
     ],
 )
