@@ -58,6 +58,9 @@ def test_a_problem_gets_the_example_of_its_kind(problem, shown):
         "一本故事书有180页，小华每天看15页，看了8天，还剩多少页没看？",
         "甲数是乙数的3倍多5，乙数是20，甲数是多少？",  # 3倍多5: neither a sum nor a difference of multiples
         "园林工人在公路的一边每隔4米栽一棵树，现在要改成每隔6米栽一棵树，不用移栽的树有多少棵？",
+        "学雷锋小组上午修了20把椅子，下午修了10把，一天总共修了多少把椅子？",  # 上午/下午, no clock time
+        "一个仓库长25米，宽10米，存货高度为3米，这个仓库最多能存放货物多少立方米？",  # 最多 a volume, no count
+        "一本书有83000个字，如果每页排25行，每行排24个字，需要多少页？",  # 如果每 without an earlier 每
         "Janet has 3 dogs. Each dog eats 2 cups of food a day. How many cups do they eat in a week?",
     ],
 )
