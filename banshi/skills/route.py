@@ -130,8 +130,28 @@ def changed_problem(text: str, earlier: str | None) -> str | None:
         return None
     if not _NUMBER.search(_DATE.sub(" ", read_quantities(text))) or not math_problem(earlier):
         return None
+    substituted = _substituted(read_quantities(earlier.strip()), read_quantities(text))
+    if substituted is not None:
+        return substituted
     lang = "zh" if re.search(r"[\u4e00-\u9fff]", earlier) else "en"
     return _CHANGED[lang].format(problem=earlier.strip(), change=text)
+
+
+_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([\u4e00-\u9fff]|[A-Za-z]+)")
+
+
+def _substituted(problem: str, change: str) -> str | None:
+    """The problem with each quantity of the change put in place of the one quantity of the problem
+    in the same unit (那如果是5盒呢？: 用了3盒 → 用了5盒; the small model misses a change said after
+    the problem); None when a quantity of the change has no single counterpart."""
+    found = _QUANTITY.findall(change)
+    for number, unit in found:
+        spots = [m for m in _QUANTITY.finditer(problem) if m.group(2).lower() == unit.lower()]
+        if len(spots) != 1:
+            return None
+        m = spots[0]
+        problem = problem[: m.start(1)] + number + problem[m.end(1) :]
+    return problem if found else None
 
 
 # asks for a picture to be made: 画一只猫, 帮我做一张生日海报, draw a cat, make me a logo for …
