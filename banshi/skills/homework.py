@@ -418,9 +418,9 @@ def _shot(problem: str, style: str, lang: str) -> tuple[str, str]:
     return (like.problem, like.program) if like else spec["zh" if lang == "zh" else "en"]
 
 
-def _messages(problem: str, style: str, lang: str, hint: str = "") -> list[Message]:
+def _messages(problem: str, style: str, shot: tuple[str, str], hint: str = "") -> list[Message]:
     spec = _STYLES[style]
-    shot_q, shot_code = _shot(problem, style, lang)
+    shot_q, shot_code = shot
     lead = spec["hint"] + "\n\n" if spec["hint"] else ""
     # the system prompt is the same for every style and problem: llama.cpp reuses its KV cache
     return [
@@ -449,7 +449,8 @@ def write_and_run(
     start = time.monotonic()
     code_lang = "zh" if lang == "zh" else "en"
     want = asked(problem)
-    messages = _messages(problem, style, code_lang, _request_hint(problem, want, code_lang))
+    shot = _shot(problem, style, code_lang)  # the worked example shown, once for the request and the copy check
+    messages = _messages(problem, style, shot, _request_hint(problem, want, code_lang))
     code, value, error, problem_text = "", None, "", ""
     for round_ in range(2 if repair else 1):
         if round_:
@@ -468,7 +469,7 @@ def write_and_run(
             value, error = None, "no program in the reply"
             problem_text = _FIX[code_lang]["none"]
             continue
-        if _off_problem(code, problem, _shot(problem, style, code_lang)[1]):
+        if _off_problem(code, problem, shot[1]):
             value, error = None, "the program does not use the problem's numbers (a copy of the worked example?)"
             problem_text = _FIX[code_lang]["copy"]
             continue

@@ -128,9 +128,10 @@ def changed_problem(text: str, earlier: str | None) -> str | None:
     text = text.strip()
     if not earlier or len(text) > MAX_CHANGE_CHARS or _NOT_MATH.search(text) or not _CHANGE.search(text):
         return None
-    if not _NUMBER.search(_DATE.sub(" ", read_quantities(text))) or not math_problem(earlier):
+    change = read_quantities(text)
+    if not _NUMBER.search(_DATE.sub(" ", change)) or not math_problem(earlier):
         return None
-    substituted = _substituted(read_quantities(earlier.strip()), read_quantities(text))
+    substituted = _substituted(read_quantities(earlier.strip()), change)
     if substituted is not None:
         return substituted
     lang = "zh" if re.search(r"[\u4e00-\u9fff]", earlier) else "en"
