@@ -28,6 +28,12 @@ log = logging.getLogger("banshi.memory")
 RECALL_TOKENS = 150  # the local model reads ~45 tokens/s: memory costs at most ~3 s
 PASSAGES = 3
 MAX_ATTEMPTS = 3
+
+
+class _DoneElsewhere(Exception):
+    """Another run finished one of the jobs first."""
+
+
 _REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s+(.{3,200}?)[.!]*$|"
                        r"^(?:请)?(?:帮我)?记住[：:，,]?(.{2,200}?)[。！!]*$",
                        re.I)
@@ -179,11 +185,19 @@ class Memory:
         return len(claimed)
 
     def _run(self, jobs: list[MemoryJob], work) -> None:  # type: ignore[no-untyped-def]
+        """Do ``work`` and take its jobs off the queue in one transaction. A job can be run twice
+        at once (another server on the same database recovered it as left by a crash): the run
+        that finds a job already gone undoes its own work, and puts back the jobs still to do."""
         ids = [j.id for j in jobs]
         try:
             with session_scope(self.settings) as db:
                 work(db)
-                db.execute(delete(MemoryJob).where(MemoryJob.id.in_(ids)))
+                if db.execute(delete(MemoryJob).where(MemoryJob.id.in_(ids))).rowcount != len(ids):
+                    raise _DoneElsewhere
+        except _DoneElsewhere:
+            with session_scope(self.settings) as db:
+                db.execute(update(MemoryJob).where(MemoryJob.id.in_(ids), MemoryJob.status == "running")
+                           .values(status="pending"))
         except Exception as e:  # keep the job, retry a few times, then leave it marked failed
             log.exception("memory job failed")
             with session_scope(self.settings) as db:

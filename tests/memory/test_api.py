@@ -1,6 +1,7 @@
 """Memory through the API, as a user meets it: chat, new conversations, control, isolation."""
 
 import json
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,6 +197,31 @@ def test_the_queue_survives_a_crash(client, settings):
     memory.recover()
     settle(settings)
     assert [f["value"] for f in client.get("/api/memory").json()["facts"]] == ["Zoe"]
+
+
+def test_a_job_run_twice_at_once_stores_its_fact_once(client, settings):
+    """Another server on the same database, starting, recovers the jobs left running, including
+    one this server is in the middle of: both run it, and the fact must still be stored once."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from banshi.memory.tables import MemoryFact
+
+    memory, rival = get_memory(settings), []
+
+    def meanwhile_elsewhere(session, _context, _instances):  # the first run is about to store the fact
+        if not rival and any(isinstance(o, MemoryFact) for o in session.new):
+            rival.append(threading.Thread(target=lambda: (memory.recover(), memory.process_pending(model=False))))
+            rival[0].start()
+            rival[0].join()
+
+    event.listen(Session, "before_flush", meanwhile_elsewhere)
+    try:
+        send(client, new(client), "My name is Zoe.")
+        settle(settings)
+    finally:
+        event.remove(Session, "before_flush", meanwhile_elsewhere)
+    assert rival and [f["value"] for f in client.get("/api/memory").json()["facts"]] == ["Zoe"]
 
 
 @pytest.fixture
