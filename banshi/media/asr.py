@@ -48,9 +48,12 @@ WHISPER_FILES = {
     "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
     "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
 }
-#: the languages the assistant is built for; a detection outside them must be confident
+#: the languages the assistant is built for; unless Whisper is sure of the language, they are
+#: told apart by reading the audio in each
 PREFERRED = ("zh", "en")
-_CONFIDENT = 0.8
+_SURE = 0.9
+_READING_TOKENS = 96  # enough of a reading to tell the languages apart, and to see it loop
+_LOOPING = 2.4  # gzip compression ratio above which a reading repeats itself (Whisper's own bound)
 #: a prompt in the language's usual script: Whisper otherwise often writes Chinese in traditional
 #: characters and without punctuation
 PROMPTS = {"zh": "以下是普通话的句子。"}
@@ -195,14 +198,40 @@ class Transcriber:
     def languages(self) -> set[str]:
         return set(self.model.supported_languages)
 
-    def detect(self, samples: Any) -> str:
-        """The spoken language; a guess outside Chinese/English must be confident, since short or
-        synthetic Mandarin is easily taken for another tonal language."""
-        lang, prob, probs = self.model.detect_language(audio=samples)
-        if lang in PREFERRED or prob >= _CONFIDENT:
-            return str(lang)
-        best = max((p for p in probs if p[0] in PREFERRED), key=lambda p: p[1], default=(lang, prob))
-        return str(best[0])
+    def detect(self, samples: Any, prompt: str | None = None) -> str:
+        """The spoken language of ``samples`` (its first window). Whisper's guess from the sound
+        alone is unsure on short or synthetic Mandarin, often taken for English or Thai: unless it
+        is sure, the window is read as Chinese and as English, from the same encoding, and the
+        reading the model finds likelier wins."""
+        from faster_whisper.audio import pad_or_trim
+
+        extractor = self.model.feature_extractor
+        features = extractor(samples[: extractor.n_samples])
+        encoded = self.model.encode(pad_or_trim(features[..., : extractor.nb_max_frames]))
+        (token, prob), *_ = self.model.model.detect_language(encoded)[0]
+        lang = token[2:-2]  # "<|zh|>"
+        if prob >= _SURE:
+            return lang
+        return max(PREFERRED, key=lambda code: (self._likelihood(encoded, code, prompt), code == lang))
+
+    def _likelihood(self, encoded: Any, lang: str, prompt: str | None) -> float:
+        """Mean log-probability per token of the encoded window read as ``lang`` (greedy, no
+        timestamps); minus infinity for a reading that is empty or loops."""
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_compression_ratio
+
+        tokenizer = Tokenizer(self.model.hf_tokenizer, True, task="transcribe", language=lang)
+        hint = prompt or PROMPTS.get(lang)
+        start = self.model.get_prompt(tokenizer, tokenizer.encode(" " + hint) if hint else [],
+                                      without_timestamps=True)
+        result = self.model.model.generate(encoded, [start], beam_size=1, return_scores=True,
+                                           max_length=len(start) + _READING_TOKENS, suppress_blank=True,
+                                           suppress_tokens=[-1])[0]
+        tokens = result.sequences_ids[0]
+        text = tokenizer.decode(tokens).strip()
+        if not text or get_compression_ratio(text) > _LOOPING:
+            return float("-inf")
+        return float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
 
     def segments(self, path: Path, language: str | None = None, progress: Progress | None = None,
                  prompt: str | None = None) -> Iterator[tuple[str, Segment]]:
@@ -216,7 +245,7 @@ class Transcriber:
         n = 0
         with self._lock:
             for offset, samples in audio.iter_chunks(path, self.chunk_seconds, self.max_seconds):
-                lang = language or self.detect(samples)
+                lang = language or self.detect(samples, prompt)
                 language = lang  # one language per recording: later chunks keep the first's
                 hint = prompt or PROMPTS.get(lang)
                 # greedy decoding, one fallback temperature: bounded work on audio it cannot read

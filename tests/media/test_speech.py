@@ -90,6 +90,16 @@ def test_mandarin_speech_is_transcribed_in_simplified_chinese(settings, clips):
     assert "开会" in t.text and "明天" in t.text
 
 
+def test_mandarin_whispers_own_guess_takes_for_english_is_read_as_chinese(settings, tmp_path):
+    """The assistant's own spoken Chinese (espeak-ng's Mandarin, which Whisper's language guess
+    took for English: "Then they shall find the enemy in the war") comes back as Chinese."""
+    speech = tts.synthesize("明天早上八点提醒我去医院复查。", response_format="wav")
+    path = tmp_path / "reminder.wav"
+    path.write_bytes(speech.audio)
+    t = asr.get_transcriber(settings).transcribe(path)
+    assert t.language == "zh" and "明天" in t.text
+
+
 def test_transcription_api_formats(client, clips):
     data = clips["en"].read_bytes()
     r = client.post("/v1/audio/transcriptions", files={"file": ("a.wav", data, "audio/wav")},
