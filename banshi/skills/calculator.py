@@ -1,11 +1,12 @@
-"""A calculation written out in a message — 17乘以3等于多少？, what is 2.5 times (4 + 6)?, 3/4 + 1/6 =
-— read into an arithmetic expression and computed exactly, at once, with no model and no
-program: a sum needs neither a solver nor a check. Anything else in the message (a word, a
+"""A calculation written out in a message — 17乘以3等于多少？, what is 2.5 times (4 + 6)?, 3/4 + 1/6 =,
+15% of 240, 十七乘以三, twelve times seven (as speech is often transcribed) — read into an
+arithmetic expression and computed exactly, at once, with no model and no program: a sum needs
+neither a solver nor a check. Anything else in the message (a word, a
 unit, a variable) and it is not a bare calculation: ``expression`` gives None and the homework
 solver takes the message.
 
 Reached only for a message ``route.math_problem`` accepts (so a date, 2026-11-30, or a range,
-50-100, is never a subtraction). May import: nothing of the project.
+50-100, is never a subtraction). May import: skills.school_facts (Chinese numerals).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import ast
 import operator
 import re
 from fractions import Fraction
+
+from banshi.skills.school_facts import zh_number
 
 # spoken operators, longest first, into the symbols of an expression
 _WORDS = [
@@ -34,7 +37,23 @@ _LEAD = re.compile(
     re.I,
 )
 _TAIL = re.compile(r"\s*(?:=|等于|是|得)?\s*(?:多少|几|什么|\?|？)*\s*(?:呢|啊|呀)?\s*[?？。.!！]*\s*$")
-_EXPRESSION = re.compile(r"[\d.\s()+\-*/]+")
+_EXPRESSION = re.compile(r"[\d.\s()+\-*/%]+")
+# numbers said in words: 十七, 三点五, 百分之十五; twelve, twenty-five, three hundred and four
+_ZH_NUMERAL = r"[零〇一二两三四五六七八九十百千万]+"
+_EN_SMALL = dict(zip(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split(), range(20), strict=True))
+_EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
+_EN_SCALE = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_EN_WORD = "|".join([*_EN_SMALL, *_EN_TENS, *_EN_SCALE])
+_AND = "|".join(rf"(?<={scale})\s+and\s+" for scale in _EN_SCALE)  # "and" only in "hundred and five"
+_EN_NUMBER = re.compile(rf"\b(?:{_EN_WORD})(?:(?:{_AND}|[\s-]+)(?:{_EN_WORD}))*\b", re.I)
+# a percentage: 15% of 240, 240的15%, 15 percent; the % is kept in the expression as written
+_PERCENT = [
+    (r"\s*(?:%|％|\bper\s?cent\b)", "%"),
+    (r"%\s+of\b", "% *"),
+    (r"的\s*(?=[\d.]+%)", " * "),
+]
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 MAX_EXPONENT = 100
 MAX_BITS = 3000  # a result of at most ~900 digits: written out in full
@@ -46,20 +65,60 @@ def expression(text: str) -> str | None:
     message holds anything but a calculation and the asking for its result."""
     if len(text) > MAX_CHARS:
         return None
-    expr = _TAIL.sub("", _LEAD.sub("", text.strip()), count=1)
-    for pattern, symbol in _WORDS:
+    expr = _TAIL.sub("", _LEAD.sub("", _in_digits(text.strip())), count=1)
+    for pattern, symbol in _PERCENT + _WORDS:
         expr = re.sub(pattern, symbol, expr, flags=re.I)
     expr = " ".join(expr.split())
-    if not _EXPRESSION.fullmatch(expr) or not re.search(r"\d\s*[-+*/]", expr) or value(expr) is None:
+    if not _EXPRESSION.fullmatch(expr) or not re.search(r"\d%?\s*[-+*/]", expr) or value(expr) is None:
         return None
     return expr
 
 
+def _in_digits(text: str) -> str:
+    """Numbers said in words written in digits: 十七 → 17, 三点五 → 3.5, 百分之十五 → 15%,
+    twenty-five → 25 (a word that is no number, 一些 or "someone", stays as it is)."""
+
+    def zh(m: re.Match[str]) -> str:
+        whole, point = zh_number(m[2]), "".join(str(zh_number(c)) for c in m[3] or "")
+        if whole is None or "None" in point:
+            return m[0]
+        return f"{whole}{'.' + point if point else ''}{'%' if m[1] else ''}"
+
+    def en(m: re.Match[str]) -> str:
+        number = _english_number(re.findall(_EN_WORD, m[0].lower()))
+        return m[0] if number is None else str(number)
+
+    text = re.sub(rf"(百分之)?({_ZH_NUMERAL})(?:点([零〇一二三四五六七八九]+))?", zh, text)
+    return _EN_NUMBER.sub(en, text)
+
+
+def _english_number(words: list[str]) -> int | None:
+    """twenty five → 25, three hundred four → 304, two thousand twenty → 2020; None when the words
+    do not make one number (two three)."""
+    total, part, last = 0, 0, None  # last: the kind of the previous word, for "two three"
+    for word in words:
+        if word in _EN_SCALE:
+            scale = _EN_SCALE[word]
+            if scale == 100:
+                part, last = (part or 1) * 100, "hundred"
+            else:
+                total, part, last = total + (part or 1) * scale, 0, "scale"
+        elif word in _EN_TENS:
+            if last in ("small", "tens"):
+                return None
+            part, last = part + _EN_TENS[word], "tens"
+        else:
+            if last == "small" or (last == "tens" and _EN_SMALL[word] >= 10):
+                return None
+            part, last = part + _EN_SMALL[word], "small"
+    return total + part
+
+
 def value(expr: str) -> Fraction | None:
-    """The exact value of an arithmetic expression (numbers, + - * /, whole powers, brackets),
-    or None when it is not one or has no value (division by zero, a power too large)."""
+    """The exact value of an arithmetic expression (numbers, percentages, + - * /, whole powers,
+    brackets), or None when it is not one or has no value (division by zero, a power too large)."""
     try:
-        return _eval(ast.parse(expr, mode="eval").body)
+        return _eval(ast.parse(re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", expr), mode="eval").body)
     except (SyntaxError, ValueError, ZeroDivisionError, OverflowError):
         return None
 

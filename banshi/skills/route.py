@@ -95,7 +95,7 @@ def math_problem(text: str) -> bool:
     if not text or len(text) > MAX_CHARS or _NOT_MATH.search(text):
         return False
     digits = _DATE.sub(" ", read_quantities(text))  # 三分之一 → 1/3, 五个 → 5个; no dates
-    if _OPERATOR.search(digits):
+    if _OPERATOR.search(digits) or calculator.expression(text) is not None:
         return True
     asks = _ASKS_ZH.search(digits) or _ASKS_EN.search(digits)
     return bool(asks) and len(_NUMBER.findall(digits)) >= 2

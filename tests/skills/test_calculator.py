@@ -22,6 +22,16 @@ from banshi.skills.route import answer
         ("3/4 + 1/6 =", "11/12 (≈ 0.9167)"),  # exact, not 0.91666…
         ("0.1 + 0.2 = ?", "0.3"),  # no binary float noise
         ("10减去12等于多少", "-2"),
+        ("What is 15% of 240?", "36"),
+        ("240的15%是多少？", "36"),
+        ("百分之十五乘二百四十", "36"),
+        ("what is 20 percent of 50 plus 3", "13"),
+        # numbers in words, as speech is often transcribed
+        ("十七乘以三等于多少？", "51"),
+        ("三点五乘二", "7"),
+        ("what is twelve times seven?", "84"),
+        ("twenty-five plus one hundred and five", "130"),
+        ("what is five and three", "8"),
     ],
 )
 def test_a_calculation_is_computed_exactly(text, result):
@@ -39,6 +49,10 @@ def test_a_calculation_is_computed_exactly(text, result):
         "__import__('os').system('ls') + 1",  # only numbers and operators are read
         "3 + 4 apples",
         "1 + 2" * 100,
+        "一些乘以三",  # 一些 is "some"
+        "two three times four",  # no one number
+        "I have two cats and three dogs",
+        "5% 3",
     ],
 )
 def test_anything_else_is_not_a_calculation(text):
@@ -55,3 +69,8 @@ def test_the_chat_answer_is_the_calculation_and_its_result_with_no_model():
     assert items[0].text == "-2 × (3 - 5) = 4"
     result = items[1]["result"]
     assert items[1]["skill"] == "calculator" and result["verified"] and result["answer"] == "4"
+
+
+def test_a_percentage_is_answered_as_written_with_no_model():
+    items = list(answer(None, "What is 15% of 240?", model=lambda: pytest.fail("the model was asked")))  # type: ignore[arg-type]
+    assert items[0].text == "15% × 240 = 36"
