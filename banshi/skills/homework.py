@@ -312,8 +312,12 @@ def _off_problem(code: str, problem: str, shot_code: str) -> bool:
 
 def _normalise(value: str, want: Asked) -> str:
     """The result in the form the question asks for: ``0.12`` → ``12%`` when a percentage is
-    asked, ``0.75`` → ``3/4`` when a fraction is."""
+    asked, ``0.75`` → ``3/4`` when a fraction is, ``-31`` → ``31`` when nothing can be negative."""
     number, percent = answers.parse_number(value)
+    if number is not None and number < 0 and not want.negative_ok and value.lstrip().startswith("-"):
+        # still negative after the fix though the problem has no negatives: a subtraction the wrong
+        # way round (总数 − (甲 + 乙) for 甲 + 乙 − 总数), whose size is the answer
+        value, number = value.lstrip()[1:], -number
     if number is None or percent:
         return value
     if want.percent:

@@ -145,11 +145,10 @@ FACTS: list[tuple[re.Pattern[str], str, str]] = [
         "物体完全浸没在水中：水面上升的高度 = 物体的体积 ÷ 容器的底面积。",
         "",
     ),
-    (
-        re.compile(r"三角形|梯形|平行四边形"),
-        "三角形面积 = 底 × 高 ÷ 2；平行四边形面积 = 底 × 高；梯形面积 = (上底 + 下底) × 高 ÷ 2。",
-        "",
-    ),
+    # one rule per shape named: given all three, the model took the triangle's ÷ 2 for a parallelogram
+    (re.compile(r"三角形"), "三角形面积 = 底 × 高 ÷ 2。", ""),
+    (re.compile(r"平行四边形"), "平行四边形面积 = 底 × 高。", ""),
+    (re.compile(r"梯形"), "梯形面积 = (上底 + 下底) × 高 ÷ 2。", ""),
     (
         re.compile(r"公顷|平方千米|平方公里|平方分米|平方厘米|立方分米|立方厘米|毫升"),
         "1公顷 = 10000平方米；1平方千米 = 100公顷；1平方米 = 100平方分米 = 10000平方厘米；"

@@ -174,10 +174,18 @@ def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, 
         return _code(body)
 
     att = write_and_run(FunctionBackend(fn), problem, "direct", "zh")
-    assert att.ok and att.value == "-1"  # kept after one fix: the reading of the question may be wrong
+    # kept after one fix; where nothing can be negative, its size: a subtraction the wrong way round
+    assert att.ok and att.value == ("1" if sent_back else "-1")
     assert len(seen) == (2 if sent_back else 1)
     if sent_back:
         assert "负数" in seen[1]
+
+
+def test_a_subtraction_the_wrong_way_round_agrees_with_the_right_one():
+    problem = "五年级（1）班有学生56人，每人至少做完一种作业，45人做完数学作业，42人做完语文作业，两种作业都做完的有多少人？"
+    programs = iter([_code("45 + 42 - 56"), _code("56 - (45 + 42)"), _code("56 - (45 + 42)")])
+    result = solve(FunctionBackend(lambda m, **_: next(programs, _code("56 - (45 + 42)"))), problem, explain=False)
+    assert result.answer == "31" and result.verified
 
 
 def test_a_copy_of_the_worked_example_is_not_taken_for_an_answer():

@@ -38,6 +38,11 @@ def test_a_kind_of_problem_gets_its_rule(problem, rule):
     assert any(rule in fact for fact in knowledge(problem, "zh"))
 
 
+def test_a_shape_gets_its_own_area_rule_only():
+    facts = "".join(knowledge("一个平行四边形，面积是63平方米，底是9米，高是多少米？", "zh"))
+    assert "平行四边形面积 = 底 × 高" in facts and "三角形" not in facts and "梯形" not in facts
+
+
 @pytest.mark.parametrize(
     "problem, rule",
     [
