@@ -182,7 +182,7 @@ def test_negative_answer_is_sent_back_unless_the_problem_has_negatives(problem, 
 
 
 def test_a_subtraction_the_wrong_way_round_agrees_with_the_right_one():
-    problem = "五年级（1）班有学生56人，每人至少做完一种作业，45人做完数学作业，42人做完语文作业，两种作业都做完的有多少人？"
+    problem = "一个班有学生56人，每人至少做完一种作业，45人做完数学作业，42人做完语文作业，两种都做完的有多少人？"
     programs = iter([_code("45 + 42 - 56"), _code("56 - (45 + 42)"), _code("56 - (45 + 42)")])
     result = solve(FunctionBackend(lambda m, **_: next(programs, _code("56 - (45 + 42)"))), problem, explain=False)
     assert result.answer == "31" and result.verified
