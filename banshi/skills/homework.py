@@ -547,16 +547,17 @@ def reason_in_prose(
 
 
 def _tally(attempts: list[Attempt]) -> list[tuple[Attempt, int]]:
-    """Each distinct answer (its first attempt) with how many attempts agree on it, most first."""
-    groups: list[tuple[Attempt, int]] = []
+    """Each distinct answer (its first attempt) with how many *different* programs reach it, most
+    first. Two styles shown the same worked example sometimes write the same program word for word:
+    that is one solution, not a check (two copies of 380 × 1.6 ÷ (116 + 380) had "verified" 38/31)."""
+    groups: list[tuple[Attempt, set[str]]] = []
     for a in (a for a in attempts if a.ok):
-        for i, (first, n) in enumerate(groups):
-            if answers.same_answer(first.value, a.value):
-                groups[i] = (first, n + 1)
-                break
+        same = next((programs for first, programs in groups if answers.same_answer(first.value, a.value)), None)
+        if same is None:
+            groups.append((a, {_code_only(a.program)}))
         else:
-            groups.append((a, 1))
-    return sorted(groups, key=lambda g: -g[1])
+            same.add(_code_only(a.program))
+    return sorted(((first, len(programs)) for first, programs in groups), key=lambda g: -g[1])
 
 
 def _vote(attempts: list[Attempt]) -> tuple[Attempt | None, int, int]:

@@ -122,7 +122,7 @@ def test_a_photo_sent_to_be_solved_is_read_and_solved(client, fake: ScriptedBack
 
     photo = render_photo("小明有15个苹果，吃了3个。还剩几个？", seed=2)
     file_id = client.post("/v1/files", files={"file": ("problem.png", photo)}).json()["id"]
-    fake.enqueue(program("15 - 3"), program("15 - 3"), "15 - 3 = 12，还剩12个。")
+    fake.enqueue(program("15 - 3"), program("-3 + 15"), "15 - 3 = 12，还剩12个。")
     cid = new(client)
     evs = send(client, cid, "这道题怎么做？", attachments=[file_id])
     text = "".join(e["text"] for e in evs if e["type"] == "text")

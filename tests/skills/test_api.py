@@ -9,6 +9,7 @@ import json
 from PIL import Image
 
 PROGRAM = "```python\ndef solution():\n    return 3 * 4\n```"
+CHECK = "```python\ndef solution():\n    return 4 * 3\n```"  # another program, the same answer
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#00f"/>'
        '<circle cx="5" cy="5" r="2" fill="#fff"/></svg>')
 
@@ -25,14 +26,14 @@ def test_list_skills(client):
 
 
 def test_homework_json(client, fake):
-    fake.enqueue(PROGRAM, PROGRAM, "1. 3 × 4 = 12\n答：12")
+    fake.enqueue(PROGRAM, CHECK, "1. 3 × 4 = 12\n答：12")
     body = client.post("/api/skills/homework", json={"problem": "每盒3支笔，4盒一共几支？"}).json()
     assert body["answer"] == "12" and body["verified"] and body["language"] == "zh"
     assert body["explanation"].startswith("1. 3 × 4")
 
 
 def test_homework_stream(client, fake):
-    fake.enqueue(PROGRAM, PROGRAM, "Step: 3 × 4 = 12")
+    fake.enqueue(PROGRAM, CHECK, "Step: 3 × 4 = 12")
     resp = client.post("/api/skills/homework", json={"problem": "3 boxes of 4 pens: how many?", "stream": True})
     assert resp.headers["content-type"].startswith("text/event-stream")
     events = _events(resp)

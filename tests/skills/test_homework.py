@@ -45,7 +45,7 @@ def test_two_independent_programs_agree_and_explanation_follows():
 
 
 def test_disagreement_gets_a_tie_breaker_and_majority_is_verified():
-    replies = iter([DIRECT, "```python\ndef solution():\n    return 24 // 4 - 1\n```", DIRECT])
+    replies = iter([DIRECT, "```python\ndef solution():\n    return 24 // 4 - 1\n```", "```python\ndef solution():\n    return 24 / 4\n```"])
     backend = FunctionBackend(lambda m, **_: next(replies))
     res = solve(backend, "24 apples shared by 4 children: how many each?", explain=False)
     assert len(res.attempts) == 3
@@ -88,11 +88,13 @@ def test_model_code_cannot_escape_through_the_skill(tmp_path):
 
 
 def test_stream_reports_stages_and_explanation_deltas():
+    programs = iter(["3 + 4", "4 + 3"])
+
     def fn(messages, **_):
         return (
             "Step 1: 3 + 4 = 7. Answer: 7"
             if _role(messages) == "explain"
-            else "```python\ndef solution():\n    return 3 + 4\n```"
+            else f"```python\ndef solution():\n    return {next(programs)}\n```"
         )
 
     events = list(solve_stream(FunctionBackend(fn), "What is 3 + 4?"))
@@ -141,7 +143,7 @@ def test_photo_goes_through_ocr(settings):
 
     def fn(messages, **_):
         seen.append(messages[-1].content)
-        return "```python\ndef solution():\n    return 15 - 3\n```"
+        return "```python\ndef solution():\n    return " + ("15 - 3" if len(seen) == 1 else "-3 + 15") + "\n```"
 
     res = solve(FunctionBackend(fn), image=photo, explain=False, settings=settings)
     assert res.source == "photo" and res.answer == "12" and res.verified

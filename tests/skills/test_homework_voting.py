@@ -11,8 +11,14 @@ from banshi.skills.homework import _prepare, knowledge, reason_in_prose, solve, 
 from banshi.skills.sandbox import run_python
 
 
+_written = iter(range(10**6))
+
+
 def _code(body: str) -> str:
-    return f"```python\ndef solution():\n    return {body}\n```"
+    """A program returning ``body``; each one written differently (two copies of one program
+    are one solution, not two)."""
+    n = next(_written)
+    return f"```python\ndef solution():\n    step{n} = {body}\n    return step{n}\n```"
 
 
 def test_prose_answer_line_is_read_and_checked():
@@ -130,3 +136,12 @@ def test_after_the_budget_solutions_go_on_while_none_has_an_answer(monkeypatch):
     # three programs (each repaired once) fail; the prose still runs and its answer is given, unverified
     assert [a.style for a in res.attempts] == ["direct", "equation", "steps", "prose"]
     assert res.answer == "7" and not res.verified
+
+
+def test_two_copies_of_one_program_are_one_solution():
+    """Two styles shown the same worked example may write the same program word for word: that
+    checks nothing, so a third, different program decides."""
+    same = "```python\ndef solution():\n    return Fraction(380 * 16, 10 * (116 + 380))\n```"
+    replies = iter([same, same, "```python\ndef solution():\n    return (380 - 116 * 1.6) / 1.6\n```", "Answer: 121.5"])
+    res = solve(FunctionBackend(lambda m, **_: next(replies)), "A and B are 380 km apart ...", explain=False)
+    assert res.answer == "121.5" and res.verified and len(res.attempts) == 4
