@@ -45,7 +45,8 @@ def test_two_independent_programs_agree_and_explanation_follows():
 
 
 def test_disagreement_gets_a_tie_breaker_and_majority_is_verified():
-    replies = iter([DIRECT, "```python\ndef solution():\n    return 24 // 4 - 1\n```", "```python\ndef solution():\n    return 24 / 4\n```"])
+    wrong, other = ("```python\ndef solution():\n    return " + body + "\n```" for body in ("24 // 4 - 1", "24 / 4"))
+    replies = iter([DIRECT, wrong, other])
     backend = FunctionBackend(lambda m, **_: next(replies))
     res = solve(backend, "24 apples shared by 4 children: how many each?", explain=False)
     assert len(res.attempts) == 3
