@@ -4,14 +4,14 @@ request. The model is faked; the sandbox is real."""
 
 from __future__ import annotations
 
+from itertools import count
 from types import SimpleNamespace
 
 from banshi.models.fake import FunctionBackend
 from banshi.skills.homework import _prepare, knowledge, reason_in_prose, solve, write_and_run
 from banshi.skills.sandbox import run_python
 
-
-_written = iter(range(10**6))
+_written = count()
 
 
 def _code(body: str) -> str:
