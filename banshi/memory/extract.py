@@ -230,7 +230,9 @@ def _ok(value: str, chinese: bool) -> bool:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?。！？\n])\s*", text) if s.strip()]
+    """Sentences, and a clause that goes on about someone just named (我女儿叫小雨，她对花生过敏)."""
+    return [s for s in re.split(r"(?<=[.!?。！？\n])\s*|(?<=[，,；;])\s*(?=她|他(?!们)|(?:She|he|He|she)\b)", text)
+            if s and s.strip()]
 
 
 _QUESTION = re.compile(r"[?？]\s*$|^(?:do|does|did|is|are|what|where|when|who|how|can|could|would)\b|"
@@ -248,7 +250,7 @@ def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
         people = [f.subject for f in out if f.subject != "user"]
         if people and not zh:  # "My wife is called Maria. She loves tulips."
             name = people[-1]
-            sentence = re.sub(r"^(?:She|He)\b", lambda _m, name=name: name, sentence.strip())
+            sentence = re.sub(r"^(?:She|He)\b", lambda _m, name=name: name, sentence.strip(), flags=re.I)
         elif people and zh:
             sentence = re.sub(r"^(?:她|他)", people[-1], sentence.strip())
         facts = _zh(sentence, known + people) if zh else _en(sentence, known + people)

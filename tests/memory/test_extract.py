@@ -25,6 +25,10 @@ def facts(text):
     ("我对花生过敏", {("user", "allergy", "花生")}),
     ("我的地址是北京市朝阳区建国路88号", {("user", "address", "北京市朝阳区建国路88号")}),
     ("我不喜欢香菜", {("user", "dislikes", "香菜")}),
+    # a clause that goes on about the person just named, after a comma
+    ("我女儿叫小雨，她对花生过敏。", {("小雨", "relation", "女儿"), ("小雨", "allergy", "花生")}),
+    ("My daughter is called Mia, she is allergic to peanuts.",
+     {("Mia", "relation", "daughter"), ("Mia", "allergy", "peanuts")}),
     ("我是一名小学老师", {("user", "job", "小学老师")}),
 ])
 def test_rules_catch_common_phrasings(text, expected):
