@@ -106,19 +106,26 @@ _CHANGE = re.compile(
     r"如果|要是|假如|假设|换成|改成|改为|变成|那.{0,16}呢|\bwhat if\b|\binstead\b|\bwhat about\b|\bhow about\b", re.I
 )
 MAX_CHANGE_CHARS = 80
+MAX_FOLLOW_UPS = 8  # a chain of follow-ups (5盒呢？ 7盒呢？ …) is followed back this far
 _CHANGED = {
     "zh": "{problem}\n（条件改为：{change}）请按改变后的条件解答。",
     "en": "{problem}\n(Changed: {change}) Solve the changed problem.",
 }
 
 
-def earlier_question(messages: list[Any]) -> str | None:
+def earlier_question(messages: list[Any], _depth: int = 0) -> str | None:
     """The user's message before the last, when the turn between them answered it (the problem a
-    follow-up may change); messages have ``role`` and ``content``."""
+    follow-up may change); when that message was itself a follow-up (那如果是5盒呢？ then 那7盒呢？),
+    the problem as it changed it. Messages have ``role`` and ``content``."""
     said = [m for m in messages if m.role in ("user", "assistant")]
-    if len(said) >= 3 and said[-3].role == "user" and said[-2].role == "assistant":
-        return said[-3].content
-    return None
+    if not (len(said) >= 3 and said[-3].role == "user" and said[-2].role == "assistant"):
+        return None
+    question = said[-3].content
+    if _depth < MAX_FOLLOW_UPS and len(question.strip()) <= MAX_CHANGE_CHARS and _CHANGE.search(question):
+        changed = changed_problem(question, earlier_question(said[:-2], _depth + 1))
+        if changed is not None:
+            return changed
+    return question
 
 
 def changed_problem(text: str, earlier: str | None) -> str | None:

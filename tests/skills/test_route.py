@@ -123,3 +123,11 @@ def test_the_earlier_question_is_the_one_the_last_answer_answered():
     assert earlier_question([Message("system", "…"), asked, answered, Message("user", "那如果是5盒呢？")]) == CHALK
     assert earlier_question([Message("system", "…"), Message("user", "那如果是5盒呢？")]) is None
     assert earlier_question([asked, Message("user", "还有呢"), Message("user", "那如果是5盒呢？")]) is None
+
+
+def test_a_follow_up_of_a_follow_up_changes_the_changed_problem():
+    chat = [Message("user", CHALK), Message("assistant", "一共用了126支。"),
+            Message("user", "那如果是5盒呢？"), Message("assistant", "一共用了210支。"), Message("user", "那7盒呢？")]
+    assert changed_problem("那7盒呢？", earlier_question(chat)) == "一盒粉笔有42支，老师用了7盒，一共用了多少支粉笔？"
+    chat[2] = Message("user", "那为什么呢？")  # no change in between: no problem to change
+    assert changed_problem("那7盒呢？", earlier_question(chat)) is None
