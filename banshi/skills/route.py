@@ -121,7 +121,7 @@ def earlier_question(messages: list[Any], _depth: int = 0) -> str | None:
     if not (len(said) >= 3 and said[-3].role == "user" and said[-2].role == "assistant"):
         return None
     question = said[-3].content
-    if _depth < MAX_FOLLOW_UPS and len(question.strip()) <= MAX_CHANGE_CHARS and _CHANGE.search(question):
+    if _depth < MAX_FOLLOW_UPS and _says_a_change(question):
         changed = changed_problem(question, earlier_question(said[:-2], _depth + 1))
         if changed is not None:
             return changed
@@ -133,7 +133,7 @@ def changed_problem(text: str, earlier: str | None) -> str | None:
     problem about boxes of chalk), for the solver to solve whole; None when the message is no
     such change: too long, no number in it, no word of change, or the earlier message no problem."""
     text = text.strip()
-    if not earlier or len(text) > MAX_CHANGE_CHARS or _NOT_MATH.search(text) or not _CHANGE.search(text):
+    if not earlier or not _says_a_change(text):
         return None
     change = read_quantities(text)
     if not _NUMBER.search(_DATE.sub(" ", change)) or not math_problem(earlier):
@@ -143,6 +143,12 @@ def changed_problem(text: str, earlier: str | None) -> str | None:
         return substituted
     lang = "zh" if re.search(r"[\u4e00-\u9fff]", earlier) else "en"
     return _CHANGED[lang].format(problem=earlier.strip(), change=text)
+
+
+def _says_a_change(text: str) -> bool:
+    """Short, with a word of change (如果, 换成, 那…呢, what if), and not about something else."""
+    text = text.strip()
+    return len(text) <= MAX_CHANGE_CHARS and not _NOT_MATH.search(text) and bool(_CHANGE.search(text))
 
 
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([\u4e00-\u9fff]|[A-Za-z]+)")
