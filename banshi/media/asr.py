@@ -179,6 +179,26 @@ def _joiner(language: str) -> str:
     return "" if language in ("zh", "ja", "yue") else " "
 
 
+def _remembering(whisper_model: type) -> type:
+    """``WhisperModel`` whose encoder keeps its last window: the language is told from the same first
+    window the transcription then reads, and encoding it is most of the work on a short clip."""
+
+    class RememberingWhisper(whisper_model):  # type: ignore[misc, valid-type]
+        _last: tuple[Any, Any] | None = None
+
+        def encode(self, features: Any) -> Any:
+            import numpy as np
+
+            last = self._last
+            if last is not None and last[0].shape == features.shape and np.array_equal(last[0], features):
+                return last[1]
+            encoded = super().encode(features)
+            self._last = (features.copy(), encoded)
+            return encoded
+
+    return RememberingWhisper
+
+
 class Transcriber:
     """One loaded Whisper model; ``transcribe`` is serialised (CTranslate2 already uses every
     thread it is given)."""
@@ -188,7 +208,8 @@ class Transcriber:
         path = whisper_dir(settings)
         threads = settings.n_threads or os.cpu_count() or 1
         try:
-            self.model = fw.WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+            self.model = _remembering(fw.WhisperModel)(str(path), device="cpu", compute_type="int8",
+                                                        cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load the Whisper model in {path}: {e}") from e
         self.chunk_seconds = settings.asr_chunk_seconds
@@ -203,16 +224,25 @@ class Transcriber:
         alone is unsure on short or synthetic Mandarin, often taken for English or Thai: unless it
         is sure, the window is read as Chinese and as English, from the same encoding, and the
         reading the model finds likelier wins."""
-        from faster_whisper.audio import pad_or_trim
-
-        extractor = self.model.feature_extractor
-        features = extractor(samples[: extractor.n_samples])
-        encoded = self.model.encode(pad_or_trim(features[..., : extractor.nb_max_frames]))
+        encoded = self.model.encode(self._first_window(samples))
         (token, prob), *_ = self.model.model.detect_language(encoded)[0]
         lang = token[2:-2]  # "<|zh|>"
         if prob >= _SURE:
             return lang
         return max(PREFERRED, key=lambda code: (self._likelihood(encoded, code, prompt), code == lang))
+
+    def _first_window(self, samples: Any) -> Any:
+        """The first window's features exactly as ``transcribe(vad_filter=True)`` cuts them (speech
+        only, the last frame dropped, padded to 30 s), so that its encoding is read twice, made once."""
+        import numpy as np
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+        chunks, _ = collect_chunks(samples, get_speech_timestamps(samples, VadOptions()))
+        speech = np.concatenate(chunks, axis=0)
+        extractor = self.model.feature_extractor
+        features = extractor(speech if speech.size else samples)
+        return pad_or_trim(features[:, : min(extractor.nb_max_frames, features.shape[-1] - 1)])
 
     def _likelihood(self, encoded: Any, lang: str, prompt: str | None) -> float:
         """Mean log-probability per token of the encoded window read as ``lang`` (greedy, no

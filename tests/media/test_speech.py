@@ -90,6 +90,21 @@ def test_mandarin_speech_is_transcribed_in_simplified_chinese(settings, clips):
     assert "开会" in t.text and "明天" in t.text
 
 
+def test_a_short_clips_window_is_encoded_once(settings, clips, monkeypatch):
+    """Encoding the 30-s window is most of the work on a short clip: telling its language and
+    transcribing it read one encoding."""
+    from faster_whisper import WhisperModel
+
+    transcriber = asr.get_transcriber(settings)
+    encoded = []
+    real = WhisperModel.encode
+    monkeypatch.setattr(WhisperModel, "encode", lambda self, features: encoded.append(1) or real(self, features))
+    for clip in (clips["en"], clips["zh"]):
+        encoded.clear()
+        t = transcriber.transcribe(clip)
+        assert t.text and len(encoded) == 1, clip.name
+
+
 def test_mandarin_whispers_own_guess_takes_for_english_is_read_as_chinese(settings, tmp_path):
     """The assistant's own spoken Chinese (espeak-ng's Mandarin, which Whisper's language guess
     took for English: "Then they shall find the enemy in the war") comes back as Chinese."""
