@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from banshi.numbers import zh_number
+
 
 def _settings(home: Path, database_url: str = "", backend: str = "fake"):  # type: ignore[no-untyped-def]
     os.environ["BANSHI_HOME"] = str(home)
@@ -405,17 +407,10 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
 _MONTH = r"(" + "|".join(m[:3] + r"(?:" + m[3:] + r")?" for m in _MONTHS) + r")\.?"
-_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 
 
-def _zh_number(text: str) -> str:
-    """三 → 3, 十二 → 12, 二十一 → 21 (month and day numbers)."""
-    if text.isdigit():
-        return str(int(text))
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return str(_ZH_DIGITS.get(tens, 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0))
-    return str(_ZH_DIGITS.get(text, 0))
+def _numeral(text: str) -> int | None:
+    return int(text) if text.isdigit() else zh_number(text)
 
 
 def _canonical(text: str) -> str:
@@ -434,7 +429,7 @@ def _canonical(text: str) -> str:
                lambda m: f"{int(m.group(2))} {month(m.group(1))}", t)
     num = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
     t = re.sub(num + r"\s*月\s*" + num + r"\s*[日号]",
-               lambda m: f"{_zh_number(m.group(1))}月{_zh_number(m.group(2))}日", t)
+               lambda m: f"{_numeral(m.group(1))}月{_numeral(m.group(2))}日", t)
     t = re.sub(r"(?<=\d)[\s\-.]+(?=\d)", "", t)
     return t.replace(" ", "")
 

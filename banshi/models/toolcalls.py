@@ -6,7 +6,7 @@ fenced ```json blocks (what Qwen2.5-Coder usually writes), bare JSON objects or 
 arguments given as a JSON string, and returns the rest of the text as content; anything that is
 not valid JSON of a call's shape stays text. ``ToolCallStream`` holds back streamed text that may
 turn out to be a call, so a user never sees raw call JSON flash by.
-May import: messages.
+May import: messages, numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from banshi.messages import ToolCall
+from banshi.numbers import EN_WORDS, ZH_DIGITS, ZH_SECTIONS, ZH_UNITS, zh_number
 
 _decoder = json.JSONDecoder()
 
@@ -375,27 +376,8 @@ def described_call(text: str, names: Collection[str]) -> str | None:
 
 # -- grounding ------------------------------------------------------------------------------------
 
-_NUMBER_WORDS: dict[str, float] = dict(
-    zip(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen".split(),
-        range(20),
-        strict=True,
-    )
-)
+_NUMBER_WORDS: dict[str, float] = {**EN_WORDS}
 _NUMBER_WORDS.update(
-    twenty=20,
-    thirty=30,
-    forty=40,
-    fifty=50,
-    sixty=60,
-    seventy=70,
-    eighty=80,
-    ninety=90,
-    hundred=100,
-    thousand=1000,
-    million=10**6,
-    billion=10**9,
     dozen=12,
     half=0.5,
     quarter=0.25,
@@ -419,9 +401,6 @@ _NUMBER_WORDS.update(
     biannually=2,
     semiannually=2,
 )
-_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", [0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9], strict=True))
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_SECTIONS = {"万": 10**4, "亿": 10**8}
 # a Chinese numeral ("二十五", "三万五千", "一百零五"), or digits with a Chinese unit ("3万", "1.5千")
 _CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+|半")
 _DIGITS_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*([十百千万亿])")
@@ -473,7 +452,7 @@ def _numbers(text: str) -> set[float]:
         if not (m.start() and text[m.start() - 1].isdigit()):  # "3万" is read below
             found.update(_chinese_numbers(m.group()))
     for m in _DIGITS_UNIT.finditer(text):
-        found.add(float(m.group(1)) * {**_CN_UNITS, **_CN_SECTIONS}[m.group(2)])
+        found.add(float(m.group(1)) * (ZH_UNITS | ZH_SECTIONS)[m.group(2)])
     return found
 
 
@@ -482,19 +461,10 @@ def _chinese_numbers(run: str) -> set[float]:
     35000), and each digit too when it has no unit ("七八个": 7 and 8; "一一零")."""
     if run == "半":
         return {0.5}
-    if not any(ch in _CN_UNITS or ch in _CN_SECTIONS for ch in run):
-        return {float(_CN_DIGITS[ch]) for ch in run}
-    total = section = digit = 0
-    for ch in run:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            section += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-        else:
-            total += (section + digit or 1) * _CN_SECTIONS[ch]
-            section = digit = 0
-    return {float(total + section + digit)}
+    if not set(run) & (ZH_UNITS.keys() | ZH_SECTIONS.keys()):
+        return {float(ZH_DIGITS[ch]) for ch in run}
+    value = zh_number(run)
+    return {float(ZH_DIGITS[ch]) for ch in run if ch in ZH_DIGITS} if value is None else {float(value)}
 
 
 def _words(text: str) -> list[str]:

@@ -6,7 +6,7 @@ unit, a variable) and it is not a bare calculation: ``expression`` gives None an
 solver takes the message.
 
 Reached only for a message ``route.math_problem`` accepts (so a date, 2026-11-30, or a range,
-50-100, is never a subtraction). May import: skills.school_facts (Chinese numerals).
+50-100, is never a subtraction). May import: banshi.numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import operator
 import re
 from fractions import Fraction
 
-from banshi.skills.school_facts import zh_number
+from banshi.numbers import EN_SCALES, EN_WORDS, english_number, zh_number
 
 # spoken operators, longest first, into the symbols of an expression
 _WORDS = [
@@ -39,14 +39,9 @@ _LEAD = re.compile(
 _TAIL = re.compile(r"\s*(?:=|等于|是|得)?\s*(?:多少|几|什么|\?|？)*\s*(?:呢|啊|呀)?\s*[?？。.!！]*\s*$")
 _EXPRESSION = re.compile(r"[\d.\s()+\-*/%]+")
 # numbers said in words: 十七, 三点五, 百分之十五; twelve, twenty-five, three hundred and four
-_ZH_NUMERAL = r"[零〇一二两三四五六七八九十百千万]+"
-_EN_SMALL = dict(zip(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split(), range(20), strict=True))
-_EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
-_EN_SCALE = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
-_EN_WORD = "|".join([*_EN_SMALL, *_EN_TENS, *_EN_SCALE])
-_AND = "|".join(rf"(?<={scale})\s+and\s+" for scale in _EN_SCALE)  # "and" only in "hundred and five"
+_ZH_NUMERAL = r"[零〇一二两三四五六七八九十百千万亿]+"
+_EN_WORD = "|".join(sorted(EN_WORDS, key=len, reverse=True))  # sixteen before six
+_AND = "|".join(rf"(?<={scale})\s+and\s+" for scale in EN_SCALES)  # "and" only in "hundred and five"
 _EN_NUMBER = re.compile(rf"\b(?:{_EN_WORD})(?:(?:{_AND}|[\s-]+)(?:{_EN_WORD}))*\b", re.I)
 # a percentage: 15% of 240, 240的15%, 15 percent; the % is kept in the expression as written
 _PERCENT = [
@@ -85,33 +80,11 @@ def _in_digits(text: str) -> str:
         return f"{whole}{'.' + point if point else ''}{'%' if m[1] else ''}"
 
     def en(m: re.Match[str]) -> str:
-        number = _english_number(re.findall(_EN_WORD, m[0].lower()))
+        number = english_number(re.findall(_EN_WORD, m[0].lower()))
         return m[0] if number is None else str(number)
 
     text = re.sub(rf"(百分之)?({_ZH_NUMERAL})(?:点([零〇一二三四五六七八九]+))?", zh, text)
     return _EN_NUMBER.sub(en, text)
-
-
-def _english_number(words: list[str]) -> int | None:
-    """twenty five → 25, three hundred four → 304, two thousand twenty → 2020; None when the words
-    do not make one number (two three)."""
-    total, part, last = 0, 0, None  # last: the kind of the previous word, for "two three"
-    for word in words:
-        if word in _EN_SCALE:
-            scale = _EN_SCALE[word]
-            if scale == 100:
-                part, last = (part or 1) * 100, "hundred"
-            else:
-                total, part, last = total + (part or 1) * scale, 0, "scale"
-        elif word in _EN_TENS:
-            if last in ("small", "tens"):
-                return None
-            part, last = part + _EN_TENS[word], "tens"
-        else:
-            if last == "small" or (last == "tens" and _EN_SMALL[word] >= 10):
-                return None
-            part, last = part + _EN_SMALL[word], "small"
-    return total + part
 
 
 def value(expr: str) -> Fraction | None:

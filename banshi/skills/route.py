@@ -20,7 +20,7 @@ about a date, a time or a price to look up (星期几, 几点, what time) is not
 write, translate or recommend something is not one, even with numbers in it. A short message that
 changes the problem just asked (那如果是5盒呢？, what if there were 8?) is that problem changed.
 
-May import: messages, models, config, skills.calculator/school_facts/lang, skills.homework/images/
+May import: messages, numbers, models, config, skills.calculator/school_facts/lang, skills.homework/images/
 translate and media.files/recordings (lazily).
 """
 
@@ -35,6 +35,7 @@ from typing import Any
 from banshi.config import Settings, get_settings
 from banshi.messages import Completion, Delta
 from banshi.models.base import Backend
+from banshi.numbers import EN_WORDS
 from banshi.skills import calculator
 from banshi.skills.lang import NAMES
 from banshi.skills.school_facts import read_quantities
@@ -42,8 +43,7 @@ from banshi.skills.school_facts import read_quantities
 # a quantity: digits, a Chinese numeral (一 alone is "a", not counted), an English number word
 _NUMBER = re.compile(
     r"\d+(?:\.\d+)?|[零〇二两三四五六七八九十百千万亿半倍][零〇一二两三四五六七八九十百千万亿]*|一[零〇一二两三四五六七八九十百千万亿]+"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|half|twice|double|triple|dozen|third|quarter)\b",
+    r"|\b(?:" + "|".join([*EN_WORDS, "half", "twice", "double", "triple", "dozen", "third", "quarter"]) + r")\b",
     re.I,
 )
 # a date or a clock time is not a quantity to calculate with

@@ -5,12 +5,14 @@ the words that show it applies and the rule, in Chinese and/or English. The home
 the rules a problem's words call for to its request (never to the worked examples). The kinds
 are the standard ones of primary-school curricula, written as general rules, not for any item.
 
-May import: nothing from banshi.
+May import: banshi.numbers.
 """
 
 from __future__ import annotations
 
 import re
+
+from banshi.numbers import zh_number
 
 _N = r"(?:\d+|[一二两三四五六七八九十])"
 
@@ -286,8 +288,6 @@ def facts_for(problem: str, lang: str) -> list[str]:
 # reads "住在五楼" or "三分之一" less reliably than "5楼" or "1/3", and a program's use of the
 # problem's numbers is checked by its digits. Only numerals before a unit or measure word are
 # rewritten, so words like 一共, 一样, 一些, 十分, 三角形 stay as written.
-_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_UNIT = {"十": 10, "百": 100, "千": 1000}
 # a numeral starts with a digit or 十 (not 万元, 零件) and does not take the 千 of 千米 / 千克
 _ZH_NUM = r"[一二两三四五六七八九十](?:[零〇一二两三四五六七八九十百万]|千(?!米|克|瓦))*"
 # measure words and units after which a numeral is a quantity (not 角, 分 or 点: 三角形, 十分, 一点儿)
@@ -298,25 +298,6 @@ _AFTER = (
     "筐|篮|排|行|队|场|幅|份|桶|包|捆|堆|盏|枝|座|片|粒|块|节|户|所|杯|碗|扇|顶|封|串|桌|盆|副|趟|圈|步|"
     "段|级|格|部|斤"
 )
-
-
-def zh_number(text: str) -> int | None:
-    """The value of a Chinese numeral (三, 十二, 两百零五, 一千二百, 三万五千), or None."""
-    if not text or any(ch not in _DIGIT and ch not in _UNIT and ch != "万" for ch in text):
-        return None
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _DIGIT:
-            if digit is not None and not (digit == 0 or _DIGIT[ch] == 0):
-                return None  # 三五 is not a numeral
-            digit = _DIGIT[ch]
-        elif ch in _UNIT:
-            section += (1 if digit is None else digit) * _UNIT[ch]
-            digit = None
-        else:  # 万
-            total += (section + (digit or 0)) * 10_000
-            section, digit = 0, None
-    return total + section + (digit or 0)
 
 
 def read_quantities(problem: str) -> str:

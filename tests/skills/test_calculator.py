@@ -32,6 +32,9 @@ from banshi.skills.route import answer
         ("what is twelve times seven?", "84"),
         ("twenty-five plus one hundred and five", "130"),
         ("what is five and three", "8"),
+        ("what is sixteen times two", "32"),  # not six; a longer word is read whole
+        ("seventy plus eighteen", "88"),
+        ("三亿五千万除以五万", "7000"),
     ],
 )
 def test_a_calculation_is_computed_exactly(text, result):
