@@ -43,9 +43,11 @@ from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolContext, 
 from banshi.config import Settings
 from banshi.errors import BanshiError
 from banshi.memory.extract import told_facts
+from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding
+from banshi.skills.writing import composes
 
 log = logging.getLogger("banshi.dispatcher")
 
@@ -169,10 +171,9 @@ class KeywordRouter:
         self.hinted: set[str] = set()  # the tools the last ``tools()`` call found named
 
     def services(self, text: str) -> list[str]:
-        low = text.lower()
         scored = []
         for s in self.registry.services.values():
-            hits = sum(1 for k in s.keywords if k.lower() in low)
+            hits = sum(1 for k in s.keywords if says(text, k))
             if hits:
                 scored.append((hits, s.name))
         return [name for _, name in sorted(scored, key=lambda x: -x[0])]
@@ -200,9 +201,8 @@ class KeywordRouter:
 
     def named_tools(self, text: str, service: str) -> set[str]:
         """The tools of ``service`` whose keywords ``text`` mentions."""
-        low = text.lower()
         words = self.registry.services[service].tool_keywords.items()
-        return {t for t, keys in words if any(w.lower() in low for w in keys)}
+        return {t for t, keys in words if any(says(text, w) for w in keys)}
 
     def continues(self, text: str, previous: list[str]) -> list[str]:
         """The previous turn's services, when ``text`` (naming no service of its own) goes on
@@ -521,8 +521,9 @@ class Dispatcher:
         """(services, tools) the request may need; empty when it is plain chat. Services come
         from the records the request quotes (``owners``), keywords and the trained router (when
         it is ready), tools within them from each service's tool keywords. A turn that only tells
-        something about the user is chat, whatever its words name."""
-        if not owners and told_facts(text):
+        something about the user, or asks for a poem, a story or a post, is chat, whatever its
+        words name."""
+        if not owners and (told_facts(text) or composes(text)):
             return [], []
         services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))
         router = self.router.get() if isinstance(self.router, RouterHandle) else self.router

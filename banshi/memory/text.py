@@ -78,6 +78,27 @@ def _latin(text: str, out: list[str]) -> None:
         out.append(_stem(w) if w.isascii() and w.isalpha() else w)
 
 
+def says(text: str, phrase: str) -> bool:
+    """Whether ``text`` says ``phrase`` as words, not inside other words: 气温 is not said in
+    语气温馨 (jieba's words, and their parts, must start and end where it does), rain is not said
+    in train (word boundaries; a plural or verb ending may follow: flights, reminder, shopping)."""
+    low, phrase = text.lower(), phrase.lower()
+    if phrase not in low:
+        return False
+    if phrase.isascii():
+        ending = rf"(?:{re.escape(phrase[-1])})?(?:s|es|ed|ing|er|ers)?"
+        return re.search(rf"\b{re.escape(phrase)}{ending}\b", low) is not None
+    starts, ends = _word_edges(low)
+    return any(m.start() in starts and m.end() in ends for m in re.finditer(re.escape(phrase), low))
+
+
+@lru_cache(maxsize=256)
+def _word_edges(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Where jieba's words (and their parts) start and end in ``text``."""
+    words = list(_jieba().tokenize(text, mode="search"))
+    return frozenset(w[1] for w in words), frozenset(w[2] for w in words)
+
+
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _NOTE = re.compile(r"\[[^\]]*\]")  # "[shared a photo: …]": a note about the message, not what was said
 ASKING_WORDS = 10  # a question with fewer words than this of statements around it only asks

@@ -144,9 +144,9 @@ def test_asks_for_what_is_missing(actions_client, fake):
 
 def test_nothing_fits_falls_back_to_chat(actions_client, fake):
     cid = actions_client.post("/api/conversations", json={}).json()["id"]
-    fake.enqueue(json.dumps({"step": "none"}), "A poem about the weather in spring…")
-    evs = send(actions_client, cid, "write me a poem about the weather in spring")
-    assert "".join(e["text"] for e in evs if e["type"] == "text").startswith("A poem")
+    fake.enqueue(json.dumps({"step": "none"}), "A history of forecasting…")
+    evs = send(actions_client, cid, "tell me about the history of weather forecasting")
+    assert "".join(e["text"] for e in evs if e["type"] == "text").startswith("A history")
     assert fake.calls[1]["schema"] is None
 
 
@@ -315,6 +315,30 @@ def test_a_turn_that_only_tells_about_the_user_is_no_errand(settings, fake, text
     d = Dispatcher(settings, fake, get_registry(settings))
     services, tools = d.candidates(text)
     assert bool(services and tools) == errand
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("帮我写一条朋友圈，庆祝我女儿考上大学，语气温馨一点。", None),  # 气温 is not said in 语气温馨
+        ("北京明天气温多少度？", "weather"),
+        ("I need a train to Shanghai tomorrow", "tickets"),  # not "rain"
+        ("我很疼爱我的女儿", None),  # 疼 is not said in 疼爱
+        ("我头有点疼", "health"),
+        ("vocabulary flashcards for my English test", "office"),  # not "cab"
+        ("帮我写一首关于下雨天的诗", None),  # a poem about the rain is not a forecast
+        ("Can you write a haiku about snow in Beijing?", None),
+        ("Write me a short story about a train ride", None),
+        ("写一封邮件给老板，说我明天请假", "office"),  # an email is the office's to draft
+        ("remind me to write that letter tonight", "office"),
+    ],
+)
+def test_a_keyword_counts_as_a_word_and_a_piece_of_writing_is_no_errand(settings, fake, text, service):
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    services, _ = d.candidates(text)
+    assert services == ([service] if service else [])
 
 
 def test_memory_and_summary_reach_the_decision(dispatcher, fake, db, users):
