@@ -371,6 +371,12 @@ _CLOCK_WORDS = re.compile(
     r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|\d{1,2}\s*分?)?)"
 )
 
+_EN_CLOCK = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)"
+    r"|\b(?:noon|midnight|tonight|this (?:morning|afternoon|evening))\b",
+    re.I,
+)
+
 
 def _when(text: str) -> str:
     m = _ISO_WHEN.search(text)
@@ -382,7 +388,7 @@ def _when(text: str) -> str:
 def _strip(what: str) -> str:
     """The thing itself, without the times and filler around it."""
     what = _ISO_WHEN.sub(" ", what)
-    what = _CLOCK_WORDS.sub(" ", what)
+    what = _CLOCK_WORDS.sub(" ", _EN_CLOCK.sub(" ", what))
     what = re.sub(r"\b(?:on|at|tomorrow|today|every day|daily)\b", " ", what, flags=re.I)
     return re.sub(r"\s+", " ", what).strip(" ，,。.'\"“”‘’：:")
 

@@ -170,6 +170,11 @@ def test_office_writes_spelled_out():
     assert read("Remind me to call the dentist on 2030-01-02 at 09:30") == [
         ("add_reminder", {"text": "call the dentist", "at": "2030-01-02 09:30"})
     ]
+    # the text is the thing itself, as said: a clock time in English is not part of it
+    assert read("Remind me to call mom at 7pm tomorrow") == [
+        ("add_reminder", {"text": "call mom", "at": "tomorrow 7pm"})
+    ]
+    assert read("remind me to water the plants at 7:30 p.m. tonight")[0][1]["text"] == "water the plants"
     assert read("每天早上8点提醒我吃降压药") == [
         ("add_reminder", {"text": "吃降压药", "at": "早上8点", "repeat_minutes": 1440})
     ]
