@@ -43,11 +43,12 @@ _ZH_NUMERAL = r"[零〇一二两三四五六七八九十百千万亿]+"
 _EN_WORD = "|".join(sorted(EN_WORDS, key=len, reverse=True))  # sixteen before six
 _AND = "|".join(rf"(?<={scale})\s+and\s+" for scale in EN_SCALES)  # "and" only in "hundred and five"
 _EN_NUMBER = re.compile(rf"\b(?:{_EN_WORD})(?:(?:{_AND}|[\s-]+)(?:{_EN_WORD}))*\b", re.I)
-# a percentage: 15% of 240, 240的15%, 15 percent; the % is kept in the expression as written
+# a percentage or a fraction of a number: 15% of 240, 240的15%, 3/4 of 120, 15 percent; the % is kept in
+# the expression as written
 _PERCENT = [
     (r"\s*(?:%|％|\bper\s?cent\b)", "%"),
-    (r"%\s+of\b", "% *"),
-    (r"的\s*(?=[\d.]+%)", " * "),
+    (r"(\d/\d+|%)\s+of\b", r"\1 *"),  # 15% of 240, 3/4 of 120
+    (r"的\s*(?=\(?[\d.]+(?:%|/\d))", " * "),  # 240的15%, 120的3/4
 ]
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 MAX_EXPONENT = 100
@@ -70,7 +71,7 @@ def expression(text: str) -> str | None:
 
 
 def _in_digits(text: str) -> str:
-    """Numbers said in words written in digits: 十七 → 17, 三点五 → 3.5, 百分之十五 → 15%,
+    """Numbers said in words written in digits: 十七 → 17, 三点五 → 3.5, 百分之十五 → 15%, 四分之三 → (3/4),
     twenty-five → 25 (a word that is no number, 一些 or "someone", stays as it is)."""
 
     def zh(m: re.Match[str]) -> str:
@@ -84,6 +85,7 @@ def _in_digits(text: str) -> str:
         return m[0] if number is None else str(number)
 
     text = re.sub(rf"(百分之)?({_ZH_NUMERAL})(?:点([零〇一二三四五六七八九]+))?", zh, text)
+    text = re.sub(r"(\d+)分之(\d+)", r"(\2/\1)", text)  # 四分之三 → (3/4): 除以四分之三 divides by it
     return _EN_NUMBER.sub(en, text)
 
 

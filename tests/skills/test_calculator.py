@@ -35,6 +35,9 @@ from banshi.skills.route import answer
         ("what is sixteen times two", "32"),  # not six; a longer word is read whole
         ("seventy plus eighteen", "88"),
         ("三亿五千万除以五万", "7000"),
+        ("What's 3/4 of 120?", "90"),  # a fraction of a number
+        ("100的四分之三是多少", "75"),
+        ("120除以四分之三", "160"),  # divided by the whole fraction
     ],
 )
 def test_a_calculation_is_computed_exactly(text, result):
@@ -56,6 +59,7 @@ def test_a_calculation_is_computed_exactly(text, result):
         "two three times four",  # no one number
         "I have two cats and three dogs",
         "5% 3",
+        "what is 5 of 10",  # "of" multiplies only after a percentage or a fraction
     ],
 )
 def test_anything_else_is_not_a_calculation(text):
