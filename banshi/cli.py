@@ -149,8 +149,12 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
     settings = get_settings()
     done: dict = {}
     in_reasoning = False
+    mid_line = False  # the answer's text stopped mid-line: a note goes on a line of its own
     for ev in events:
         kind = ev["type"]
+        if mid_line and kind in ("sources", "tool", "action", "skill"):
+            err.print()
+            mid_line = False
         if kind == "reasoning" and show_reasoning:
             if not in_reasoning:
                 err.print("[dim]thinking…[/dim]")
@@ -161,6 +165,7 @@ def _print_stream(events, on_text: Callable[[str], None], show_reasoning: bool) 
                 err.print()
                 in_reasoning = False
             on_text(ev["text"])
+            mid_line = bool(ev["text"]) and not ev["text"].endswith("\n")
         elif kind == "sources":
             for s in ev["sources"]:
                 said = {"remembered": "memory keeps", "forgotten": "forgotten"}.get(s.get("type"), "remembered")

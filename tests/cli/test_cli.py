@@ -5,10 +5,12 @@ import subprocess
 import sys
 
 
-def run(settings, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(settings, *args, stdin: str | None = None, merged: bool = False) -> subprocess.CompletedProcess:
+    """``merged``: stderr into stdout, as a terminal shows them."""
     env = {**os.environ, "BANSHI_HOME": str(settings.home), "BANSHI_BACKEND": "fake"}
-    return subprocess.run([sys.executable, "-m", "banshi.cli", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "banshi.cli", *args], input=stdin, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merged else subprocess.PIPE,
+                          timeout=120)
 
 
 def test_ask_prints_only_the_answer(settings):
@@ -82,3 +84,5 @@ def test_ask_a_calculation_prints_its_result_and_that_it_was_checked(settings):
     r = run(settings, "ask", "17乘以3等于多少？")
     assert r.returncode == 0 and r.stdout.strip() == "17 × 3 = 51"
     assert "checked: computed exactly" in r.stderr
+    # on a terminal the two streams meet: the note is a line of its own, not glued to the answer
+    assert "17 × 3 = 51\nchecked: computed exactly" in run(settings, "ask", "17乘以3等于多少？", merged=True).stdout
