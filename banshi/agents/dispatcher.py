@@ -47,7 +47,6 @@ from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding
-from banshi.skills.writing import composes
 
 log = logging.getLogger("banshi.dispatcher")
 
@@ -213,6 +212,23 @@ class KeywordRouter:
         if _REFERS_BACK.search(text) or _GIVES_VALUE.search(text):
             return services
         return [s for s in services if self.named_tools(text, s)]
+
+
+# a question for the model's own knowledge: why, how something works, what the assistant thinks
+_ASKS_ABOUT = re.compile(
+    r"为什么|为啥|你觉得|你认为|你怎么看|是怎么\S{1,4}的|的原理|的历史|讲讲|有什么(?:好处|坏处|区别|不同|影响|意义|作用)|区别是什么"
+    r"|\bwhy\b|\bhow come\b|\bwhat do you think\b|\bdo you think\b|\bhow (?:does|do|did) (?!i\b)|\bexplain\b"
+    r"|\bhistory of\b|\bdifference between\b",
+    re.I,
+)
+# a question of what to do about something: for the services that advise (health), else the model
+_ASKS_ADVICE = re.compile(
+    r"怎么办|怎么防|如何(?:防|预防|缓解|提高|应对|处理)|\bis it (?:healthy|safe|good|bad)\b"
+    r"|\bhow (?:can|should) i (?:avoid|prevent|deal with|cope with|get rid of)\b",
+    re.I,
+)
+# ... unless it is about the user's own records or asks for an errand in so many words
+_ERRAND = re.compile(r"我的|\bmy\b|帮我(?:查|订|买|找|搜|挂|叫|点)|\b(?:book|find|order|search|reserve|buy)\b", re.I)
 
 
 _REFERS_BACK = re.compile(
@@ -521,9 +537,13 @@ class Dispatcher:
         """(services, tools) the request may need; empty when it is plain chat. Services come
         from the records the request quotes (``owners``), keywords and the trained router (when
         it is ready), tools within them from each service's tool keywords. A turn that only tells
-        something about the user, or asks for a poem, a story or a post, is chat, whatever its
-        words name."""
-        if not owners and (told_facts(text) or composes(text)):
+        something about the user, or asks why or what the assistant thinks, is chat, whatever its
+        words name; one that asks what to do about something goes only to the services that
+        advise. (A message a skill takes, a math problem or a poem, never gets here:
+        ``skills.route.skill_first``.)"""
+        asks = "" if owners or _ERRAND.search(text) else "about" if _ASKS_ABOUT.search(text) else (
+            "advice" if _ASKS_ADVICE.search(text) else "")
+        if not owners and (told_facts(text) or asks == "about"):
             return [], []
         services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))
         router = self.router.get() if isinstance(self.router, RouterHandle) else self.router
@@ -534,6 +554,8 @@ class Dispatcher:
                 log.exception("router failed; keywords only")
         if not services and previous:
             services = self.keywords.continues(text, previous)  # a follow-up ("那家")
+        if asks == "advice":
+            services = [s for s in services if self.registry.services[s].advises]
         tools = self.keywords.tools(text, services)
         services = list(dict.fromkeys(self.registry.tools[t].service for t in tools))
         return services, tools[:MAX_CANDIDATES]

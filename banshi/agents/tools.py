@@ -277,6 +277,9 @@ class Service:
     tool_keywords: dict[str, list[str]] = field(default_factory=dict)
     sandbox: bool = True
     provider: str = "builtin"
+    #: answers questions of what to do about something (我头疼怎么办): such a question goes to
+    #: the services that advise, or to the model, never to a search that happens to share a word
+    advises: bool = False
     #: a deterministic reader of requests against the service's own data, no model call:
     #: ``plan(text, history) -> [Planned]`` (the calls it is sure of; ``[]`` when unsure).
     #: ``history`` is the earlier messages' texts, oldest first (for "那家酒店").

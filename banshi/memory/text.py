@@ -81,12 +81,13 @@ def _latin(text: str, out: list[str]) -> None:
 def says(text: str, phrase: str) -> bool:
     """Whether ``text`` says ``phrase`` as words, not inside other words: 气温 is not said in
     语气温馨 (jieba's words, and their parts, must start and end where it does), rain is not said
-    in train (word boundaries; a plural or verb ending may follow: flights, reminder, shopping)."""
+    in train (word boundaries; a plural or verb ending may follow: flights, reminder, shopping,
+    rainy)."""
     low, phrase = text.lower(), phrase.lower()
     if phrase not in low:
         return False
     if phrase.isascii():
-        ending = rf"(?:{re.escape(phrase[-1])})?(?:s|es|ed|ing|er|ers)?"
+        ending = rf"(?:{re.escape(phrase[-1])})?(?:s|es|ed|ing|er|ers|y)?"
         return re.search(rf"\b{re.escape(phrase)}{ending}\b", low) is not None
     starts, ends = _word_edges(low)
     return any(m.start() in starts and m.end() in ends for m in re.finditer(re.escape(phrase), low))

@@ -359,6 +359,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
 def build(settings: Settings) -> Service:
     return Service(
         name="health",
+        advises=True,
         plan=read_request,
         title="Health",
         description="Safe symptom information (never a diagnosis) with emergency advice, clinic appointments, "

@@ -80,7 +80,7 @@ _ASKS_EN = re.compile(
 )
 # asks about the calendar or the clock, or for writing, translating or a recommendation
 _NOT_MATH = re.compile(
-    r"星期几|周几|礼拜几|几点|几号|几月|哪天|哪一天|什么时候|汇率|股价|翻译|写一[篇封首段份]|帮我写|"
+    r"星期几|周几|礼拜几|几点|几号|几月|哪天|哪一天|什么时候|汇率|股价|翻译|写一[篇封首段份]|帮我写|帮我(?:找|查|搜|看看)|哪家|"
     r"作文|润色|改写|总结|摘要|推荐|\bwhat (?:day|date|time)\b|(?:^|[.?!]\s*)when (?:is|are|was|were|does|did|do|will|"
     r"should|can|shall)\b|\bexchange rate\b|\bstock (?:price|market)|\btranslat|\bwrite (?:a|an|me)\b|\bdraft\b|"
     r"\bsummari[sz]e\b|\brecommend (?:me|a|an|some)\b",
@@ -182,6 +182,16 @@ _DRAW = re.compile(
 )
 # a question about drawing, not a request for a picture
 _ABOUT_DRAWING = re.compile(r"怎么|怎样|如何|什么|为什么|哪|吗[?？]?\s*$|\bhow\b|\bwhat\b|\bwhy\b", re.I)
+
+
+def skill_first(text: str) -> bool:
+    """Whether a skill takes the message whatever services its words name, so the service agents
+    are not asked: a math problem (小明买了3个苹果… is no shopping), a translation (翻译：the train
+    leaves at noon is no ticket search), a picture, a piece of writing (a poem about the rain is no
+    forecast: ``writing.composes``)."""
+    from banshi.skills.writing import composes
+
+    return math_problem(text) or translation(text) is not None or drawing(text) or composes(text)
 
 
 def drawing(text: str) -> bool:

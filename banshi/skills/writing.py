@@ -28,10 +28,11 @@ LENGTH_WORDS = {"short": 120, "medium": 300, "long": 700}
 
 # a piece of writing no service writes (a poem, a story, a post), asked for in a few words
 _COMPOSE = re.compile(
-    r"(?:^|帮我|给我|替我|请你?|麻烦你?|你能|能不能)\s*(?:写|编|创作)(?:一|几|两|个|首|篇|条|段|份|句|则|些|点)*[^，。！？,.!?\n]{0,12}?"
+    r"(?:^|帮我|给我|替我|请你?|麻烦你?|你能|能不能)\s*(?:写|编|创作|讲|说)(?:一|几|两|个|首|篇|条|段|份|句|则|些|点)*[^，。！？,.!?\n]{0,12}?"
     r"(?:诗|词|故事|作文|文章|朋友圈|文案|祝福语?|贺词|演讲稿|发言稿|口号|标语|歌词|笑话|段子|对联|小说|日记|周记|"
     r"读后感|观后感|自我介绍|广告语|微博|小红书|推文|情书|散文|剧本|台词|感言|致辞)"
-    r"|(?:^|\bplease |\b(?:can|could|would|will) you |\bhelp me )(?:write|compose|make up)\b[^.!?\n]{0,40}?"
+    r"|(?:^|\bplease |\b(?:can|could|would|will) you |\bhelp me )(?:write|compose|make up|tell (?:me|us))\b"
+    r"[^.!?\n]{0,40}?"
     r"\b(?:poems?|haikus?|stor(?:y|ies)|essays?|posts?|captions?|tweets?|speech(?:es)?|slogans?|lyrics|songs?|jokes?|limericks?|toasts?|blogs?|articles?|taglines?|bio|"
     r"letters?|verses?)\b",
     re.I,

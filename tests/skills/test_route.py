@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from banshi.messages import Message
-from banshi.skills.route import changed_problem, drawing, earlier_question, math_problem, translation
+from banshi.skills.route import changed_problem, drawing, earlier_question, math_problem, skill_first, translation
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,7 @@ def test_math_problems_are_recognised(text):
         "What was Sam doing on December 4, 2023?",
         "帮我找一个人均消费50-100元、评分4.5分以上的餐馆",  # a range, not a subtraction
         "我打算出去玩2小时，你有什么建议？",  # 打算 is "plan", not 算
+        "帮我看看哪家酒店有桑拿，价格在200-300元吧，评分是多少？",  # a search with a price range
         "帮我写一篇500字的作文，写3个理由",
         "Translate into French: I have 3 apples and 2 pears. How many fruits?",
         "where do i have to be on 12/03/2019",
@@ -131,3 +132,23 @@ def test_a_follow_up_of_a_follow_up_changes_the_changed_problem():
     assert changed_problem("那7盒呢？", earlier_question(chat)) == "一盒粉笔有42支，老师用了7盒，一共用了多少支粉笔？"
     chat[2] = Message("user", "那为什么呢？")  # no change in between: no problem to change
     assert changed_problem("那7盒呢？", earlier_question(chat)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
+    [
+        ("小明买了3个苹果，每个2元，一共多少钱？", True),  # a word problem, though it buys
+        ("翻译：the train leaves at noon", True),
+        ("帮我写一首关于下雨天的诗", True),  # a poem about the rain is no forecast
+        ("帮我写一条朋友圈，庆祝我女儿考上大学，语气温馨一点。", True),
+        ("Can you write a haiku about snow in Beijing?", True),
+        ("Tell me a joke about doctors", True),
+        ("画一张北京天气的海报", True),
+        ("写一封邮件给老板，说我明天请假", False),  # the office drafts emails
+        ("remind me to write that letter tonight", False),
+        ("我想买一副无线耳机，预算300", False),
+        ("上海明天下雨吗", False),
+    ],
+)
+def test_a_message_a_skill_takes_goes_to_no_service(text, skill):
+    assert skill_first(text) is skill
