@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -229,6 +229,15 @@ _ASKS_ADVICE = re.compile(
 )
 # ... unless it is about the user's own records or asks for an errand in so many words
 _ERRAND = re.compile(r"我的|\bmy\b|帮我(?:查|订|买|找|搜|挂|叫|点)|\b(?:book|find|order|search|reserve|buy)\b", re.I)
+
+
+def _asks(text: str) -> Literal["about", "advice", ""]:
+    """What kind of question ``text`` is, when it is not about the user's own records nor asks for
+    an errand in so many words: "about" the world or the assistant's opinion, "advice" on what to
+    do, "" for anything else."""
+    if _ERRAND.search(text):
+        return ""
+    return "about" if _ASKS_ABOUT.search(text) else "advice" if _ASKS_ADVICE.search(text) else ""
 
 
 _REFERS_BACK = re.compile(
@@ -541,8 +550,7 @@ class Dispatcher:
         words name; one that asks what to do about something goes only to the services that
         advise. (A message a skill takes, a math problem or a poem, never gets here:
         ``skills.route.skill_first``.)"""
-        asks = "" if owners or _ERRAND.search(text) else "about" if _ASKS_ABOUT.search(text) else (
-            "advice" if _ASKS_ADVICE.search(text) else "")
+        asks = "" if owners else _asks(text)
         if not owners and (told_facts(text) or asks == "about"):
             return [], []
         services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))

@@ -1,7 +1,8 @@
 """Text for the keyword index: Chinese segmented with jieba, English lower-cased and stemmed
 (Snowball), stop words dropped — the same tokens for documents and queries, so SQLite FTS5
 and PostgreSQL full-text only ever see pre-made terms. Also: time expressions in a query
-("上周", "last March", "in May 2023") turned into a date range."""
+("上周", "last March", "in May 2023") turned into a date range, and whether a text says a word
+as a word (``says``: 气温 is not in 语气温馨), which the dispatcher's keywords use."""
 
 from __future__ import annotations
 
