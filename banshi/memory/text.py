@@ -81,7 +81,8 @@ def _latin(text: str, out: list[str]) -> None:
 
 def says(text: str, phrase: str) -> bool:
     """Whether ``text`` says ``phrase`` as words, not inside other words: 气温 is not said in
-    语气温馨 (jieba's words, and their parts, must start and end where it does), rain is not said
+    语气温馨 (jieba's words, and their parts, must start and end where it does; a single character
+    may end a longer word: 川菜 says 菜), rain is not said
     in train (word boundaries; a plural or verb ending may follow: flights, reminder, shopping,
     rainy)."""
     low, phrase = text.lower(), phrase.lower()
@@ -91,7 +92,8 @@ def says(text: str, phrase: str) -> bool:
         ending = rf"(?:{re.escape(phrase[-1])})?(?:s|es|ed|ing|er|ers|y)?"
         return re.search(rf"\b{re.escape(phrase)}{ending}\b", low) is not None
     starts, ends = _word_edges(low)
-    return any(m.start() in starts and m.end() in ends for m in re.finditer(re.escape(phrase), low))
+    head = len(phrase) == 1  # one character may end a word it heads: 菜 in 川菜, 痛 in 关节痛, not 疼 in 疼爱
+    return any((head or m.start() in starts) and m.end() in ends for m in re.finditer(re.escape(phrase), low))
 
 
 @lru_cache(maxsize=256)
