@@ -12,9 +12,12 @@ Math problems: GSM8K (the first 3,000 of train), CMATH dev, Math23K valid, CLINC
 every user turn of CrossWOZ val, LoCoMo's questions and turns. A set that is not installed is
 left out. Prints JSON ``{"recognised": {set: share}, "false_positive": {set: share}, "n": {set:
 count}, "bare_calculations": {set: share}, "drawing_false_positive": {set: share},
-"translation_false_positive": {set: share}}``;
+"translation_false_positive": {set: share}, "to_services": {set: share}}``;
 ``bare_calculations`` is the share of the recognised problems computed at once by
-``banshi.skills.calculator`` (no model).
+``banshi.skills.calculator`` (no model); ``to_services`` the share of a set's messages the service
+agents are asked about (no skill takes it first, ``route.skill_first``, and the dispatcher finds
+candidate tools for it, ``Dispatcher.candidates``, by keywords: the trained router is left out so
+that no embedding runs): CrossWOZ's turns are errands, the math problems and LoCoMo's chat are not.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from banshi.agents.dispatcher import Dispatcher
+from banshi.agents.registry import get_registry
 from banshi.config import get_settings
+from banshi.models.fake import EchoBackend
 from banshi.skills.calculator import expression
-from banshi.skills.route import drawing, math_problem, translation
+from banshi.skills.route import drawing, math_problem, skill_first, translation
 
 
 def _jsonl(path: Path) -> Iterator[dict]:
@@ -81,6 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, default=get_settings().data_dir)
     args = ap.parse_args(argv)
     math, other = _sets(args.data)
+    settings = get_settings()
+    dispatcher = Dispatcher(settings, EchoBackend(), get_registry(settings))
+
+    def to_services(text: str) -> bool:
+        return not skill_first(text) and bool(dispatcher.candidates(text)[1])
+
     recognised = {name: [t for t in texts if math_problem(t)] for name, texts in math.items()}
     out = {
         "recognised": {name: round(len(hit) / len(math[name]), 4) for name, hit in recognised.items()},
@@ -96,6 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         "translation_false_positive": {
             name: round(sum(translation(t) is not None for t in texts) / len(texts), 4)
             for name, texts in {**math, **other}.items()
+        },
+        "to_services": {
+            name: round(sum(map(to_services, texts)) / len(texts), 4) for name, texts in {**math, **other}.items()
         },
     }
     print(json.dumps(out, ensure_ascii=False))
