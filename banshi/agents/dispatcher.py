@@ -303,6 +303,22 @@ def ungrounded(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
     return out
 
 
+def copied(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
+    """Required text arguments of a read that copy their parameter's example and that the
+    conversation does not hold: a small model with no city to give writes the "e.g. 北京" it was
+    shown, and "帮我查一下火车票" had been answered with trains from 北京 to 上海."""
+    held = Grounding(corpus)
+    props = tool.parameters.get("properties", {})
+    return [
+        key
+        for key in tool.parameters.get("required", [])
+        if isinstance(value := arguments.get(key), str)
+        and value.strip()
+        and value.strip().lower() in str(props.get(key, {}).get("description") or "").lower()
+        and not held.value(value, {})
+    ]
+
+
 def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]:
     """Drop optional arguments the conversation does not hold: small models fill every field
     they see. "Held" is ``toolcalls.Grounding``'s test, the one the local backend's call checks
@@ -620,14 +636,13 @@ class Dispatcher:
             if any(s.tool == name and s.arguments == args for s in out.steps):
                 return "stop"  # the model repeats itself: what it has is what it gets
             t = self.registry.tools[name]
-            if t.confirm:
-                missing = ungrounded(t, args, corpus())
-                if missing:  # ask instead of proposing what the user never said
-                    props = t.parameters.get("properties", {})
-                    need = ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
-                    out.handled = True
-                    out.reply = f"还需要您告诉我：{need}" if is_chinese(text) else f"I still need: {need}"
-                    return "ask"
+            missing = ungrounded(t, args, corpus()) if t.confirm else copied(t, args, corpus())
+            if missing:  # ask instead of proposing, or looking up, what the user never said
+                props = t.parameters.get("properties", {})
+                need = ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
+                out.handled = True
+                out.reply = f"还需要您告诉我：{need}" if is_chinese(text) else f"I still need: {need}"
+                return "ask"
             out.handled = True
             if t.confirm:
                 try:

@@ -639,11 +639,11 @@ def _offered(value: str, schema: dict[str, Any]) -> bool:
     """The parameter's own description offers ``value`` as a kind of thing, in lower case ("Type
     of the recipe. E.g. dessert, main course"): chosen from the schema, like an enum member, not
     invented. A name it gives as an example ("e.g. San Francisco, CA") is not offered: a small
-    model with no value to give copies that. Short values only."""
+    model with no value to give copies that; nor is a Chinese one. Short values only."""
     desc = schema.get("description")
     low = value.strip().strip("'\"").lower()
-    if not isinstance(desc, str) or not low or len(low.split()) > 3:
-        return False
+    if not isinstance(desc, str) or not low or len(low.split()) > 3 or _CJK.search(low):
+        return False  # Chinese has no case to tell a kind from a name: 故宫 in "e.g. 故宫" is an example
     return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", desc) is not None
 
 

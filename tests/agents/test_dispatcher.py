@@ -232,6 +232,20 @@ def test_even_a_fooled_model_only_proposes(dispatcher, fake, db, users, settings
     assert "do not say they are done" in out.context
 
 
+def test_a_read_with_the_examples_values_asks_for_them(settings, fake, db, users):
+    """A small model with no cities to give copies the parameter's "e.g. 北京" / "e.g. 上海": the
+    user is asked, not shown trains nobody asked for; an optional example (烤鸭, 故宫) is dropped."""
+    from banshi.agents.registry import get_registry
+
+    dispatcher = Dispatcher(settings, fake, get_registry(settings))
+    fake.enqueue(call("search_trains", origin="北京", destination="上海", date="2030-01-02"))
+    out = dispatcher.dispatch(db, users[0], None, [], "帮我查一下火车票")
+    assert not out.steps and out.reply.startswith("还需要您告诉我：origin") and "destination" in out.reply
+    fake.enqueue(call("search_restaurants", dishes="烤鸭", near="故宫", limit=1), DONE)
+    out = dispatcher.dispatch(db, users[0], None, [], "帮我找一家餐厅")
+    assert out.steps[0].tool == "search_restaurants" and not {"dishes", "near"} & out.steps[0].arguments.keys()
+
+
 def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
     fake.enqueue(
         call("search_products", query="headphones", max_price="cheap"),
@@ -242,7 +256,7 @@ def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
         db,
         users[0],
         None,
-        [Msg("user", "hi"), Msg("assistant", "hello")],
+        [Msg("user", "my headphones broke"), Msg("assistant", "Sorry to hear that!")],
         "search products for listening to music, under 400",
     )
     assert not out.steps[0].result.ok and "max_price" in out.steps[0].result.error
