@@ -8,7 +8,7 @@ user's control over all of it.
 - ``worker``: the thread draining the job queue; ``hook``: the chat engine's hook;
 - ``threads``: conversations arriving through /v1; ``cli``: ``banshi memory …``.
 
-May import models/ and store/ (and chat.context for the hook's return type); nothing above."""
+May import models/, store/ and numbers (and chat.context for the hook's return type); nothing above."""
 
 from __future__ import annotations
 

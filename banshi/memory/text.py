@@ -13,6 +13,8 @@ import threading
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from banshi.numbers import zh_number
+
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _lock = threading.Lock()
@@ -142,20 +144,6 @@ _EN_MONTH = re.compile(
     r"\b(last|this|in|since)?\s*(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?\s*(\d{4})?", re.I
 )
 _ZH_MONTH = re.compile(r"(去年|今年|(\d{4})年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2})月")
-_ZH_NUM = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "十一": 11,
-    "十二": 12,
-}
 _YEAR = re.compile(r"\b(?:in|during)\s+(\d{4})\b|(\d{4})年")
 _MONTH_NAME = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _EN_DAY = re.compile(
@@ -205,7 +193,7 @@ def time_range(query: str, now: datetime) -> tuple[datetime, datetime] | None:
         return datetime(now.year, 1, 1), datetime(now.year + 1, 1, 1)
     m = _ZH_MONTH.search(query)
     if m:
-        month = int(m.group(3)) if m.group(3).isdigit() else _ZH_NUM.get(m.group(3), 0)
+        month = int(m.group(3)) if m.group(3).isdigit() else zh_number(m.group(3)) or 0
         if 1 <= month <= 12:
             year = int(m.group(2)) if m.group(2) else now.year - (m.group(1) == "去年")
             if not m.group(1) and month > now.month:
