@@ -47,6 +47,7 @@ from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding
+from banshi.skills.route import skill_first
 
 log = logging.getLogger("banshi.dispatcher")
 
@@ -565,7 +566,7 @@ class Dispatcher:
         something about the user, or asks why or what the assistant thinks, is chat, whatever its
         words name; one that asks what to do about something goes only to the services that
         advise. (A message a skill takes, a math problem or a poem, never gets here:
-        ``skills.route.skill_first``.)"""
+        ``dispatch_turn``.)"""
         asks = "" if owners else _asks(text)
         if not owners and (told_facts(text) or asks == "about"):
             return [], []
@@ -1048,14 +1049,15 @@ def dispatch_turn(
     ``follow_up=False``: the message is not taken as a follow-up of the previous turn's errand;
     it reaches a service only when its own words name one. So for a question about the user
     that memory answers ("我最喜欢吃什么？" after 「我最喜欢吃火锅。」 was routed to restaurant search,
-    the planner had asked "What is your favorite food?" back)."""
+    the planner had asked "What is your favorite food?" back). A message a skill takes
+    (``skills.route.skill_first``) is no errand: 小明买了3个苹果… had been a product search."""
     from sqlalchemy import select
 
     from banshi.store.db import session_scope
     from banshi.store.tables import Message
 
-    if not prompt or prompt[-1].role != "user":
-        return Dispatch()
+    if not prompt or prompt[-1].role != "user" or skill_first(prompt[-1].content):
+        return Dispatch()  # a math problem, a translation, a poem: a skill's, whatever it names
     history = [m for m in prompt[:-1] if m.role in ("user", "assistant")]
     background = ""
     if prompt[0].role == "system":

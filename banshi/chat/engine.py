@@ -228,8 +228,7 @@ class ChatEngine:
         skill: Event | None = None
         said = recall.reply if recall else ""  # memory settled it (see context.Recall.reply)
         # services and actions: banshi.agents.dispatcher
-        if (self.dispatcher is not None and files is None and file_skill is None and not said
-                and not route.skill_first(prompt[-1].content)):
+        if self.dispatcher is not None and files is None and file_skill is None and not said:
             from banshi.agents.dispatcher import Dispatch, dispatch_stream
 
             # a question for memory about the user is no follow-up of the previous turn's errand

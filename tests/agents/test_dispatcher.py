@@ -144,6 +144,13 @@ def test_a_word_problem_that_buys_is_solved_not_searched(actions_client, fake):
     result = next(e["result"] for e in evs if e["type"] == "skill" and "result" in e)
     assert result["answer"] == "6" and result["verified"] is True
     assert len(fake.calls) == 3  # two programs and the explanation: no planning step
+    # the OpenAI-compatible endpoint asks the service agents itself: the same there
+    fake.calls.clear()
+    fake.enqueue(*[f"```python\ndef solution():\n    return {e}\n```" for e in ("3 * 2", "2 * 3")], "1. 3 × 2 = 6")
+    r = actions_client.post("/v1/chat/completions", json={
+        "model": "banshi", "messages": [{"role": "user", "content": "小明买了3个苹果，每个2元，一共多少钱？"}]})
+    assert r.status_code == 200 and "答案：6" in r.json()["choices"][0]["message"]["content"]
+    assert len(fake.calls) == 3
 
 
 def test_asks_for_what_is_missing(actions_client, fake):
