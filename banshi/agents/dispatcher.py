@@ -46,7 +46,7 @@ from banshi.memory.extract import told_facts
 from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
-from banshi.models.toolcalls import Grounding
+from banshi.models.toolcalls import Grounding, described
 from banshi.skills.route import skill_first
 
 log = logging.getLogger("banshi.dispatcher")
@@ -314,8 +314,7 @@ def copied(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
         key
         for key in tool.parameters.get("required", [])
         if isinstance(value := arguments.get(key), str)
-        and value.strip()
-        and value.strip().lower() in str(props.get(key, {}).get("description") or "").lower()
+        and described(value, props.get(key, {}))
         and not held.value(value, {})
     ]
 

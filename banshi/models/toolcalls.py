@@ -640,11 +640,20 @@ def _offered(value: str, schema: dict[str, Any]) -> bool:
     of the recipe. E.g. dessert, main course"): chosen from the schema, like an enum member, not
     invented. A name it gives as an example ("e.g. San Francisco, CA") is not offered: a small
     model with no value to give copies that; nor is a Chinese one. Short values only."""
-    desc = schema.get("description")
     low = value.strip().strip("'\"").lower()
-    if not isinstance(desc, str) or not low or len(low.split()) > 3 or _CJK.search(low):
+    if not low or len(low.split()) > 3 or _CJK.search(low):
         return False  # Chinese has no case to tell a kind from a name: 故宫 in "e.g. 故宫" is an example
-    return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", desc) is not None
+    return described(low, schema, case=True)
+
+
+def described(value: str, schema: dict[str, Any], case: bool = False) -> bool:
+    """Whether the parameter's description names ``value`` as a whole word (``case``: as written,
+    else in any case)."""
+    desc = schema.get("description")
+    if not isinstance(desc, str) or not value.strip():
+        return False
+    flags = 0 if case else re.I
+    return re.search(r"(?<!\w)" + re.escape(value.strip()) + r"(?!\w)", desc, flags) is not None
 
 
 # a description telling that a number is a fraction of one, not a percentage
