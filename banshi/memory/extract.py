@@ -17,6 +17,7 @@ from typing import Any
 
 from banshi.memory.text import is_chinese
 from banshi.messages import Message as Msg
+from banshi.numbers import zh_number
 
 #: attributes holding one value at a time: a new value supersedes the old one
 SINGLE = {"name", "city", "address", "hometown", "job", "workplace", "birthday", "age", "phone", "email",
@@ -159,11 +160,13 @@ EN_THIRD: list[tuple[str, str]] = [
     (r" (?:hates|dislikes|doesn'?t like|does not like) " + _V, "dislikes"),
     (r" (?:lives|is living) in " + _V, "city"), (r"(?:'s| has) moved to " + _V, "city"),
     (r"'s birthday is (?:on )?" + _V, "birthday"), (r" works as (?:an? )?" + _V, "job"),
+    (r",? (?:who )?is (\d{1,3})(?: years old)?(?=\s*(?:[,.;!]|$|now\b|this year\b|and\b))", "age"),
 ]
 
 # -- Chinese -------------------------------------------------------------------------------
 _ZV = r"([^，。,.;；!！?？\n、]{1,30}?)"
 _ZEND = r"(?:了|啦|呢|哦|啊|呀|吧)?(?=[，。,.;；!！?？\n、]|$|但|而且|并且|所以|因为|以后|之后)"
+_ZH_AGE = r"\d{1,3}|[一二两三四五六七八九十]{1,3}"  # 8岁, 八岁, 三十五岁
 _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|女儿|妈妈|母亲|爸爸|父亲|哥哥|姐姐|弟弟|妹妹|"
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
 ZH_USER: list[tuple[str, str]] = [
@@ -179,7 +182,7 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
     (r"我的生日是" + _ZV + _ZEND, "birthday"), (r"我(?:是)?" + r"(\d{4}年\d{1,2}月\d{1,2}[日号])出生", "birthday"),
     (r"我生日(?:是|在)" + _ZV + _ZEND, "birthday"),
-    (r"我今年(\d{1,3})岁", "age"),
+    (r"我(?:(?:的名字)?叫[^，,。]{1,6}[，,]\s*)?今年(" + _ZH_AGE + r")岁", "age"),
     (r"我的(?:手机|电话)(?:号码|号)?是" + r"([\d\- +]{5,20})", "phone"),
     (r"我的(?:电子)?邮箱(?:地址)?是" + r"(\S+@[\w.\-]+)", "email"),
     (r"我(?:是)?(?:吃素|素食者|素食主义者)()", "diet"),
@@ -194,15 +197,22 @@ ZH_FAV_VERB = re.compile(r"我(?:现在|目前|一直)?最(?:喜欢|爱)(吃|喝
 _VERB_THING = {"吃": "食物", "喝": "饮料", "看": "电影", "听": "音乐", "玩": "游戏", "去": "地方"}
 _ASKED_FAV_VERB = re.compile(r"最(?:喜欢|爱)(吃|喝|看|听|玩|去)")
 ZH_PERSON = re.compile(r"我(?:的)?" + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
-ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)"
-                              r"(?=最喜欢|喜欢|爱吃|对|住在|不喜欢|讨厌|的生日)")
+# what is told about a person right after their name (我女儿小雨喜欢…, 我老婆也不吃辣, 我女儿今年8岁)
+_ADV_ZH = r"(?:很|特别|非常|也|都|还|一直|最)?"
+_TOLD_ZH = (r"(?=" + _ADV_ZH + r"(?:喜欢|爱|对|住在|不喜欢|讨厌|不吃|不爱)|的生日|(?:今年|现在)?(?:" + _ZH_AGE
+            + r")岁)")
+ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不)"
+                              r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)" + _TOLD_ZH)
 ZH_THIRD: list[tuple[str, str]] = [
     (r"(?:的)?最喜欢的([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND, "favourite"),
     (r"最(?:喜欢|爱)(吃|喝|看|听|玩)(?:的)?" + _ZV + _ZEND, "favverb"),
-    (r"对" + _ZV + r"(?:严重)?过敏", "allergy"),
-    (r"(?:不喜欢|讨厌|不爱|不吃)" + _ZV + _ZEND, "dislikes"),
-    (r"(?:很|特别|非常)?(?:喜欢|爱)(?:吃|喝)?" + _ZV + _ZEND, "likes"),
+    (_ADV_ZH + r"对" + _ZV + r"(?:严重)?过敏", "allergy"),
+    (_ADV_ZH + r"(?:不喜欢|讨厌|不爱|不吃)" + _ZV + _ZEND, "dislikes"),
+    # 最喜欢吃/喝/看… is the favourite above, 最喜欢郁金香 a liking
+    (r"(?:很|特别|非常|也|都|还|一直|最(?!(?:喜欢|爱)(?:吃|喝|看|听|玩)))?(?:喜欢|爱)(?:吃|喝)?" + _ZV + _ZEND,
+     "likes"),
     (r"(?:现在)?住在" + _ZV + _ZEND, "city"), (r"的生日是" + _ZV + _ZEND, "birthday"),
+    (r"[，,]?(?:今年|现在|已经)?(" + _ZH_AGE + r")岁", "age"),
 ]
 _ZH_PRONOUN = {"你", "他", "她", "它", "这个", "那个", "这", "那", "你们", "他们", "这样", "这里", "那里"}
 
@@ -224,7 +234,7 @@ def _ok(value: str, chinese: bool) -> bool:
         return False
     if not chinese and re.match(r"(?:to|it|that|this|you|how|what|when|if|doing|being)\b", low):
         return False  # "I like to …", "I love it", "I like how …": not an object of liking
-    if chinese and re.match(r"(?:你|他|她|这|那|什么|怎么|吗|一下|一点|上了)", value):
+    if chinese and re.match(r"(?:你|他|她|这|那|什么|怎么|吗|一下|一点|上了|的)", value):
         return False
     return len(value) <= 80
 
@@ -288,6 +298,8 @@ def told_facts(text: str) -> tuple[Fact, ...]:
 
 def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) -> None:
     value = _clean(value, zh)
+    if attribute == "age" and not value.isdigit():
+        value = str(zh_number(value) or "")  # 八 → 8
     if attribute == "diet" and not value:
         value = "素食" if zh else "vegetarian"
     if _ok(value, zh):
@@ -345,7 +357,7 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
             _add(out, name, "relation", m.group(1), True)
         people.append(name)
     # "我朋友最喜欢的水果是…" without a name: the relation is the subject
-    for m in re.finditer(r"我(?:的)?" + _REL_ZH + r"(?=最喜欢|喜欢|爱吃|对|住在|不喜欢|讨厌|的生日)", s):
+    for m in re.finditer(r"我(?:的)?" + _REL_ZH + _TOLD_ZH, s):
         people.append(m.group(1))
     for name in dict.fromkeys(people + known):
         for pattern, attr in ZH_THIRD:

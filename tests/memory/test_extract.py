@@ -30,6 +30,15 @@ def facts(text):
     ("My daughter is called Mia, she is allergic to peanuts.",
      {("Mia", "relation", "daughter"), ("Mia", "allergy", "peanuts")}),
     ("我是一名小学老师", {("user", "job", "小学老师")}),
+    # ages, of the user and of the people they name, in digits or in words
+    ("我女儿叫小雨，今年8岁，她不吃香菜。", {("小雨", "relation", "女儿"), ("小雨", "age", "8"), ("小雨", "dislikes", "香菜")}),
+    ("我叫小王，今年三十岁", {("user", "name", "小王"), ("user", "age", "30")}),
+    ("我女儿今年8岁", {("女儿", "age", "8")}),
+    ("My son Tom is 6 years old.", {("Tom", "relation", "son"), ("Tom", "age", "6")}),
+    # a word between the person and what is told of them is no part of a name
+    ("我老婆最喜欢郁金香", {("老婆", "likes", "郁金香")}),  # not a person named 最
+    ("我朋友小李也喜欢火锅", {("小李", "relation", "朋友"), ("小李", "likes", "火锅")}),
+    ("我女儿不吃香菜", {("女儿", "dislikes", "香菜")}),
 ])
 def test_rules_catch_common_phrasings(text, expected):
     assert facts(text) == expected
