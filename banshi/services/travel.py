@@ -422,6 +422,11 @@ def constraints(
     if kind == "restaurant":
         dishes = [w for _, _, w in v._spans(masked, v.dishes)]
         dishes += [c for c in CUISINES if not c.isascii() and c in masked and c not in dishes]
+        english = masked
+        for c in sorted((c for c in CUISINES if c.isascii()), key=len, reverse=True):  # peking duck, not duck
+            if re.search(rf"\b{c}\b", english, re.I):
+                dishes.append(c)
+                english = re.sub(rf"\b{c}\b", " ", english, flags=re.I)
         if dishes:
             out["dishes"] = " ".join(dict.fromkeys(dishes))
     if kind == "hotel":
@@ -484,11 +489,39 @@ _PEOPLE = re.compile(
 _EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
+#: Beijing's landmarks by the names English speakers use, to the database's own (Chinese) names
+LANDMARKS = {
+    "forbidden city": "故宫", "palace museum": "故宫", "temple of heaven": "天坛", "old summer palace": "圆明园",
+    "summer palace": "颐和园", "mutianyu great wall": "慕田峪长城", "great wall at mutianyu": "慕田峪长城",
+    "badaling great wall": "八达岭长城", "great wall at badaling": "八达岭长城", "great wall": "八达岭长城",
+    "tiananmen square": "天安门广场", "beihai park": "北海公园", "lama temple": "雍和宫", "yonghe temple": "雍和宫",
+    "shichahai": "什刹海", "houhai": "什刹海", "798 art district": "798艺术区", "798 art zone": "798艺术区",
+    "jingshan park": "景山公园", "prince gong's mansion": "恭王府", "prince gong mansion": "恭王府",
+    "fragrant hills": "香山公园", "xiangshan park": "香山公园", "beijing zoo": "北京动物园",
+    "national museum of china": "中国国家博物馆", "qianmen street": "前门大街", "water cube": "水立方（国家游泳中心）",
+    "national centre for the performing arts": "国家大剧院", "national center for the performing arts": "国家大剧院",
+    "ming tombs": "明十三陵", "peking university": "北京大学", "tsinghua university": "清华大学",
+    "capital museum": "首都博物馆",
+}
+
+
+def in_place_names(settings: Settings, text: str) -> str:
+    """``text`` with the landmarks it names in English written as the database names them ("a
+    hotel near the Forbidden City" → "a hotel near the 故宫"); only names the database holds."""
+    known = vocabulary(settings).kind_of
+    for english in sorted(LANDMARKS, key=len, reverse=True):
+        if LANDMARKS[english] in known or LANDMARKS[english] in vocabulary(settings).full.values():
+            text = re.sub(rf"\b{re.escape(english)}\b", LANDMARKS[english], text, flags=re.I)
+    return text
+
+
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
     """The travel calls a request clearly asks for, read deterministically (no model): a search
     under the constraints it states, a place's details, a metro route; bookings and taxis with
     what the request says (a booking of "that restaurant" takes the search's first result).
+    A landmark named in English is read as the database names it (``in_place_names``).
     ``[]`` when the request is not clear enough — the model decides then."""
+    text = in_place_names(settings, text)
     segments: list[tuple[str | None, str]] = []
     for part in re.split(r"(?<=[，,；;。！!])", text):
         cue = next((t for t, c in WRITE_CUES.items() if re.search(c, part, re.I)), None)

@@ -189,6 +189,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if len(places) != 1:
         return []
     city = max(cities, key=len)
+    city = city.title() if city.isascii() else city  # "Shanghai" as a name is written, not the key
     when = _WHEN.search(text)
     return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
 

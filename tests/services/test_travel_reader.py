@@ -46,6 +46,17 @@ def test_a_landmark_anchors_a_search_near_it(read):
     assert tool == "search_restaurants" and args == {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜"}
 
 
+def test_a_landmark_named_in_english_is_the_databases_own(read):
+    """The database names places in Chinese; a traveller asks in English."""
+    [(tool, args, _)] = read("Find me a hotel near the Forbidden City under 500 yuan")
+    assert tool == "search_hotels" and args == {"near": "故宫", "max_price": 500}
+    [(tool, args, _)] = read("find a Sichuan restaurant near the Forbidden City under 100 yuan per person")
+    assert tool == "search_restaurants" and args["near"] == "故宫" and args["dishes"] == "sichuan"
+    assert read("How do I get from the Lama Temple to the Old Summer Palace by metro?") == [
+        ("metro_route", {"origin": "雍和宫", "destination": "圆明园"}, True)
+    ]
+
+
 def test_a_follow_up_asks_about_the_place_the_conversation_is_about(read):
     history = ["帮我推荐一家酒店", "推荐你去北京贵都大酒店，评分4.7。"]
     assert read("这家酒店的电话是多少？", history) == [("place_details", {"name": "北京贵都大酒店"}, True)]
