@@ -31,7 +31,8 @@ def facts(text):
      {("Mia", "relation", "daughter"), ("Mia", "allergy", "peanuts")}),
     ("我是一名小学老师", {("user", "job", "小学老师")}),
     # ages, of the user and of the people they name, in digits or in words
-    ("我女儿叫小雨，今年8岁，她不吃香菜。", {("小雨", "relation", "女儿"), ("小雨", "age", "8"), ("小雨", "dislikes", "香菜")}),
+    ("我女儿叫小雨，今年8岁，她不吃香菜。",
+     {("小雨", "relation", "女儿"), ("小雨", "age", "8"), ("小雨", "dislikes", "香菜")}),
     ("我叫小王，今年三十岁", {("user", "name", "小王"), ("user", "age", "30")}),
     ("我女儿今年8岁", {("女儿", "age", "8")}),
     ("My son Tom is 6 years old.", {("Tom", "relation", "son"), ("Tom", "age", "6")}),
