@@ -93,13 +93,14 @@ class SandboxWeather:
         doy = day.timetuple().tm_yday
         season = math.cos(2 * math.pi * (doy - 200) / 365) * (1 if lat >= 0 else -1)  # +1 mid-July (north)
         mean = 27 - abs(lat) * 0.45 + season * (4 + abs(lat) * 0.3)
-        noise = stable_unit(city, day.isoformat())
+        place = f"{lat:.3f},{lon:.3f}"  # the place, not its spelling: 上海, Shanghai and shanghai agree
+        noise = stable_unit(place, day.isoformat())
         high = round(mean + 4 + noise * 4)
-        low = round(mean - 5 - stable_unit(day.isoformat(), city) * 3)
+        low = round(mean - 5 - stable_unit(day.isoformat(), place) * 3)
         conditions = ["晴 sunny", "多云 cloudy", "阴 overcast", "小雨 light rain", "中雨 rain", "雷阵雨 thunderstorms"]
         if low <= 0:
             conditions[3:] = ["小雪 light snow", "雨夹雪 sleet", "晴 sunny"]
-        cond = conditions[int(stable_unit("c", city, day.isoformat()) * len(conditions))]
+        cond = conditions[int(stable_unit("c", place, day.isoformat()) * len(conditions))]
         rain = cond.split()[1] in ("rain", "thunderstorms", "snow", "sleet") or "rain" in cond or "snow" in cond
         return {
             "city": city,
@@ -108,7 +109,7 @@ class SandboxWeather:
             "high_c": high,
             "low_c": low,
             "precipitation_chance": round(60 + noise * 35) if rain else round(noise * 20),
-            "wind_level": 1 + int(stable_unit("w", city, day.isoformat()) * 5),
+            "wind_level": 1 + int(stable_unit("w", place, day.isoformat()) * 5),
             "provider": self.name,
             "note": common.SANDBOX + " (simulated forecast)",
         }

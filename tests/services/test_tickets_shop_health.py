@@ -156,6 +156,9 @@ def test_health_is_safe(registry, ctx):
 def test_weather_sandbox_is_deterministic_and_http_provider_parses(registry, ctx, settings):
     a = registry.run("get_weather", {"city": "北京", "date": "2026-07-15", "days": 2}, ctx()).data
     assert a == registry.run("get_weather", {"city": "北京", "date": "2026-07-15", "days": 2}, ctx()).data
+    # the same place however it is written
+    english = registry.run("get_weather", {"city": "beijing", "date": "2026-07-15", "days": 2}, ctx()).data
+    assert [f["high_c"] for f in english["forecast"]] == [f["high_c"] for f in a["forecast"]]
     assert a["forecast"][0]["high_c"] > 20 and a["forecast"][0]["provider"] == "sandbox"
     said = registry.tools["get_weather"].say(a, True).splitlines()
     assert len(said) == 2 and all(f"最高 {f['high_c']}°C" in line for f, line in zip(a["forecast"], said, strict=True))
