@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from banshi.agents.tools import Refused, ToolContext
 from banshi.errors import InvalidInput, NotFound
+from banshi.numbers import english_number, zh_number
 from banshi.services.tables import ServiceOrder
 from banshi.store.tables import utcnow
 
@@ -115,18 +116,16 @@ _CLOCK = re.compile(
     r"(\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：](\d{2})|点\s*(半|一刻|三刻|\d{1,2}\s*分?)?|\s*(am|pm|o'clock))",
     re.I,
 )
-_CN = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
-def _cn_int(x: str) -> int:
-    if x.isdigit():
-        return int(x)
-    if x.startswith("十"):
-        return 10 + (_CN.get(x[1:], 0) if len(x) > 1 else 0)
-    if "十" in x:
-        a, _, b = x.partition("十")
-        return _CN[a] * 10 + (_CN.get(b, 0) if b else 0)
-    return _CN.get(x, 0)
+def count(said: str) -> int:
+    """The whole number ``said`` in digits or words (3, 三, 十二, three, "a"), 0 when it is none."""
+    said = said.strip().lower()
+    if said.isdigit():
+        return int(said)
+    if said in ("a", "an"):
+        return 1
+    return zh_number(said) or english_number(said.split()) or 0
 
 
 def spoken_time(text: str, now: datetime) -> datetime | None:
@@ -136,7 +135,7 @@ def spoken_time(text: str, now: datetime) -> datetime | None:
     m = _CLOCK.search(low)
     if not m:
         return None
-    hour = _cn_int(m.group(1))
+    hour = count(m.group(1))
     rest = m.group(3) or ""
     minute = (
         int(m.group(2)) if m.group(2) else 30 if rest == "半" else 15 if rest == "一刻" else 45 if rest == "三刻" else 0

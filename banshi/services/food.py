@@ -250,7 +250,6 @@ _QTY = (
     r"(\d{1,2}|[一两二三四五六七八九十]|one|two|three|four|five|a|an)\s*"
     r"(?:份|个|碗|笼|杯|盘|portions? of|servings? of)?\s*"
 )
-_EN_QTY = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
@@ -276,7 +275,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     for dish in dishes:
         m = re.search(_QTY + re.escape(dish), masked, re.I)
         qty = m.group(1).lower() if m else "1"
-        n = int(qty) if qty.isdigit() else _EN_QTY.get(qty) or common._cn_int(qty) or 1
+        n = common.count(qty) or 1
         plans.append(Planned("set_cart_item", {"restaurant": place, "dish": dish, "quantity": n}))
     m = re.search(
         r"(?:送到|配送到|送至|地址是?)\s*([^，。,;；!！?？]+)|deliver(?:y|ed)? to\s+([^,;.!?]+(?:\.\s*\d+)?)",

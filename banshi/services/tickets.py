@@ -527,7 +527,6 @@ _KIND_WORDS = {
     "flight": r"机票|航班|飞机|flight",
     "cinema": r"电影|影院|cinema|movie",
 }
-_EN = {"two": 2, "three": 3, "four": 4, "five": 5}
 _FIRST = r"最早|第一|头一|first|earliest|\bany\b"
 _BUY = r"订|买|购|book|buy|reserve"
 _CLASS = {
@@ -544,7 +543,7 @@ def _count(text: str) -> int | None:
     if not m:
         return None
     x = next(g for g in m.groups() if g).lower()
-    return int(x) if x.isdigit() else _EN.get(x) or common._cn_int(x)
+    return common.count(x)
 
 
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:

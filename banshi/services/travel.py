@@ -486,7 +486,6 @@ _PEOPLE = re.compile(
     r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:个人|人|位)"
     r"|for (\d{1,2}|two|three|four|five|six) (?:people|persons)?|table for (\d{1,2}|two|three|four)"
 )
-_EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 #: Beijing's landmarks by the names English speakers use, to the database's own (Chinese) names
@@ -553,7 +552,7 @@ def _people(text: str) -> int | None:
     if not m:
         return None
     x = next(g for g in m.groups() if g)
-    return int(x) if x.isdigit() else _EN_NUM.get(x) or common._cn_int(x)
+    return common.count(x)
 
 
 def _read_write(
@@ -627,9 +626,9 @@ def _read_write(
     if day:
         args["check_in"] = day.group(0)
     if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:晚|nights?)", seg):
-        args["nights"] = common._cn_int(m.group(1))
+        args["nights"] = common.count(m.group(1))
     if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:间|rooms?)", seg):
-        args["rooms"] = common._cn_int(m.group(1))
+        args["rooms"] = common.count(m.group(1))
     return Planned("book_hotel", args, final="check_in" in args)
 
 
