@@ -507,9 +507,10 @@ LANDMARKS = {
 def in_place_names(settings: Settings, text: str) -> str:
     """``text`` with the landmarks it names in English written as the database names them ("a
     hotel near the Forbidden City" → "a hotel near the 故宫"); only names the database holds."""
-    known = vocabulary(settings).kind_of
+    v = vocabulary(settings)
+    known = set(v.kind_of) | set(v.full.values())
     for english in sorted(LANDMARKS, key=len, reverse=True):
-        if LANDMARKS[english] in known or LANDMARKS[english] in vocabulary(settings).full.values():
+        if LANDMARKS[english] in known:
             text = re.sub(rf"\b{re.escape(english)}\b", LANDMARKS[english], text, flags=re.I)
     return text
 
