@@ -288,10 +288,13 @@ def _fits(value: Any, spec: dict[str, Any]) -> bool:
 
 def ungrounded(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
     """Required text arguments of a write that the conversation never mentions (a restaurant's
-    name the model made up). Dates and times are exempt: the model converts "明晚7点"."""
+    name the model made up). Dates and times are exempt: the model converts "明晚7点"; so is what
+    the assistant was asked to write (``Tool.composed``: an email's body)."""
     low = corpus.lower()
     out = []
     for key in tool.parameters.get("required", []):
+        if key in tool.composed:
+            continue
         p = tool.parameters.get("properties", {}).get(key, {})
         value = arguments.get(key)
         desc = (p.get("description") or "").lower()

@@ -143,6 +143,10 @@ class Tool:
     #: facts a reply states (status, price, time, id) then come from the data, never from a
     #: small model's paraphrase of it
     say: Callable[[Any, bool], str] | None = None
+    #: a write's arguments that the assistant writes itself (an email draft's subject and body):
+    #: the user asked for them to be written, so they need not have been said; the confirmation
+    #: card shows them before anything is saved
+    composed: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -205,9 +209,10 @@ def tool(
     undo: str = "",
     description: str | None = None,
     say: Callable[[Any, bool], str] | None = None,
+    composed: tuple[str, ...] = (),
 ) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;
-    ``say``: see :attr:`Tool.say` (reads only)."""
+    ``say``: see :attr:`Tool.say` (reads only); ``composed``: see :attr:`Tool.composed`."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
         desc, docs = parse_docstring(f.__doc__)
@@ -224,6 +229,7 @@ def tool(
             undo=undo,
             takes_ctx=takes_ctx,
             say=say,
+            composed=composed,
         )
 
     return wrap(fn) if fn is not None else wrap

@@ -286,7 +286,7 @@ def complete_todo(ctx: ToolContext, todo_id: str) -> dict:
     return item_dict(item)
 
 
-@tool(confirm=True, undo="delete_office_item")
+@tool(confirm=True, undo="delete_office_item", composed=("subject", "body"))
 def draft_email(ctx: ToolContext, to: str, subject: str, body: str) -> dict:
     """Save an email draft for the user to send themselves (Banshi never sends email).
 

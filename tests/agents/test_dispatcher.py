@@ -253,6 +253,20 @@ def test_a_read_with_the_examples_values_asks_for_them(settings, fake, db, users
     assert out.steps[0].tool == "search_restaurants" and not {"dishes", "near"} & out.steps[0].arguments.keys()
 
 
+def test_an_email_asked_for_is_written_but_its_recipient_must_be_said(settings, fake, db, users):
+    """A draft's subject and body are the assistant's to write (``Tool.composed``); an address
+    nobody gave is asked for."""
+    from banshi.agents.registry import get_registry
+
+    dispatcher = Dispatcher(settings, fake, get_registry(settings))
+    fake.enqueue(call("draft_email", to="房东", subject="暖气坏了", body="尊敬的房东：家里的暖气坏了，麻烦尽快来修。"))
+    out = dispatcher.dispatch(db, users[0], None, [], "帮我写一封邮件给房东，说暖气坏了")
+    assert out.steps[0].action is not None and out.steps[0].action["status"] == "pending"
+    fake.enqueue(call("draft_email", to="landlord@example.com", subject="Heater", body="Dear landlord, …"))
+    out = dispatcher.dispatch(db, users[0], None, [], "Write an email to my landlord about the broken heater")
+    assert not out.steps and out.reply.startswith("I still need: to")
+
+
 def test_bad_arguments_go_back_to_the_model(dispatcher, fake, db, users):
     fake.enqueue(
         call("search_products", query="headphones", max_price="cheap"),
