@@ -318,6 +318,11 @@ class Vocabulary:
         stop = set().union(*KIND_WORDS.values()) | set(ASK_DETAIL) | set(ASK_NAME) | NOT_DISHES
         self.dishes = sorted((d for d in dishes if d not in stop and not d.isascii()), key=len, reverse=True)
         self.facilities = sorted(facilities, key=len, reverse=True)
+        # Beijing's landmarks named in English, to the names the database holds (longest first)
+        known = set(self.kind_of) | set(self.full.values())
+        self.landmarks = {en: zh for en, zh in LANDMARKS.items() if zh in known}
+        english = sorted(self.landmarks, key=len, reverse=True)
+        self.english = re.compile(r"\b(" + "|".join(map(re.escape, english)) + r")\b", re.I) if english else None
 
     @staticmethod
     def _spans(text: str, words: Any) -> list[tuple[int, int, str]]:
@@ -508,11 +513,7 @@ def in_place_names(settings: Settings, text: str) -> str:
     """``text`` with the landmarks it names in English written as the database names them ("a
     hotel near the Forbidden City" → "a hotel near the 故宫"); only names the database holds."""
     v = vocabulary(settings)
-    known = set(v.kind_of) | set(v.full.values())
-    for english in sorted(LANDMARKS, key=len, reverse=True):
-        if LANDMARKS[english] in known:
-            text = re.sub(rf"\b{re.escape(english)}\b", LANDMARKS[english], text, flags=re.I)
-    return text
+    return v.english.sub(lambda m: v.landmarks[m[1].lower()], text) if v.english else text
 
 
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:

@@ -74,7 +74,8 @@ CITIES: dict[str, tuple[float, float]] = {
 def locate(city: str) -> tuple[str, tuple[float, float]]:
     key = city.strip().lower().removesuffix("市")
     if key in CITIES:
-        return city.strip(), CITIES[key]
+        name = city.strip()
+        return (name.title() if name.isascii() else name), CITIES[key]  # "shanghai" is shown "Shanghai"
     raise NotFound(f"unknown city {city!r}; known: {', '.join(sorted(k for k in CITIES if not k.isascii()))}")
 
 
@@ -190,7 +191,6 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if len(places) != 1:
         return []
     city = max(cities, key=len)
-    city = city.title() if city.isascii() else city  # "Shanghai" as a name is written, not the key
     when = _WHEN.search(text)
     return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
 
