@@ -70,11 +70,54 @@ def audit_dict(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def summarize(registry: Registry, tool: str, arguments: dict[str, Any]) -> str:
-    """One line for a confirmation card: what will happen, with every argument."""
+#: what a parameter is called where the user reads it (a confirmation card, a question for a
+#: missing value), in Chinese; in English its name with spaces
+LABELS_ZH = {
+    "address": "地址", "appointment_id": "预约编号", "area": "区域", "at": "时间", "back": "背面",
+    "body": "正文", "booking_id": "预订编号", "cabin": "舱位", "check_in": "入住日期", "cinema": "影院",
+    "city": "城市", "clinic": "医院", "date": "日期", "deck": "卡组", "department": "科室",
+    "destination": "目的地", "dish": "菜品", "dishes": "菜品", "doctor": "医生", "dose": "剂量",
+    "due": "截止时间", "end": "结束时间", "every_hours": "间隔（小时）", "film": "影片", "flight": "航班",
+    "front": "正面", "guests": "入住人数", "hotel": "酒店", "insurance": "保险", "item_id": "编号",
+    "item_ids": "商品", "location": "地点", "medicine": "药品", "name": "名称", "near": "附近地点",
+    "new_date": "新日期", "new_item_ids": "换成", "new_train": "新车次", "nights": "晚数", "note": "备注",
+    "order_id": "订单号", "origin": "出发地", "passengers": "人数", "payment": "支付方式", "people": "人数",
+    "product_id": "商品编号", "query": "商品", "reason": "原因", "reminder_id": "提醒编号",
+    "repeat_minutes": "重复间隔（分钟）", "restaurant": "餐厅", "rooms": "房间数", "seat_class": "席别",
+    "showtime_id": "场次", "start": "开始时间", "subject": "主题", "symptoms": "症状", "text": "内容",
+    "tickets": "张数", "time": "时间", "title": "标题", "to": "收件人", "todo_id": "待办编号", "train": "车次",
+}  # fmt: skip
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def label(name: str, zh: bool) -> str:
+    return LABELS_ZH.get(name, name) if zh else name.replace("_", " ")
+
+
+def _shown(value: Any, zh: bool) -> str:
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, list):
+        return ("、" if zh else ", ").join(map(str, value))
+    text = str(value)
+    try:  # a fixed day or moment gets its weekday: 2026-12-01（周二）08:00
+        day = datetime.strptime(text[:10], "%Y-%m-%d")
+    except ValueError:
+        return text
+    weekday = f"（周{_WEEKDAYS_ZH[day.weekday()]}）" if zh else f" ({day:%a})"
+    clock = text[10:].strip()
+    return text[:10] + weekday + (" " if clock and not zh else "") + clock
+
+
+def summarize(registry: Registry, tool: str, arguments: dict[str, Any], zh: bool = False) -> str:
+    """One line for a confirmation card, in the user's language: what will happen, with every
+    argument given ("设提醒：内容：开会；时间：2026-12-01（周二）08:00"). An argument left at
+    nothing (0, no, empty) is not shown."""
     t = registry.tool(tool)
-    args = ", ".join(f"{k}={v}" for k, v in arguments.items() if v not in (None, "", [], {}))
-    return f"{t.description.split('(')[0].rstrip(' .')}: {args}" if args else t.description
+    title = t.title[0 if zh else 1] or t.description.split("(")[0].rstrip(" .")
+    colon = "：" if zh else ": "
+    parts = [f"{label(k, zh)}{colon}{_shown(v, zh)}" for k, v in arguments.items() if v not in (None, "", [], {}, 0)]
+    return title + colon + ("；" if zh else "; ").join(parts) if parts else title
 
 
 @dataclass
@@ -156,11 +199,23 @@ class Actions:
 
     # -- pending actions -----------------------------------------------------------------------
     def propose(
-        self, db: Session, user_id: str, tool: str, arguments: dict[str, Any], *, conversation_id: str | None = None
+        self,
+        db: Session,
+        user_id: str,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        conversation_id: str | None = None,
+        zh: bool = False,
     ) -> PendingAction:
+        """A write waiting for the user's yes. Its said times are fixed now (``Tool.fix``: the card
+        shows the moment meant, and a yes given tomorrow books it, not the day after); ``zh``:
+        the card's language."""
         t = self.registry.tool(tool)
         if not t.confirm:
             raise InvalidInput(f"{tool} only reads: run it, no confirmation needed")
+        t.validate(arguments)
+        arguments = t.fix(arguments, self.ctx(db, user_id))
         values = t.validate(arguments)
         clean = {k: v for k, v in values.items() if k in arguments or v not in (None, "")}
         action = PendingAction(
@@ -169,7 +224,7 @@ class Actions:
             tool=tool,
             service=t.service,
             arguments=clean,
-            summary=summarize(self.registry, tool, clean),
+            summary=summarize(self.registry, tool, clean, zh),
             idem_key=new_key(),
             created_at=utcnow(),
         )

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from banshi.agents.actions import Actions, action_dict
+from banshi.agents.actions import Actions, action_dict, label
 from banshi.agents.tools import FromStep, Planned, Registry, Tool, ToolContext, ToolResult
 from banshi.config import Settings
 from banshi.errors import BanshiError
@@ -320,6 +320,23 @@ def copied(tool: Tool, arguments: dict[str, Any], corpus: str) -> list[str]:
         and described(value, props.get(key, {}))
         and not held.value(value, {})
     ]
+
+
+_EXAMPLES = re.compile(r"e\.g\.\s*([^()]+)")
+
+
+def asking(tool: Tool, missing: list[str], zh: bool) -> str:
+    """The question for the values a call still needs, in the user's language: 「还需要您告诉我：
+    科室（如 内科, 儿科, 皮肤科, 口腔科）」, "I still need: department (e.g. 内科, …)"."""
+    props = tool.parameters.get("properties", {})
+    if not zh:
+        return "I still need: " + ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
+    need = []
+    for k in missing:
+        m = _EXAMPLES.search(props.get(k, {}).get("description", ""))
+        example = m.group(1).strip(" .,") if m and is_chinese(m.group(1)) else ""
+        need.append(label(k, True) + (f"（如 {example}）" if example else ""))
+    return "还需要您告诉我：" + "、".join(need)
 
 
 def ground(tool: Tool, arguments: dict[str, Any], corpus: str) -> dict[str, Any]:
@@ -641,17 +658,17 @@ class Dispatcher:
             t = self.registry.tools[name]
             missing = ungrounded(t, args, corpus()) if t.confirm else copied(t, args, corpus())
             if missing:  # ask instead of proposing, or looking up, what the user never said
-                props = t.parameters.get("properties", {})
-                need = ", ".join(f"{k} ({props.get(k, {}).get('description', '')})" for k in missing)
                 out.handled = True
-                out.reply = f"还需要您告诉我：{need}" if is_chinese(text) else f"I still need: {need}"
+                out.reply = asking(t, missing, is_chinese(text))
                 return "ask"
             out.handled = True
             if t.confirm:
                 try:
                     if first or not any(s.action for s in out.steps):
                         self.actions.expire_pending(db, user_id, conversation_id or "")
-                    action = self.actions.propose(db, user_id, name, args, conversation_id=conversation_id)
+                    action = self.actions.propose(
+                        db, user_id, name, args, conversation_id=conversation_id, zh=is_chinese(text)
+                    )
                 except BanshiError as e:
                     out.steps.append(Step(name, args, ToolResult(name, False, error=e.message, code=e.code)))
                     return None

@@ -129,6 +129,16 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 # -- tools ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """Marks a write's parameter whose said value is fixed when the write is proposed, as
+    ``Annotated[str, Fixed(resolve)]``: "明天早上8点" becomes the date-time it means now, so the
+    confirmation card shows that moment and confirming it tomorrow still books the day meant.
+    ``resolve(value, ctx, name)`` returns the fixed value or raises :class:`InvalidInput`."""
+
+    resolve: Callable[[Any, ToolContext, str], Any]
+
+
 @dataclass
 class Tool:
     name: str
@@ -147,6 +157,11 @@ class Tool:
     #: the user asked for them to be written, so they need not have been said; the confirmation
     #: card shows them before anything is saved
     composed: tuple[str, ...] = ()
+    #: a write's name on its confirmation card, (Chinese, English); the description's first
+    #: clause when not given
+    title: tuple[str, str] = ("", "")
+    #: the parameters fixed when proposed (see :class:`Fixed`), by name
+    fixed: dict[str, Fixed] = field(default_factory=dict)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -172,6 +187,13 @@ class Tool:
             )
             raise InvalidInput(f"bad arguments for {self.name}: {problems}") from None
 
+    def fix(self, arguments: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        """``arguments`` with every :class:`Fixed` value said resolved (empty ones stay)."""
+        return {
+            k: self.fixed[k].resolve(v, ctx, k) if k in self.fixed and v not in (None, "") else v
+            for k, v in arguments.items()
+        }
+
     def __call__(self, ctx: ToolContext | None = None, /, **arguments: Any) -> Any:
         values = self.validate(arguments)
         if self.takes_ctx:
@@ -181,10 +203,13 @@ class Tool:
         return self.fn(**values)
 
 
-def _model_for(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> tuple[type[BaseModel], bool]:
+def _model_for(
+    fn: Callable[..., Any], name: str, docs: dict[str, str]
+) -> tuple[type[BaseModel], bool, dict[str, Fixed]]:
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn, include_extras=True)
     fields: dict[str, Any] = {}
+    fixed: dict[str, Fixed] = {}
     takes_ctx = False
     for pname, p in sig.parameters.items():
         if pname == "ctx":
@@ -193,12 +218,15 @@ def _model_for(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> tuple
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise TypeError(f"tool {name}: *args/**kwargs cannot be described to a model")
         annotation = hints.get(pname, str)
+        marks = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Fixed)]
+        if marks:
+            fixed[pname] = marks[0]
         default = ... if p.default is inspect.Parameter.empty else p.default
         fields[pname] = (annotation, Field(default, description=docs.get(pname) or None))
     model = create_model(  # type: ignore[call-overload]
         f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields
     )
-    return model, takes_ctx
+    return model, takes_ctx, fixed
 
 
 def tool(
@@ -210,16 +238,17 @@ def tool(
     description: str | None = None,
     say: Callable[[Any, bool], str] | None = None,
     composed: tuple[str, ...] = (),
+    title: tuple[str, str] = ("", ""),
 ) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;
-    ``say``: see :attr:`Tool.say` (reads only); ``composed``: see :attr:`Tool.composed`."""
+    ``say``: see :attr:`Tool.say` (reads only); ``composed``, ``title``: see :class:`Tool`."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
         desc, docs = parse_docstring(f.__doc__)
         tname = name or f.__name__
         if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tname):
             raise ValueError(f"tool name {tname!r}: letters, digits, _ and - only")
-        model, takes_ctx = _model_for(f, tname, docs)
+        model, takes_ctx, fixed = _model_for(f, tname, docs)
         return Tool(
             name=tname,
             description=description or desc,
@@ -230,6 +259,8 @@ def tool(
             takes_ctx=takes_ctx,
             say=say,
             composed=composed,
+            title=title,
+            fixed=fixed,
         )
 
     return wrap(fn) if fn is not None else wrap

@@ -9,11 +9,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Refused, ToolContext
+from banshi.agents.tools import Fixed, Refused, ToolContext
 from banshi.errors import InvalidInput, NotFound
 from banshi.numbers import english_number, zh_number
 from banshi.services.tables import ServiceOrder
@@ -189,6 +189,12 @@ def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:
         return date.fromisoformat(s[:10])
     except ValueError:
         raise InvalidInput(f"{field}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+#: a write's date-time, fixed when proposed: "明天早上8点" → "2026-12-01 08:00"
+Moment = Annotated[str, Fixed(lambda v, ctx, name: parse_when(v, ctx, field=name).strftime("%Y-%m-%d %H:%M"))]
+#: a write's day, fixed when proposed: "明天" → "2026-12-01"
+Day = Annotated[str, Fixed(lambda v, ctx, name: parse_date(v, ctx, field=name).isoformat())]
 
 
 def not_past(when: datetime, ctx: ToolContext, field: str = "time") -> None:

@@ -151,7 +151,7 @@ def view_cart(ctx: ToolContext) -> dict:
     return _cart_view(_cart(ctx))
 
 
-@tool(confirm=True, undo="cancel_food_order")
+@tool(confirm=True, undo="cancel_food_order", title=("外卖下单", "Food order"))
 def place_food_order(ctx: ToolContext, address: str, note: str = "") -> dict:
     """Order the cart for delivery (sandbox). Empties the cart.
 
@@ -230,7 +230,7 @@ def list_food_orders(ctx: ToolContext) -> dict:
     return {"orders": common.list_orders(ctx, "food"), "note": SANDBOX}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("取消外卖订单", "Cancel a food order"))
 def cancel_food_order(ctx: ToolContext, order_id: str) -> dict:
     """Cancel a food order; possible until it is out for delivery. Refunds the total.
 

@@ -237,8 +237,8 @@ def _taken(ctx: ToolContext) -> list[dict[str, Any]]:
     return [{"data_clinic": o.data["clinic"], "time": o.data["time"], "doctor": o.data["doctor"]} for o in rows]
 
 
-@tool(confirm=True, undo="cancel_appointment")
-def book_appointment(ctx: ToolContext, clinic: str, department: str, doctor: str, time: str) -> dict:
+@tool(confirm=True, undo="cancel_appointment", title=("预约挂号", "Doctor's appointment"))
+def book_appointment(ctx: ToolContext, clinic: str, department: str, doctor: str, time: common.Moment) -> dict:
     """Book a clinic appointment (sandbox) in a free slot from find_appointments.
 
     Args:
@@ -291,7 +291,7 @@ def list_appointments(ctx: ToolContext) -> dict:
     return {"appointments": common.list_orders(ctx, "health"), "note": SANDBOX}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("取消预约", "Cancel an appointment"))
 def cancel_appointment(ctx: ToolContext, appointment_id: str) -> dict:
     """Cancel a clinic appointment (free until it starts).
 
@@ -306,8 +306,10 @@ def cancel_appointment(ctx: ToolContext, appointment_id: str) -> dict:
     return common.set_status(ctx, order, "cancelled")
 
 
-@tool(confirm=True, undo="cancel_reminder")
-def add_medication_reminder(ctx: ToolContext, medicine: str, time: str, dose: str = "", every_hours: int = 24) -> dict:
+@tool(confirm=True, undo="cancel_reminder", title=("用药提醒", "Medication reminder"))
+def add_medication_reminder(
+    ctx: ToolContext, medicine: str, time: common.Moment, dose: str = "", every_hours: int = 24
+) -> dict:
     """Remind the user to take a medicine, repeating (daily by default).
 
     Args:

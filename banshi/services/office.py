@@ -72,8 +72,8 @@ def _item(ctx: ToolContext, item_id: str, kinds: tuple[str, ...] = KINDS) -> Off
     return item
 
 
-@tool(confirm=True, undo="delete_office_item")
-def add_event(ctx: ToolContext, title: str, start: str, end: str = "", location: str = "") -> dict:
+@tool(confirm=True, undo="delete_office_item", title=("添加日程", "Calendar event"))
+def add_event(ctx: ToolContext, title: str, start: common.Moment, end: common.Moment = "", location: str = "") -> dict:
     """Put an event in the user's calendar.
 
     Args:
@@ -158,8 +158,8 @@ def export_calendar_ics(ctx: ToolContext) -> dict:
     return {"ics": calendar_ics(ctx.db, ctx.user_id, ctx.clock()), "download": "/api/calendar.ics"}
 
 
-@tool(confirm=True, undo="cancel_reminder")
-def add_reminder(ctx: ToolContext, text: str, at: str, repeat_minutes: int = 0) -> dict:
+@tool(confirm=True, undo="cancel_reminder", title=("设提醒", "Reminder"))
+def add_reminder(ctx: ToolContext, text: str, at: common.Moment, repeat_minutes: int = 0) -> dict:
     """Remind the user at a time; it fires in the web UI even after a server restart.
 
     Args:
@@ -206,7 +206,7 @@ def list_reminders(ctx: ToolContext) -> dict:
     return {"reminders": [reminder_dict(r) for r in rows]}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("取消提醒", "Cancel a reminder"))
 def cancel_reminder(ctx: ToolContext, reminder_id: str) -> dict:
     """Stop a reminder (also a medication reminder).
 
@@ -221,7 +221,7 @@ def cancel_reminder(ctx: ToolContext, reminder_id: str) -> dict:
     return reminder_dict(r)
 
 
-@tool(confirm=True, undo="delete_office_item")
+@tool(confirm=True, undo="delete_office_item", title=("记笔记", "Note"))
 def add_note(ctx: ToolContext, title: str, body: str = "") -> dict:
     """Save a note.
 
@@ -247,8 +247,8 @@ def search_notes(ctx: ToolContext, query: str = "") -> dict:
     return {"notes": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at.desc()).limit(30))]}
 
 
-@tool(confirm=True, undo="delete_office_item")
-def add_todo(ctx: ToolContext, title: str, due: str = "") -> dict:
+@tool(confirm=True, undo="delete_office_item", title=("添加待办", "To-do"))
+def add_todo(ctx: ToolContext, title: str, due: common.Moment = "") -> dict:
     """Add a to-do.
 
     Args:
@@ -273,7 +273,7 @@ def list_todos(ctx: ToolContext, include_done: bool = False) -> dict:
     return {"todos": [item_dict(i) for i in ctx.db.scalars(q.order_by(OfficeItem.created_at))]}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("完成待办", "Complete a to-do"))
 def complete_todo(ctx: ToolContext, todo_id: str) -> dict:
     """Mark a to-do as done.
 
@@ -286,7 +286,7 @@ def complete_todo(ctx: ToolContext, todo_id: str) -> dict:
     return item_dict(item)
 
 
-@tool(confirm=True, undo="delete_office_item", composed=("subject", "body"))
+@tool(confirm=True, undo="delete_office_item", composed=("subject", "body"), title=("起草邮件", "Email draft"))
 def draft_email(ctx: ToolContext, to: str, subject: str, body: str) -> dict:
     """Save an email draft for the user to send themselves (Banshi never sends email).
 
@@ -298,7 +298,7 @@ def draft_email(ctx: ToolContext, to: str, subject: str, body: str) -> dict:
     return _add(ctx, "draft", subject or "(no subject)", body=body, data={"to": to, "sent": False})
 
 
-@tool(confirm=True, undo="delete_office_item")
+@tool(confirm=True, undo="delete_office_item", title=("添加卡片", "Flashcard"))
 def add_flashcard(ctx: ToolContext, front: str, back: str, deck: str = "default") -> dict:
     """Add a flashcard to study.
 
@@ -351,7 +351,7 @@ def grade_flashcard(ctx: ToolContext, card_id: str, correct: bool) -> dict:
     return item_dict(item)
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("删除", "Delete"))
 def delete_office_item(ctx: ToolContext, item_id: str) -> dict:
     """Delete a calendar event, note, to-do, email draft or flashcard.
 

@@ -177,7 +177,7 @@ def _status(ctx: ToolContext, order: common.ServiceOrder) -> str:
     return order.status
 
 
-@tool(confirm=True, undo="cancel_shop_order")
+@tool(confirm=True, undo="cancel_shop_order", title=("购物下单", "Shop order"))
 def place_shop_order(ctx: ToolContext, item_ids: list[str], address: str, payment: str = "credit_card") -> dict:
     """Order items from the shop (sandbox). Repeat an item id to buy it more than once.
 
@@ -243,7 +243,7 @@ def list_shop_orders(ctx: ToolContext) -> dict:
     return {"orders": common.list_orders(ctx, "shopping"), "note": SANDBOX}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("取消购物订单", "Cancel a shop order"))
 def cancel_shop_order(
     ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"] = "no longer needed"
 ) -> dict:
@@ -287,7 +287,7 @@ def _pick(order: common.ServiceOrder, item_ids: list[str]) -> list[dict[str, Any
     return picked
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("退货", "Return"))
 def return_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str]) -> dict:
     """Return items of a delivered order; the refund goes to the original payment method.
 
@@ -308,7 +308,7 @@ def return_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str]) -> d
     )
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("换货", "Exchange"))
 def exchange_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str], new_item_ids: list[str]) -> dict:
     """Exchange items of a delivered order for other available variants of the same products;
     the price difference is paid or refunded.

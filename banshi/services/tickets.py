@@ -160,12 +160,12 @@ def _seats_left(ctx: ToolContext, t: dict[str, Any], cls: str) -> int:
     return max(0, cap - sold - _booked(ctx, "train", f"{t['train']}|{t['date']}|{cls}"))
 
 
-@tool(confirm=True, undo="cancel_ticket")
+@tool(confirm=True, undo="cancel_ticket", title=("订火车票", "Train ticket"))
 def book_train(
     ctx: ToolContext,
     origin: str,
     destination: str,
-    date: str,
+    date: common.Day,
     train: str,
     seat_class: Literal["二等座", "一等座", "商务座"] = "二等座",
     passengers: int = 1,
@@ -217,8 +217,8 @@ def _book_train(ctx: ToolContext, t: dict[str, Any], seat_class: str, passengers
     )
 
 
-@tool(confirm=True)
-def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: str = "") -> dict:
+@tool(confirm=True, title=("改签", "Change a train ticket"))
+def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: common.Day = "") -> dict:
     """Change a train ticket to another train on the same route (once, free, before departure).
 
     Args:
@@ -301,11 +301,11 @@ def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -
     return {"flights": out, "note": SANDBOX + "; no direct flight means none listed"}
 
 
-@tool(confirm=True, undo="cancel_ticket")
+@tool(confirm=True, undo="cancel_ticket", title=("订机票", "Flight ticket"))
 def book_flight(
     ctx: ToolContext,
     flight: str,
-    date: str,
+    date: common.Day,
     cabin: Literal["basic_economy", "economy", "business"] = "economy",
     passengers: int = 1,
     insurance: bool = False,
@@ -409,8 +409,8 @@ def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: s
     return {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
 
 
-@tool(confirm=True, undo="cancel_ticket")
-def book_cinema(ctx: ToolContext, showtime_id: str, date: str, tickets: int = 1) -> dict:
+@tool(confirm=True, undo="cancel_ticket", title=("订电影票", "Cinema ticket"))
+def book_cinema(ctx: ToolContext, showtime_id: str, date: common.Day, tickets: int = 1) -> dict:
     """Buy cinema tickets (sandbox); seats are assigned together.
 
     Args:
@@ -499,7 +499,7 @@ def refund_for(ctx: ToolContext, order: common.ServiceOrder) -> float:
     raise Refused("(basic) economy without travel insurance can only be cancelled within 24 hours of booking")
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("退票", "Cancel a ticket"))
 def cancel_ticket(ctx: ToolContext, order_id: str) -> dict:
     """Cancel a train, flight or cinema ticket and get the refund the rules allow.
 

@@ -964,8 +964,10 @@ def metro_route(ctx: ToolContext, origin: str, destination: str) -> dict:
     }
 
 
-@tool(confirm=True, undo="cancel_travel_booking")
-def book_hotel(ctx: ToolContext, hotel: str, check_in: str, nights: int = 1, rooms: int = 1, guests: int = 1) -> dict:
+@tool(confirm=True, undo="cancel_travel_booking", title=("订酒店", "Hotel booking"))
+def book_hotel(
+    ctx: ToolContext, hotel: str, check_in: common.Day, nights: int = 1, rooms: int = 1, guests: int = 1
+) -> dict:
     """Book rooms in a Beijing hotel (sandbox).
 
     Args:
@@ -1002,8 +1004,8 @@ def book_hotel(ctx: ToolContext, hotel: str, check_in: str, nights: int = 1, roo
     )
 
 
-@tool(confirm=True, undo="cancel_travel_booking")
-def book_restaurant(ctx: ToolContext, restaurant: str, time: str, people: int) -> dict:
+@tool(confirm=True, undo="cancel_travel_booking", title=("订餐厅", "Table booking"))
+def book_restaurant(ctx: ToolContext, restaurant: str, time: common.Moment, people: int) -> dict:
     """Reserve a table at a Beijing restaurant (sandbox).
 
     Args:
@@ -1056,8 +1058,8 @@ def _open_at(hours: str, minute_of_day: int) -> bool:
 CAR_MODELS = ["大众帕萨特", "丰田凯美瑞", "比亚迪汉", "本田雅阁", "别克GL8", "特斯拉Model 3"]
 
 
-@tool(confirm=True, undo="cancel_travel_booking")
-def book_taxi(ctx: ToolContext, origin: str, destination: str, time: str = "") -> dict:
+@tool(confirm=True, undo="cancel_travel_booking", title=("叫车", "Taxi"))
+def book_taxi(ctx: ToolContext, origin: str, destination: str, time: common.Moment = "") -> dict:
     """Book a taxi in Beijing (sandbox): car model and plate are assigned at booking.
 
     Args:
@@ -1095,7 +1097,7 @@ def list_travel_bookings(ctx: ToolContext) -> dict:
     return {"bookings": common.list_orders(ctx, "travel"), "note": SANDBOX}
 
 
-@tool(confirm=True)
+@tool(confirm=True, title=("取消预订", "Cancel a booking"))
 def cancel_travel_booking(ctx: ToolContext, booking_id: str) -> dict:
     """Cancel a hotel, restaurant or taxi booking.
 

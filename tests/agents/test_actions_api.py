@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from banshi.config import get_settings
+from banshi.errors import InvalidInput
 
 
 @pytest.fixture
@@ -37,8 +38,9 @@ def test_direct_action_confirm_reject_undo(api):
     bad = api.post("/api/actions", json={"tool": "get_weather", "arguments": {"city": 5, "x": 1}}).json()
     assert not bad["result"]["ok"] and bad["result"]["error"]["code"] == "invalid_input"
     assert api.post("/api/actions", json={"tool": "no_such_tool"}).status_code == 404
-    write = api.post("/api/actions", json={"tool": "add_event", "arguments": {
-        "title": "评审会", "start": "2099-03-01 10:00"}}).json()["action"]
+    write = api.post(
+        "/api/actions", json={"tool": "add_event", "arguments": {"title": "评审会", "start": "2099-03-01 10:00"}}
+    ).json()["action"]
     assert write["status"] == "pending" and "评审会" in write["summary"]
     assert api.get("/api/calendar.ics").text.count("BEGIN:VEVENT") == 0  # not before confirming
     done = api.post(f"/api/actions/{write['id']}/confirm").json()
@@ -100,3 +102,22 @@ def test_another_user_sees_nothing(settings, monkeypatch):
         entry = alice.get("/api/actions/audit").json()["data"][0]
         assert bob.post(f"/api/actions/audit/{entry['id']}/undo").status_code == 404
         assert bob.get("/api/actions/audit").json()["data"] == []
+
+
+def test_a_proposed_time_is_fixed_and_shown_in_the_users_language(settings, db, users):
+    """ "明天早上8点" is fixed when proposed: the card names the day and time meant, and a yes given
+    after midnight still sets the reminder for that day, not the day after."""
+    from banshi.agents.actions import Actions
+    from banshi.agents.registry import get_registry
+    from banshi.services.common import local_now
+
+    actions, u1 = Actions(get_registry(settings), settings), users[0]
+    a = actions.propose(db, u1, "add_reminder", {"text": "开会", "at": "明天早上8点", "repeat_minutes": 0}, zh=True)
+    day = (local_now(actions.ctx(db, u1)) + timedelta(days=1)).date()
+    assert a.arguments == {"text": "开会", "at": f"{day} 08:00", "repeat_minutes": 0}
+    weekday = "一二三四五六日"[day.weekday()]
+    assert a.summary == f"设提醒：内容：开会；时间：{day}（周{weekday}）08:00"  # nothing at 0 is shown
+    en = actions.propose(db, u1, "add_reminder", {"text": "call mom", "at": "tomorrow 7pm"})
+    assert en.summary == f"Reminder: text: call mom; at: {day} ({day:%a}) 19:00"
+    with pytest.raises(InvalidInput, match="at"):  # a time that means nothing is refused before the card
+        actions.propose(db, u1, "add_reminder", {"text": "x", "at": "someday"})

@@ -88,7 +88,10 @@ def test_plan_read_feeds_write_and_nothing_happens_before_confirmation(actions_c
     card = act_ev[0]["action"]
     # the search's first result fed the booking
     assert card["tool"] == "book_restaurant" and card["arguments"]["restaurant"] == top and card["sandbox"]
-    assert card["arguments"]["people"] == 2 and card["arguments"]["time"] == "明晚7点"
+    # the said time is fixed when proposed: the card shows the moment meant, in the user's language
+    tomorrow = date.today() + timedelta(days=1)
+    assert card["arguments"]["people"] == 2 and card["arguments"]["time"] == f"{tomorrow} 19:00"
+    assert card["summary"].startswith("订餐厅：") and f"{tomorrow}（周" in card["summary"]
     assert fake.calls == []  # no model call to plan or to answer
     # the answer quotes the results as the data has them and lists the booking as waiting for a yes
     answer = "".join(e["text"] for e in evs if e["type"] == "text")
@@ -147,8 +150,10 @@ def test_a_word_problem_that_buys_is_solved_not_searched(actions_client, fake):
     # the OpenAI-compatible endpoint asks the service agents itself: the same there
     fake.calls.clear()
     fake.enqueue(*[f"```python\ndef solution():\n    return {e}\n```" for e in ("3 * 2", "2 * 3")], "1. 3 × 2 = 6")
-    r = actions_client.post("/v1/chat/completions", json={
-        "model": "banshi", "messages": [{"role": "user", "content": "小明买了3个苹果，每个2元，一共多少钱？"}]})
+    r = actions_client.post(
+        "/v1/chat/completions",
+        json={"model": "banshi", "messages": [{"role": "user", "content": "小明买了3个苹果，每个2元，一共多少钱？"}]},
+    )
     assert r.status_code == 200 and "答案：6" in r.json()["choices"][0]["message"]["content"]
     assert len(fake.calls) == 3
 
@@ -247,7 +252,7 @@ def test_a_read_with_the_examples_values_asks_for_them(settings, fake, db, users
     dispatcher = Dispatcher(settings, fake, get_registry(settings))
     fake.enqueue(call("search_trains", origin="北京", destination="上海", date="2030-01-02"))
     out = dispatcher.dispatch(db, users[0], None, [], "帮我查一下火车票")
-    assert not out.steps and out.reply.startswith("还需要您告诉我：origin") and "destination" in out.reply
+    assert not out.steps and out.reply == "还需要您告诉我：出发地（如 北京）、目的地（如 上海）"
     fake.enqueue(call("search_restaurants", dishes="烤鸭", near="故宫", limit=1), DONE)
     out = dispatcher.dispatch(db, users[0], None, [], "帮我找一家餐厅")
     assert out.steps[0].tool == "search_restaurants" and not {"dishes", "near"} & out.steps[0].arguments.keys()
@@ -415,7 +420,7 @@ def test_a_write_with_an_invented_value_becomes_a_question(actions_client, fake,
     fake.enqueue(call("book_restaurant", restaurant="老北京饭庄", time="2099-01-01 19:00", people=2))
     evs = send(actions_client, cid, "帮我订个餐厅的位子，两个人")
     text = "".join(e["text"] for e in evs if e["type"] == "text")
-    assert "restaurant" in text and "还需要" in text
+    assert text.startswith("还需要您告诉我：") and "餐厅" in text
     assert not [e for e in evs if e["type"] == "action"]
     assert actions_client.get("/api/actions").json()["data"] == []
 
