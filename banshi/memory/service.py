@@ -213,8 +213,9 @@ class Memory:
             return  # deleted or forgotten before we got to it
         if not self.enabled(db, msg.user_id):
             return
-        if job.kind == "model":
-            found, origin = extract.model_facts(self.backend(), msg.content), "model"
+        if job.kind == "model":  # waits for the turn's answer (``_turn_done``), so it can see it
+            found = [] if _errand(db, msg) else extract.model_facts(self.backend(), msg.content)
+            origin = "model"
         else:
             origin = "rule"
             found = extract.rule_facts(msg.content, facts.known_people(db, msg.user_id))
@@ -488,6 +489,16 @@ class Memory:
                 self.create(db, user_id=user_id, text=text)
                 added += 1
         return {"imported": added}
+
+
+def _errand(db: Session, msg: Message) -> bool:
+    """Whether the assistant carried the turn out as an errand (a service's data or a skill):
+    its words are the errand's values, not facts about the user. The model had kept "destination:
+    上海" from 「帮我查一下明天从北京到上海的火车」 and "plans: 挂个号" from 「我想挂个号」."""
+    reply = db.scalar(
+        select(Message).where(Message.conversation_id == msg.conversation_id, Message.seq == msg.seq + 1)
+    )
+    return reply is not None and reply.role == "assistant" and bool({"dispatch", "skill"} & set(reply.meta or {}))
 
 
 def _worth_asking(text: str) -> bool:

@@ -64,19 +64,20 @@ def record_request(engine: Any, db: Session, user: User, messages: list[Msg]) ->
     return conv
 
 
-def record_reply(settings: Any, engine: Any, conversation_id: str, text: str) -> None:
+def record_reply(settings: Any, engine: Any, conversation_id: str, text: str, meta: dict | None = None) -> None:
+    """Store the answer; ``meta``: what it came from (an errand's dispatch), as the chat keeps it."""
     if not text.strip():
         return
     with session_scope(settings) as db:
         conv = db.get(Conversation, conversation_id)
         if conv is not None:
-            engine._store(db, conv, "assistant", text)
+            engine._store(db, conv, "assistant", text, meta=meta or {})
 
 
 def tee_reply(items: Iterator[Delta | Completion], settings: Any, engine: Any,
-              conversation_id: str) -> Iterator[Delta | Completion]:
+              conversation_id: str, meta: dict | None = None) -> Iterator[Delta | Completion]:
     """Pass a stream through and store the answer once it is complete."""
     for item in items:
         if isinstance(item, Completion):
-            record_reply(settings, engine, conversation_id, item.text)
+            record_reply(settings, engine, conversation_id, item.text, meta)
         yield item

@@ -5,7 +5,7 @@ clinics, deterministic schedules); medication reminders fired by the reminder sc
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
@@ -110,6 +110,11 @@ INFO: dict[str, tuple[str, str]] = {
         "after a fall, with numbness or weakness in the legs, or problems passing urine",
     ),
 }
+#: the department that sees each symptom of INFO first, where one asks to see a doctor for it
+SEES = {
+    "fever": "内科", "cough": "内科", "headache": "内科", "sore throat": "耳鼻喉科", "diarrhea": "内科",
+    "stomach ache": "内科", "cold": "内科", "insomnia": "内科", "rash": "皮肤科", "back pain": "骨科",
+}  # fmt: skip
 
 CLINICS = ["沙盒社区医院（朝阳）", "沙盒综合医院（海淀）", "沙盒中医院（东城）"]
 DEPARTMENTS = {
@@ -210,17 +215,26 @@ def _slots(clinic: str, department: str, day: str) -> list[dict[str, Any]]:
 
 
 @tool(say=common.lister("slots", _slot_line))
-def find_appointments(ctx: ToolContext, department: str, date: str, clinic: str = "") -> dict:
+def find_appointments(ctx: ToolContext, department: str, date: str = "", clinic: str = "") -> dict:
     """Free appointment slots in a department on a day (fictional clinics).
 
     Args:
         department: e.g. 内科, 儿科, 皮肤科, 口腔科 (or in English)
-        date: the day, YYYY-MM-DD
+        date: the day, YYYY-MM-DD (default: the soonest, today's and tomorrow's)
         clinic: part of a clinic's name (any when empty)
     """
     dep = _department(department)
-    day = common.parse_date(date, ctx).isoformat()
-    slots = [s for c in CLINICS if not clinic or clinic in c for s in _slots(c, dep, day)]
+    now = common.local_now(ctx)
+    days = [common.parse_date(date, ctx)] if date else [now.date(), now.date() + timedelta(days=1)]
+    slots = [
+        s
+        for day in days
+        for c in CLINICS
+        if not clinic or clinic in c
+        for s in _slots(c, dep, day.isoformat())
+        if s["time"] > f"{now:%Y-%m-%d %H:%M}"
+    ]
+    slots.sort(key=lambda s: s["time"])
     taken = {(o["data_clinic"], o["time"], o["doctor"]) for o in _taken(ctx)}
     slots = [s for s in slots if (s["clinic"], s["time"], s["doctor"]) not in taken]
     return {"slots": slots[:15], "note": SANDBOX}
@@ -329,29 +343,30 @@ _BOOK = re.compile(r"挂|预约|约个|看医生|book|appointment", re.I)
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.I)
 
 
+def _said(words: Any, low: str) -> bool:
+    return any((w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low)) for w in words)
+
+
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """Appointments a request clearly asks for (no model): the free slots of the department it
-    names on the day it says; with "any time" / "the earliest", the first free slot is proposed
-    (the user still confirms). Symptoms named in the service's tables get their safe information
-    (emergency advice first); other symptom wording is left to the model."""
+    names, or that sees the symptom it names (「我想挂个号，最近老是头疼」: 内科), on the day it says
+    or the soonest; with "any time" / "the earliest", the first free slot is proposed (the user
+    still confirms). Symptoms named in the service's tables, with no appointment asked for, get
+    their safe information, and so does a warning sign (chest pain) in any request: emergency
+    advice first. Other symptom wording is left to the model."""
     low = text.lower()
-    deps = {
-        name
-        for words, name in DEPARTMENTS.items()
-        for w in words.lower().split()
-        if (w in low if not w.isascii() else re.search(rf"\b{w}\b", low))
-    }
-    when = _WHEN.search(text)
-    if len(deps) != 1 or not when or not _BOOK.search(low):
-        # symptoms the service's own tables know (a red flag or a common one): its safe information
-        said = [w for words, _ in RED_FLAGS for w in words] + [n.strip() for key in INFO for n in key.split(",")]
-        if not _BOOK.search(low) and any(
-            (w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low)) for w in said
-        ):
-            return [Planned("symptom_info", {"symptoms": text})]
+    deps = {name for words, name in DEPARTMENTS.items() if _said(words.lower().split(), low)}
+    symptoms = [key for key in INFO if _said([n.strip() for n in key.split(",")], low)]
+    booking = _BOOK.search(low)
+    if _said([w for words, _ in RED_FLAGS for w in words], low) or (symptoms and not booking):
+        return [Planned("symptom_info", {"symptoms": text})]  # a warning sign: emergency advice first
+    if not booking:
         return []
-    dep, day = deps.pop(), when.group(0).lower()
-    plans = [Planned("find_appointments", {"department": dep, "date": day})]
+    deps = deps or {SEES[key.split(",")[0]] for key in symptoms}
+    if len(deps) != 1:
+        return []
+    dep, when = deps.pop(), _WHEN.search(text)
+    plans = [Planned("find_appointments", {"department": dep} | ({"date": when.group(0).lower()} if when else {}))]
     if _ANY_SLOT.search(low):
         first = {k: FromStep(0, f"slots.0.{k}") for k in ("clinic", "doctor", "time")}
         plans.append(Planned("book_appointment", first | {"department": dep}))
@@ -413,6 +428,9 @@ def build(settings: Settings) -> Service:
         keywords=[
             *DEPARTMENTS.values(),  # "帮我挂口腔科"
             "挂号",
+            "挂个号",
+            "挂一个号",
+            "挂专家号",
             "头疼",
             "头痛",
             "发烧",

@@ -479,3 +479,9 @@ def test_openai_endpoint_runs_the_service_agents(actions_client, fake):
     ) as s:
         body = "".join(s.iter_text())
     assert truth["condition"].split()[0] in body and body.rstrip().endswith("[DONE]")
+    # the stored answers keep what they came from, as a web conversation's do
+    convs = actions_client.get("/api/conversations").json()["data"]
+    assert convs
+    for conv in convs:
+        stored = actions_client.get(f"/api/conversations/{conv['id']}").json()["messages"]
+        assert stored[-1]["role"] == "assistant" and stored[-1]["meta"]["dispatch"]["services"] == ["weather"]

@@ -45,3 +45,34 @@ def test_deleting_a_fact_also_drops_the_messages_that_said_it(store, memory):
         # nothing about it any more: the model is told it does not know (and not to guess)
         assert recalled is not None and "Baker" not in recalled.text and "don't know" in recalled.text
         assert recalled.sources == []
+
+
+def test_an_errand_gives_the_model_no_facts_to_keep(store):
+    """「帮我查一下明天从北京到上海的火车」 answered with trains: its cities are the errand's, not
+    facts about the user (the model had kept "destination: 上海"). The same words answered as
+    chat still go to the model."""
+    import json
+
+    from sqlalchemy import select
+
+    from banshi.memory.service import Memory
+    from banshi.models.fake import FunctionBackend
+    from banshi.store.tables import Message
+
+    answer = {"facts": [{"subject": "user", "attribute": "destination", "value": "上海"}]}
+    backend = FunctionBackend(lambda *a, **k: json.dumps(answer))
+    memory = Memory(store, llm=backend)
+    uid = make_user(store, "a")
+    asked = "帮我查一下明天从北京到上海的火车"
+    for errand in (True, False):
+        cid = memory.add([{"role": "user", "content": asked}, {"role": "assistant", "content": "G3229 …"}], user_id=uid)
+        if errand:
+            with session_scope(store) as db:
+                reply = db.scalar(select(Message).where(Message.conversation_id == cid, Message.role == "assistant"))
+                reply.meta = {"dispatch": {"services": ["tickets"], "tools": []}}
+        while memory.process_pending(model=True):
+            pass
+        with session_scope(store) as db:
+            kept = [f["value"] for f in memory.list_facts(db, user_id=uid)]
+        assert kept == ([] if errand else ["上海"])
+    assert len(backend.calls) == 1  # the errand was not even asked about

@@ -219,3 +219,15 @@ def test_searches_say_their_rows_as_found(registry, ctx):
     slots = registry.run("find_appointments", {"department": "口腔科", "date": "2026-06-20"}, ctx()).data
     assert slots["slots"][0]["doctor"] in registry.tools["find_appointments"].say(slots, False)
     assert registry.tools["search_flights"].say({"flights": []}, False) == "Nothing found."
+
+
+def test_appointments_with_no_day_said_are_the_soonest_free_ones(registry, ctx):
+    """「我想挂个号」 says no day: the slots still to come today and tomorrow, earliest first."""
+    from banshi.services.common import local_now
+
+    c = ctx()
+    slots = registry.run("find_appointments", {"department": "内科"}, c).data["slots"]
+    now = local_now(c)
+    days = {f"{now:%Y-%m-%d}", f"{now + timedelta(days=1):%Y-%m-%d}"}
+    assert slots and all(s["time"] > f"{now:%Y-%m-%d %H:%M}" and s["time"][:10] in days for s in slots)
+    assert [s["time"] for s in slots] == sorted(s["time"] for s in slots)

@@ -165,7 +165,15 @@ def test_weather_and_appointments_read_without_the_model():
     assert [(p.tool, p.arguments) for p in health.read_request("我突然胸口很痛，喘不上气", [])] == [
         ("symptom_info", {"symptoms": "我突然胸口很痛，喘不上气"})
     ]
-    assert health.read_request("I have a fever, can you book an appointment?", []) == []  # booking: not info
+    # an appointment asked for with a symptom: the department that sees it, the soonest slots
+    assert [(p.tool, p.arguments) for p in health.read_request("I have a fever, can you book an appointment?", [])] == [
+        ("find_appointments", {"department": "内科"})
+    ]
+    assert [(p.tool, p.arguments) for p in health.read_request("我想挂个号，最近老是头疼", [])] == [
+        ("find_appointments", {"department": "内科"})
+    ]
+    # a warning sign comes first, appointment or not
+    assert [p.tool for p in health.read_request("胸痛得厉害，帮我挂个号", [])] == ["symptom_info"]
     assert health.read_request("my back is sore", []) == []  # wording the tables lack: the model decides
 
 

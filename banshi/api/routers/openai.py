@@ -163,7 +163,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         raise NotFound(f"model {req.model!r} does not exist; GET /v1/models lists them", code="model_not_found")
     messages = to_messages(req, settings, getattr(engine.backend, "sees_images", False))
     thread, recall = None, None
-    reply, errand = "", False
+    reply, errand, stored = "", False, {}
     if req.model == ASSISTANT:
         use_memory = req.memory and req.store is not False and request.headers.get("x-banshi-memory") != "off"
         thread = threads.record_request(engine, db, user, messages) if use_memory else None
@@ -179,6 +179,7 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         dispatched = dispatch_turn(engine.dispatcher, user.id, thread.id, messages, cancel=cancel,
                                    follow_up=not (recall and recall.about_user))
         messages, reply, errand = dispatched.prompt(messages), dispatched.reply, dispatched.handled
+        stored = {"dispatch": dispatched.meta()} if errand else {}  # kept with the answer, as in the web UI
     kwargs = dict(tools=req.tools or None, schema=_schema(req), cancel=cancel, think=req.enable_thinking,
                   max_tokens=req.max_completion_tokens or req.max_tokens or settings.max_tokens,
                   temperature=settings.temperature if req.temperature is None else req.temperature)
@@ -206,12 +207,12 @@ def chat_completions(req: ChatRequest, request: Request, user: User = Depends(cu
         items = model()
     if req.stream:
         if thread is not None:
-            items = threads.tee_reply(items, settings, engine, thread.id)
+            items = threads.tee_reply(items, settings, engine, thread.id, stored)
         chunks = _chunks(items, cid, created, req.model)
         return StreamingResponse(sse(chunks, cancel, done="[DONE]"), media_type="text/event-stream", headers=HEADERS)
     done = next(i for i in items if isinstance(i, Completion))
     if thread is not None:
-        threads.record_reply(settings, engine, thread.id, done.text)
+        threads.record_reply(settings, engine, thread.id, done.text, stored)
     message: dict[str, Any] = Message("assistant", done.text, tool_calls=done.tool_calls).to_openai()
     if done.reasoning:
         message["reasoning_content"] = done.reasoning
