@@ -218,10 +218,19 @@ class KeywordRouter:
 # a question for the model's own knowledge: why, how something works, what the assistant thinks
 _ASKS_ABOUT = re.compile(
     r"为什么|为啥|你觉得|你认为|你怎么看|是怎么\S{1,4}的|的原理|的历史|讲讲|有什么(?:好处|坏处|区别|不同|影响|意义|作用)|区别是什么"
+    r"|讲了什么|讲的(?:是)?什么|说的是什么|什么意思|剧情|主演|导演是谁"
     r"|\bwhy\b|\bhow come\b|\bwhat do you think\b|\bdo you think\b|\bhow (?:does|do|did) (?!i\b)|\bexplain\b"
-    r"|\bhistory of\b|\bdifference between\b",
+    r"|\bhistory of\b|\bdifference between\b|\bwhat(?: is|'s| was) .{1,60} about\b|\bplot of\b"
+    r"|\bwho (?:wrote|directed|starred)\b",
     re.I,
 )
+# how the assistant should do something from now on (「以后推荐餐厅就按杭州来」): a wish for memory,
+# not an errand to run now; a recurring errand (以后每天提醒我) is one
+# (以后 heading its clause: "晚上8点以后" is a time)
+_STANDING = re.compile(
+    r"(?:^|[，,。；;！!\s]|你|我们?)(?:以后|今后)|从今往后|从现在起|\bfrom now on\b|\bin (?:the )?future\b", re.I
+)
+_RECURRING = re.compile(r"提醒|每[天日周月晚早年]|\bremind|\bevery\b", re.I)
 # a question of what to do about something: for the services that advise (health), else the model
 _ASKS_ADVICE = re.compile(
     r"怎么办|怎么防|如何(?:防|预防|缓解|提高|应对|处理)|\bis it (?:healthy|safe|good|bad)\b"
@@ -582,12 +591,13 @@ class Dispatcher:
         """(services, tools) the request may need; empty when it is plain chat. Services come
         from the records the request quotes (``owners``), keywords and the trained router (when
         it is ready), tools within them from each service's tool keywords. A turn that only tells
-        something about the user, or asks why or what the assistant thinks, is chat, whatever its
-        words name; one that asks what to do about something goes only to the services that
+        something about the user, asks why or what the assistant thinks, or says how to do things
+        from now on (以后推荐餐厅就按杭州来), is chat, whatever its words name; one that asks what to do about something goes only to the services that
         advise. (A message a skill takes, a math problem or a poem, never gets here:
         ``dispatch_turn``.)"""
         asks = "" if owners else _asks(text)
-        if not owners and (told_facts(text) or asks == "about"):
+        standing = bool(_STANDING.search(text)) and not _RECURRING.search(text)
+        if not owners and (told_facts(text) or asks == "about" or standing):
             return [], []
         services = list(dict.fromkeys([*(owners or []), *self.keywords.services(text)]))
         router = self.router.get() if isinstance(self.router, RouterHandle) else self.router

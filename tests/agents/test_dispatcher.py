@@ -386,6 +386,14 @@ def test_a_turn_that_only_tells_about_the_user_is_no_errand(settings, fake, text
         ("你觉得人工智能会取代医生吗？", None),
         ("How do airplanes fly?", None),
         ("What's the difference between a flight and a train ticket?", None),
+        ("电影《流浪地球》讲了什么故事？", None),  # the film's story, not its showtimes
+        ("《流浪地球》今天晚上还有场次吗", "tickets"),
+        ("What is the movie Inception about?", None),
+        # how to do things from now on is a wish to remember, not an errand to run now
+        ("我搬到杭州了，以后推荐餐厅就按杭州来", None),
+        ("From now on, book hotels with a gym", None),
+        ("以后每天早上8点提醒我开会", "office"),  # a recurring errand is one
+        ("帮我查晚上8点以后从北京到上海的火车", "tickets"),  # 以后 after a time is a time
         # what to do about something: only a service that advises (health) may take it
         ("天气热的时候怎么防中暑", None),
         ("我买的手机屏幕碎了怎么办", None),
