@@ -593,8 +593,8 @@ class Dispatcher:
         it is ready), tools within them from each service's tool keywords. A turn that only tells
         something about the user, asks why or what the assistant thinks, or says how to do things
         from now on (以后推荐餐厅就按杭州来), is chat, whatever its words name; one that asks what
-        to do about something goes only to the services that advise. (A message a skill takes, a math problem or a poem, never gets here:
-        ``dispatch_turn``.)"""
+        to do about something goes only to the services that advise. (A message a skill takes, a
+        math problem or a poem, never gets here: ``dispatch_turn``.)"""
         asks = "" if owners else _asks(text)
         standing = bool(_STANDING.search(text)) and not _RECURRING.search(text)
         if not owners and (told_facts(text) or asks == "about" or standing):
