@@ -393,7 +393,21 @@ def _show(day: date, showtime_id: str) -> dict[str, Any]:
     return s
 
 
-@tool(say=common.lister("showtimes", _show_line))
+def _say_showtimes(data: dict[str, Any], zh: bool) -> str:
+    """The showtimes; for a film no cinema shows that day, the films that are on instead."""
+    if data.get("showtimes") or not data.get("films_showing"):
+        return common.lister("showtimes", _show_line)(data, zh)
+    if zh:
+        on = "、".join(f"《{f}》" for f, _ in data["films_showing"])
+        return f"{data['date']} 没有「{data['film']}」的场次（沙盒影院只放映虚构影片）。这天在映：{on}。"
+    on = ", ".join(en for _, en in data["films_showing"])
+    return (
+        f"No showtimes of \"{data['film']}\" on {data['date']} (the sandbox cinemas show fictional films). "
+        f"On that day: {on}."
+    )
+
+
+@tool(say=_say_showtimes)
 def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: str = "") -> dict:
     """Cinema showtimes in Beijing on a day, with prices in yuan and seats left.
 
@@ -406,7 +420,11 @@ def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: s
     shows = sorted(showtimes(day, cinema, film), key=lambda x: x["start"])  # "the first show" is the earliest
     for s in shows:
         s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
-    return {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
+    out = {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
+    if film and not shows:  # a film not on: what is
+        on = {(s["film"], s["film_en"]): None for s in showtimes(day, cinema)}
+        out |= {"film": film, "date": day.isoformat(), "films_showing": list(on)}
+    return out
 
 
 @tool(confirm=True, undo="cancel_ticket", title=("订电影票", "Cinema ticket"))

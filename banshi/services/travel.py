@@ -70,18 +70,20 @@ CUISINES = {
 }
 
 
-def _serves(r: dict[str, Any], term: str) -> bool:
-    """True when a dish or the name mentions ``term``. For a cuisine the database has no field
-    for, the name must carry one of its words ("渝信川菜") or at least two dishes must: one
-    宫保鸡丁 on a Beijing menu does not make a Sichuan restaurant."""
+def _serves(r: dict[str, Any], term: str) -> int:
+    """How surely the restaurant serves ``term``, 0 when not: a name that carries it (or, for a
+    cuisine the database has no field for, one of its words: "渝信川菜") is surest; otherwise each
+    dish that mentions it counts, and a cuisine needs two: one 宫保鸡丁 on a Beijing menu does not
+    make a Sichuan restaurant."""
     name, dishes = r["名称"], r.get("推荐菜") or []
     words = CUISINES.get(term.lower(), "").split()
     if not words:
-        return term in name or any(term in d for d in dishes)
+        return 100 if term in name else sum(term in d for d in dishes)
     words.append(term)
     if any(w in name for w in words):
-        return True
-    return sum(any(w in d for w in words) for d in dishes) >= 2
+        return 100
+    n = sum(any(w in d for w in words) for d in dishes)
+    return n if n >= 2 else 0
 
 
 def _summary(kind: str, r: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +150,8 @@ def search(
             continue
         if min_rating is not None and (r.get("评分") is None or r["评分"] < min_rating):
             continue
-        if dishes and not all(_serves(r, d) for d in dishes.split()):
+        serves = [_serves(r, d) for d in dishes.split()]
+        if not all(serves):
             continue
         if duration and duration.replace(" ", "") not in (r.get("游玩时间") or "").replace(" ", ""):
             continue
@@ -156,13 +159,17 @@ def search(
             continue
         if facilities and not all(any(f in x for x in r.get("酒店设施") or []) for f in facilities.split()):
             continue
-        hits.append(r)
+        hits.append((sum(serves), r))
     if sort == "price":
-        hits.sort(key=lambda r: (r.get(pf) is None, r.get(pf) or 0))
-    else:
-        hits.sort(key=lambda r: -(r.get("评分") or 0))
+        hits.sort(key=lambda h: (h[1].get(pf) is None, h[1].get(pf) or 0))
+    else:  # the surest to serve what was asked for first, then the best rated
+        hits.sort(key=lambda h: (-h[0], -(h[1].get("评分") or 0)))
     limit = max(1, min(limit, 20))
-    out = {"count": len(hits), "results": [_summary(kind, r) for r in hits[:limit]], "source": "crosswoz_beijing"}
+    out = {
+        "count": len(hits),
+        "results": [_summary(kind, r) for _, r in hits[:limit]],
+        "source": "crosswoz_beijing",
+    }
     return out | ({"note": note} if note else {})
 
 
@@ -706,6 +713,10 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
         tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
         return [Planned(tool_name[search_kind], args)]
 
+    # "颐和园附近的酒店", "a hotel near the Summer Palace": that kind of place near the one named
+    # (while "颐和园周边有什么酒店" asks about 颐和园, whose details list them)
+    if names and kinds and re.search(r"(?:附近|旁边|周围)的|\bnear\b", low):
+        return [Planned(f"search_{asked or kinds[-1]}s", {"near": names[0][1]})]
     # a known place's details: named here, or the one the conversation is about
     if wants_detail or asked:
         if names:

@@ -231,3 +231,11 @@ def test_appointments_with_no_day_said_are_the_soonest_free_ones(registry, ctx):
     days = {f"{now:%Y-%m-%d}", f"{now + timedelta(days=1):%Y-%m-%d}"}
     assert slots and all(s["time"] > f"{now:%Y-%m-%d %H:%M}" and s["time"][:10] in days for s in slots)
     assert [s["time"] for s in slots] == sorted(s["time"] for s in slots)
+
+
+def test_a_film_not_on_is_answered_with_the_films_that_are(registry, ctx):
+    data = registry.run("search_showtimes", {"film": "流浪地球", "date": "2026-06-03"}, ctx()).data
+    assert data["showtimes"] == [] and data["films_showing"]
+    said = registry.tools["search_showtimes"].say(data, True)
+    assert "没有「流浪地球」的场次" in said and f"《{data['films_showing'][0][0]}》" in said
+    assert data["films_showing"][0][1] in registry.tools["search_showtimes"].say(data, False)

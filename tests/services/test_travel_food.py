@@ -24,8 +24,12 @@ def test_search_satisfies_every_constraint(registry, ctx):
     for hit in r.data["results"]:
         assert hit["name"] in near and hit["price_per_person"] <= 100
         assert travel._serves(travel.find_place(ctx().settings, hit["name"], ("restaurant",))[1], "川菜")
-    ratings = [h["rating"] or 0 for h in r.data["results"]]
-    assert ratings == sorted(ratings, reverse=True)
+    # a Sichuan restaurant by name first, then those with more Sichuan dishes; the rating within
+    sureness = [
+        (travel._serves(travel.find_place(ctx().settings, h["name"], ("restaurant",))[1], "川菜"), h["rating"] or 0)
+        for h in r.data["results"]
+    ]
+    assert sureness == sorted(sureness, reverse=True) and sureness[0][0] == 100
     # one Sichuan dish (宫保鸡丁) on a Beijing menu does not make a Sichuan restaurant
     names = {h["name"] for h in r.data["results"]}
     assert "故宫餐厅" not in names and "渝信川菜(京泰店)" in names

@@ -44,6 +44,10 @@ def test_prices_go_to_the_kind_they_are_said_for(read):
 def test_a_landmark_anchors_a_search_near_it(read):
     [(tool, args, _)] = read("找一家故宫附近人均100以内的川菜馆")
     assert tool == "search_restaurants" and args == {"near": "故宫", "max_price_per_person": 100, "dishes": "川菜"}
+    # no constraint but the place: still a search near it (it had been the landmark's details)
+    assert read("颐和园附近的酒店") == [("search_hotels", {"near": "颐和园"}, True)]
+    assert read("Find me a hotel near the Summer Palace") == [("search_hotels", {"near": "颐和园"}, True)]
+    assert read("颐和园周边有什么酒店？") == [("place_details", {"name": "颐和园"}, True)]  # about 颐和园
 
 
 def test_a_landmark_named_in_english_is_the_databases_own(read):
