@@ -312,13 +312,17 @@ class Vocabulary:
                 if r.get("游玩时间"):
                     self.durations.add(r["游玩时间"])
         self.stations = {name for name, _ in load_json(settings, DB, "metro_db.json")}
-        # a branch's name without "(…店)" finds it too, when no other place has that name
-        self.full: dict[str, str] = {}
+        # a branch's name without "(…店)" finds it too, when no other place has that name; a
+        # name several branches share (全聚德) is a chain's, whose branches the user picks from
+        branches: dict[str, list[str]] = {}
         for name in list(self.kind_of):
             base = re.split(r"[（(]", name)[0].strip()
             if len(base) >= 3 and base not in self.kind_of:
-                self.kind_of[base] = self.kind_of[name]
-                self.full.setdefault(base, name)
+                branches.setdefault(base, []).append(name)
+        self.full = {base: names[0] for base, names in branches.items() if len(names) == 1}
+        self.chains = {base: names for base, names in branches.items() if len(names) > 1}
+        for base, name in self.full.items():
+            self.kind_of[base] = self.kind_of[name]
         # a two-character "name" that is also a dish or a facility ("酒吧") is that word, not a place
         for name in [n for n in self.kind_of if len(n) <= 2 and (n in dishes or n in facilities)]:
             del self.kind_of[name]
@@ -346,6 +350,10 @@ class Vocabulary:
                         taken[i] = True
                 start = text.find(w, end)
         return sorted(out)
+
+    def chain(self, text: str) -> str:
+        """The longest chain's name ``text`` says (全聚德), "" when none."""
+        return max((c for c in self.chains if c in text), key=len, default="")
 
     def places(self, text: str) -> list[tuple[int, str, str]]:
         """(position, full name, kind) of the places named in ``text``, in order."""
@@ -546,7 +554,12 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
             plans += _read_one(settings, seg, history)
             continue
         kind = {"book_restaurant": "restaurant", "book_hotel": "hotel"}.get(cue)
-        if kind and not [n for _, n, k in vocabulary(settings).places(seg) if k == kind]:
+        named = [n for _, n, k in vocabulary(settings).places(seg) if k == kind]
+        if kind and not named and (chain := vocabulary(settings).chain(seg)):
+            # 「订全聚德的位子」: which 全聚德? its branches, for the user to pick (not one at random)
+            plans.append(Planned(f"search_{kind}s", {"name": chain, "limit": 10}))
+            break
+        if kind and not named:
             # "订一家评分4.5以上的舒适型酒店": find it first; the booking takes the first found
             plans += [p for p in _read_one(settings, seg, []) if p.tool == f"search_{kind}s"]
         p = _read_write(settings, cue, seg, text, history, plans)
@@ -657,6 +670,8 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
     """A search, a place's details or a metro route (no writes)."""
     v = vocabulary(settings)
     names = v.places(text)
+    if not names and (chain := v.chain(text)):  # "东来顺的电话": which one? its branches
+        return [Planned(f"search_{v.kind_of[v.chains[chain][0]]}s", {"name": chain, "limit": 10})]
     low = text.lower()
     kinds = _kinds_named(text)
     asked = _asked_kind(text)

@@ -78,6 +78,17 @@ def test_find_then_book_then_taxi(read):
     assert plans[2][1] == {"origin": "酒店", "destination": FromStep(0, "results.0.name"), "time": "6点半"}
 
 
+def test_a_chains_name_lists_its_branches_to_pick_from(read):
+    """全聚德 names two branches (和平门店, 天安门店): a booking or a question lists them; it had
+    booked whichever branch came first in the data."""
+    branches = ("search_restaurants", {"name": "全聚德", "limit": 10}, True)
+    assert read("帮我订明天晚上7点全聚德的位子，4个人") == [branches]
+    assert read("东来顺的电话是多少") == [("search_restaurants", {"name": "东来顺", "limit": 10}, True)]
+    # a branch's name without its "(…店)" still finds it when it is the only one so named
+    [(tool, args, _)] = read("帮我订姚记炒肝店明晚7点两个人的位子")
+    assert tool == "book_restaurant" and args["restaurant"] == "姚记炒肝店（鼓楼店）"
+
+
 def test_a_booking_without_its_time_is_left_to_the_model(read):
     [(tool, args, final)] = read("帮我订护国寺小吃店（护国寺总店）的位子，两个人")
     assert tool == "book_restaurant" and args == {"restaurant": "护国寺小吃店（护国寺总店）", "people": 2} and not final
