@@ -666,7 +666,9 @@ class Dispatcher:
             if any(s.tool == name and s.arguments == args for s in out.steps):
                 return "stop"  # the model repeats itself: what it has is what it gets
             t = self.registry.tools[name]
-            missing = ungrounded(t, args, corpus()) if t.confirm else copied(t, args, corpus())
+            # (a service's own reader took a read's values from the words, whatever its examples say:
+            # 头疼 → 内科)
+            missing = ungrounded(t, args, corpus()) if t.confirm else [] if routed else copied(t, args, corpus())
             if missing:  # ask instead of proposing, or looking up, what the user never said
                 out.handled = True
                 out.reply = asking(t, missing, is_chinese(text))

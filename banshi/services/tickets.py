@@ -260,7 +260,19 @@ def _timetable_day(day: date) -> str:
     return (date(2024, 5, 16) + timedelta(days=day.toordinal() % 15)).isoformat()
 
 
-@tool(say=common.lister("flights", _flight_line))
+def _say_flights(data: dict[str, Any], zh: bool) -> str:
+    """The flights; for a city the sandbox airline does not fly to, which airports it does."""
+    if not data.get("unknown"):
+        return common.lister("flights", _flight_line)(data, zh)
+    codes, unknown = "、".join(data["airports"]), "、".join(data["unknown"])
+    if zh:
+        return (f"沙盒航空公司只有美国机场之间的直飞航班（{codes}），不飞「{unknown}」。"
+                "国内城市之间可以查火车票，比如「明天北京到上海的火车」。")
+    return (f"The sandbox airline flies only between US airports ({', '.join(data['airports'])}), "
+            f"not {', '.join(data['unknown'])}.")
+
+
+@tool(say=_say_flights)
 def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -> dict:
     """Direct flights between two US airports (IATA codes like JFK, LAX, SFO) with seats and prices in USD.
 
@@ -296,8 +308,9 @@ def search_flights(ctx: ToolContext, origin: str, destination: str, date: str) -
             }
         )
     airports = sorted({f["origin"] for f in _flights(ctx.settings).values()})
-    if not out and (o not in airports or d not in airports):
-        raise NotFound(f"the sandbox airline flies between {', '.join(airports)}")
+    if not out and (o not in airports or d not in airports):  # 上海: not an airport it flies to
+        return {"flights": [], "unknown": [c for c in (o, d) if c not in airports], "airports": airports,
+                "note": f"{SANDBOX}; the sandbox airline flies only between these US airports"}
     return {"flights": out, "note": SANDBOX + "; no direct flight means none listed"}
 
 

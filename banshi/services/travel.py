@@ -169,7 +169,7 @@ def search(
         "count": len(hits),
         "results": [_summary(kind, r) for _, r in hits[:limit]],
         "source": "crosswoz_beijing",
-    }
+    } | ({"name": name} if name else {})
     return out | ({"note": note} if note else {})
 
 
@@ -784,7 +784,9 @@ def _place_line(p: dict[str, Any], zh: bool) -> str:
     return f"{p['name']}（{'，'.join(facts)}）" if zh else f"{p['name']} ({'; '.join(facts)})"
 
 
-say_places = common.lister("results", _place_line, limit=3)
+def say_places(data: dict[str, Any], zh: bool) -> str:
+    """The first three found; all of a name's branches (up to ten), for the user to pick one."""
+    return common.lister("results", _place_line, limit=10 if data.get("name") else 3)(data, zh)
 
 
 @tool(say=say_places)

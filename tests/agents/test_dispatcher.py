@@ -258,6 +258,17 @@ def test_a_read_with_the_examples_values_asks_for_them(settings, fake, db, users
     assert out.steps[0].tool == "search_restaurants" and not {"dishes", "near"} & out.steps[0].arguments.keys()
 
 
+def test_a_value_the_services_reader_chose_is_not_taken_for_a_copied_example(settings, fake, db, users):
+    """头疼 is seen by 内科, which is also the department's example: the health reader chose it,
+    the model copied nothing, so the soonest slots are shown instead of asking for a department."""
+    from banshi.agents.registry import get_registry
+
+    dispatcher = Dispatcher(settings, fake, get_registry(settings))
+    out = dispatcher.dispatch(db, users[0], None, [], "我想挂个号，最近老是头疼")
+    assert [(s.tool, s.arguments) for s in out.steps] == [("find_appointments", {"department": "内科"})]
+    assert out.steps[0].result.ok and "内科" in out.reply and fake.calls == []
+
+
 def test_an_email_asked_for_is_written_but_its_recipient_must_be_said(settings, fake, db, users):
     """A draft's subject and body are the assistant's to write (``Tool.composed``); an address
     nobody gave is asked for."""

@@ -82,10 +82,11 @@ def test_cinema_and_flights(registry, ctx, need):
         "cancel_ticket", {"order_id": book.data["id"]}, ctx("f2", now=ctx().now + timedelta(days=2))
     ).code in ("refused",)
     assert registry.run("cancel_ticket", {"order_id": book.data["id"]}, ctx("f3")).ok
-    assert (
-        registry.run("search_flights", {"origin": "PEK", "destination": "LAX", "date": "2026-06-02"}, ctx()).code
-        == "not_found"
-    )
+    # a city the sandbox airline does not fly to: no flights, and the airports it does fly between
+    none = registry.run("search_flights", {"origin": "PEK", "destination": "LAX", "date": "2026-06-02"}, ctx()).data
+    assert none["flights"] == [] and none["unknown"] == ["PEK"] and "LAX" in none["airports"]
+    said = registry.tools["search_flights"].say(none, True)
+    assert "不飞「PEK」" in said and "火车票" in said
 
 
 def test_shop_policy(registry, ctx, need, now):
