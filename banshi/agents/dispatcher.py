@@ -120,6 +120,10 @@ _YES_LEAD = {"yes", "y", "ok", "okay", "sure", "confirm", "confirmed", "yep", "y
 _NOT = {"no", "not", "don't", "dont", "cancel", "stop", "wait", "but", "change", "instead"}
 
 
+#: a confirmation and nothing else ("确认", "confirm"): with nothing waiting, said so
+_CONFIRMS = re.compile(r"(?:确认|确定)(?:执行|下单|预订|预约|支付|购买)?|confirm(?:ed)?|yes confirm")
+
+
 def is_yes(text: str) -> bool:
     t = _norm(text)
     words = t.split()
@@ -639,6 +643,12 @@ class Dispatcher:
         waiting = self.actions.pending(db, user_id, conversation_id) if conversation_id else []
         if waiting and (is_yes(text) or is_no(text)):
             return self._decide(db, user_id, waiting, is_yes(text), text, out, emit)
+        if conversation_id and not waiting and _CONFIRMS.fullmatch(_norm(text)):
+            # a yes to nothing: the model had answered it 「好的，请确认您的订单。」
+            out.handled = True
+            zh = is_chinese(text)
+            out.reply = "现在没有等待您确认的操作。" if zh else "There is nothing waiting for your confirmation."
+            return out
 
         services, tools = self.candidates(text, previous_services, self._owners(db, user_id, text))
         if not tools:

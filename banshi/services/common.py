@@ -112,8 +112,11 @@ _DAYS = {
     "后天": 2,
 }
 _PM = ("下午", "晚上", "今晚", "明晚", "傍晚", "晚", "pm", "tonight", "evening")
+#: minutes after 点, not a count that follows the time ("7点4个人" is 7:00 for four)
+_MINUTES = r"\d{1,2}(?!\d|\s*[个位人张间晚天号份])\s*分?"
 _CLOCK = re.compile(
-    r"(\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：](\d{2})|点\s*(半|一刻|三刻|\d{1,2}\s*分?)?|\s*(am|pm|o'clock))",
+    r"(\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：](\d{2})|点\s*(半|一刻|三刻|" + _MINUTES + r")?"
+    r"|\s*(am|pm|o'clock))",
     re.I,
 )
 
@@ -161,7 +164,8 @@ def spoken_clock(text: str) -> str:
     against its own clock (``common.spoken_time``)."""
     m = re.search(
         r"(?:今天|今晚|明天|明晚|后天|今早|明早|tomorrow|tonight|today)?\s*(?:上午|下午|晚上|早上|中午|傍晚)?\s*"
-        r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|一刻|三刻|\d{1,2}\s*分?)?|\s*(?:am|pm))",
+        r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|一刻|三刻|" + _MINUTES + r")?"
+        r"|\s*(?:am|pm))",
         text,
         re.I,
     )

@@ -472,13 +472,37 @@ def constraints(
     return out
 
 
-def _referent(v: Vocabulary, history: list[str], kind: str | None) -> tuple[str, str] | None:
+_ORDINAL = re.compile(
+    r"第\s*([一二两三四五六七八九十\d]{1,2})\s*[家个间座]|\b(?:the )?(first|second|third|fourth|fifth|last)\b"
+    r"|\b([1-9])(?:st|nd|rd|th)\b|最后一[家个间座]",
+    re.I,
+)
+
+
+def _ordinal(text: str) -> int:
+    """Which of the places listed the request points at: 第二家 / the second one → 2, the last →
+    -1; 0 when it points at none."""
+    m = _ORDINAL.search(text)
+    if not m:
+        return 0
+    if m.group(2):
+        word = m.group(2).lower()
+        return -1 if word == "last" else ("first", "second", "third", "fourth", "fifth").index(word) + 1
+    if m.group(1) or m.group(3):
+        return common.count(m.group(1) or m.group(3))
+    return -1  # 最后一家
+
+
+def _referent(v: Vocabulary, history: list[str], kind: str | None, nth: int = 0) -> tuple[str, str] | None:
     """The place an earlier message spoke of ("这家酒店", "它"): the latest message naming one
-    (of ``kind`` when the request says which), its first such place."""
+    (of ``kind`` when the request says which), its first such place; with ``nth`` (第二家, see
+    ``_ordinal``), the latest message listing that many, its nth."""
     for message in reversed(history):
-        for _, name, k in v.places(message):
-            if kind is None or k == kind:
-                return name, k
+        named = [(name, k) for _, name, k in v.places(message) if kind is None or k == kind]
+        if nth and len(named) >= abs(nth):
+            return named[nth - 1 if nth > 0 else nth]
+        if named and not nth:
+            return named[0]
     return None
 
 
@@ -538,9 +562,13 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     A landmark named in English is read as the database names it (``in_place_names``).
     ``[]`` when the request is not clear enough — the model decides then."""
     text = in_place_names(settings, text)
+    if _OWN.search(text) and _kinds_named(text) and not re.search(r"票|外卖|挂号", text):
+        return [Planned("list_travel_bookings", {})]
     segments: list[tuple[str | None, str]] = []
     for part in re.split(r"(?<=[，,；;。！!])", text):
-        cue = next((t for t, c in WRITE_CUES.items() if re.search(c, part, re.I)), None)
+        cue = next((t for t, c in WRITE_CUES.items() if re.search(c, part, re.I)), None) or _books(
+            settings, part, history
+        )
         if not segments or (cue and cue != segments[-1][0]):
             segments.append((cue, part))
         else:
@@ -569,6 +597,32 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     return plans
 
 
+_BOOK = re.compile(r"(?<![查看])订(?![单票的了过])|预订(?![单的了过])|\bbook\b|\breserve\b", re.I)
+#: the user's own bookings asked for: 「我订了哪些餐厅」, "my reservations"
+_OWN = re.compile(
+    r"我(?:预)?订(?:了|的|过)|(?:订|预订)了哪些|\bmy (?:bookings?|reservations?)\b"
+    r"|\b(?:what|which)\b.{0,30}\b(?:did|have) i (?:book(?:ed)?|reserved?)\b",
+    re.I,
+)
+
+
+def _books(settings: Settings, part: str, history: list[str]) -> str | None:
+    """A booking said with no word for what is booked: 「就订渝信川菜吧」, 「订第二家」, "book the
+    second one": of the restaurant or hotel it names, or of the one listed before it points at."""
+    if not _BOOK.search(part):
+        return None
+    v = vocabulary(settings)
+    kinds = [k for _, _, k in v.places(part)]
+    if not kinds and (_ordinal(part) or _REFERS.search(part)):
+        ref = _referent(v, history, None, _ordinal(part))
+        kinds = [ref[1]] if ref else []
+    kind = next((k for k in kinds if k in ("restaurant", "hotel")), None)
+    return f"book_{kind}" if kind else None
+
+
+_REFERS = re.compile(r"[这那]家|[这那]个|\b(?:that|this) one\b", re.I)
+
+
 def _people(text: str) -> int | None:
     m = _PEOPLE.search(text.lower())
     if not m:
@@ -593,7 +647,7 @@ def _read_write(
         for i in range(len(plans) - 1, -1, -1):
             if plans[i].tool == f"search_{kind}s":
                 return FromStep(i, "results.0.name")
-        ref = _referent(v, history, kind)
+        ref = _referent(v, history, kind, _ordinal(seg))
         return ref[0] if ref else None
 
     if cue == "book_taxi":
@@ -738,7 +792,8 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
             place = names[0][1]
         else:
             want = subject_kinds[0] if subject_kinds else _attribute_kind(text)
-            ref = _referent(v, history, want) or _referent(v, history, None)
+            nth = _ordinal(text)
+            ref = _referent(v, history, want, nth) or _referent(v, history, None, nth)
             place = ref[0] if ref else ""
         if place:
             return [Planned("place_details", {"name": place})]

@@ -504,3 +504,14 @@ def test_openai_endpoint_runs_the_service_agents(actions_client, fake):
     for conv in convs:
         stored = actions_client.get(f"/api/conversations/{conv['id']}").json()["messages"]
         assert stored[-1]["role"] == "assistant" and stored[-1]["meta"]["dispatch"]["services"] == ["weather"]
+
+
+def test_a_confirmation_with_nothing_waiting_says_so(actions_client, fake):
+    """「确认」 with no card waiting: the model had answered 「好的，请确认您的订单。」"""
+    cid = actions_client.post("/api/conversations", json={}).json()["id"]
+    evs = send(actions_client, cid, "确认")
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "现在没有等待您确认的操作。"
+    assert fake.calls == []
+    fake.enqueue("Thanks!")
+    evs = send(actions_client, cid, "ok thanks")  # a thank-you is no confirmation: the model answers
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "Thanks!"

@@ -9,7 +9,7 @@ import pytest
 
 from banshi.agents.tools import FromStep
 from banshi.services import travel
-from banshi.services.common import spoken_time
+from banshi.services.common import spoken_clock, spoken_time
 
 
 @pytest.fixture
@@ -102,6 +102,23 @@ def test_taxi_and_metro_ends(read):
     assert read("从天坛怎么坐地铁去颐和园？") == [("metro_route", {"origin": "天坛", "destination": "颐和园"}, True)]
 
 
+def test_a_listed_place_is_booked_by_its_place_in_the_list_or_its_name(read):
+    """After a list, 「订第二家」 books the second, 「就订渝信川菜吧」 the one named; a count said
+    after the time is no minute (「明晚7点4个人」 had been booked at 7:04, for the first place)."""
+    listed = ["找一家故宫附近的川菜馆", "共 2 个结果：\n- 金渝川菜（评分 4.5）\n- 渝信川菜(京泰店)（评分 4.4）"]
+    booking = ("book_restaurant", {"restaurant": "渝信川菜(京泰店)", "time": "明晚7点", "people": 4}, True)
+    assert read("订第二家的位子，明晚7点4个人", listed) == [booking]
+    assert read("订第二家，明晚7点4个人", listed) == [booking]
+    assert read("就订渝信川菜吧，明晚7点4个人", listed) == [booking]
+    assert read("book the second one for 4 people tomorrow at 7pm", listed) == [
+        ("book_restaurant", {"restaurant": "渝信川菜(京泰店)", "time": "tomorrow 7pm", "people": 4}, True)
+    ]
+    assert read("第二家的地址在哪", listed) == [("place_details", {"name": "渝信川菜(京泰店)"}, True)]
+    # what the user booked is a list of their bookings, not a search
+    assert read("我订了哪些餐厅？") == read("What restaurants did I book?") == [("list_travel_bookings", {}, True)]
+    assert read("我订的火车票") == []  # the tickets' own
+
+
 def test_plain_chat_is_not_read_as_an_errand(read):
     assert read("今天心情不错") == []
 
@@ -114,6 +131,8 @@ def test_spoken_times():
     assert spoken_time("早上8点", now) == datetime(2030, 1, 2, 8, 0)  # passed today: tomorrow
     assert spoken_time("tomorrow 7pm", now) == datetime(2030, 1, 2, 19, 0)
     assert spoken_time("人均100以内", now) is None
+    assert spoken_clock("明晚7点4个人") == "明晚7点" and spoken_time("明晚7点4个人", now) == datetime(2030, 1, 2, 19, 0)
+    assert spoken_clock("7点45分") == "7点45分" and spoken_clock("晚上7点半两个人") == "晚上7点半"
 
 
 def test_food_orders_read_against_the_menu(settings, need):
