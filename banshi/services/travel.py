@@ -5,6 +5,7 @@ hotel, table and taxi bookings kept per user in the database. Bookings are simul
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import timedelta
 from typing import Any
@@ -493,17 +494,30 @@ def _ordinal(text: str) -> int:
     return -1  # 最后一家
 
 
-def _referent(v: Vocabulary, history: list[str], kind: str | None, nth: int = 0) -> tuple[str, str] | None:
+def _referent(
+    v: Vocabulary, history: list[str], kind: str | None, nth: int = 0, said: str = ""
+) -> tuple[str, str] | None:
     """The place an earlier message spoke of ("这家酒店", "它"): the latest message naming one
     (of ``kind`` when the request says which), its first such place; with ``nth`` (第二家, see
-    ``_ordinal``), the latest message listing that many, its nth."""
+    ``_ordinal``), the latest message listing that many, its nth; of several listed, the one
+    whose name shares the most of what is ``said`` (「订王府井那家」: 北京全聚德(王府井店))."""
     for message in reversed(history):
         named = [(name, k) for _, name, k in v.places(message) if kind is None or k == kind]
         if nth and len(named) >= abs(nth):
             return named[nth - 1 if nth > 0 else nth]
         if named and not nth:
-            return named[0]
+            return _sharing(named, said) or named[0]
     return None
+
+
+def _sharing(named: list[tuple[str, str]], said: str) -> tuple[str, str] | None:
+    """The one of ``named`` sharing the longest run of two or more characters with ``said``, when
+    no other shares as long a run."""
+    runs = [
+        difflib.SequenceMatcher(None, name, said, autojunk=False).find_longest_match().size for name, _ in named
+    ]
+    best = max(runs, default=0)
+    return named[runs.index(best)] if best >= 2 and runs.count(best) == 1 else None
 
 
 def _asked_kind(text: str) -> str | None:
@@ -585,7 +599,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
         named = [n for _, n, k in vocabulary(settings).places(seg) if k == kind]
         if kind and not named and (chain := vocabulary(settings).chain(seg)):
             # 「订全聚德的位子」: which 全聚德? its branches, for the user to pick (not one at random)
-            plans.append(Planned(f"search_{kind}s", {"name": chain, "limit": 10}))
+            plans.append(Planned(f"search_{kind}s", {"name": chain, "limit": 20}))
             break
         if kind and not named:
             # "订一家评分4.5以上的舒适型酒店": find it first; the booking takes the first found
@@ -614,7 +628,7 @@ def _books(settings: Settings, part: str, history: list[str]) -> str | None:
     v = vocabulary(settings)
     kinds = [k for _, _, k in v.places(part)]
     if not kinds and (_ordinal(part) or _REFERS.search(part)):
-        ref = _referent(v, history, None, _ordinal(part))
+        ref = _referent(v, history, None, _ordinal(part), part)
         kinds = [ref[1]] if ref else []
     kind = next((k for k in kinds if k in ("restaurant", "hotel")), None)
     return f"book_{kind}" if kind else None
@@ -647,7 +661,7 @@ def _read_write(
         for i in range(len(plans) - 1, -1, -1):
             if plans[i].tool == f"search_{kind}s":
                 return FromStep(i, "results.0.name")
-        ref = _referent(v, history, kind, _ordinal(seg))
+        ref = _referent(v, history, kind, _ordinal(seg), seg)
         return ref[0] if ref else None
 
     if cue == "book_taxi":
@@ -686,7 +700,10 @@ def _read_write(
         if place is None:
             return None
         args = {"restaurant": place}
-        when, people = spoken_clock(seg) or spoken_clock(text), _people(seg) or _people(text)
+        # 「订王府井那家」 after 「帮我订明天晚上7点全聚德的位子，4个人」: the time and count asked for then
+        asked = next((m for m in reversed(history[-4:]) if re.search(WRITE_CUES[cue], m, re.I)), "")
+        when = spoken_clock(seg) or spoken_clock(text) or spoken_clock(asked)
+        people = _people(seg) or _people(text) or _people(asked)
         if when:
             args["time"] = when
         if people:
@@ -725,7 +742,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
     v = vocabulary(settings)
     names = v.places(text)
     if not names and (chain := v.chain(text)):  # "东来顺的电话": which one? its branches
-        return [Planned(f"search_{v.kind_of[v.chains[chain][0]]}s", {"name": chain, "limit": 10})]
+        return [Planned(f"search_{v.kind_of[v.chains[chain][0]]}s", {"name": chain, "limit": 20})]
     low = text.lower()
     kinds = _kinds_named(text)
     asked = _asked_kind(text)
@@ -840,8 +857,8 @@ def _place_line(p: dict[str, Any], zh: bool) -> str:
 
 
 def say_places(data: dict[str, Any], zh: bool) -> str:
-    """The first three found; all of a name's branches (up to ten), for the user to pick one."""
-    return common.lister("results", _place_line, limit=10 if data.get("name") else 3)(data, zh)
+    """The first three found; all of a name's branches (up to twenty), for the user to pick one."""
+    return common.lister("results", _place_line, limit=20 if data.get("name") else 3)(data, zh)
 
 
 @tool(say=say_places)

@@ -81,9 +81,17 @@ def test_find_then_book_then_taxi(read):
 def test_a_chains_name_lists_its_branches_to_pick_from(read):
     """全聚德 names two branches (和平门店, 天安门店): a booking or a question lists them; it had
     booked whichever branch came first in the data."""
-    branches = ("search_restaurants", {"name": "全聚德", "limit": 10}, True)
+    branches = ("search_restaurants", {"name": "全聚德", "limit": 20}, True)
     assert read("帮我订明天晚上7点全聚德的位子，4个人") == [branches]
-    assert read("东来顺的电话是多少") == [("search_restaurants", {"name": "东来顺", "limit": 10}, True)]
+    assert read("东来顺的电话是多少") == [("search_restaurants", {"name": "东来顺", "limit": 20}, True)]
+    # the branch picked from the list by what its name says
+    listed = [
+        "帮我订明晚7点全聚德的位子，4个人",
+        "共 3 个结果：\n- 全聚德(天安门店)\n- 北京全聚德(王府井店)\n- 全聚德(和平门店)",
+    ]
+    assert read("订王府井那家", listed) == [
+        ("book_restaurant", {"restaurant": "北京全聚德(王府井店)", "time": "明晚7点", "people": 4}, True)
+    ]
     # a branch's name without its "(…店)" still finds it when it is the only one so named
     [(tool, args, _)] = read("帮我订姚记炒肝店明晚7点两个人的位子")
     assert tool == "book_restaurant" and args["restaurant"] == "姚记炒肝店（鼓楼店）"
