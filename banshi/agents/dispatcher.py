@@ -47,6 +47,7 @@ from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding, described
+from banshi.skills.lang import detect_language
 from banshi.skills.route import skill_first
 
 log = logging.getLogger("banshi.dispatcher")
@@ -138,7 +139,9 @@ def is_no(text: str) -> bool:
 
 
 def is_chinese(text: str) -> bool:
-    return any("\u4e00" <= c <= "\u9fff" for c in text)
+    """Whether the user wrote in Chinese: the language the answer, a question or a card is
+    given in. "Book a taxi from 天坛 to 故宫" is English that names two places."""
+    return detect_language(text) == "zh"
 
 
 # -- routing ------------------------------------------------------------------------------------

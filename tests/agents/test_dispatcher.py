@@ -515,3 +515,14 @@ def test_a_confirmation_with_nothing_waiting_says_so(actions_client, fake):
     fake.enqueue("Thanks!")
     evs = send(actions_client, cid, "ok thanks")  # a thank-you is no confirmation: the model answers
     assert "".join(e["text"] for e in evs if e["type"] == "text") == "Thanks!"
+
+
+def test_an_english_request_naming_chinese_places_is_answered_in_english(settings, fake, db, users, need):
+    need("crosswoz_beijing", "taxi_db.json")
+    from banshi.agents.registry import get_registry
+
+    dispatcher = Dispatcher(settings, fake, get_registry(settings))
+    out = dispatcher.dispatch(db, users[0], "c1", [], "Book a taxi from 天坛 to 故宫 tomorrow at 9:15")
+    card = out.steps[0].action
+    assert card["summary"].startswith("Taxi: origin: 天坛; destination: 故宫; time: ")
+    assert out.reply.startswith("Please confirm") and "sandbox service" in out.reply
