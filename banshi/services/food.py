@@ -16,7 +16,7 @@ from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
 from banshi.services.common import SANDBOX, stable_unit
 from banshi.services.tables import Cart
-from banshi.services.travel import find_place, records, search
+from banshi.services.travel import CUISINES, find_place, records, say_places, search
 
 DELIVERY_FEE = 5.0
 #: minutes after ordering at which the order reaches each status
@@ -70,7 +70,7 @@ def food_menu(ctx: ToolContext, restaurant: str, dishes: str = "") -> dict:
     }
 
 
-@tool
+@tool(say=say_places)
 def search_delivery(
     ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None, limit: int = 5
 ) -> dict:
@@ -255,13 +255,16 @@ _QTY = (
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
     """Delivery calls a request clearly asks for, read against the restaurants' own names and
     menus (no model): a menu question, or an order — dishes into the cart, then the order to
-    the address said ("送到…", "deliver to …"), which the user still confirms."""
+    the address said ("送到…", "deliver to …"), which the user still confirms; with no
+    restaurant named, those that deliver the dish or cuisine asked for."""
     from banshi.services.travel import vocabulary
 
     v = vocabulary(settings)
     named = [n for _, n, k in v.places(text) if k == "restaurant"]
-    if not named:
-        return []
+    if not named:  # 「我想点个外卖，来份饺子」: who delivers it
+        words = sorted({*CUISINES, *v.dishes}, key=len, reverse=True)
+        wanted = [w for _, _, w in v._spans(text.lower(), words)]
+        return [Planned("search_delivery", {"dish": wanted[0]})] if wanted else []
     place = named[0]
     menu = [m["dish"] for m in menu_for(find_place(settings, place, ("restaurant",))[1])]
     masked = text.replace(place, " ")

@@ -340,7 +340,6 @@ def add_medication_reminder(
 
 _ANY_SLOT = re.compile(r"随便|都行|都可以|哪个时间都|最早|第一个|any time|anytime|earliest|first", re.I)
 _BOOK = re.compile(r"挂|预约|约个|看医生|book|appointment", re.I)
-_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.I)
 
 
 def _said(words: Any, low: str) -> bool:
@@ -365,7 +364,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     deps = deps or {SEES[key.split(",")[0]] for key in symptoms}
     if len(deps) != 1:
         return []
-    dep, when = deps.pop(), _WHEN.search(text)
+    dep, when = deps.pop(), common.DAY.search(text)
     plans = [Planned("find_appointments", {"department": dep} | ({"date": when.group(0).lower()} if when else {}))]
     if _ANY_SLOT.search(low):
         first = {k: FromStep(0, f"slots.0.{k}") for k in ("clinic", "doctor", "time")}

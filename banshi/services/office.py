@@ -367,7 +367,7 @@ def delete_office_item(ctx: ToolContext, item_id: str) -> dict:
 _ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?")
 _DAILY = re.compile(r"每天|每日|every day|daily", re.I)
 _CLOCK_WORDS = re.compile(
-    r"(?:每天|每日|今天|明天|后天|今晚|明晚)?\s*(?:上午|下午|晚上|早上|中午)?\s*"
+    r"(?:每天|每日|" + common.DAY.pattern + r")?\s*(?:上午|下午|晚上|早上|中午)?\s*"
     r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|\d{1,2}\s*分?)?)"
 )
 
@@ -409,7 +409,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if m:
         said = m.group(1) or m.group(2)
         times = re.findall(r"(\d{1,2}:\d{2})", said)
-        day = re.search(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", said, re.I)
+        day = common.DAY.search(said)
         what = re.sub(r"^(?:an?\s+|的)", "", _strip(re.sub(r"(?:到|至|-|to)\s*\d{1,2}:\d{2}", " ", said)), flags=re.I)
         what = re.sub(r"^的|的$", "", what).strip()
         if not times or not day or not what:

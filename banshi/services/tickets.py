@@ -546,7 +546,6 @@ def cancel_ticket(ctx: ToolContext, order_id: str) -> dict:
     return common.set_status(ctx, order, "cancelled", refund=refund, fee=round(order.total - refund, 2))
 
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow")
 _COUNT = re.compile(
     r"(\d|[一两二三四五六七八])\s*张|(\d|two|three|four|five)\s+(?:[\w-]+\s+){0,3}?tickets?"
     r"|for (\d|two|three) (?:people|passengers)",
@@ -582,7 +581,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     a day, flights between two airport codes, a film's showtimes; and "book the first / any
     one" as a booking fed by that search's first result, which the user still confirms."""
     low = text.lower()
-    day = _DAY.search(text)
+    day = common.DAY.search(text)
     date_ = {"date": day.group(0)} if day else {}
     buy_first = bool(re.search(_BUY, low) and re.search(_FIRST, low))
     n = _count(text)

@@ -713,9 +713,7 @@ def _read_write(
     if place is None:
         return None
     args = {"hotel": place}
-    day = re.search(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", seg) or re.search(
-        r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", text
-    )
+    day = common.DAY.search(seg) or common.DAY.search(text)
     if day:
         args["check_in"] = day.group(0)
     if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:晚|nights?)", seg):

@@ -175,8 +175,9 @@ def provider_for(settings: Settings) -> WeatherProvider:
     return OpenMeteoWeather(settings.weather_url) if settings.weather_url else SandboxWeather()
 
 
-_ASKS = re.compile(r"天气|下雨|下雪|气温|温度|冷不冷|热不热|weather|rain|snow|forecast|temperature", re.I)
-_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}|今天|明天|后天|today|tomorrow", re.I)
+_ASKS = re.compile(
+    r"天气|下雨|下雪|气温|温度|降温|刮风|带伞|冷不冷|热不热|weather|rain|snow|umbrella|forecast|temperature", re.I
+)
 
 
 def read_request(text: str, history: list[str]) -> list[Planned]:
@@ -191,7 +192,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if len(places) != 1:
         return []
     city = max(cities, key=len)
-    when = _WHEN.search(text)
+    when = common.DAY.search(text)
     return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
 
 
@@ -242,7 +243,8 @@ def build(settings: Settings, provider: WeatherProvider | None = None) -> Servic
             "will it rain in Shanghai today",
             "weather forecast for the next three days",
         ],
-        keywords=["天气", "下雨", "气温", "温度", "冷不冷", "热不热", "weather", "rain", "forecast", "temperature"],
+        keywords=["天气", "下雨", "下雪", "气温", "温度", "降温", "刮风", "带伞", "冷不冷", "热不热", "weather", "rain",
+                  "snow", "umbrella", "forecast", "temperature"],
         sandbox=isinstance(prov, SandboxWeather),
         provider=prov.name,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from banshi.agents.tools import FromStep
+from banshi.agents.tools import FromStep, Planned
 from banshi.services import travel
 from banshi.services.common import spoken_clock, spoken_time
 
@@ -277,3 +277,36 @@ def test_an_email_draft_needs_its_subject_and_body_said():
     [p] = office.read_request("帮我起草一封给王老师的邮件，主题是请假，内容说明天生病不能上课", [])
     assert (p.tool, p.arguments) == ("draft_email", {"to": "王老师", "subject": "请假", "body": "明天生病不能上课"})
     assert office.read_request("帮我写一封给王老师的邮件", []) == []  # what to say: the model asks
+
+
+def test_days_said_by_their_weekday(settings):
+    """下周三 / 周五 / next Friday: the day meant (they had all been today)."""
+    from datetime import date
+
+    from banshi.services.common import spoken_day
+
+    monday = date(2026, 11, 30)
+    assert spoken_day("下周三下午3点", monday) == date(2026, 12, 9)  # the Wednesday of next week
+    assert spoken_day("周五晚上8点", monday) == spoken_day("这周五", monday) == date(2026, 12, 4)
+    assert spoken_day("星期天", monday) == spoken_day("礼拜日", monday) == date(2026, 12, 6)
+    assert spoken_day("周一", monday) == monday and spoken_day("下下周一", monday) == date(2026, 12, 14)
+    assert spoken_day("next Monday", monday) == date(2026, 12, 7)
+    assert spoken_day("on friday", monday) == date(2026, 12, 4)
+    assert spoken_day("大后天", monday) == date(2026, 12, 3) and spoken_day("人均100以内", monday) is None
+    assert spoken_time("周五晚上8点", datetime(2026, 11, 30, 21, 0)) == datetime(2026, 12, 4, 20, 0)
+    from banshi.services import office, weather
+
+    assert office.read_request("提醒我周五晚上8点交作业", []) == [
+        Planned("add_reminder", {"text": "交作业", "at": "周五 晚上8点"})
+    ]
+    assert weather.read_request("下周三上海会下雪吗", []) == [
+        Planned("get_weather", {"city": "上海", "date": "下周三"})
+    ]
+
+
+def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settings, need):
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.services import food
+
+    assert food.read_request(settings, "我想点个外卖，来份饺子", []) == [Planned("search_delivery", {"dish": "饺子"})]
+    assert food.read_request(settings, "今天心情不错", []) == []
