@@ -186,7 +186,7 @@ _WEEKDAY = re.compile(
     re.I,
 )
 _DAY_WORDS = (
-    r"\d{4}-\d{2}-\d{2}|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
+    r"\d{4}-\d{2}-\d{2}|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today|(?:这个?|本)?周末|(?:this |the )?weekend"
     r"|(?:下下|下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]"
     r"|(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 )
@@ -200,7 +200,8 @@ def spoken_day(text: str, today: date) -> date | None:
     """The day ``text`` says: a date (2026-12-01), 今天 / 明天 / 后天 / 大后天 / tomorrow, or a
     weekday: 周五 / on Friday is the coming Friday (today's when it is Friday), 这周五 / this
     Friday the one of this week, 下周三 the one of the week after (weeks begin on Monday), "next
-    Wednesday" the coming one after today. None when it says no day."""
+    Wednesday" the coming one after today; 周末 / the weekend its Saturday. None when it says no
+    day."""
     low = text.lower()
     if m := re.search(r"\d{4}-\d{2}-\d{2}", low):
         try:
@@ -222,6 +223,8 @@ def spoken_day(text: str, today: date) -> date | None:
         if week.startswith(("这", "本", "this")):
             return monday + timedelta(days=target)
         return today + timedelta(days=(target - today.weekday()) % 7)
+    if re.search(r"周末|weekend", low):  # its Saturday (today, when it is Sunday)
+        return today if today.weekday() == 6 else today + timedelta(days=5 - today.weekday())
     return next((today + timedelta(days=d) for w, d in _DAYS.items() if w in low), None)
 
 

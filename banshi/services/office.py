@@ -389,6 +389,9 @@ def _strip(what: str) -> str:
     """The thing itself, without the times and filler around it."""
     what = _ISO_WHEN.sub(" ", what)
     what = _CLOCK_WORDS.sub(" ", _EN_CLOCK.sub(" ", what))
+    # "pay rent next Friday": the day is the reminder's time (a Chinese one goes with its clock)
+    what = re.sub(r"\b(?:next |this |on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:this |the )?weekend\b",
+                  " ", what, flags=re.I)
     what = re.sub(r"\b(?:on|at|tomorrow|today|every day|daily)\b", " ", what, flags=re.I)
     return re.sub(r"\s+", " ", what).strip(" ，,。.'\"“”‘’：:")
 

@@ -193,7 +193,10 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
         return []
     city = max(cities, key=len)
     when = common.DAY.search(text)
-    return [Planned("get_weather", {"city": city} | ({"date": when.group(0).lower()} if when else {}))]
+    args = {"city": city} | ({"date": when.group(0).lower()} if when else {})
+    if when and re.search(r"周末|weekend", when.group(0), re.I):
+        args["days"] = 2  # Saturday and Sunday
+    return [Planned("get_weather", args)]
 
 
 def say_forecast(data: dict[str, Any], zh: bool) -> str:

@@ -299,6 +299,13 @@ def test_days_said_by_their_weekday(settings):
     assert office.read_request("提醒我周五晚上8点交作业", []) == [
         Planned("add_reminder", {"text": "交作业", "at": "周五 晚上8点"})
     ]
+    assert office.read_request("Remind me to pay rent next Friday at 9am", []) == [
+        Planned("add_reminder", {"text": "pay rent", "at": "next Friday 9am"})
+    ]
+    assert spoken_day("周末", monday) == spoken_day("this weekend", monday) == date(2026, 12, 5)
+    assert weather.read_request("What's the weather in Beijing this weekend?", []) == [
+        Planned("get_weather", {"city": "beijing", "date": "this weekend", "days": 2})
+    ]
     assert weather.read_request("下周三上海会下雪吗", []) == [
         Planned("get_weather", {"city": "上海", "date": "下周三"})
     ]
