@@ -345,7 +345,32 @@ def _en(s: str, known: list[str]) -> list[Fact]:
     return out
 
 
+# what a clause tells with its subject left out, as the one before it had it (「我叫李明，住在杭州」)
+_PREDICATE_ZH = re.compile(r"(?:也|还|都|现在|目前|已经)?(?:叫|名叫|住在|住|在[^，,；;]{1,12}(?:工作|上班)|老家|来自"
+                           r"|今年|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是)")
+
+
+def _subjects_said(s: str) -> str:
+    """``s`` with the subject a clause leaves out written in: the user's (「我叫李明，住在杭州」 →
+    「…，我住在杭州」) or the person's of the clause before (「我女儿今年6岁，叫小雨」 → 「…，我女儿叫
+    小雨」)."""
+    subject, clauses = "", []
+    for clause in re.split(r"(?<=[，,；;])", s):
+        body = clause.lstrip()
+        if m := re.match(r"我(?:的)?" + _REL_ZH, body):
+            subject = m.group(0)
+        elif body.startswith("我"):
+            subject = "我"
+        elif subject and _PREDICATE_ZH.match(body):
+            body = subject + body
+        else:
+            subject = ""
+        clauses.append(body)
+    return "".join(clauses)
+
+
 def _zh(s: str, known: list[str]) -> list[Fact]:
+    s = _subjects_said(s)
     out: list[Fact] = []
     people: list[str] = []
     for m in ZH_PERSON.finditer(s):
@@ -384,7 +409,10 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
             if attr == "city" and re.search(r"住(?:院|宿|了几天)", m.group(0)):
                 continue
             _add(out, "user", attr, m.group(1), True)
-    return out
+    # 「我女儿今年6岁，叫小雨」: what was told of 女儿 is told of 小雨
+    named = {f.value: f.subject for f in out if f.attribute == "relation"}
+    return [Fact(named.get(f.subject, f.subject), f.attribute, f.value, f.chinese) if f.attribute != "relation"
+            else f for f in out]
 
 
 # -- forget commands -----------------------------------------------------------------------

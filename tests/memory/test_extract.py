@@ -40,6 +40,13 @@ def facts(text):
     ("我老婆最喜欢郁金香", {("老婆", "likes", "郁金香")}),  # not a person named 最
     ("我朋友小李也喜欢火锅", {("小李", "relation", "朋友"), ("小李", "likes", "火锅")}),
     ("我女儿不吃香菜", {("女儿", "dislikes", "香菜")}),
+    # a clause that leaves its subject out has the one before it (「住在杭州」 had been lost, and
+    # 「我住在哪里？」 answered 北京)
+    ("我叫李明，住在杭州，我女儿今年6岁，叫小雨",
+     {("user", "name", "李明"), ("user", "city", "杭州"), ("小雨", "relation", "女儿"), ("小雨", "age", "6")}),
+    ("我叫王芳，是一名老师，在北京上班",
+     {("user", "name", "王芳"), ("user", "job", "老师"), ("user", "workplace", "北京")}),
+    ("我喜欢川菜，不喜欢太甜的", {("user", "likes", "川菜"), ("user", "dislikes", "太甜")}),
 ])
 def test_rules_catch_common_phrasings(text, expected):
     assert facts(text) == expected
