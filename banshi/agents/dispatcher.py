@@ -350,7 +350,8 @@ def asking(tool: Tool, missing: list[str], zh: bool) -> str:
     need = []
     for k in missing:
         m = _EXAMPLES.search(props.get(k, {}).get("description", ""))
-        example = m.group(1).strip(" .,") if m and is_chinese(m.group(1)) else ""
+        said = re.split(r"[,，]|\bor\b", m.group(1)) if m else []  # its Chinese examples: "北京 or Shanghai"
+        example = "、".join(x.strip(" .") for x in said if re.search(r"[\u4e00-\u9fff]", x))
         need.append(label(k, True) + (f"（如 {example}）" if example else ""))
     return "还需要您告诉我：" + "、".join(need)
 
@@ -681,7 +682,9 @@ class Dispatcher:
             t = self.registry.tools[name]
             # (a service's own reader took a read's values from the words, whatever its examples say:
             # 头疼 → 内科)
-            missing = ungrounded(t, args, corpus()) if t.confirm else [] if routed else copied(t, args, corpus())
+            missing = [k for k in t.parameters.get("required", []) if args.get(k) in (None, "")] or (
+                ungrounded(t, args, corpus()) if t.confirm else [] if routed else copied(t, args, corpus())
+            )
             if missing:  # ask instead of proposing, or looking up, what the user never said
                 out.handled = True
                 out.reply = asking(t, missing, is_chinese(text))
@@ -715,7 +718,7 @@ class Dispatcher:
             return None
 
         # the services' own readers first: what they are sure of needs no model call
-        planned = self.planned(services, history, text)
+        planned = self.planned(services, history, text, background)
         stop: str | None = None
         for p in planned:
             if not p.final or stop is not None:
@@ -846,9 +849,11 @@ class Dispatcher:
         found = (owner_service(db, user_id, i.lstrip("#")) for i in dict.fromkeys(_ID_TOKEN.findall(text)))
         return [s for s in dict.fromkeys(found) if s and s in self.registry.services]
 
-    def planned(self, services: list[str], history: list[Msg], text: str) -> list[Planned]:
-        """The calls the routed services' deterministic readers are sure of (no model call)."""
-        said = [m.content for m in history if m.role in ("user", "assistant")]
+    def planned(self, services: list[str], history: list[Msg], text: str, background: str = "") -> list[Planned]:
+        """The calls the routed services' deterministic readers are sure of (no model call). What
+        the assistant knows beyond the history (``background``: memory) is read as said before
+        it: 「明天会下雨吗」 is about the city the user lives in."""
+        said = [background] * bool(background) + [m.content for m in history if m.role in ("user", "assistant")]
         out: list[Planned] = []
         for name in services:
             svc = self.registry.services.get(name)

@@ -37,7 +37,8 @@ ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown":
 #: words a question about an attribute uses ("Where am I from?" asks for the hometown)
 CUES = {
     "name": r"\bname\b|\bcalled\b|\bwho am i\b|名字|叫什么|姓名|我是谁",
-    "city": r"\blive\b|\blived\b|\bcity\b|\btown\b|\bbased\b|住|城市",
+    "city": r"\blive\b|\blived\b|\bcity\b|\btown\b|\bbased\b|住|城市"
+            r"|天气|下雨|下雪|气温|带伞|\bweather\b|\brain\b|\bsnow\b|\bumbrella\b",  # where the forecast is for
     "address": r"\baddress\b|地址|住址",
     "hometown": r"\bfrom\b|\bgr[eo]w up\b|\bhometown\b|\boriginally\b|老家|家乡|哪里人|哪儿人",
     "job": r"\bjob\b|\bwork\b|\bliving\b|\bprofession\b|\boccupation\b|\bdo for\b|工作|职业|做什么|干什么",

@@ -180,20 +180,38 @@ _ASKS = re.compile(
 )
 
 
+_ASKING = re.compile(
+    r"[?？吗呢]|怎么样|如何|会不会|要不要|多少度|几度|冷不冷|热不热|\b(?:how|what|will|is it|should i|do i need)\b",
+    re.I,
+)
+
+
+def _cities(text: str) -> str | None:
+    """The one known city ``text`` names ("" when none, None when several)."""
+    low = text.lower()
+    named = {
+        c for c in CITIES if (not c.isascii() and c in text) or (c.isascii() and re.search(rf"\b{re.escape(c)}\b", low))
+    }
+    if len({CITIES[c] for c in named}) > 1:
+        return None
+    return max(named, key=len, default="")
+
+
 def read_request(text: str, history: list[str]) -> list[Planned]:
-    """A forecast for the one known city the request names, on the day it says (no model)."""
+    """A forecast for the one known city the request names, on the day it says (no model); for
+    the city the conversation or memory last named when it names none."""
     low = text.lower()
     if not _ASKS.search(low):
         return []
-    cities = {
-        c for c in CITIES if (not c.isascii() and c in text) or (c.isascii() and re.search(rf"\b{re.escape(c)}\b", low))
-    }
-    places = {CITIES[c] for c in cities}
-    if len(places) != 1:
+    said = _cities(text)
+    if said is None:  # two cities: the model tells which
         return []
-    city = max(cities, key=len)
+    if not said and not _ASKING.search(low):
+        return []  # "the weather report on TV was funny": no forecast asked for
+    # no city said: the one the conversation, or memory, last named alone; none: it is asked for
+    city = said or next((c for c in map(_cities, reversed(history)) if c), "")
     when = common.DAY.search(text)
-    args = {"city": city} | ({"date": when.group(0).lower()} if when else {})
+    args = ({"city": city} if city else {}) | ({"date": when.group(0).lower()} if when else {})
     if when and re.search(r"周末|weekend", when.group(0), re.I):
         args["days"] = 2  # Saturday and Sunday
     return [Planned("get_weather", args)]

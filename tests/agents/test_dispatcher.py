@@ -526,3 +526,16 @@ def test_an_english_request_naming_chinese_places_is_answered_in_english(setting
     card = out.steps[0].action
     assert card["summary"].startswith("Taxi: origin: 天坛; destination: 故宫; time: ")
     assert out.reply.startswith("Please confirm") and "sandbox service" in out.reply
+
+
+def test_a_value_nobody_gave_is_asked_for_and_memory_gives_one(settings, fake, db, users):
+    """「明天会下雨吗」 with no city in the conversation: asked for, in the user's language; with the
+    city memory holds (the dispatcher's ``background``), its forecast, with no model call."""
+    from banshi.agents.registry import get_registry
+
+    dispatcher = Dispatcher(settings, fake, get_registry(settings))
+    out = dispatcher.dispatch(db, users[0], None, [], "明天会下雨吗")
+    assert not out.steps and out.reply == "还需要您告诉我：城市（如 北京）"
+    out = dispatcher.dispatch(db, users[0], None, [], "明天会下雨吗", background="Memory: 你住在杭州。")
+    assert [(s.tool, s.arguments["city"]) for s in out.steps] == [("get_weather", "杭州")] and "杭州" in out.reply
+    assert fake.calls == []

@@ -311,6 +311,18 @@ def test_days_said_by_their_weekday(settings):
     ]
 
 
+def test_a_forecast_with_no_city_said_is_for_the_one_last_named():
+    """「明天天气怎么样？」 after the user said they live in 杭州 (in this conversation, or in
+    memory, read as said before it): 杭州's; with no city anywhere it is asked for."""
+    from banshi.services import weather
+
+    assert weather.read_request("明天天气怎么样？", ["我叫李明，住在杭州", "好的，记住了"]) == [
+        Planned("get_weather", {"city": "杭州", "date": "明天"})
+    ]
+    assert weather.read_request("明天会下雨吗", []) == [Planned("get_weather", {"date": "明天"})]
+    assert weather.read_request("the weather report on TV was funny today", []) == []
+
+
 def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settings, need):
     need("crosswoz_beijing", "restaurant_db.json")
     from banshi.services import food
