@@ -186,6 +186,10 @@ _ASKING = re.compile(
 )
 
 
+#: a turn going on with the forecast asked before it, naming another day or city
+_FOLLOW = re.compile(r"呢[?？]?$|^(?:那|and\b|what about|how about)", re.I)
+
+
 def _cities(text: str) -> str | None:
     """The one known city ``text`` names ("" when none, None when several)."""
     low = text.lower()
@@ -199,9 +203,11 @@ def _cities(text: str) -> str | None:
 
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """A forecast for the one known city the request names, on the day it says (no model); for
-    the city the conversation or memory last named when it names none."""
+    the city the conversation or memory last named when it names none. The weather routed to
+    for a follow-up (「周末呢？」, "what about Shanghai?") is read as a forecast too."""
     low = text.lower()
-    if not _ASKS.search(low):
+    follow_up = _FOLLOW.search(text.strip()) and (common.DAY.search(text) or _cities(text))  # 「周末呢？」
+    if not _ASKS.search(low) and not follow_up:
         return []
     said = _cities(text)
     if said is None:  # two cities: the model tells which

@@ -321,6 +321,10 @@ def test_a_forecast_with_no_city_said_is_for_the_one_last_named():
     ]
     assert weather.read_request("明天会下雨吗", []) == [Planned("get_weather", {"date": "明天"})]
     assert weather.read_request("the weather report on TV was funny today", []) == []
+    forecast = ["明天杭州天气怎么样？", "杭州 2026-12-01：晴 sunny，最高 12°C"]
+    weekend = Planned("get_weather", {"city": "杭州", "date": "周末", "days": 2})
+    assert weather.read_request("周末呢？", forecast) == [weekend]
+    assert weather.read_request("what about Shanghai?", forecast) == [Planned("get_weather", {"city": "shanghai"})]
 
 
 def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settings, need):
