@@ -176,7 +176,7 @@ def symptom_info(ctx: ToolContext, symptoms: str) -> dict:
     matches = [
         {"symptom": key.split(",")[0], "self_care": care, "see_a_doctor_if": when}
         for key, (care, when) in INFO.items()
-        if any(w in low for w in key.replace(",", " ").split())
+        if _said([w.strip() for w in key.split(",")], low)  # "headache" is no "stomach ache"
     ]
     out |= {
         "emergency": False,

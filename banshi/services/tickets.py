@@ -76,8 +76,27 @@ def _booked(ctx: ToolContext, kind: str, ref: str) -> int:
 # -- trains -------------------------------------------------------------------------------------
 
 
+#: a city's Chinese name by its English one ("beijing" → 北京): the timetable names them in Chinese
+_ZH_CITY = {
+    en: zh
+    for en, at in CITIES.items()
+    if en.isascii()
+    for zh, there in CITIES.items()
+    if there == at and not zh.isascii()
+}
+
+
+def _cities_said(text: str) -> list[str]:
+    """The cities ``text`` names, in Chinese or English, in the order said, by their Chinese names."""
+    low = text.lower()
+    found = [(text.find(c), c) for c in CITIES if not c.isascii() and c in text]
+    found += [(m.start(), _ZH_CITY[en]) for en in _ZH_CITY for m in re.finditer(rf"\b{re.escape(en)}\b", low)]
+    return [c for _, c in sorted(found)]
+
+
 def _city(name: str) -> tuple[str, tuple[float, float]]:
     key = name.strip().removesuffix("市").removesuffix("站")
+    key = _ZH_CITY.get(key.lower(), key)
     if key in CITIES and not key.isascii():
         return key, CITIES[key]
     raise NotFound(f"no trains for {name!r}; cities: {', '.join(k for k in CITIES if not k.isascii())}")
@@ -421,16 +440,22 @@ def _say_showtimes(data: dict[str, Any], zh: bool) -> str:
 
 
 @tool(say=_say_showtimes)
-def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: str = "") -> dict:
-    """Cinema showtimes in Beijing on a day, with prices in yuan and seats left.
+def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: str = "", after: str = "") -> dict:
+    """Cinema showtimes in Beijing on a day, with prices in yuan and seats left; those that have
+    begun are not listed.
 
     Args:
         date: the day, YYYY-MM-DD (default today)
         film: part of the film's title (Chinese or English)
         cinema: part of the cinema's name
+        after: only shows starting at or after this time, HH:MM (e.g. 18:00 for tonight)
     """
     day = common.parse_date(date, ctx) if date else common.local_now(ctx).date()
-    shows = sorted(showtimes(day, cinema, film), key=lambda x: x["start"])  # "the first show" is the earliest
+    if after and not re.fullmatch(r"\d{1,2}:\d{2}", after.strip()):
+        raise InvalidInput(f"after: {after!r} is not a time; use HH:MM")
+    earliest = max(f"{common.local_now(ctx):%Y-%m-%d %H:%M}", f"{day} {after.strip().zfill(5)}" if after else "")
+    # "the first show" is the earliest still to come
+    shows = sorted((s for s in showtimes(day, cinema, film) if s["start"] >= earliest), key=lambda x: x["start"])
     for s in shows:
         s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
     out = {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
@@ -589,10 +614,10 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     if _RULES_ASKED.search(low) and (kinds or re.search(r"票|退|改签|ticket|refund", low)) and not re.search(_BUY, low):
         return [Planned("ticket_rules", {"kind": kinds[0]} if len(kinds) == 1 else {})]
     if re.search(_KIND_WORDS["train"], low):
-        found = sorted((text.find(c), c) for c in CITIES if not c.isascii() and c in text)
+        found = _cities_said(text)
         if len(found) < 2 or not day:
             return []
-        ends = {"origin": found[0][1], "destination": found[1][1]}
+        ends = {"origin": found[0], "destination": found[1]}
         plans = [Planned("search_trains", ends | date_)]
         if buy_first:
             seat = next((v for k, v in _CLASS.items() if k in low), None) or next(
@@ -610,8 +635,11 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
             plans.append(Planned("book_flight", args | ({"passengers": n} if n else {})))
         return plans
     film = next((zh for zh, en, _ in FILMS if zh in text or en.lower() in low), None)
+    evening = {"after": "18:00"} if re.search(r"今晚|晚上|tonight|this evening", low) else {}
+    if not film and re.search(r"看电影|看场电影|电影院|影院|\b(?:a movie|a film|the cinema|the movies)\b", low):
+        return [Planned("search_showtimes", date_ | evening)]  # 「今晚想看电影」: what is on
     if film and re.search(r"场|电影|票|showtime|movie|cinema|film|ticket", low):
-        plans = [Planned("search_showtimes", {"film": film} | date_)]
+        plans = [Planned("search_showtimes", {"film": film} | date_ | evening)]
         if buy_first and day:
             args = {"showtime_id": FromStep(0, "showtimes.0.showtime_id"), "date": day.group(0), "tickets": n or 1}
             plans.append(Planned("book_cinema", args))

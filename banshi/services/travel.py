@@ -735,6 +735,12 @@ def _attribute_kind(text: str) -> str | None:
     return next((k for k, words in ATTRIBUTE_KIND.items() if any(w in text.lower() for w in words)), None)
 
 
+def _cheap(text: str) -> dict[str, bool]:
+    """The cheapest first, for a search that asks for something cheap (便宜的, "a cheap hotel")."""
+    said = re.search(r"便宜|实惠|划算|低价|\bcheap|\bbudget\b|\baffordable\b|\binexpensive\b", text, re.I)
+    return {"cheapest_first": True} if said else {}
+
+
 def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned]:
     """A search, a place's details or a metro route (no writes)."""
     v = vocabulary(settings)
@@ -795,12 +801,12 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
             # "北京新世界酒店有wifi吗": a question about that place, not a search
             return [Planned("place_details", {"name": own[0]})]
         tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
-        return [Planned(tool_name[search_kind], args)]
+        return [Planned(tool_name[search_kind], args | _cheap(text))]
 
     # "颐和园附近的酒店", "a hotel near the Summer Palace": that kind of place near the one named
     # (while "颐和园周边有什么酒店" asks about 颐和园, whose details list them)
     if names and kinds and re.search(r"(?:附近|旁边|周围)的|\bnear\b", low):
-        return [Planned(f"search_{asked or kinds[-1]}s", {"near": names[0][1]})]
+        return [Planned(f"search_{asked or kinds[-1]}s", {"near": names[0][1]} | _cheap(text))]
     # a known place's details: named here, or the one the conversation is about
     if wants_detail or asked:
         if names:
@@ -816,7 +822,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
         return [Planned("place_details", {"name": names[0][1]})]
     if kinds and any(w in low for w in ASK_NAME):  # "推荐一家酒店", no constraints: the best rated
         tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
-        return [Planned(tool_name[kinds[-1]], {})]
+        return [Planned(tool_name[kinds[-1]], _cheap(text))]
     return []
 
 
@@ -870,6 +876,7 @@ def search_attractions(
     min_rating: float | None = None,
     duration: str = "",
     limit: int = 5,
+    cheapest_first: bool = False,
 ) -> dict:
     """Search Beijing attractions (景点).
 
@@ -882,6 +889,7 @@ def search_attractions(
         min_rating: lowest rating, 0-5
         duration: how long a visit takes, as written in the data, e.g. 1小时 or 2小时 - 3小时
         limit: how many results (1-20)
+        cheapest_first: the cheapest first instead of the best rated ("便宜的", "cheap")
     """
     return search(
         ctx.settings,
@@ -894,6 +902,7 @@ def search_attractions(
         min_rating=min_rating,
         duration=duration,
         limit=limit,
+        sort="price" if cheapest_first else "rating",
     )
 
 
@@ -908,6 +917,7 @@ def search_restaurants(
     min_price_per_person: int | None = None,
     min_rating: float | None = None,
     limit: int = 5,
+    cheapest_first: bool = False,
 ) -> dict:
     """Search Beijing restaurants (餐馆) by name, dishes or cuisine, area, nearby place, price per person, rating.
 
@@ -920,6 +930,7 @@ def search_restaurants(
         min_price_per_person: lowest average price per person in yuan
         min_rating: lowest rating, 0-5
         limit: how many results (1-20)
+        cheapest_first: the cheapest first instead of the best rated ("便宜的", "cheap")
     """
     return search(
         ctx.settings,
@@ -932,6 +943,7 @@ def search_restaurants(
         min_price=min_price_per_person,
         min_rating=min_rating,
         limit=limit,
+        sort="price" if cheapest_first else "rating",
     )
 
 
@@ -947,6 +959,7 @@ def search_hotels(
     min_price: int | None = None,
     min_rating: float | None = None,
     limit: int = 5,
+    cheapest_first: bool = False,
 ) -> dict:
     """Search Beijing hotels (酒店) by type, facilities, area, nearby place, nightly price, rating.
 
@@ -960,6 +973,7 @@ def search_hotels(
         min_price: lowest price per night in yuan
         min_rating: lowest rating, 0-5
         limit: how many results (1-20)
+        cheapest_first: the cheapest first instead of the best rated ("便宜的", "cheap")
     """
     return search(
         ctx.settings,
@@ -973,6 +987,7 @@ def search_hotels(
         min_price=min_price,
         min_rating=min_rating,
         limit=limit,
+        sort="price" if cheapest_first else "rating",
     )
 
 

@@ -240,3 +240,30 @@ def test_a_film_not_on_is_answered_with_the_films_that_are(registry, ctx):
     said = registry.tools["search_showtimes"].say(data, True)
     assert "没有「流浪地球」的场次" in said and f"《{data['films_showing'][0][0]}》" in said
     assert data["films_showing"][0][1] in registry.tools["search_showtimes"].say(data, False)
+
+
+def test_showtimes_that_have_begun_are_not_listed_and_tonight_is_the_evening(registry, ctx, now):
+    from banshi.services import tickets
+
+    today = registry.run("search_showtimes", {}, ctx()).data["showtimes"]
+    assert today and all(s["start"] >= f"{now:%Y-%m-%d %H:%M}" for s in today)
+    evening = registry.run("search_showtimes", {"date": "2026-06-03", "after": "18:00"}, ctx()).data["showtimes"]
+    assert evening and all(s["start"] >= "2026-06-03 18:00" for s in evening)
+    assert registry.run("search_showtimes", {"after": "tonight"}, ctx()).code == "invalid_input"
+    assert [(p.tool, p.arguments) for p in tickets.read_request(ctx().settings, "今晚想看电影", [])] == [
+        ("search_showtimes", {"date": "今晚", "after": "18:00"})
+    ]
+
+
+def test_trains_between_cities_named_in_english(ctx):
+    from banshi.services import tickets
+
+    assert [
+        (p.tool, p.arguments)
+        for p in tickets.read_request(ctx().settings, "Trains from Beijing to Shanghai on Friday", [])
+    ] == [("search_trains", {"origin": "北京", "destination": "上海", "date": "Friday"})]
+
+
+def test_a_symptom_is_matched_as_said(registry, ctx):
+    info = registry.run("symptom_info", {"symptoms": "I have a headache"}, ctx()).data["information"]
+    assert [i["symptom"] for i in info] == ["headache"]  # not "stomach ache" too

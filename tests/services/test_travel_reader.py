@@ -333,3 +333,11 @@ def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settin
 
     assert food.read_request(settings, "我想点个外卖，来份饺子", []) == [Planned("search_delivery", {"dish": "饺子"})]
     assert food.read_request(settings, "今天心情不错", []) == []
+
+
+def test_cheap_asks_for_the_cheapest_first(read, registry, ctx):
+    assert read("Find me a cheap hotel near the Temple of Heaven") == [
+        ("search_hotels", {"cheapest_first": True, "near": "天坛"}, True)
+    ]
+    found = registry.run("search_hotels", {"near": "天坛", "cheapest_first": True}, ctx()).data["results"]
+    assert [h["price"] for h in found] == sorted(h["price"] for h in found)
