@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Planned, Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -246,6 +246,10 @@ def cancel_food_order(ctx: ToolContext, order_id: str) -> dict:
     return common.set_status(ctx, order, "cancelled", refund=order.total)
 
 
+#: the words said for a dish after its count: 「点两份豆汁」 → 豆汁
+_ORDERED = re.compile(
+    r"(?:\d{1,2}|[一两二三四五六七八九十])\s*(?:份|个|碗|笼|杯|盘|串|瓶)\s*([\u4e00-\u9fff]{2,8}?)(?=[，。,;；!！?？、和]|送|$)"
+)
 _QTY = (
     r"(\d{1,2}|[一两二三四五六七八九十]|one|two|three|four|five|a|an)\s*"
     r"(?:份|个|碗|笼|杯|盘|portions? of|servings? of)?\s*"
@@ -256,11 +260,20 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     """Delivery calls a request clearly asks for, read against the restaurants' own names and
     menus (no model): a menu question, or an order — dishes into the cart, then the order to
     the address said ("送到…", "deliver to …"), which the user still confirms; with no
-    restaurant named, those that deliver the dish or cuisine asked for."""
+    restaurant named, those that deliver the dish or cuisine asked for, or the status or the
+    cancelling of the latest order (「我的外卖到哪了？」, 「取消刚才的外卖订单」)."""
     from banshi.services.travel import vocabulary
 
     v = vocabulary(settings)
     named = [n for _, n, k in v.places(text) if k == "restaurant"]
+    low = text.lower()
+    if not named and not re.search(r"[0-9a-f]{8,}", low):  # no order's id said: the latest order's
+        latest = [Planned("list_food_orders", {})]
+        if re.search(r"到哪|到了吗|状态|多久|什么时候到|where is|status|when will", low):
+            return latest + [Planned("food_order_status", {"order_id": FromStep(0, "orders.0.id")})]
+        mine = re.search(r"刚才|最近|上一|我的|那个|这个|\b(?:last|latest|my)\b", low)
+        if mine and re.search(r"取消|不要了|cancel", low):
+            return latest + [Planned("cancel_food_order", {"order_id": FromStep(0, "orders.0.id")})]
     if not named:  # 「我想点个外卖，来份饺子」: who delivers it
         words = sorted({*CUISINES, *v.dishes}, key=len, reverse=True)
         wanted = [w for _, _, w in v._spans(text.lower(), words)]
@@ -269,14 +282,21 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     menu = [m["dish"] for m in menu_for(find_place(settings, place, ("restaurant",))[1])]
     masked = text.replace(place, " ")
     dishes = [w for _, _, w in v._spans(masked, sorted(menu, key=len, reverse=True))]
+    said = {d: d for d in dishes}  # the menu's dish, by the words said for it
+    if not dishes:  # 「点两份豆汁」 from a menu that has 豆汁儿焦圈儿: the shortest dish holding the words
+        for word in _ORDERED.findall(masked):
+            on_menu = sorted((d for d in menu if word in d), key=len)
+            if on_menu:
+                said[word] = on_menu[0]
+        dishes = list(said.values())
     low = masked.lower()
     if not dishes or re.search(r"菜单|多少钱|价格|menu|price|how much", low):
         if not re.search(r"菜单|menu|多少钱|价格|price", low):
             return []
         return [Planned("food_menu", {"restaurant": place} | ({"dishes": ",".join(dishes)} if dishes else {}))]
     plans = []
-    for dish in dishes:
-        m = re.search(_QTY + re.escape(dish), masked, re.I)
+    for word, dish in said.items():
+        m = re.search(_QTY + re.escape(word), masked, re.I)
         qty = m.group(1).lower() if m else "1"
         n = common.count(qty) or 1
         plans.append(Planned("set_cart_item", {"restaurant": place, "dish": dish, "quantity": n}))
@@ -340,7 +360,11 @@ def build(settings: Settings) -> Service:
             "配送",
             "送餐",
             "叫餐",
+            "送到",  # 「从护国寺小吃店点两份豆汁，送到…」
+            "送过来",
+            "送上门",
             "delivery",
+            "deliver",
             "menu",
             "cart",
             "takeout",

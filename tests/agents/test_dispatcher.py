@@ -539,3 +539,20 @@ def test_a_value_nobody_gave_is_asked_for_and_memory_gives_one(settings, fake, d
     out = dispatcher.dispatch(db, users[0], None, [], "明天会下雨吗", background="Memory: 你住在杭州。")
     assert [(s.tool, s.arguments["city"]) for s in out.steps] == [("get_weather", "杭州")] and "杭州" in out.reply
     assert fake.calls == []
+
+
+def test_the_latest_food_order_is_followed_and_cancelled_without_its_id(actions_client, fake, need):
+    """「我的外卖到哪了？」 and 「取消刚才的外卖订单」 name no order: the latest one (the model had
+    asked "What is the current status of your order?" and invented order 12345)."""
+    need("crosswoz_beijing", "restaurant_db.json")
+
+    def say(cid, text):
+        return "".join(e["text"] for e in send(actions_client, cid, text) if e["type"] == "text")
+
+    cid = actions_client.post("/api/conversations", json={}).json()["id"]
+    assert "外卖下单" in say(cid, "帮我从护国寺小吃店点两份豆汁，送到西城区护国寺大街1号")
+    assert "✅" in say(cid, "确认")
+    order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]
+    assert order["id"] in say(cid, "我的外卖到哪了？")
+    assert "取消外卖订单" in say(cid, "取消刚才的外卖订单") and order["id"] in say(cid, "确认")
+    assert fake.calls == []

@@ -341,3 +341,20 @@ def test_cheap_asks_for_the_cheapest_first(read, registry, ctx):
     ]
     found = registry.run("search_hotels", {"near": "天坛", "cheapest_first": True}, ctx()).data["results"]
     assert [h["price"] for h in found] == sorted(h["price"] for h in found)
+
+
+def test_an_order_said_without_the_word_takeout_or_the_menus_exact_dish(settings, need):
+    """「帮我从护国寺小吃店点两份豆汁，送到…」 had not reached the delivery service at all (no 外卖 said),
+    and 豆汁 is 豆汁儿焦圈儿 on that menu."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.agents.dispatcher import Dispatcher
+    from banshi.agents.registry import get_registry
+    from banshi.models.fake import EchoBackend
+    from banshi.services import food
+
+    text = "帮我从护国寺小吃店点两份豆汁，送到西城区护国寺大街1号"
+    assert Dispatcher(settings, EchoBackend(), get_registry(settings)).candidates(text)[0] == ["food"]
+    assert food.read_request(settings, text, []) == [
+        Planned("set_cart_item", {"restaurant": "护国寺小吃店", "dish": "豆汁儿焦圈儿", "quantity": 2}),
+        Planned("place_food_order", {"address": "西城区护国寺大街1号"}),
+    ]
