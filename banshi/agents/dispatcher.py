@@ -767,8 +767,10 @@ class Dispatcher:
             decision = self._ask_model(history, text, candidates, out.steps, background, cancel, must_call, hints)
             step = (decision or {}).get("step")
             if step == "ask" and decision and decision.get("question"):
-                if any(st.result is not None and st.result.ok for st in out.steps):
-                    break  # results are in: the answer uses them (small models "ask" by echoing the request)
+                if any((st.result is not None and st.result.ok) or st.action is not None for st in out.steps):
+                    # results are in: the answer uses them (small models "ask" by echoing the request); a
+                    # proposal's card asks for the yes itself (the model had asked "Are you sure…?")
+                    break
                 out.handled, out.reply = True, str(decision["question"])
                 break
             if step != "call":

@@ -593,6 +593,12 @@ _CLASS = {
 }
 
 
+#: the user's own tickets: 「我的火车票是几点的？」, 「退掉这张票」, "cancel my ticket"
+_MINE = re.compile(
+    r"我的\S{0,4}票|我订的\S{0,4}票|[这那]张票|刚才\S{0,4}票|\bmy (?:\w+ )?tickets?\b|\bthis ticket\b", re.I
+)
+
+
 def _count(text: str) -> int | None:
     m = _COUNT.search(text)
     if not m:
@@ -613,6 +619,11 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     kinds = [k for k, words in _KIND_WORDS.items() if re.search(words, low)]
     if _RULES_ASKED.search(low) and (kinds or re.search(r"票|退|改签|ticket|refund", low)) and not re.search(_BUY, low):
         return [Planned("ticket_rules", {"kind": kinds[0]} if len(kinds) == 1 else {})]
+    if _MINE.search(low) and not re.search(r"[0-9a-f]{8,}", low):  # the user's own: the latest first
+        latest = [Planned("list_tickets", {})]
+        if re.search(r"退|取消|cancel|refund", low):
+            return latest + [Planned("cancel_ticket", {"order_id": FromStep(0, "tickets.0.id")})]
+        return latest
     if re.search(_KIND_WORDS["train"], low):
         found = _cities_said(text)
         if len(found) < 2 or not day:

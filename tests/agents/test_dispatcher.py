@@ -556,3 +556,19 @@ def test_the_latest_food_order_is_followed_and_cancelled_without_its_id(actions_
     assert order["id"] in say(cid, "我的外卖到哪了？")
     assert "取消外卖订单" in say(cid, "取消刚才的外卖订单") and order["id"] in say(cid, "确认")
     assert fake.calls == []
+
+
+def test_the_users_own_ticket_is_listed_and_refunded_without_its_id(actions_client, fake):
+    """「我的火车票是几点的？」 had searched today's trains; 「退掉这张票」 had been answered with the
+    model's "Are you sure…?" instead of the card."""
+
+    def say(cid, text):
+        return "".join(e["text"] for e in send(actions_client, cid, text) if e["type"] == "text")
+
+    cid = actions_client.post("/api/conversations", json={}).json()["id"]
+    assert "订火车票" in say(cid, "帮我订一张后天北京到上海最早的高铁票") and "✅" in say(cid, "确认")
+    order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]
+    mine = say(cid, "我的火车票是几点的？")
+    assert order["id"] in mine and "余" not in mine  # the ticket, not a timetable
+    assert "请确认" in say(cid, "退掉这张票") and "退票" in say(cid, "确认")
+    assert fake.calls == []
