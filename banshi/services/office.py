@@ -396,6 +396,15 @@ def _strip(what: str) -> str:
     return re.sub(r"\s+", " ", what).strip(" ，,。.'\"“”‘’：:")
 
 
+#: who an email asked for goes to: 「写一封给王老师的邮件」, 「写一封邮件给房东，说…」, "write an email to my landlord"
+_EMAIL_TO = re.compile(
+    r"(?:写|起草|草拟)一?封?(?:给|发给)([^，,。；;的]+)的?[^，,。；;]{0,4}?(?:邮件|email)"
+    r"|(?:写|起草|草拟|发)一?封(?:邮件|email)(?:给|发给)([^，,。；;]+?)(?=[，,。；;]|说|告诉|$)"
+    r"|\b(?:write|draft) an? (?:e-?mail|message) to (?:my )?([\w .'-]+?)(?= about\b| saying\b| that\b|[,.;]|$)",
+    re.I,
+)
+
+
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """Office writes the request spells out (no model): a reminder ("明天15:00提醒我…",
     "remind me to … at …"), a to-do ("添加待办：…"), a note ("记一下笔记：…"). Each is only
@@ -419,15 +428,19 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
             return []
         args = {"title": what, "start": f"{day.group(0)} {times[0]}"}
         return [Planned("add_event", args | ({"end": f"{day.group(0)} {times[1]}"} if len(times) > 1 else {}))]
-    m = re.search(r"(?:写|起草|草拟)一?封?(?:给|发给)(.+?)的?(?:邮件|email)", text, re.I)
+    m = _EMAIL_TO.search(text)
     if m:
+        to = next(g for g in m.groups() if g).strip()
         subject = re.search(r"(?:主题|标题)(?:是|为)?\s*[：:]?\s*([^，,。；;]+)", text)
         body = re.search(r"(?:内容|正文)(?:是|为)?\s*[：:]?\s*(.+)$", text)
         if not subject or not body:
-            return []
+            # what it is about said (说暖气坏了, about the heater): the model writes it, to the one said
+            # (not an address it makes up); nothing said: the model asks
+            about = re.search(r"说|告诉|关于|\babout\b|\bsaying\b|\bthat\b", text[m.end() :], re.I)
+            return [Planned("draft_email", {"to": to}, final=False)] if about else []
         what = body.group(1).strip(" 。.")
         what = re.sub(r"^说", "", what).strip()
-        return [Planned("draft_email", {"to": m.group(1).strip(), "subject": subject.group(1).strip(), "body": what})]
+        return [Planned("draft_email", {"to": to, "subject": subject.group(1).strip(), "body": what})]
     m = re.search(r"待办(?:事项)?\s*[：:]\s*(.+)|add\s+(.+?)\s+to my to-?do", text, re.I)
     if m:
         what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")

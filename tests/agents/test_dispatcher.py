@@ -270,16 +270,21 @@ def test_a_value_the_services_reader_chose_is_not_taken_for_a_copied_example(set
 
 
 def test_an_email_asked_for_is_written_but_its_recipient_must_be_said(settings, fake, db, users):
-    """A draft's subject and body are the assistant's to write (``Tool.composed``); an address
-    nobody gave is asked for."""
+    """A draft's subject and body are the assistant's to write (``Tool.composed``), to the one the
+    user named; an address nobody gave is asked for."""
     from banshi.agents.registry import get_registry
 
     dispatcher = Dispatcher(settings, fake, get_registry(settings))
     fake.enqueue(call("draft_email", to="房东", subject="暖气坏了", body="尊敬的房东：家里的暖气坏了，麻烦尽快来修。"))
     out = dispatcher.dispatch(db, users[0], None, [], "帮我写一封邮件给房东，说暖气坏了")
     assert out.steps[0].action is not None and out.steps[0].action["status"] == "pending"
+    # the one the user named, not the address the model made up for them
     fake.enqueue(call("draft_email", to="landlord@example.com", subject="Heater", body="Dear landlord, …"))
     out = dispatcher.dispatch(db, users[0], None, [], "Write an email to my landlord about the broken heater")
+    assert out.steps[0].action["arguments"]["to"] == "landlord"
+    # nobody named: an address nobody gave is asked for
+    fake.enqueue(call("draft_email", to="boss@example.com", subject="Heater", body="The heater is broken."))
+    out = dispatcher.dispatch(db, users[0], None, [], "Draft an email saying the heater is broken")
     assert not out.steps and out.reply.startswith("I still need: to")
 
 
