@@ -200,7 +200,7 @@ class KeywordRouter:
                 if hinted and n not in hinted:
                     continue
                 if (n.startswith(("cancel_", "delete_", "complete_")) and not cancel) or (
-                    n.startswith("list_") and not (listing or cancel)
+                    n.startswith("list_") and not (listing or cancel or n in hinted)  # 「今天有什么安排」
                 ):
                     continue
                 out.append(n)

@@ -44,6 +44,36 @@ def reminder_dict(r: Reminder) -> dict[str, Any]:
     }
 
 
+def _lines(rows: list[dict[str, Any]], line: Any, none: str, zh: bool) -> str:
+    return "\n".join(f"- {line(r, zh)}" for r in rows) if rows else none
+
+
+def say_events(data: dict[str, Any], zh: bool) -> str:
+    def line(e: dict[str, Any], zh: bool) -> str:
+        where = e.get("location")
+        return f"{e.get('start', '')} {e['title']}" + ((f"（{where}）" if zh else f" ({where})") if where else "")
+
+    days = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
+    none = f"{days} 日历上没有安排。" if zh else f"Nothing on the calendar for {days}."
+    return _lines(data["events"], line, none, zh)
+
+
+def say_todos(data: dict[str, Any], zh: bool) -> str:
+    def line(t: dict[str, Any], zh: bool) -> str:
+        due = t.get("start")
+        return t["title"] + ((f"（截止 {due}）" if zh else f" (due {due})") if due else "")
+
+    return _lines(data["todos"], line, "没有待办事项。" if zh else "No to-dos.", zh)
+
+
+def say_reminders(data: dict[str, Any], zh: bool) -> str:
+    def line(r: dict[str, Any], zh: bool) -> str:
+        every = {1440: ("每天", "daily"), 10080: ("每周", "weekly"), 60: ("每小时", "hourly")}.get(r["repeat_minutes"])
+        return f"{r['due']} {r['text']}" + ((f"（{every[0]}）" if zh else f" ({every[1]})") if every else "")
+
+    return _lines(data["reminders"], line, "没有提醒。" if zh else "No reminders.", zh)
+
+
 def _add(ctx: ToolContext, kind: str, title: str, **fields: Any) -> dict[str, Any]:
     prior = common.existing(ctx, OfficeItem)
     if prior is not None:
@@ -89,7 +119,7 @@ def add_event(ctx: ToolContext, title: str, start: common.Moment, end: common.Mo
     return _add(ctx, "event", title, start_at=s, end_at=e, data={"location": location} if location else {})
 
 
-@tool
+@tool(say=say_events)
 def list_events(ctx: ToolContext, start_date: str = "", days: int = 7) -> dict:
     """Calendar events from a date (default today) for some days.
 
@@ -197,7 +227,7 @@ def create_reminder(
     return reminder_dict(r)
 
 
-@tool
+@tool(say=say_reminders)
 def list_reminders(ctx: ToolContext) -> dict:
     """The user's active reminders (also medication reminders), soonest first."""
     rows = ctx.db.scalars(
@@ -258,7 +288,7 @@ def add_todo(ctx: ToolContext, title: str, due: common.Moment = "") -> dict:
     return _add(ctx, "todo", title, start_at=common.parse_when(due, ctx, field="due") if due else None)
 
 
-@tool
+@tool(say=say_todos)
 def list_todos(ctx: ToolContext, include_done: bool = False) -> dict:
     """The user's to-dos.
 
@@ -405,6 +435,14 @@ _EMAIL_TO = re.compile(
 )
 
 
+#: a question about the user's day: its events and to-dos
+_MY_DAY = re.compile(
+    r"(?:今天|明天|后天|周.|星期.)(?:有什么|有啥|有哪些)(?:安排|事|日程)|(?:今天|明天)(?:我)?要做什么"
+    r"|\bwhat (?:do|have) i (?:have|got)(?: to do| on)?\b|\bwhat'?s on (?:my|for)\b|\bmy (?:schedule|agenda)\b",
+    re.I,
+)
+
+
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """Office writes the request spells out (no model): a reminder ("明天15:00提醒我…",
     "remind me to … at …"), a to-do ("添加待办：…"), a note ("记一下笔记：…"). Each is only
@@ -417,17 +455,27 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
             return []
         daily = {"repeat_minutes": 1440} if _DAILY.search(text) else {}
         return [Planned("add_reminder", {"text": what, "at": re.sub(r"^(?:每天|每日)\s*", "", when)} | daily)]
-    m = re.search(r"把(.+?)(?:加到|加入|放到|添加到)(?:我的)?日历|add\s+(.+?)\s+to my calendar", text, re.I)
+    m = re.search(
+        r"把(.+?)(?:加到|加入|放到|添加到)(?:我的)?日历|add\s+(.+?)\s+to my calendar"
+        r"|日历(?:上|里)?(?:加|添加|记|放)(?:上)?(?:一个|一条|个)?(.+)",  # 「在日历上加一个下周一上午10点的组会」
+        text,
+        re.I,
+    )
     if m:
-        said = m.group(1) or m.group(2)
+        said = next(g for g in m.groups() if g)
         times = re.findall(r"(\d{1,2}:\d{2})", said)
         day = common.DAY.search(said)
         what = re.sub(r"^(?:an?\s+|的)", "", _strip(re.sub(r"(?:到|至|-|to)\s*\d{1,2}:\d{2}", " ", said)), flags=re.I)
         what = re.sub(r"^的|的$", "", what).strip()
-        if not times or not day or not what:
-            return []
-        args = {"title": what, "start": f"{day.group(0)} {times[0]}"}
-        return [Planned("add_event", args | ({"end": f"{day.group(0)} {times[1]}"} if len(times) > 1 else {}))]
+        if times and day and what:
+            args = {"title": what, "start": f"{day.group(0)} {times[0]}"}
+            return [Planned("add_event", args | ({"end": f"{day.group(0)} {times[1]}"} if len(times) > 1 else {}))]
+        when = common.spoken_clock(said)
+        return [Planned("add_event", {"title": what, "start": when})] if when and what else []
+    if _MY_DAY.search(text):  # 「今天有什么安排？」, "What do I have to do today?"
+        day = common.DAY.search(text)
+        return [Planned("list_events", {"days": 1} | ({"start_date": day.group(0)} if day else {})),
+                Planned("list_todos", {})]
     m = _EMAIL_TO.search(text)
     if m:
         to = next(g for g in m.groups() if g).strip()
@@ -445,7 +493,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if m:
         what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")
         return [Planned("add_todo", {"title": what})] if what else []
-    m = re.search(r"笔记\s*[：:]\s*(.+)|(?:take|make) a note\s*[：:]?\s*(.+)", text, re.I)
+    m = re.search(r"(?:笔记|记一下)\s*[：:]\s*(.+)|(?:take|make) a note\s*[：:]?\s*(.+)", text, re.I)
     if m:
         what = (m.group(1) or m.group(2)).strip(" '\"“”‘’。.")
         return [Planned("add_note", {"title": what[:40], "body": what})] if what else []
@@ -536,6 +584,8 @@ def build(settings: Settings) -> Service:
             "flashcard",
             "agenda",
             "ics",
+            "have to do",
+            "what's on my",
         ],
         sandbox=False,
     )

@@ -267,3 +267,15 @@ def test_trains_between_cities_named_in_english(ctx):
 def test_a_symptom_is_matched_as_said(registry, ctx):
     info = registry.run("symptom_info", {"symptoms": "I have a headache"}, ctx()).data["information"]
     assert [i["symptom"] for i in info] == ["headache"]  # not "stomach ache" too
+
+
+def test_the_users_lists_are_said_from_the_data(registry, ctx):
+    """The calendar, the to-dos and the reminders answer from their rows (the model had answered
+    "What do I have to do today?" with "You have to do your homework.")."""
+    events = registry.run("list_events", {"days": 1}, ctx()).data
+    assert registry.tools["list_events"].say(events, True).endswith("日历上没有安排。")
+    assert registry.tools["list_todos"].say({"todos": []}, False) == "No to-dos."
+    todo = {"todos": [{"title": "交房租", "start": "2030-01-02 09:00"}]}
+    assert registry.tools["list_todos"].say(todo, True) == "- 交房租（截止 2030-01-02 09:00）"
+    reminder = {"reminders": [{"due": "2030-01-02 08:00", "text": "吃药", "repeat_minutes": 1440}]}
+    assert registry.tools["list_reminders"].say(reminder, True) == "- 2030-01-02 08:00 吃药（每天）"

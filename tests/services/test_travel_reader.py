@@ -241,6 +241,15 @@ def test_office_writes_spelled_out():
     ]
     assert read("Add 'buy milk' to my to-do list") == [("add_todo", {"title": "buy milk"})]
     assert read("明天提醒我开会") == []  # no time of day: the model asks
+    # a calendar entry with its time said in words, a note said 记一下, the user's day
+    assert read("帮我在日历上加一个下周一上午10点的组会") == [
+        ("add_event", {"title": "组会", "start": "下周一 上午10点"})
+    ]
+    assert read("记一下：车停在B2层A区") == [("add_note", {"title": "车停在B2层A区", "body": "车停在B2层A区"})]
+    assert read("What do I have to do today?") == [
+        ("list_events", {"days": 1, "start_date": "today"}),
+        ("list_todos", {}),
+    ]
 
 
 def test_shop_reads_the_product_and_the_cheapest_order(settings, need):
