@@ -140,8 +140,11 @@ def is_no(text: str) -> bool:
 
 def is_chinese(text: str) -> bool:
     """Whether the user wrote in Chinese: the language the answer, a question or a card is
-    given in. "Book a taxi from 天坛 to 故宫" is English that names two places."""
-    return detect_language(text) == "zh"
+    given in. "Book a taxi from 天坛 to 故宫" is English that names two places; 「送到1 Main St,
+    Springfield」 Chinese that names an address (names in Latin letters, past the first word,
+    tell nothing of the language)."""
+    head, rest = text[:1], text[1:]
+    return detect_language(head + re.sub(r"\b[A-Z0-9][\w.'-]*", " ", rest)) == "zh"
 
 
 # -- routing ------------------------------------------------------------------------------------
@@ -265,6 +268,7 @@ _REFERS_BACK = re.compile(
 _GIVES_VALUE = re.compile(
     r"[\d一二两三四五六七八九十半]+\s*(?:个人|个|位|人|晚|间|点|张|份|天|号|日|月|元|块|分|星|公里|小时|分钟)"
     r"|\d{1,2}:\d{2}|今天|明天|后天|今晚|明晚|上午|下午|晚上|中午|早上|周[一二三四五六日天末]|星期|便宜|贵|免费|收费|多少钱|评分|价格|价钱|预算"
+    r"|送到|寄到|地址|\b(?:ship|send|deliver)(?: it)? to\b|\baddress\b"
     r"|\b(?:today|tonight|tomorrow|morning|afternoon|evening|weekend|monday|tuesday|wednesday|thursday|friday"
     r"|saturday|sunday|cheap\w*|expensive|free|cost|how much|price|rating|budget|am|pm"
     r"|people|persons|guests|nights?|rooms?)\b",

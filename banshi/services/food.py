@@ -361,11 +361,12 @@ def build(settings: Settings) -> Service:
             "配送",
             "送餐",
             "叫餐",
-            "送到",  # 「从护国寺小吃店点两份豆汁，送到…」
-            "送过来",
-            "送上门",
+            "点一份",  # 「从护国寺小吃店点两份豆汁，送到…」 (送到 alone is a shop's too)
+            "点两份",
+            "点几份",
+            "来一份",
+            "来两份",
             "delivery",
-            "deliver",
             "menu",
             "cart",
             "takeout",

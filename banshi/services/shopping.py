@@ -347,7 +347,8 @@ _SHIP = re.compile(
 def read_request(settings: Settings, text: str, history: list[str]) -> list[Planned]:
     """Shop calls a request clearly asks for (no model): a search for the product it names (in
     English or Chinese) under the price it says; "buy the cheapest … ship to …" proposes the
-    cheapest available variant, which the user still confirms."""
+    cheapest available variant, which the user still confirms, also when the address follows in
+    a turn of its own; 「我的订单发货了吗」 / 「取消我刚下的订单」 are the latest order's."""
     low = text.lower()
     said = [
         (w, p["name"])
@@ -357,6 +358,15 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     ]
     # "无线耳机" names the earbuds, not every product called "耳机"
     named = list(dict.fromkeys(n for w, n in said if not any(w != o and w in o for o, _ in said)))
+    if not named and not re.search(r"[0-9a-f]{8,}", low):
+        if _SHIP.search(text):  # 「送到…」 after 「帮我买一副蓝牙耳机，要最便宜的」: that purchase, shipped here
+            asked = next((m for m in reversed(history[-4:]) if re.search(r"买|购买|\bbuy\b", m, re.I)), "")
+            return read_request(settings, f"{asked}，{text}", []) if asked else []
+        if re.search(r"我的订单|刚[才下买]的订单|\bmy (?:last |latest )?order\b", low):  # the latest order's
+            latest = [Planned("list_shop_orders", {})]
+            if re.search(r"取消|不要了|\bcancel\b", low):
+                return latest + [Planned("cancel_shop_order", {"order_id": FromStep(0, "orders.0.id")})]
+            return latest + [Planned("shop_order_status", {"order_id": FromStep(0, "orders.0.id")})]
     if len(named) != 1:
         return []
     args: dict[str, Any] = {"query": named[0]}

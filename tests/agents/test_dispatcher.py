@@ -577,3 +577,21 @@ def test_the_users_own_ticket_is_listed_and_refunded_without_its_id(actions_clie
     assert order["id"] in mine and "余" not in mine  # the ticket, not a timetable
     assert "请确认" in say(cid, "退掉这张票") and "退票" in say(cid, "确认")
     assert fake.calls == []
+
+
+def test_a_purchase_whose_address_follows_is_the_shops_and_its_order_is_followed(actions_client, fake, need):
+    """「送到1 Main St」 after 「帮我买一副蓝牙耳机，要最便宜的」 had been proposed as a food order with an
+    empty cart; 「我的订单发货了吗？」 had been echoed back."""
+    need("tau_retail", "products.json")
+
+    def say(cid, text):
+        return "".join(e["text"] for e in send(actions_client, cid, text) if e["type"] == "text")
+
+    cid = actions_client.post("/api/conversations", json={}).json()["id"]
+    assert "Wireless Earbuds" in say(cid, "帮我买一副蓝牙耳机，要最便宜的")
+    card = say(cid, "送到1 Main St, Springfield")
+    assert "购物下单" in card and "1 Main St, Springfield" in card
+    assert "✅" in say(cid, "确认")
+    order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]
+    assert order["id"] in say(cid, "我的订单发货了吗？")
+    assert fake.calls == []
