@@ -789,7 +789,18 @@ class Dispatcher:
             if call(name, args, first=i == 0) is not None:
                 break
         if out.handled and not out.reply:
-            out.reply = self.said(out.steps, text)
+            # a list read only to find the latest record (「我的订单发货了吗？」) is not said as well (an
+            # empty one is: it says there is none)
+            feeders = {
+                planned[v.step].tool
+                for p in planned
+                for a in p.arguments.values()
+                for v in (a if isinstance(a, list) else [a])
+                if isinstance(v, FromStep) and v.step < len(planned)
+            }
+            last = len(out.steps) - 1
+            shown = [s for i, s in enumerate(out.steps) if i == last or s.tool not in feeders or s.tool[:5] != "list_"]
+            out.reply = self.said(shown, text)
             if not out.reply:
                 out.context = self.context_block(out.steps, text)
         return out

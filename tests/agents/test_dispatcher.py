@@ -593,5 +593,5 @@ def test_a_purchase_whose_address_follows_is_the_shops_and_its_order_is_followed
     assert "购物下单" in card and "1 Main St, Springfield" in card
     assert "✅" in say(cid, "确认")
     order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]
-    assert order["id"] in say(cid, "我的订单发货了吗？")
+    assert say(cid, "我的订单发货了吗？").count(order["id"]) == 1  # its status, not the list it was found in too
     assert fake.calls == []
