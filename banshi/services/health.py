@@ -110,6 +110,21 @@ INFO: dict[str, tuple[str, str]] = {
         "after a fall, with numbness or weakness in the legs, or problems passing urine",
     ),
 }
+#: INFO in Chinese, by its first (English) word: (symptom, self-care, see a doctor if)
+INFO_ZH: dict[str, tuple[str, str, str]] = {
+    "fever": ("发烧", "休息，多喝水，穿轻薄些；可按说明服用对乙酰氨基酚或布洛芬",
+              "体温超过39°C、持续超过3天、3个月以下的婴儿发烧，或伴有皮疹、脖子僵硬"),
+    "cough": ("咳嗽", "多喝水，温水冲蜂蜜（1岁以下不要），远离烟雾", "持续超过3周、咳血、呼吸困难或高烧"),
+    "headache": ("头痛", "在安静昏暗的房间休息，多喝水，按时吃饭；可按说明服用普通止痛药",
+                 "突然剧烈（从未有过的痛）、头部受伤后、伴发烧和脖子僵硬，或伴无力、意识模糊"),
+    "sore throat": ("喉咙痛", "喝温热的饮品，含润喉糖，少说话", "吞咽或呼吸困难、持续超过一周，或高烧"),
+    "diarrhea": ("腹泻", "少量多次补液或喝口服补液盐，吃清淡的食物", "便中带血、有脱水迹象、超过2天，或发生在小孩身上"),
+    "stomach ache": ("肚子疼", "休息，少量清淡饮食，不喝酒", "疼痛剧烈或加重、右下腹痛、肚子发硬，或吐血"),
+    "cold": ("感冒", "休息，多喝水，用生理盐水喷鼻", "超过10天或伴有高烧"),
+    "insomnia": ("失眠", "固定作息，睡前不看屏幕、不喝咖啡，卧室保持安静昏暗", "持续数周并影响日常生活"),
+    "rash": ("皮疹", "不要抓挠，用温和的肥皂，冷敷", "扩散很快、伴发烧、起水疱，或脸和嘴唇肿胀"),
+    "back pain": ("腰背痛", "保持适度活动，热敷，注意姿势", "摔倒后出现、腿麻或无力，或排尿困难"),
+}  # fmt: skip
 #: the department that sees each symptom of INFO first, where one asks to see a doctor for it
 SEES = {
     "fever": "内科", "cough": "内科", "headache": "内科", "sore throat": "耳鼻喉科", "diarrhea": "内科",
@@ -141,14 +156,21 @@ def _department(text: str) -> str:
 
 
 def say_symptoms(data: dict[str, Any], zh: bool) -> str:
-    """Emergency advice word for word when a red flag is there; otherwise (English) the general
-    information as written. "" for a Chinese reply without a red flag: the texts are English, so
-    the model puts them in Chinese from the data."""
+    """Emergency advice word for word when a red flag is there; otherwise the general information
+    as written, in the user's language (the model had put 「感冒超过10天或伴有高烧时就医」 as
+    「建议你去医院」)."""
     if data.get("emergency"):
         reasons = "; ".join(data.get("reasons") or [])
         return f"{data['advice']}\n({reasons})\n{data['limits']}"
     if zh:
-        return ""
+        lines = [
+            f"- {name}：{care}。出现以下情况请就医：{when}。"
+            for name, care, when in (INFO_ZH[m["symptom"]] for m in data["information"])
+        ]
+        if not data["information"]:
+            lines.append("这些症状没有一般性的信息，医生或药师可以帮到你。")
+        lines.append("紧急信号：胸痛、呼吸困难、突然无力或说话不清、晕厥、大出血，请拨打120。")
+        return "\n".join([*lines, data["limits"]])
     lines = [
         f"- {m['symptom']}: self-care: {m['self_care']}. See a doctor if {m['see_a_doctor_if']}."
         for m in data["information"]

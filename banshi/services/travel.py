@@ -637,6 +637,14 @@ def _books(settings: Settings, part: str, history: list[str]) -> str | None:
 _REFERS = re.compile(r"[这那]家|[这那]个|\b(?:that|this) one\b", re.I)
 
 
+#: where a taxi goes, as said (an airport, an address): 「…去首都机场」, "… to the airport at 7"
+_TAXI_TO = re.compile(
+    r"(?:到|去)\s*([^，。,；;！!？?的]{2,20}?)(?=[，。,；;！!？?]|的|$|怎么|打车|叫车|坐车)"
+    r"|\bto\s+((?:the\s+)?[\w' -]{2,40}?)(?=\s+(?:at|on|by|tomorrow|today|tonight)\b|[,.!?]|$)",
+    re.I,
+)
+
+
 def _people(text: str) -> int | None:
     m = _PEOPLE.search(text.lower())
     if not m:
@@ -684,6 +692,9 @@ def _read_write(
         if dest is None and plans and plans[-1].tool.startswith("book_"):
             prev = plans[-1].arguments
             dest = prev.get("restaurant") or prev.get("hotel")
+        after = seg[m_from.end(1) if m_from.group(1) else m_from.end(2) :] if m_from else seg  # "去…", " to …"
+        if dest is None and said_from and (m_to := _TAXI_TO.search(after)):
+            dest = (m_to.group(1) or m_to.group(2)).strip()  # 「从酒店去首都机场」: a place not in the data
         if origin is None or dest is None:
             if whole and history and (origin or dest):  # the other end is the place talked about
                 ref = _referent(v, history, None)

@@ -207,7 +207,7 @@ def test_symptom_answers_are_the_safe_texts_word_for_word(registry, ctx):
     fever = registry.run("symptom_info", {"symptoms": "I have a fever"}, ctx()).data
     text = say(fever, False)
     assert "See a doctor if above 39°C" in text and "call 120" in text and health.LIMITS in text
-    assert say(fever, True) == ""  # English texts: a Chinese answer is the model's, from this data
+    assert "体温超过39°C" in say(fever, True)  # in Chinese too, as written (no model's paraphrase)
 
 
 def test_searches_say_their_rows_as_found(registry, ctx):
@@ -279,3 +279,13 @@ def test_the_users_lists_are_said_from_the_data(registry, ctx):
     assert registry.tools["list_todos"].say(todo, True) == "- 交房租（截止 2030-01-02 09:00）"
     reminder = {"reminders": [{"due": "2030-01-02 08:00", "text": "吃药", "repeat_minutes": 1440}]}
     assert registry.tools["list_reminders"].say(reminder, True) == "- 2030-01-02 08:00 吃药（每天）"
+
+
+def test_symptom_information_is_said_in_chinese_as_written(registry, ctx):
+    """The model had put "see a doctor if more than 10 days or with high fever" as 「建议你去医院」."""
+    from banshi.services import health
+
+    assert set(health.INFO_ZH) == {key.split(",")[0] for key in health.INFO}  # every entry has its Chinese
+    data = registry.run("symptom_info", {"symptoms": "我感冒了，流鼻涕，需要去医院吗"}, ctx()).data
+    said = registry.tools["symptom_info"].say(data, True)
+    assert said.startswith("- 感冒：休息") and "超过10天或伴有高烧" in said and "120" in said

@@ -127,6 +127,16 @@ def test_a_listed_place_is_booked_by_its_place_in_the_list_or_its_name(read):
     assert read("我订的火车票") == []  # the tickets' own
 
 
+def test_a_taxi_goes_where_it_is_said_to_even_off_the_map(read):
+    """首都机场 is in no table: the taxi still goes there (both ends had been asked for)."""
+    assert read("明天下午3点帮我叫辆车从酒店去首都机场") == [
+        ("book_taxi", {"origin": "酒店", "destination": "首都机场", "time": "明天下午3点"}, True)
+    ]
+    assert read("Book a taxi from my hotel to the airport at 7am tomorrow") == [
+        ("book_taxi", {"origin": "my hotel", "destination": "the airport", "time": "tomorrow 7am"}, True)
+    ]
+
+
 def test_plain_chat_is_not_read_as_an_errand(read):
     assert read("今天心情不错") == []
 
