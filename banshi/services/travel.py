@@ -871,6 +871,27 @@ def _place_line(p: dict[str, Any], zh: bool) -> str:
     return f"{p['name']}（{'，'.join(facts)}）" if zh else f"{p['name']} ({'; '.join(facts)})"
 
 
+def say_details(data: dict[str, Any], zh: bool) -> str:
+    """A place's record as the data has it, its hours and phone, and what is nearby: 「几点开门」 is
+    answered with the hours the data holds (a restaurant's), not with an attraction's visit time."""
+    lines = [_place_line(data, zh)]
+    if data.get("hours"):
+        lines.append(f"营业时间：{data['hours']}" if zh else f"Opening hours: {data['hours']}")
+    elif data["type"] == "attraction":
+        lines.append("数据里没有开放时间。" if zh else "The data has no opening hours.")
+    if data.get("phone"):
+        lines.append(f"电话：{data['phone']}" if zh else f"Phone: {data['phone']}")
+    for key, zh_label, en_label in (
+        ("nearby_attractions", "周边景点", "Nearby attractions"),
+        ("nearby_restaurants", "周边餐馆", "Nearby restaurants"),
+        ("nearby_hotels", "周边酒店", "Nearby hotels"),
+    ):
+        if data.get(key):
+            names = [n["name"] for n in data[key]]
+            lines.append(f"{zh_label}：{'、'.join(names)}" if zh else f"{en_label}: {', '.join(names)}")
+    return "\n".join(lines)
+
+
 def say_places(data: dict[str, Any], zh: bool) -> str:
     """The first three found; all of a name's branches (up to twenty), for the user to pick one."""
     return common.lister("results", _place_line, limit=20 if data.get("name") else 3)(data, zh)
@@ -1002,7 +1023,7 @@ def search_hotels(
     )
 
 
-@tool
+@tool(say=say_details)
 def place_details(ctx: ToolContext, name: str) -> dict:
     """Everything known about one Beijing place (attraction, restaurant or hotel): address, phone,
     hours, price, rating, dishes or facilities, and what is nearby.

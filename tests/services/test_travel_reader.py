@@ -377,3 +377,11 @@ def test_an_order_said_without_the_word_takeout_or_the_menus_exact_dish(settings
         Planned("set_cart_item", {"restaurant": "护国寺小吃店", "dish": "豆汁儿焦圈儿", "quantity": 2}),
         Planned("place_food_order", {"address": "西城区护国寺大街1号"}),
     ]
+
+
+def test_a_places_details_are_said_from_its_record(registry, ctx):
+    """「故宫门票多少钱？几点开门？」 had been answered 「开放时间为12小时 - 3天」: the visit time read as
+    opening hours by the model."""
+    data = registry.run("place_details", {"name": "故宫"}, ctx()).data
+    said = registry.tools["place_details"].say(data, True)
+    assert "门票 ¥60" in said and "数据里没有开放时间。" in said and "周边景点：" in said
