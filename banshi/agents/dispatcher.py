@@ -442,6 +442,21 @@ def _router_services(router: Any, registry: Registry, text: str) -> list[str]:
 # -- the plan ------------------------------------------------------------------------------------
 
 
+def _worth_saying(planned: list[Planned], steps: list[Step]) -> list[Step]:
+    """``steps`` but a list read only to find the latest record (「我的订单发货了吗？」: the orders,
+    then the newest one's status), which is not said beside that record; said when it is the last
+    step (an empty list says there is none)."""
+    feeders = {
+        planned[v.step].tool
+        for p in planned
+        for a in p.arguments.values()
+        for v in (a if isinstance(a, list) else [a])
+        if isinstance(v, FromStep) and v.step < len(planned)
+    }
+    last = len(steps) - 1
+    return [s for i, s in enumerate(steps) if i == last or s.tool not in feeders or not s.tool.startswith("list_")]
+
+
 def resolve_planned(arguments: dict[str, Any], steps: list[Step]) -> dict[str, Any] | None:
     """A planned call's arguments with each :class:`FromStep` replaced by the earlier step's
     result; None when that result has no such value (the search found nothing)."""
@@ -684,8 +699,9 @@ class Dispatcher:
             if any(s.tool == name and s.arguments == args for s in out.steps):
                 return "stop"  # the model repeats itself: what it has is what it gets
             t = self.registry.tools[name]
-            # (a service's own reader took a read's values from the words, whatever its examples say:
-            # 头疼 → 内科)
+            # what is missing is asked for: a required value nobody gave, a write's value the user
+            # never said, a read's value copying its parameter's example (unless a service's own
+            # reader chose it from the words: 头疼 → 内科)
             missing = [k for k in t.parameters.get("required", []) if args.get(k) in (None, "")] or (
                 ungrounded(t, args, corpus()) if t.confirm else [] if routed else copied(t, args, corpus())
             )
@@ -789,18 +805,7 @@ class Dispatcher:
             if call(name, args, first=i == 0) is not None:
                 break
         if out.handled and not out.reply:
-            # a list read only to find the latest record (「我的订单发货了吗？」) is not said as well (an
-            # empty one is: it says there is none)
-            feeders = {
-                planned[v.step].tool
-                for p in planned
-                for a in p.arguments.values()
-                for v in (a if isinstance(a, list) else [a])
-                if isinstance(v, FromStep) and v.step < len(planned)
-            }
-            last = len(out.steps) - 1
-            shown = [s for i, s in enumerate(out.steps) if i == last or s.tool not in feeders or s.tool[:5] != "list_"]
-            out.reply = self.said(shown, text)
+            out.reply = self.said(_worth_saying(planned, out.steps), text)
             if not out.reply:
                 out.context = self.context_block(out.steps, text)
         return out
