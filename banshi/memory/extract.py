@@ -128,8 +128,9 @@ _PRONOUNS = {"it", "that", "this", "them", "you", "him", "her", "those", "these"
 EN_USER: list[tuple[str, str]] = [
     (r"\bmy name is " + _V, "name"), (r"\b(?:please )?call me " + _V, "name"),
     (r"\bi(?:'m| am) called " + _V, "name"),
-    (r"\bi (?:now |currently |still )?live in " + _V, "city"), (r"\bi(?:'m| am) living in " + _V, "city"),
-    (r"\bi(?:'ve| have)? (?:just |recently |now )?moved to " + _V, "city"),
+    (r"\b(?:i|we) (?:now |currently |still |both )?live in " + _V, "city"),
+    (r"\b(?:i(?:'m| am)|we(?:'re| are)) living in " + _V, "city"),
+    (r"\b(?:i|we)(?:'ve| have)? (?:just |recently |now )?moved to " + _V, "city"),
     (r"\bmy (?:home |new |current )?address is " + _VLONG, "address"),
     (r"\bi(?:'m| am) (?:originally )?from " + _V, "hometown"), (r"\bi grew up in " + _V, "hometown"),
     (r"\bi work as (?:an? )?" + _V, "job"), (r"\bmy job is " + _V, "job"),
@@ -172,8 +173,8 @@ _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
 ZH_USER: list[tuple[str, str]] = [
     (r"我(?:的名字)?叫" + _ZV + _ZEND, "name"), (r"我的名字是" + _ZV + _ZEND, "name"),
-    (r"我(?:现在|目前|还)?(?:住在|住)" + _ZV + _ZEND, "city"),
-    (r"我(?:已经|刚|最近)?(?:搬到|搬去)(?:了)?" + _ZV + r"(?:去|来)?" + _ZEND, "city"),
+    (r"我(?:们|们家|家)?(?:现在|目前|还|都)?(?:住在|住)" + _ZV + _ZEND, "city"),  # 我们住在上海: the user's too
+    (r"我(?:们|们家|家)?(?:已经|刚|最近)?(?:搬到|搬去)(?:了)?" + _ZV + r"(?:去|来)?" + _ZEND, "city"),
     (r"我(?:的)?(?:家庭|家|新|现在的)?地址是" + _ZV + _ZEND, "address"),
     (r"我(?:的)?老家(?:是|在)" + _ZV + _ZEND, "hometown"), (r"我来自" + _ZV + _ZEND, "hometown"),
     (r"我是(?:一[名个位]|个)?" + r"([^，。,.;；!！?？\n]{0,10}?(?:老师|医生|护士|工程师|程序员|学生|律师|设计师|"

@@ -47,6 +47,10 @@ def facts(text):
     ("我叫王芳，是一名老师，在北京上班",
      {("user", "name", "王芳"), ("user", "job", "老师"), ("user", "workplace", "北京")}),
     ("我喜欢川菜，不喜欢太甜的", {("user", "likes", "川菜"), ("user", "dislikes", "太甜")}),
+    # where "we" live is where the user lives ("we live in Shanghai" had been kept by no one)
+    ("My wife is called Anna, she is allergic to shellfish, and we live in Shanghai.",
+     {("Anna", "relation", "wife"), ("Anna", "allergy", "shellfish"), ("user", "city", "Shanghai")}),
+    ("我们家搬到杭州了", {("user", "city", "杭州")}),
 ])
 def test_rules_catch_common_phrasings(text, expected):
     assert facts(text) == expected
