@@ -256,7 +256,9 @@ def forget(db: Session, user_id: str, command: Forget, *, conversation_id: str |
                 or [newest]
     else:
         if command.attributes:
-            chosen = [f for f in facts if f.attribute in command.attributes and f.subject == "user"]
+            # 「忘掉乐乐的过敏信息」: that attribute of the person named, nothing else of theirs
+            named = {f.subject for f in facts if f.subject != "user" and _norm(f.subject) in _norm(command.words)}
+            chosen = [f for f in facts if f.attribute in command.attributes and f.subject in (named or {"user"})]
         if not chosen and command.words:
             words = set(textmod.query_terms(command.words))
             chosen = [f for f in facts if _norm(f.value) in _norm(command.words)

@@ -76,3 +76,14 @@ def test_an_errand_gives_the_model_no_facts_to_keep(store):
             kept = [f["value"] for f in memory.list_facts(db, user_id=uid)]
         assert kept == ([] if errand else ["上海"])
     assert len(backend.calls) == 1  # the errand was not even asked about
+
+
+def test_forgetting_a_persons_attribute_keeps_the_rest_of_them(store, memory):
+    """「忘掉乐乐的过敏信息」 had also deleted that 乐乐 is the user's son and his age."""
+    uid = make_user(store, "a")
+    memory.add([{"role": "user", "content": "我儿子叫乐乐，今年5岁，对牛奶过敏"}], user_id=uid)
+    drain(memory)
+    with session_scope(store) as db:
+        gone = facts.forget(db, uid, extract.parse_forget("忘掉乐乐的过敏信息"))
+        kept = {(f["subject"], f["attribute"]) for f in memory.list_facts(db, user_id=uid)}
+    assert len(gone) == 1 and kept == {("乐乐", "relation"), ("乐乐", "age")}
