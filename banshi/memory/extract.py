@@ -22,16 +22,17 @@ from banshi.numbers import zh_number
 #: attributes holding one value at a time: a new value supersedes the old one
 SINGLE = {"name", "city", "address", "hometown", "job", "workplace", "birthday", "age", "phone", "email",
           "diet", "relation", "school", "pet"}
-MULTI = {"likes", "dislikes", "allergy", "note"}
+MULTI = {"likes", "dislikes", "allergy", "note", "learning"}
 
 EN_LABEL = {"name": "name", "city": "lives in", "address": "address", "hometown": "is from", "job": "job",
             "workplace": "works at", "birthday": "birthday", "age": "age", "phone": "phone number",
             "email": "e-mail", "diet": "diet", "likes": "likes", "dislikes": "dislikes",
-            "allergy": "is allergic to", "relation": "is the user's", "school": "school", "pet": "pet", "note": "note"}
+            "allergy": "is allergic to", "relation": "is the user's", "school": "school", "pet": "pet", "note": "note",
+            "learning": "is learning"}
 ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown": "老家", "job": "职业",
             "workplace": "工作单位", "birthday": "生日", "age": "年龄", "phone": "电话", "email": "邮箱",
             "diet": "饮食", "likes": "喜欢", "dislikes": "不喜欢", "allergy": "过敏", "relation": "是用户的",
-            "school": "学校", "pet": "宠物", "note": "备忘"}
+            "school": "学校", "pet": "宠物", "note": "备忘", "learning": "在学"}
 
 
 #: words a question about an attribute uses ("Where am I from?" asks for the hometown)
@@ -51,6 +52,7 @@ CUES = {
     "allergy": r"\ballerg|过敏",
     "school": r"\bschool\b|\buniversity\b|\bcollege\b|\bstud(?:y|ied)\b|学校|大学|读书",
     "pet": r"\bpet\b|\bdog\b|\bcat\b|宠物|狗|猫",
+    "learning": r"\blearn|\bstudying\b|在学|学什么|学习",
 }
 
 
@@ -109,9 +111,9 @@ def render(subject: str, attribute: str, value: str, chinese: bool, you: bool = 
 
 
 _VERB_ZH = {"city": "住在{}", "hometown": "老家在{}", "workplace": "在{}工作", "likes": "喜欢{}",
-            "dislikes": "不喜欢{}", "allergy": "对{}过敏"}
+            "dislikes": "不喜欢{}", "allergy": "对{}过敏", "learning": "在学{}"}
 _VERB_EN = {"city": "live in", "hometown": "are from", "workplace": "work at", "allergy": "are allergic to",
-            "likes": "like", "dislikes": "dislike"}  # said to the user; about someone: EN_LABEL
+            "likes": "like", "dislikes": "dislike", "learning": "are learning"}  # to the user; of others: EN_LABEL
 
 
 # -- English -------------------------------------------------------------------------------
@@ -129,6 +131,7 @@ EN_USER: list[tuple[str, str]] = [
     (r"\bmy name is " + _V, "name"), (r"\b(?:please )?call me " + _V, "name"),
     (r"\bi(?:'m| am) called " + _V, "name"),
     (r"\b(?:i|we) (?:now |currently |still |both )?live in " + _V, "city"),
+    (r"\bi(?:'m| am) (?:now |currently |still )?(?:learning|studying) (?!at\b|in\b|for\b|with\b)" + _V, "learning"),
     (r"\b(?:i(?:'m| am)|we(?:'re| are)) living in " + _V, "city"),
     (r"\b(?:i|we)(?:'ve| have)? (?:just |recently |now )?moved to " + _V, "city"),
     (r"\bmy (?:home |new |current )?address is " + _VLONG, "address"),
@@ -171,6 +174,8 @@ _ZEND = r"(?:了|啦|呢|哦|啊|呀|吧)?(?=[，。,.;；!！?？\n、]|$|但|�
 _ZH_AGE = r"\d{1,3}|[一二两三四五六七八九十]{1,3}"  # 8岁, 八岁, 三十五岁
 _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|女儿|妈妈|母亲|爸爸|父亲|哥哥|姐姐|弟弟|妹妹|"
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
+#: "my" before a relation, with what may stand between: 我最好的朋友, 我的大学同学, 我一个朋友
+_MY_ZH = r"我(?:的)?(?:最好的|最要好的|一个|大学|高中|初中|小学)?"
 ZH_USER: list[tuple[str, str]] = [
     (r"我(?:的名字)?叫" + _ZV + _ZEND, "name"), (r"我的名字是" + _ZV + _ZEND, "name"),
     (r"我(?:们|们家|家)?(?:现在|目前|还|都)?(?:住在|住)" + _ZV + _ZEND, "city"),  # 我们住在上海: the user's too
@@ -188,6 +193,7 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我的(?:手机|电话)(?:号码|号)?是" + r"([\d\- +]{5,20})", "phone"),
     (r"我的(?:电子)?邮箱(?:地址)?是" + r"(\S+@[\w.\-]+)", "email"),
     (r"我(?:是)?(?:吃素|素食者|素食主义者)()", "diet"),
+    (r"我(?:最近|现在|正在|目前)?(?:在)?学(?:习)?(?![校生院历会])" + _ZV + _ZEND, "learning"),  # 我最近在学吉他
     (r"我对" + _ZV + r"(?:严重)?过敏", "allergy"),
     (r"我(?:不喜欢|讨厌|不爱|不吃|不喝|受不了)" + _ZV + _ZEND, "dislikes"),
     (r"我(?:很|特别|非常|超级|真的)?(?:喜欢|爱)(?:吃|喝|看|听|玩)?" + _ZV + _ZEND, "likes"),
@@ -198,12 +204,12 @@ ZH_FAV = re.compile(r"我(?:现在|目前|一直|的)*最喜欢的" + r"([^，�
 ZH_FAV_VERB = re.compile(r"我(?:现在|目前|一直)?最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
 _VERB_THING = {"吃": "食物", "喝": "饮料", "看": "电影", "听": "音乐", "玩": "游戏", "去": "地方"}
 _ASKED_FAV_VERB = re.compile(r"最(?:喜欢|爱)(吃|喝|看|听|玩|去)")
-ZH_PERSON = re.compile(r"我(?:的)?" + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
+ZH_PERSON = re.compile(_MY_ZH + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
 # what is told about a person right after their name (我女儿小雨喜欢…, 我老婆也不吃辣, 我女儿今年8岁)
 _ADV_ZH = r"(?:很|特别|非常|也|都|还|一直|最)?"
 _TOLD_ZH = (r"(?=" + _ADV_ZH + r"(?:喜欢|爱|对|住在|不喜欢|讨厌|不吃|不爱)|的生日|(?:今年|现在)?(?:" + _ZH_AGE
             + r")岁)")
-ZH_PERSON_INLINE = re.compile(r"我(?:的)?" + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不)"
+ZH_PERSON_INLINE = re.compile(_MY_ZH + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不)"
                               r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)" + _TOLD_ZH)
 ZH_THIRD: list[tuple[str, str]] = [
     (r"(?:的)?最喜欢的([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND, "favourite"),
@@ -349,18 +355,20 @@ def _en(s: str, known: list[str]) -> list[Fact]:
 
 # what a clause tells with its subject left out, as the one before it had it (「我叫李明，住在杭州」)
 _PREDICATE_ZH = re.compile(r"(?:也|还|都|现在|目前|已经)?(?:叫|名叫|住在|住|在[^，,；;]{1,12}(?:工作|上班)|老家|来自"
-                           r"|今年|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是)")
+                           r"|今年|最喜欢|最爱|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是)")
 
 
-def _subjects_said(s: str) -> str:
+def _subjects_said(s: str, people: list[str]) -> str:
     """``s`` with the subject a clause leaves out written in: the user's (「我叫李明，住在杭州」 →
     「…，我住在杭州」) or the person's of the clause before (「我女儿今年6岁，叫小雨」 → 「…，我女儿叫
     小雨」)."""
     subject, clauses = "", []
     for clause in re.split(r"(?<=[，,；;])", s):
         body = clause.lstrip()
-        if m := re.match(r"我(?:的)?" + _REL_ZH, body):
+        if m := re.match(_MY_ZH + _REL_ZH, body):
             subject = m.group(0)
+        elif named := next((p for p in people if body.startswith(p)), ""):  # 「张伟住在成都，最喜欢吃火锅」
+            subject = named
         elif body.startswith("我"):
             subject = "我"
         elif subject and _PREDICATE_ZH.match(body):
@@ -372,7 +380,7 @@ def _subjects_said(s: str) -> str:
 
 
 def _zh(s: str, known: list[str]) -> list[Fact]:
-    s = _subjects_said(s)
+    s = _subjects_said(s, known)
     out: list[Fact] = []
     people: list[str] = []
     for m in ZH_PERSON.finditer(s):
@@ -384,7 +392,7 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
             _add(out, name, "relation", m.group(1), True)
         people.append(name)
     # "我朋友最喜欢的水果是…" without a name: the relation is the subject
-    for m in re.finditer(r"我(?:的)?" + _REL_ZH + _TOLD_ZH, s):
+    for m in re.finditer(_MY_ZH + _REL_ZH + _TOLD_ZH, s):
         people.append(m.group(1))
     for name in dict.fromkeys(people + known):
         for pattern, attr in ZH_THIRD:
@@ -398,7 +406,7 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
     # the user's own facts, from the part that is about the user
     own = s
     for name in people:
-        own = re.sub(r"我(?:的)?" + _REL_ZH + "?" + re.escape(name) + r"[^，。,.;；!！?？\n]*", "", own)
+        own = re.sub(_MY_ZH + _REL_ZH + "?" + re.escape(name) + r"[^，。,.;；!！?？\n]*", "", own)
     for m in ZH_FAV.finditer(own):
         _add(out, "user", f"favourite:{m.group(1)}", m.group(2), True)
     for m in ZH_FAV_VERB.finditer(own):

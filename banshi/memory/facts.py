@@ -293,6 +293,11 @@ _ABOUT_ME = re.compile(r"\b(?:what do you (?:know|remember)|about me|my (?:profi
                        r"关于我|你(?:都)?(?:知道|记得)我|我的(?:信息|资料)", re.I)
 
 
+def asks_about_me(query: str) -> bool:
+    """A question about the user as a whole (「你都记得我什么？」, "what do you know about me")."""
+    return bool(_ABOUT_ME.search(query))
+
+
 def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, limit: int = 6,
              embed=None, floor: float | None = None) -> list[tuple[MemoryFact, float]]:  # type: ignore[no-untyped-def]
     """Active facts about ``query``, most relevant first (a question about the user as a whole:
@@ -327,7 +332,7 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, 
         cos = float(index.from_blob(f.vector) @ qvec) if qvec is not None and f.vector else 0.0
         scored.append((f, cos, overlap))
     scored.sort(key=lambda x: (-x[2], -x[1]))
-    if _ABOUT_ME.search(query):
+    if asks_about_me(query):
         return [(f, c) for f, c, _ in scored][:limit * 2]
     best = max(c for _, c, _ in scored)
     chosen = [(f, c) for f, c, o in scored

@@ -376,8 +376,14 @@ class Memory:
             lines.append(unknown)
         if not lines:
             return None
+        reply = "" if known else forgot_reply
+        if known and facts.asks_about_me(query):  # what memory holds, as it holds it: the model had
+            # answered 「你都记得我什么？」 with 「我记得你叫张伟」 (the user's friend)
+            told = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in active_now][:20]
+            intro = "我记得这些（可在记忆页查看和修改）：" if zh else "What I remember (the Memory page edits it):"
+            reply = "\n".join([intro, *(f"- {t}" for t in told)])
         return Recall(
-            head + "\n" + "\n".join(lines), sources, reply="" if known else forgot_reply, about_user=personal and known,
+            head + "\n" + "\n".join(lines), sources, reply=reply, about_user=personal and known,
             answer_start="你" if zh and personal and known else "",
         )
 

@@ -51,6 +51,13 @@ def facts(text):
     ("My wife is called Anna, she is allergic to shellfish, and we live in Shanghai.",
      {("Anna", "relation", "wife"), ("Anna", "allergy", "shellfish"), ("user", "city", "Shanghai")}),
     ("我们家搬到杭州了", {("user", "city", "杭州")}),
+    # words between "my" and the relation, and a clause going on about the person just named
+    ("我最好的朋友叫张伟，他住在成都，最喜欢吃火锅",
+     {("张伟", "relation", "朋友"), ("张伟", "city", "成都"), ("张伟", "favourite:食物", "火锅")}),
+    # what the user is learning
+    ("我最近在学吉他", {("user", "learning", "吉他")}),
+    ("I am learning Spanish.", {("user", "learning", "Spanish")}),
+    ("我在学校工作", {("user", "workplace", "学校")}),  # 学校 is no subject learnt
 ])
 def test_rules_catch_common_phrasings(text, expected):
     assert facts(text) == expected

@@ -394,3 +394,14 @@ def test_a_backend_that_would_answer_it_gets_no_start(client, fake, settings):
     told(client, settings, "我是一名小学老师。")
     send(client, new(client), "我是做什么工作的？")
     assert fake.calls[-1]["messages"][-1].role == "user"
+
+
+def test_what_memory_holds_about_the_user_is_listed_as_it_holds_it(client, fake, settings):
+    """「你都记得我什么？」 had been answered by the model 「我记得你叫张伟」: 张伟 is the user's friend."""
+    told(client, settings, "我最好的朋友叫张伟，他住在成都，最喜欢吃火锅", "我的生日是5月20号")
+    calls = len(fake.calls)
+    evs = send(client, new(client), "你都记得我什么？")
+    said = "".join(e["text"] for e in evs if e["type"] == "text")
+    assert said.startswith("我记得这些") and "- 张伟是你的朋友" in said and "- 张伟住在成都" in said
+    assert "你的生日是5月20号" in said and "你叫张伟" not in said
+    assert len(fake.calls) == calls  # memory answers it, no model call
