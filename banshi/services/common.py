@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Fixed, Refused, ToolContext
+from banshi.agents.tools import Fixed, FromStep, Planned, Refused, ToolContext
 from banshi.errors import InvalidInput, NotFound
 from banshi.numbers import english_number, zh_number
 from banshi.services.tables import ServiceOrder
@@ -420,6 +420,13 @@ def say_orders(data: dict[str, Any], zh: bool) -> str:
         return "没有找到订单。" if zh else "No orders found."
     head = f"共 {len(orders)} 个订单：" if zh else f"{len(orders)} order(s):"
     return "\n".join([head, *(f"- {say_order(o, zh)}" for o in orders[:10])])
+
+
+def on_latest(lister: str, key: str, then: str = "") -> list[Planned]:
+    """The user's newest record, found by ``lister`` (rows under ``key``, newest first), and
+    ``then`` done to it by its id (``order_id``): 「我的外卖到哪了？」, 「退掉这张票」."""
+    found = [Planned(lister, {})]
+    return found + ([Planned(then, {"order_id": FromStep(0, f"{key}.0.id")})] if then else [])
 
 
 def owner_service(db: Any, user_id: str, record_id: str) -> str | None:

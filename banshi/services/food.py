@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
+from banshi.agents.tools import Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -269,12 +269,11 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     low = text.lower()
     if not named and re.search(r"外卖|订餐|\bfood\b|\bdelivery\b", low) and not re.search(r"[0-9a-f]{8,}", low):
         # an order named by no id: the latest
-        latest = [Planned("list_food_orders", {})]
         if re.search(r"到哪|到了吗|状态|多久|什么时候到|where is|status|when will", low):
-            return latest + [Planned("food_order_status", {"order_id": FromStep(0, "orders.0.id")})]
+            return common.on_latest("list_food_orders", "orders", "food_order_status")
         mine = re.search(r"刚才|最近|上一|我的|那个|这个|\b(?:last|latest|my)\b", low)
         if mine and re.search(r"取消|不要了|cancel", low):
-            return latest + [Planned("cancel_food_order", {"order_id": FromStep(0, "orders.0.id")})]
+            return common.on_latest("list_food_orders", "orders", "cancel_food_order")
     if not named:  # 「我想点个外卖，来份饺子」: who delivers it
         words = sorted({*CUISINES, *v.dishes}, key=len, reverse=True)
         wanted = [w for _, _, w in v._spans(text.lower(), words)]

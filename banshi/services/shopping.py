@@ -363,10 +363,8 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
             asked = next((m for m in reversed(history[-4:]) if re.search(r"买|购买|\bbuy\b", m, re.I)), "")
             return read_request(settings, f"{asked}，{text}", []) if asked else []
         if re.search(r"我的订单|刚[才下买]的订单|\bmy (?:last |latest )?order\b", low):  # the latest order's
-            latest = [Planned("list_shop_orders", {})]
-            if re.search(r"取消|不要了|\bcancel\b", low):
-                return latest + [Planned("cancel_shop_order", {"order_id": FromStep(0, "orders.0.id")})]
-            return latest + [Planned("shop_order_status", {"order_id": FromStep(0, "orders.0.id")})]
+            then = "cancel_shop_order" if re.search(r"取消|不要了|\bcancel\b", low) else "shop_order_status"
+            return common.on_latest("list_shop_orders", "orders", then)
     if len(named) != 1:
         return []
     args: dict[str, Any] = {"query": named[0]}

@@ -620,10 +620,8 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     if _RULES_ASKED.search(low) and (kinds or re.search(r"票|退|改签|ticket|refund", low)) and not re.search(_BUY, low):
         return [Planned("ticket_rules", {"kind": kinds[0]} if len(kinds) == 1 else {})]
     if _MINE.search(low) and not re.search(r"[0-9a-f]{8,}", low):  # the user's own: the latest first
-        latest = [Planned("list_tickets", {})]
-        if re.search(r"退|取消|cancel|refund", low):
-            return latest + [Planned("cancel_ticket", {"order_id": FromStep(0, "tickets.0.id")})]
-        return latest
+        refund = re.search(r"退|取消|cancel|refund", low)
+        return common.on_latest("list_tickets", "tickets", "cancel_ticket" if refund else "")
     if re.search(_KIND_WORDS["train"], low):
         found = _cities_said(text)
         if len(found) < 2 or not day:
