@@ -894,7 +894,10 @@ def say_details(data: dict[str, Any], zh: bool) -> str:
 
 def say_places(data: dict[str, Any], zh: bool) -> str:
     """The first three found; all of a name's branches (up to twenty), for the user to pick one."""
-    return common.lister("results", _place_line, limit=20 if data.get("name") else 3)(data, zh)
+    said = common.lister("results", _place_line, limit=20 if data.get("name") else 3)(data, zh)
+    if data.get("name") and len(data.get("results") or []) > 1:  # 全聚德: which one?
+        said += "\n是哪一家？告诉我店名或第几家就行。" if zh else "\nWhich one? Give its name or its place in the list."
+    return said
 
 
 @tool(say=say_places)

@@ -385,3 +385,9 @@ def test_a_places_details_are_said_from_its_record(registry, ctx):
     data = registry.run("place_details", {"name": "故宫"}, ctx()).data
     said = registry.tools["place_details"].say(data, True)
     assert "门票 ¥60" in said and "数据里没有开放时间。" in said and "周边景点：" in said
+
+
+def test_a_chains_branches_end_with_the_question_which(registry, ctx):
+    data = registry.run("search_restaurants", {"name": "全聚德", "limit": 20}, ctx()).data
+    said = registry.tools["search_restaurants"].say(data, True)
+    assert said.count("\n- ") == len(data["results"]) and said.endswith("是哪一家？告诉我店名或第几家就行。")
