@@ -186,9 +186,8 @@ _WEEKDAY = re.compile(
     re.I,
 )
 _DAY_WORDS = (
-    r"\d{4}-\d{2}-\d{2}|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today|(?:这个?|本)?周末|(?:this |the )?weekend"
-    r"|(?:下下|下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]"
-    r"|(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"\d{4}-\d{2}-\d{2}|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
+    r"|(?:这个?|本)?周末|(?:this |the )?weekend|" + _WEEKDAY.pattern
 )
 #: the words that say a day (spoken_day reads them)
 DAY = re.compile(_DAY_WORDS, re.I)
@@ -420,6 +419,10 @@ def say_orders(data: dict[str, Any], zh: bool) -> str:
         return "没有找到订单。" if zh else "No orders found."
     head = f"共 {len(orders)} 个订单：" if zh else f"{len(orders)} order(s):"
     return "\n".join([head, *(f"- {say_order(o, zh)}" for o in orders[:10])])
+
+
+#: a record's id quoted in a request (an order, a ticket): then it is that record, not the latest
+RECORD_ID = re.compile(r"[0-9a-f]{8,}")
 
 
 def on_latest(lister: str, key: str, then: str = "") -> list[Planned]:

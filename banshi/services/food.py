@@ -267,7 +267,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     v = vocabulary(settings)
     named = [n for _, n, k in v.places(text) if k == "restaurant"]
     low = text.lower()
-    if not named and re.search(r"外卖|订餐|\bfood\b|\bdelivery\b", low) and not re.search(r"[0-9a-f]{8,}", low):
+    if not named and re.search(r"外卖|订餐|\bfood\b|\bdelivery\b", low) and not common.RECORD_ID.search(low):
         # an order named by no id: the latest
         if re.search(r"到哪|到了吗|状态|多久|什么时候到|where is|status|when will", low):
             return common.on_latest("list_food_orders", "orders", "food_order_status")

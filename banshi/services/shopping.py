@@ -358,7 +358,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     ]
     # "无线耳机" names the earbuds, not every product called "耳机"
     named = list(dict.fromkeys(n for w, n in said if not any(w != o and w in o for o, _ in said)))
-    if not named and not re.search(r"[0-9a-f]{8,}", low):
+    if not named and not common.RECORD_ID.search(low):
         if _SHIP.search(text):  # 「送到…」 after 「帮我买一副蓝牙耳机，要最便宜的」: that purchase, shipped here
             asked = next((m for m in reversed(history[-4:]) if re.search(r"买|购买|\bbuy\b", m, re.I)), "")
             return read_request(settings, f"{asked}，{text}", []) if asked else []

@@ -619,7 +619,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     kinds = [k for k, words in _KIND_WORDS.items() if re.search(words, low)]
     if _RULES_ASKED.search(low) and (kinds or re.search(r"票|退|改签|ticket|refund", low)) and not re.search(_BUY, low):
         return [Planned("ticket_rules", {"kind": kinds[0]} if len(kinds) == 1 else {})]
-    if _MINE.search(low) and not re.search(r"[0-9a-f]{8,}", low):  # the user's own: the latest first
+    if _MINE.search(low) and not common.RECORD_ID.search(low):  # the user's own: the latest first
         refund = re.search(r"退|取消|cancel|refund", low)
         return common.on_latest("list_tickets", "tickets", "cancel_ticket" if refund else "")
     if re.search(_KIND_WORDS["train"], low):

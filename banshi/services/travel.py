@@ -599,7 +599,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
         named = [n for _, n, k in vocabulary(settings).places(seg) if k == kind]
         if kind and not named and (chain := vocabulary(settings).chain(seg)):
             # 「订全聚德的位子」: which 全聚德? its branches, for the user to pick (not one at random)
-            plans.append(Planned(f"search_{kind}s", {"name": chain, "limit": 20}))
+            plans.append(_branches(vocabulary(settings), chain))
             break
         if kind and not named:
             # "订一家评分4.5以上的舒适型酒店": find it first; the booking takes the first found
@@ -746,6 +746,11 @@ def _attribute_kind(text: str) -> str | None:
     return next((k for k, words in ATTRIBUTE_KIND.items() if any(w in text.lower() for w in words)), None)
 
 
+def _branches(v: Vocabulary, chain: str) -> Planned:
+    """The search listing a chain's branches (全聚德), for the user to pick one."""
+    return Planned(f"search_{v.kind_of[v.chains[chain][0]]}s", {"name": chain, "limit": 20})
+
+
 def _cheap(text: str) -> dict[str, bool]:
     """The cheapest first, for a search that asks for something cheap (便宜的, "a cheap hotel")."""
     said = re.search(r"便宜|实惠|划算|低价|\bcheap|\bbudget\b|\baffordable\b|\binexpensive\b", text, re.I)
@@ -757,7 +762,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
     v = vocabulary(settings)
     names = v.places(text)
     if not names and (chain := v.chain(text)):  # "东来顺的电话": which one? its branches
-        return [Planned(f"search_{v.kind_of[v.chains[chain][0]]}s", {"name": chain, "limit": 20})]
+        return [_branches(v, chain)]
     low = text.lower()
     kinds = _kinds_named(text)
     asked = _asked_kind(text)
@@ -811,8 +816,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
         elif own and not any(w in low for w in ASK_NAME):
             # "北京新世界酒店有wifi吗": a question about that place, not a search
             return [Planned("place_details", {"name": own[0]})]
-        tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
-        return [Planned(tool_name[search_kind], args | _cheap(text))]
+        return [Planned(f"search_{search_kind}s", args | _cheap(text))]
 
     # "颐和园附近的酒店", "a hotel near the Summer Palace": that kind of place near the one named
     # (while "颐和园周边有什么酒店" asks about 颐和园, whose details list them)
@@ -832,8 +836,7 @@ def _read_one(settings: Settings, text: str, history: list[str]) -> list[Planned
     if names:  # "就去雅悦酒店吧": the place chosen, and what there is to know about it
         return [Planned("place_details", {"name": names[0][1]})]
     if kinds and any(w in low for w in ASK_NAME):  # "推荐一家酒店", no constraints: the best rated
-        tool_name = {"attraction": "search_attractions", "restaurant": "search_restaurants", "hotel": "search_hotels"}
-        return [Planned(tool_name[kinds[-1]], _cheap(text))]
+        return [Planned(f"search_{kinds[-1]}s", _cheap(text))]
     return []
 
 
