@@ -73,19 +73,24 @@ def audit_dict(e: AuditEntry) -> dict[str, Any]:
 #: what a parameter is called where the user reads it (a confirmation card, a question for a
 #: missing value), in Chinese; in English its name with spaces
 LABELS_ZH = {
-    "address": "地址", "appointment_id": "预约编号", "area": "区域", "at": "时间", "back": "背面",
-    "body": "正文", "booking_id": "预订编号", "cabin": "舱位", "check_in": "入住日期", "cinema": "影院",
+    "address": "地址", "appointment_id": "预约", "area": "区域", "at": "时间", "back": "背面",
+    "body": "正文", "booking_id": "预订", "cabin": "舱位", "check_in": "入住日期", "cinema": "影院",
     "city": "城市", "clinic": "医院", "date": "日期", "deck": "卡组", "department": "科室",
     "destination": "目的地", "dish": "菜品", "dishes": "菜品", "doctor": "医生", "dose": "剂量",
     "due": "截止时间", "end": "结束时间", "every_hours": "间隔（小时）", "film": "影片", "flight": "航班",
-    "front": "正面", "guests": "入住人数", "hotel": "酒店", "insurance": "保险", "item_id": "编号",
+    "front": "正面", "guests": "入住人数", "hotel": "酒店", "insurance": "保险", "item_id": "条目",
     "item_ids": "商品", "location": "地点", "medicine": "药品", "name": "名称", "near": "附近地点",
     "new_date": "新日期", "new_item_ids": "换成", "new_train": "新车次", "nights": "晚数", "note": "备注",
-    "order_id": "订单号", "origin": "出发地", "passengers": "人数", "payment": "支付方式", "people": "人数",
-    "product_id": "商品编号", "query": "商品", "reason": "原因", "reminder_id": "提醒编号",
+    "order_id": "订单", "origin": "出发地", "passengers": "人数", "payment": "支付方式", "people": "人数",
+    "product_id": "商品编号", "query": "商品", "reason": "原因", "reminder_id": "提醒",
     "repeat_minutes": "重复间隔（分钟）", "restaurant": "餐厅", "rooms": "房间数", "seat_class": "席别",
     "showtime_id": "场次", "start": "开始时间", "subject": "主题", "symptoms": "症状", "text": "内容",
-    "tickets": "张数", "time": "时间", "title": "标题", "to": "收件人", "todo_id": "待办编号", "train": "车次",
+    "tickets": "张数", "time": "时间", "title": "标题", "to": "收件人", "todo_id": "待办", "train": "车次",
+}  # fmt: skip
+#: a parameter's fixed English values as the Chinese card says them
+VALUES_ZH = {
+    "credit_card": "信用卡", "paypal": "PayPal", "gift_card": "礼品卡", "basic_economy": "基础经济舱",
+    "economy": "经济舱", "business": "商务舱", "no longer needed": "不再需要", "ordered by mistake": "下错单了",
 }  # fmt: skip
 _WEEKDAYS_ZH = "一二三四五六日"
 
@@ -100,6 +105,8 @@ def _shown(value: Any, zh: bool) -> str:
     if isinstance(value, list):
         return ("、" if zh else ", ").join(map(str, value))
     text = str(value)
+    if zh and text in VALUES_ZH:
+        return VALUES_ZH[text]
     try:  # a fixed day or moment gets its weekday: 2026-12-01（周二）08:00
         day = datetime.strptime(text[:10], "%Y-%m-%d")
     except ValueError:
@@ -109,14 +116,21 @@ def _shown(value: Any, zh: bool) -> str:
     return text[:10] + weekday + (" " if clock and not zh else "") + clock
 
 
-def summarize(registry: Registry, tool: str, arguments: dict[str, Any], zh: bool = False) -> str:
+def summarize(
+    registry: Registry, tool: str, arguments: dict[str, Any], zh: bool = False, names: dict[str, str] | None = None
+) -> str:
     """One line for a confirmation card, in the user's language: what will happen, with every
-    argument given ("设提醒：内容：开会；时间：2026-12-01（周二）08:00"). An argument left at
-    nothing (0, no, empty) is not shown."""
+    argument given ("设提醒：内容：开会；时间：2026-12-01（周二）08:00"), an id by what it stands for
+    (``names``, see ``Tool.names``). An argument left at nothing (0, no, empty) is not shown."""
     t = registry.tool(tool)
     title = t.title[0 if zh else 1] or t.description.split("(")[0].rstrip(" .")
     colon = "：" if zh else ": "
-    parts = [f"{label(k, zh)}{colon}{_shown(v, zh)}" for k, v in arguments.items() if v not in (None, "", [], {}, 0)]
+    names = names or {}
+    parts = [
+        f"{label(k, zh)}{colon}{names.get(k) or _shown(v, zh)}"
+        for k, v in arguments.items()
+        if v not in (None, "", [], {}, 0)
+    ]
     return title + colon + ("；" if zh else "; ").join(parts) if parts else title
 
 
@@ -215,7 +229,8 @@ class Actions:
         if not t.confirm:
             raise InvalidInput(f"{tool} only reads: run it, no confirmation needed")
         t.validate(arguments)
-        arguments = t.fix(arguments, self.ctx(db, user_id))
+        ctx = self.ctx(db, user_id)
+        arguments = t.fix(arguments, ctx)
         values = t.validate(arguments)
         clean = {k: v for k, v in values.items() if k in arguments or v not in (None, "")}
         action = PendingAction(
@@ -224,7 +239,7 @@ class Actions:
             tool=tool,
             service=t.service,
             arguments=clean,
-            summary=summarize(self.registry, tool, clean, zh),
+            summary=summarize(self.registry, tool, clean, zh, t.names(clean, ctx)),
             idem_key=new_key(),
             created_at=utcnow(),
         )

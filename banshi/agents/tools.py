@@ -139,6 +139,17 @@ class Fixed:
     resolve: Callable[[Any, ToolContext, str], Any]
 
 
+@dataclass(frozen=True)
+class Shown:
+    """Marks a write's parameter that holds ids, as ``Annotated[str, Shown(name)]``: the
+    confirmation card names what the id stands for (「场次：《熊猫侦探》2026-12-01 14:15
+    沙盒影城（国贸店）」), so the user confirms a film or a product they know, not a number.
+    ``name(value, ctx, arguments)`` returns those words, or None when the id names nothing (the
+    card then shows the id, and running the write says what is wrong)."""
+
+    name: Callable[[Any, ToolContext, dict[str, Any]], str | None]
+
+
 @dataclass
 class Tool:
     name: str
@@ -162,6 +173,8 @@ class Tool:
     title: tuple[str, str] = ("", "")
     #: the parameters fixed when proposed (see :class:`Fixed`), by name
     fixed: dict[str, Fixed] = field(default_factory=dict)
+    #: the parameters whose ids a card names (see :class:`Shown`), by name
+    shown: dict[str, Shown] = field(default_factory=dict)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -194,6 +207,11 @@ class Tool:
             for k, v in arguments.items()
         }
 
+    def names(self, arguments: dict[str, Any], ctx: ToolContext) -> dict[str, str]:
+        """What the ids among ``arguments`` stand for, by parameter (see :class:`Shown`)."""
+        named = {k: self.shown[k].name(v, ctx, arguments) for k, v in arguments.items() if k in self.shown and v}
+        return {k: v for k, v in named.items() if v}
+
     def __call__(self, ctx: ToolContext | None = None, /, **arguments: Any) -> Any:
         values = self.validate(arguments)
         if self.takes_ctx:
@@ -205,11 +223,12 @@ class Tool:
 
 def _model_for(
     fn: Callable[..., Any], name: str, docs: dict[str, str]
-) -> tuple[type[BaseModel], bool, dict[str, Fixed]]:
+) -> tuple[type[BaseModel], bool, dict[str, Fixed], dict[str, Shown]]:
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn, include_extras=True)
     fields: dict[str, Any] = {}
     fixed: dict[str, Fixed] = {}
+    shown: dict[str, Shown] = {}
     takes_ctx = False
     for pname, p in sig.parameters.items():
         if pname == "ctx":
@@ -218,15 +237,17 @@ def _model_for(
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise TypeError(f"tool {name}: *args/**kwargs cannot be described to a model")
         annotation = hints.get(pname, str)
-        marks = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Fixed)]
-        if marks:
-            fixed[pname] = marks[0]
+        for mark in getattr(annotation, "__metadata__", ()):
+            if isinstance(mark, Fixed):
+                fixed[pname] = mark
+            elif isinstance(mark, Shown):
+                shown[pname] = mark
         default = ... if p.default is inspect.Parameter.empty else p.default
         fields[pname] = (annotation, Field(default, description=docs.get(pname) or None))
     model = create_model(  # type: ignore[call-overload]
         f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields
     )
-    return model, takes_ctx, fixed
+    return model, takes_ctx, fixed, shown
 
 
 def tool(
@@ -248,7 +269,7 @@ def tool(
         tname = name or f.__name__
         if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tname):
             raise ValueError(f"tool name {tname!r}: letters, digits, _ and - only")
-        model, takes_ctx, fixed = _model_for(f, tname, docs)
+        model, takes_ctx, fixed, shown = _model_for(f, tname, docs)
         return Tool(
             name=tname,
             description=description or desc,
@@ -261,6 +282,7 @@ def tool(
             composed=composed,
             title=title,
             fixed=fixed,
+            shown=shown,
         )
 
     return wrap(fn) if fn is not None else wrap

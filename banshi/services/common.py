@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from sqlalchemy import select
 
-from banshi.agents.tools import Fixed, FromStep, Planned, Refused, ToolContext
+from banshi.agents.tools import Fixed, FromStep, Planned, Refused, Shown, ToolContext
 from banshi.errors import InvalidInput, NotFound
 from banshi.numbers import english_number, zh_number
-from banshi.services.tables import ServiceOrder
+from banshi.services.tables import OfficeItem, Reminder, ServiceOrder
 from banshi.store.tables import utcnow
 
 SANDBOX = "sandbox: simulated service, nothing real is booked, bought or paid"
@@ -432,19 +432,32 @@ def on_latest(lister: str, key: str, then: str = "") -> list[Planned]:
     return found + ([Planned(then, {"order_id": FromStep(0, f"{key}.0.id")})] if then else [])
 
 
+def _own_record(db: Any, user_id: str, record_id: str) -> ServiceOrder | OfficeItem | Reminder | None:
+    """This user's order, booking, office item or reminder with that id (medication reminders too)."""
+    for table in (ServiceOrder, OfficeItem, Reminder):
+        row = db.get(table, record_id)
+        if row is not None and row.user_id == user_id:
+            return row
+    return None
+
+
 def owner_service(db: Any, user_id: str, record_id: str) -> str | None:
     """The built-in service that holds this user's record (an order, a booking, an office item,
     a reminder): a request quoting an id names its service even without the service's words."""
-    from banshi.services.tables import OfficeItem, Reminder
+    row = _own_record(db, user_id, record_id)
+    if row is None:
+        return None
+    return row.service if isinstance(row, ServiceOrder) else "office"
 
-    order = db.get(ServiceOrder, record_id)
-    if order is not None and order.user_id == user_id:
-        return order.service
-    for table in (OfficeItem, Reminder):  # medication reminders too are listed and cancelled there
-        row = db.get(table, record_id)
-        if row is not None and row.user_id == user_id:
-            return "office"
-    return None
+
+def _record_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+    row = _own_record(ctx.db, ctx.user_id, str(value).strip())
+    return None if row is None else (row.text if isinstance(row, Reminder) else row.title) or None
+
+
+#: a write's id of one of the user's records (an order, a booking, a to-do, a reminder): its card
+#: names the record by its title (「取消外卖订单：订单：渝信川菜: 宫保鸡丁×1」)
+Record = Annotated[str, Shown(_record_name)]
 
 
 def lister(key: str, line: Any, limit: int = 5) -> Any:

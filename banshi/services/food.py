@@ -231,7 +231,7 @@ def list_food_orders(ctx: ToolContext) -> dict:
 
 
 @tool(confirm=True, title=("取消外卖订单", "Cancel a food order"))
-def cancel_food_order(ctx: ToolContext, order_id: str) -> dict:
+def cancel_food_order(ctx: ToolContext, order_id: common.Record) -> dict:
     """Cancel a food order; possible until it is out for delivery. Refunds the total.
 
     Args:

@@ -328,7 +328,7 @@ def list_appointments(ctx: ToolContext) -> dict:
 
 
 @tool(confirm=True, title=("取消预约", "Cancel an appointment"))
-def cancel_appointment(ctx: ToolContext, appointment_id: str) -> dict:
+def cancel_appointment(ctx: ToolContext, appointment_id: common.Record) -> dict:
     """Cancel a clinic appointment (free until it starts).
 
     Args:

@@ -237,7 +237,7 @@ def list_reminders(ctx: ToolContext) -> dict:
 
 
 @tool(confirm=True, title=("取消提醒", "Cancel a reminder"))
-def cancel_reminder(ctx: ToolContext, reminder_id: str) -> dict:
+def cancel_reminder(ctx: ToolContext, reminder_id: common.Record) -> dict:
     """Stop a reminder (also a medication reminder).
 
     Args:
@@ -304,7 +304,7 @@ def list_todos(ctx: ToolContext, include_done: bool = False) -> dict:
 
 
 @tool(confirm=True, title=("完成待办", "Complete a to-do"))
-def complete_todo(ctx: ToolContext, todo_id: str) -> dict:
+def complete_todo(ctx: ToolContext, todo_id: common.Record) -> dict:
     """Mark a to-do as done.
 
     Args:
@@ -382,7 +382,7 @@ def grade_flashcard(ctx: ToolContext, card_id: str, correct: bool) -> dict:
 
 
 @tool(confirm=True, title=("删除", "Delete"))
-def delete_office_item(ctx: ToolContext, item_id: str) -> dict:
+def delete_office_item(ctx: ToolContext, item_id: common.Record) -> dict:
     """Delete a calendar event, note, to-do, email draft or flashcard.
 
     Args:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from sqlalchemy import select
 
-from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, Shown, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -88,6 +88,22 @@ def _variant(settings: Settings, item_id: str) -> tuple[dict[str, Any], dict[str
         if v:
             return p, v
     raise NotFound(f"no item {item_id!r} in the shop; item ids come from search_products or product_details")
+
+
+def _items_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+    """The items as the shop names them: 「Wireless Earbuds（blue, 8 hours, IPX4）$226.49」."""
+    try:
+        found = [_variant(ctx.settings, i) for i in value]
+    except NotFound:
+        return None
+    return "、".join(
+        f"{p['name']}（{', '.join(str(x) for x in v['options'].values())}）{common.money(v['price'], '$')}"
+        for p, v in found
+    )
+
+
+#: a write's item ids, named on its card by product, options and price
+Items = Annotated[list[str], Shown(_items_name)]
 
 
 def say_products(data: dict[str, Any], zh: bool) -> str:
@@ -178,7 +194,7 @@ def _status(ctx: ToolContext, order: common.ServiceOrder) -> str:
 
 
 @tool(confirm=True, undo="cancel_shop_order", title=("购物下单", "Shop order"))
-def place_shop_order(ctx: ToolContext, item_ids: list[str], address: str, payment: str = "credit_card") -> dict:
+def place_shop_order(ctx: ToolContext, item_ids: Items, address: str, payment: str = "credit_card") -> dict:
     """Order items from the shop (sandbox). Repeat an item id to buy it more than once.
 
     Args:
@@ -245,7 +261,9 @@ def list_shop_orders(ctx: ToolContext) -> dict:
 
 @tool(confirm=True, title=("取消购物订单", "Cancel a shop order"))
 def cancel_shop_order(
-    ctx: ToolContext, order_id: str, reason: Literal["no longer needed", "ordered by mistake"] = "no longer needed"
+    ctx: ToolContext,
+    order_id: common.Record,
+    reason: Literal["no longer needed", "ordered by mistake"] = "no longer needed",
 ) -> dict:
     """Cancel a pending shop order; the total is refunded.
 
@@ -288,7 +306,7 @@ def _pick(order: common.ServiceOrder, item_ids: list[str]) -> list[dict[str, Any
 
 
 @tool(confirm=True, title=("退货", "Return"))
-def return_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str]) -> dict:
+def return_shop_items(ctx: ToolContext, order_id: common.Record, item_ids: Items) -> dict:
     """Return items of a delivered order; the refund goes to the original payment method.
 
     Args:
@@ -309,7 +327,9 @@ def return_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str]) -> d
 
 
 @tool(confirm=True, title=("换货", "Exchange"))
-def exchange_shop_items(ctx: ToolContext, order_id: str, item_ids: list[str], new_item_ids: list[str]) -> dict:
+def exchange_shop_items(
+    ctx: ToolContext, order_id: common.Record, item_ids: Items, new_item_ids: Items
+) -> dict:
     """Exchange items of a delivered order for other available variants of the same products;
     the price difference is paid or refunded.
 

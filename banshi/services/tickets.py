@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from sqlalchemy import select
 
-from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
+from banshi.agents.tools import FromStep, Planned, Refused, Service, Shown, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
 from banshi.services import common
@@ -237,7 +237,7 @@ def _book_train(ctx: ToolContext, t: dict[str, Any], seat_class: str, passengers
 
 
 @tool(confirm=True, title=("改签", "Change a train ticket"))
-def change_train(ctx: ToolContext, order_id: str, new_train: str, new_date: common.Day = "") -> dict:
+def change_train(ctx: ToolContext, order_id: common.Record, new_train: str, new_date: common.Day = "") -> dict:
     """Change a train ticket to another train on the same route (once, free, before departure).
 
     Args:
@@ -425,10 +425,33 @@ def _show(day: date, showtime_id: str) -> dict[str, Any]:
     return s
 
 
+def _showtime_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+    """The show as a ticket names it: 「《熊猫侦探》2026-12-01 14:15 沙盒影城（国贸店）」."""
+    try:
+        s = _show(date.fromisoformat(str(arguments.get("date", ""))), str(value))
+    except (ValueError, NotFound):
+        return None
+    return f"《{s['film']}》{s['start']} {s['cinema']}"
+
+
+#: a write's showtime id, named on its card by film, start and cinema
+Showtime = Annotated[str, Shown(_showtime_name)]
+
+
 def _say_showtimes(data: dict[str, Any], zh: bool) -> str:
-    """The showtimes; for a film no cinema shows that day, the films that are on instead."""
+    """The showtimes; for a film whose last show that day has begun (or starts too early), the next
+    day's; for a film no cinema shows that day, the films that are on instead."""
+    listed = common.lister("showtimes", _show_line)
+    if data.get("last_start"):
+        last, nxt = data["last_start"], data["next_day"]
+        if zh:
+            head = f"{data['date']}《{data['film']}》最晚一场 {last[11:]} 开场，之后没有场次了。{nxt['date']} 的场次："
+        else:
+            head = f'The last show of "{data["film_en"]}" on {data["date"]} starts at {last[11:]}; none after. '
+            head += f"On {nxt['date']}:"
+        return head + "\n" + listed(nxt, zh)
     if data.get("showtimes") or not data.get("films_showing"):
-        return common.lister("showtimes", _show_line)(data, zh)
+        return listed(data, zh)
     if zh:
         on = "、".join(f"《{f}》" for f, _ in data["films_showing"])
         return f"{data['date']} 没有「{data['film']}」的场次（沙盒影院只放映虚构影片）。这天在映：{on}。"
@@ -437,6 +460,14 @@ def _say_showtimes(data: dict[str, Any], zh: bool) -> str:
         f"No showtimes of \"{data['film']}\" on {data['date']} (the sandbox cinemas show fictional films). "
         f"On that day: {on}."
     )
+
+
+def _coming(ctx: ToolContext, day: date, cinema: str, film: str, earliest: str) -> list[dict[str, Any]]:
+    """The day's shows starting at ``earliest`` (YYYY-MM-DD HH:MM) or later, first first, with seats left."""
+    shows = sorted((s for s in showtimes(day, cinema, film) if s["start"] >= earliest), key=lambda x: x["start"])
+    for s in shows:
+        s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
+    return shows
 
 
 @tool(say=_say_showtimes)
@@ -453,20 +484,24 @@ def search_showtimes(ctx: ToolContext, date: str = "", film: str = "", cinema: s
     day = common.parse_date(date, ctx) if date else common.local_now(ctx).date()
     if after and not re.fullmatch(r"\d{1,2}:\d{2}", after.strip()):
         raise InvalidInput(f"after: {after!r} is not a time; use HH:MM")
-    earliest = max(f"{common.local_now(ctx):%Y-%m-%d %H:%M}", f"{day} {after.strip().zfill(5)}" if after else "")
-    # "the first show" is the earliest still to come
-    shows = sorted((s for s in showtimes(day, cinema, film) if s["start"] >= earliest), key=lambda x: x["start"])
-    for s in shows:
-        s["seats_left"] = 120 - int(60 * stable_unit(s["showtime_id"])) - _booked(ctx, "cinema", s["showtime_id"])
+    now = f"{common.local_now(ctx):%Y-%m-%d %H:%M}"
+    shows = _coming(ctx, day, cinema, film, max(now, f"{day} {after.strip().zfill(5)}" if after else ""))
     out = {"showtimes": shows[:20], "count": len(shows), "note": SANDBOX + " (fictional cinemas and films)"}
-    if film and not shows:  # a film not on: what is
-        on = {(s["film"], s["film_en"]): None for s in showtimes(day, cinema)}
+    if film and not shows:
+        if played := showtimes(day, cinema, film):  # on that day, but too early: the next day's shows
+            last = max(played, key=lambda s: s["start"])
+            later = day + timedelta(days=1)
+            nxt = _coming(ctx, later, cinema, film, now)
+            next_day = {"date": later.isoformat(), "showtimes": nxt[:20], "count": len(nxt)}
+            named = {"film": last["film"], "film_en": last["film_en"], "date": str(day)}
+            return out | named | {"last_start": last["start"], "next_day": next_day}
+        on = {(s["film"], s["film_en"]): None for s in showtimes(day, cinema)}  # a film not on: what is
         out |= {"film": film, "date": day.isoformat(), "films_showing": list(on)}
     return out
 
 
 @tool(confirm=True, undo="cancel_ticket", title=("订电影票", "Cinema ticket"))
-def book_cinema(ctx: ToolContext, showtime_id: str, date: common.Day, tickets: int = 1) -> dict:
+def book_cinema(ctx: ToolContext, showtime_id: Showtime, date: common.Day, tickets: int = 1) -> dict:
     """Buy cinema tickets (sandbox); seats are assigned together.
 
     Args:
@@ -556,7 +591,7 @@ def refund_for(ctx: ToolContext, order: common.ServiceOrder) -> float:
 
 
 @tool(confirm=True, title=("退票", "Cancel a ticket"))
-def cancel_ticket(ctx: ToolContext, order_id: str) -> dict:
+def cancel_ticket(ctx: ToolContext, order_id: common.Record) -> dict:
     """Cancel a train, flight or cinema ticket and get the refund the rules allow.
 
     Args:

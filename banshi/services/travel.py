@@ -1249,7 +1249,7 @@ def list_travel_bookings(ctx: ToolContext) -> dict:
 
 
 @tool(confirm=True, title=("取消预订", "Cancel a booking"))
-def cancel_travel_booking(ctx: ToolContext, booking_id: str) -> dict:
+def cancel_travel_booking(ctx: ToolContext, booking_id: common.Record) -> dict:
     """Cancel a hotel, restaurant or taxi booking.
 
     Args:

@@ -3,7 +3,7 @@ the calendar as ICS; another user sees none of it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -121,3 +121,31 @@ def test_a_proposed_time_is_fixed_and_shown_in_the_users_language(settings, db, 
     assert en.summary == f"Reminder: text: call mom; at: {day} ({day:%a}) 19:00"
     with pytest.raises(InvalidInput, match="at"):  # a time that means nothing is refused before the card
         actions.propose(db, u1, "add_reminder", {"text": "x", "at": "someday"})
+
+
+def test_a_card_names_what_its_ids_stand_for_and_only_the_users_own_records(settings, db, users, need):
+    """A card had shown 「商品：8555936349」 and 「场次：S15702976」: the user confirms a product, a
+    film and an order they know. Another user's order id is shown as the id, never as its title."""
+    need("tau_retail", "products.json")
+    from banshi.agents.actions import Actions
+    from banshi.agents.registry import get_registry
+    from banshi.services.tickets import showtimes
+
+    actions, (alice, bob) = Actions(get_registry(settings), settings), users
+    shop = actions.propose(db, alice, "place_shop_order", {"item_ids": ["8555936349"], "address": "1 Main St"}, zh=True)
+    assert "Wireless Earbuds（blue, 8 hours, IPX4）$226.49" in shop.summary and "8555936349" not in shop.summary
+    assert "支付方式：信用卡" in shop.summary  # the value, in the card's language
+    assert shop.arguments["item_ids"] == ["8555936349"]  # what runs is still the id
+    day = date.today() + timedelta(days=2)
+    show = showtimes(day)[0]
+    said = {"showtime_id": show["showtime_id"], "date": str(day), "tickets": 2}
+    film = actions.propose(db, alice, "book_cinema", said)
+    assert f"《{show['film']}》{show['start']} {show['cinema']}" in film.summary
+    assert show["showtime_id"] not in film.summary
+    done = actions.confirm(db, alice, shop.id).result["data"]
+    cancel = actions.propose(db, alice, "cancel_shop_order", {"order_id": done["id"]}, zh=True)
+    assert "订单：Wireless Earbuds" in cancel.summary
+    foreign = actions.propose(db, bob, "cancel_shop_order", {"order_id": done["id"]}, zh=True)
+    assert "Wireless Earbuds" not in foreign.summary and done["id"] in foreign.summary
+    unknown = actions.propose(db, alice, "place_shop_order", {"item_ids": ["nope"], "address": "x"})
+    assert "nope" in unknown.summary  # an id that names nothing stays as said; running it says why

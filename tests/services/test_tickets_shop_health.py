@@ -255,6 +255,18 @@ def test_showtimes_that_have_begun_are_not_listed_and_tonight_is_the_evening(reg
     ]
 
 
+def test_a_film_whose_last_show_has_begun_is_offered_the_next_day(registry, ctx):
+    """「今晚熊猫侦探」 at 21:30 had been answered 「没有「熊猫侦探」的场次…这天在映：…《熊猫侦探》」."""
+    said = registry.tools["search_showtimes"].say
+    data = registry.run("search_showtimes", {"film": "熊猫", "date": "2026-06-03", "after": "23:00"}, ctx()).data
+    assert data["showtimes"] == [] and data["last_start"].startswith("2026-06-03")
+    assert data["next_day"]["showtimes"] and all(s["start"] >= "2026-06-04" for s in data["next_day"]["showtimes"])
+    zh = said(data, True)
+    assert zh.startswith(f"2026-06-03《熊猫侦探》最晚一场 {data['last_start'][11:]} 开场") and "没有「" not in zh
+    assert data["next_day"]["showtimes"][0]["showtime_id"] in zh
+    assert said(data, False).startswith('The last show of "Panda Detective" on 2026-06-03')
+
+
 def test_trains_between_cities_named_in_english(ctx):
     from banshi.services import tickets
 
