@@ -525,18 +525,29 @@ class LocalBackend(Backend):
     def _pieces(
         self, server: Any, body: dict[str, Any], cancel: threading.Event | None, acc: _Accumulator
     ) -> Iterator[tuple[str, str]]:
-        """("reasoning" | "text", piece) for one llama.cpp request, recording usage and finish."""
-        for data in self._chunks(server, body, cancel):
-            acc.add(data)
-            if data.get("timings"):
-                self.last_timings = data["timings"]
-            for choice in data.get("choices") or []:
-                delta = choice.get("delta") or {}
-                if delta.get("reasoning_content"):
-                    yield "reasoning", delta["reasoning_content"]
-                if delta.get("content"):
-                    acc.pieces += 1
-                    yield "text", delta["content"]
+        """("reasoning" | "text", piece) for one llama.cpp request, recording usage and finish. A
+        reply caught in a loop (:func:`looping`) is cut there, as one that ran out of tokens."""
+        chunks = self._chunks(server, body, cancel)
+        tails = {"reasoning": "", "text": ""}
+        try:
+            for data in chunks:
+                acc.add(data)
+                if data.get("timings"):
+                    self.last_timings = data["timings"]
+                for choice in data.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    for kind, key in (("reasoning", "reasoning_content"), ("text", "content")):
+                        piece = delta.get(key)
+                        if not piece:
+                            continue
+                        acc.pieces += kind == "text"
+                        yield kind, piece
+                        tails[kind] = (tails[kind] + piece)[-_LOOP_SPAN:]
+                        if looping(tails[kind]):
+                            acc.finish = "length"
+                            return
+        finally:
+            chunks.close()
         if cancel is not None and cancel.is_set():
             acc.finish = "cancelled"
 
@@ -581,6 +592,25 @@ class LocalBackend(Backend):
             stop.set()
             # llama.cpp notices at its next token; do not hold the caller up longer than that
             worker.join(timeout=0.5)
+
+
+_LOOP_PERIOD = 40  # the longest stretch (characters) whose repeats count as a loop
+_LOOP_SPAN = 8 * _LOOP_PERIOD
+
+
+def looping(text: str) -> bool:
+    """Whether ``text`` ends in a loop: one stretch of at most 40 characters repeated over the last
+    max(120, 8 × its length) characters (🎉🎉🎉…, the same line again and again). A small model
+    that starts one rarely leaves it, and would spend the whole token budget (minutes) on it;
+    a rule line or a refrain is shorter than that."""
+    for period in range(1, _LOOP_PERIOD + 1):
+        span = max(120, 8 * period)
+        if len(text) < span:
+            return False
+        end = text[-span:]
+        if end[period:] == end[:-period]:
+            return True
+    return False
 
 
 class _Accumulator:

@@ -12,7 +12,9 @@ every turn the service agents leave), and the skill's answer as a chat answer (`
   action items; ``recording_answer``);
 - a request to translate the text that follows it (翻译成英文：…, translate into French: …) goes
   to the translation skill, which keeps Markdown and code as they are and translates a long text
-  piece by piece.
+  piece by piece;
+- a social post asked for by its platform (帮我写一条朋友圈…, write a tweet about …) is written by
+  the writing skill, as its poster would write it.
 
 A message is a math problem when it asks for a number (多少, 几, 求, how many, what is …) about
 at least two quantities, or writes out a calculation (17乘以3, 3 + 4 * 2, 2x + 3 = 7). A question
@@ -21,7 +23,7 @@ write, translate or recommend something is not one, even with numbers in it. A s
 changes the problem just asked (那如果是5盒呢？, what if there were 8?) is that problem changed.
 
 May import: messages, numbers, models, config, skills.calculator/school_facts/lang, skills.homework/images/
-translate and media.files/recordings (lazily).
+translate/writing and media.files/recordings (lazily).
 """
 
 from __future__ import annotations
@@ -240,6 +242,21 @@ _SOLVE_PHOTO = re.compile(
 )
 
 
+# a social post asked for, by its platform (帮我写一条朋友圈…, write a tweet about …)
+_PLATFORM = {"朋友圈": "wechat_moments", "微博": "weibo", "小红书": "xiaohongshu", "抖音": "douyin", "推文": "x",
+             "tweet": "x", "linkedin": "linkedin", "instagram": "instagram"}
+_POST = re.compile("|".join(_PLATFORM), re.I)
+
+
+def social_post(text: str) -> str | None:
+    """The platform (``writing.SKILLS["social_post"]``'s) of the post the message asks to be
+    written, or None: it is then written as its poster would ("I"), not spoken to them."""
+    from banshi.skills.writing import composes
+
+    m = _POST.search(text) if composes(text) else None
+    return _PLATFORM[m.group(0).lower() if m.group(0).isascii() else m.group(0)] if m else None
+
+
 def solves_photo(text: str) -> bool:
     """Whether a message sent with one photo asks for the problem on it to be solved."""
     return bool(_SOLVE_PHOTO.search(text)) and not _NOT_MATH.search(text)
@@ -265,6 +282,9 @@ def answer(
     asked = translation(text)
     if asked is not None:
         return _translated(backend, *asked, cancel=cancel)
+    platform = social_post(text)
+    if platform is not None:
+        return _posted(backend, text, platform, cancel=cancel)
     changed = changed_problem(text, earlier)
     if changed is not None:
         text = changed
@@ -297,6 +317,21 @@ def _drawn(
     yield {"type": "skill", "skill": "drawing", "result": {
         "file_id": stored.id, "source": picture.source, "seconds": picture.seconds}}
     yield Completion(text=said, finish_reason="stop")
+
+
+def _posted(
+    backend: Backend, brief: str, platform: str, *, cancel: threading.Event | None
+) -> Iterator[Delta | Completion | dict[str, Any]]:
+    from banshi.skills import writing
+
+    yield {"type": "skill", "skill": "writing", "stage": "writing"}
+    said: list[str] = []
+    for piece in writing.write_stream(backend, "social_post", brief, {"platform": platform}, cancel=cancel):
+        said.append(piece)
+        yield Delta(text=piece)
+    yield {"type": "skill", "skill": "writing", "result": {"skill": "social_post", "platform": platform}}
+    cancelled = cancel is not None and cancel.is_set()
+    yield Completion(text="".join(said).strip(), finish_reason="cancelled" if cancelled else "stop")
 
 
 def _translated(

@@ -25,6 +25,7 @@ MAX_INPUT_CHARS = 60_000
 CHUNK_CHARS = 3_000  # one map step of a long summary (≈ 1,000–3,000 tokens)
 
 LENGTH_WORDS = {"short": 120, "medium": 300, "long": 700}
+_WORD = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 
 # a piece of writing no service writes (a poem, a story, a post), asked for in a few words
 _COMPOSE = re.compile(
@@ -88,8 +89,8 @@ SKILLS: dict[str, WritingSkill] = {s.name: s for s in (
                  "body paragraphs and a conclusion. Tone: {tone}. About {words} words.",
                  (LENGTH, TONE, Param("audience", (), "general readers"))),
     WritingSkill("social_post", "Social post", "compose",
-                 "Write a {platform} post about the brief below. Tone: {tone}. {emoji} {hashtags} "
-                 "Fit the platform's usual length and style.",
+                 "Write a {platform} post about the brief below, as the person who posts it: say 'I' (我), not 'you'. "
+                 "Tone: {tone}. {emoji} {hashtags} Fit the platform's usual length and style.",
                  (Param("platform", ("weibo", "wechat_moments", "xiaohongshu", "douyin", "x", "linkedin",
                                      "instagram"), "wechat_moments"),
                   TONE, Param("emoji", ("yes", "no"), "yes"), Param("hashtags", ("yes", "no"), "yes")),
@@ -120,7 +121,10 @@ SKILLS: dict[str, WritingSkill] = {s.name: s for s in (
 
 _SUMMARY_STYLES = {"one_line": "in one sentence", "short": "in a short paragraph",
                    "bullets": "as 3–7 bullet points", "detailed": "in a few paragraphs covering every section"}
-_EMOJI = {"yes": "Use a few fitting emoji.", "no": "No emoji."}
+_EMOJI = {"yes": "Use one to three fitting emoji inside the text.", "no": "No emoji."}
+_PLATFORMS = {"weibo": "Weibo (微博)", "wechat_moments": "WeChat Moments (朋友圈)",
+              "xiaohongshu": "Xiaohongshu (小红书)", "douyin": "Douyin (抖音) video caption", "x": "X (Twitter)",
+              "linkedin": "LinkedIn", "instagram": "Instagram"}
 _HASHTAGS = {"yes": "End with 2–4 hashtags.", "no": "No hashtags."}
 
 
@@ -155,6 +159,7 @@ def build_messages(skill: WritingSkill, text: str, params: dict[str, str]) -> li
     values["emoji"] = _EMOJI.get(params.get("emoji", ""), "")
     values["hashtags"] = _HASHTAGS.get(params.get("hashtags", ""), "")
     values["type"] = params.get("type", "")
+    values["platform"] = _PLATFORMS.get(params.get("platform", ""), "")
     instruction = skill.instruction.format(**values)
     system = (f"You are a skilled writer. {instruction} Write in {language_name(lang)}"
               f"{'' if lang not in NAMES else ' (' + language_name(lang, native=True) + ')'}. "
@@ -190,9 +195,29 @@ def write_stream(backend: Backend, skill_name: str, text: str, params: dict[str,
         values["language"] = detect_language(text)
     if skill.name == "summary" and len(text) > CHUNK_CHARS:
         text = _condense(backend, text, values["language"], cancel)
-    yield from _stream_text(backend, build_messages(skill, text, values),
+
+    def run(values: dict[str, str]) -> Iterator[str]:
+        return _stream_text(backend, build_messages(skill, text, values),
                             max_tokens=_max_tokens(skill, values, text, backend),
                             temperature=skill.temperature, cancel=cancel)
+
+    if values.get("emoji") != "yes":
+        yield from run(values)
+        return
+    # a post that opens with a row of emoji and no word is one the small model rarely leaves
+    # (🎉🎉🎉… to the end of its budget): it is dropped at once and written again without emoji
+    stream, held = run(values), ""
+    for piece in stream:
+        held += piece
+        if _WORD.search(held):
+            yield held
+            yield from stream
+            return
+        if sum(ord(c) >= 0x2190 for c in held) >= 3:
+            stream.close()
+            yield from run(values | {"emoji": "no"})
+            return
+    yield held
 
 
 def write(backend: Backend, skill_name: str, text: str, params: dict[str, Any] | None = None, **kw: Any) -> str:

@@ -126,3 +126,29 @@ def test_llama_cpp_errors_become_domain_errors() -> None:
     assert isinstance(bad, InvalidInput) and "bad grammar" in bad.message
     crash = _error_of({"code": 500, "message": "boom", "type": "server_error"})
     assert isinstance(crash, ModelError) and crash.status == 503
+
+
+def test_a_reply_caught_in_a_loop_is_cut_and_a_refrain_is_not() -> None:
+    """`banshi write social_post` had written 🎉 for 80 s, to the end of its token budget."""
+    import json
+    import time
+
+    from banshi.models.local import _Accumulator, looping
+
+    assert looping("祝它生日快乐！" + "🎉" * 120) and looping("开头\n" + "- 一起庆祝吧\n" * 30)
+    assert not looping("-" * 80) and not looping("啦啦啦，" * 8 + "我们的歌。") and not looping("短" * 119)
+
+    class Server:  # llama.cpp's in-process server: streams chunks to the callback until it returns True
+        stopped = False
+
+        def handle_chat_completions(self, body: str, on_chunk) -> None:
+            for piece in ["今天是咪咪三岁生日！", *["🎉"] * 2000]:
+                time.sleep(0.001)
+                if on_chunk(json.dumps({"choices": [{"delta": {"content": piece}}]})):
+                    Server.stopped = True
+                    return
+
+    backend, acc = LocalBackend(Settings()), _Accumulator()
+    text = "".join(p for _, p in backend._pieces(Server(), {}, None, acc))
+    assert text.startswith("今天是咪咪三岁生日！") and text.count("🎉") < 200 and acc.finish == "length"
+    assert Server.stopped  # the model was told to stop, not left to run

@@ -152,3 +152,20 @@ def test_a_follow_up_of_a_follow_up_changes_the_changed_problem():
 )
 def test_a_message_a_skill_takes_goes_to_no_service(text, skill):
     assert skill_first(text) is skill
+
+
+def test_a_social_post_asked_for_in_the_chat_is_written_by_the_writing_skill_as_its_poster():
+    """「帮我写一条朋友圈，庆祝我家猫咪三岁生日」 had been answered 「今天是你的猫咪三岁生日！」: the post
+    spoke to its poster."""
+    from banshi.messages import Completion
+    from banshi.models.fake import FunctionBackend
+    from banshi.skills.route import answer, social_post
+
+    assert social_post("帮我写一条朋友圈，庆祝我家猫咪三岁生日") == "wechat_moments"
+    assert social_post("Can you write a tweet about my first marathon?") == "x"
+    assert social_post("给我写个小红书文案，推荐这家咖啡店") == "xiaohongshu"
+    assert social_post("朋友圈里大家都在晒什么？") is None and social_post("帮我写一首诗") is None
+    backend = FunctionBackend(lambda m, **_: "今天咪咪三岁啦！#猫咪生日")
+    events = list(answer(backend, "帮我写一条朋友圈，庆祝我家猫咪三岁生日", lambda: iter(())))
+    assert events[-1] == Completion(text="今天咪咪三岁啦！#猫咪生日", finish_reason="stop")
+    assert "WeChat Moments (朋友圈)" in backend.calls[0]["messages"][0].content

@@ -114,3 +114,20 @@ def test_protect_restore_round_trip():
     assert restore(masked, kept) == (text, True)
     assert [t for t, _ in segments("a\n```\ncode\n```\nb")] == [True, False, True]
     assert re.search(r"⟦\d⟧", masked)
+
+
+def test_a_post_that_opens_with_a_row_of_emoji_is_written_again_without_them():
+    """The local model had answered 「庆祝我家猫咪三岁生日」 with 🎉 to the end of its budget. A post
+    is written as its poster ("I"), on the platform named for people, not by its code."""
+    POST = "今天咪咪三岁啦，我给它买了新玩具。#猫咪生日"
+
+    def model(messages, **_):
+        system = messages[0].content
+        return "🎉 🎉🎉🎉🎉🎉🎉🎉🎉" if "inside the text" in system else POST
+
+    backend = FunctionBackend(model)
+    assert writing.write(backend, "social_post", "庆祝我家猫咪三岁生日") == POST
+    first, second = (c["messages"][0].content for c in backend.calls)
+    assert "WeChat Moments (朋友圈)" in first and "'I'" in first and "No emoji." in second
+    words = FunctionBackend(lambda m, **_: "🎉 今天咪咪三岁啦 🎂")  # an emoji before the words is kept
+    assert writing.write(words, "social_post", "庆祝猫咪生日") == "🎉 今天咪咪三岁啦 🎂" and len(words.calls) == 1

@@ -247,4 +247,5 @@ export default {
   "skills.stage.explaining": "Explaining…",
   "skills.stage.drawing": "Drawing…",
   "skills.stage.translating": "Translating…",
+  "skills.stage.writing": "Writing…",
 };

@@ -246,4 +246,5 @@ export default {
   "skills.stage.explaining": "正在讲解…",
   "skills.stage.drawing": "正在画…",
   "skills.stage.translating": "正在翻译…",
+  "skills.stage.writing": "正在写…",
 };
