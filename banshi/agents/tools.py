@@ -144,10 +144,11 @@ class Shown:
     """Marks a write's parameter that holds ids, as ``Annotated[str, Shown(name)]``: the
     confirmation card names what the id stands for (「场次：《熊猫侦探》2026-12-01 14:15
     沙盒影城（国贸店）」), so the user confirms a film or a product they know, not a number.
-    ``name(value, ctx, arguments)`` returns those words, or None when the id names nothing (the
-    card then shows the id, and running the write says what is wrong)."""
+    ``name(value, ctx, arguments, zh)`` returns those words (in Chinese when ``zh``), or None when
+    the id names nothing (the card then shows the id, and running the write says what is wrong).
+    A value that is no id but reads better in words (1440 minutes: 每天) is marked the same way."""
 
-    name: Callable[[Any, ToolContext, dict[str, Any]], str | None]
+    name: Callable[[Any, ToolContext, dict[str, Any], bool], str | None]
 
 
 @dataclass
@@ -207,9 +208,10 @@ class Tool:
             for k, v in arguments.items()
         }
 
-    def names(self, arguments: dict[str, Any], ctx: ToolContext) -> dict[str, str]:
+    def names(self, arguments: dict[str, Any], ctx: ToolContext, zh: bool) -> dict[str, str]:
         """What the ids among ``arguments`` stand for, by parameter (see :class:`Shown`)."""
-        named = {k: self.shown[k].name(v, ctx, arguments) for k, v in arguments.items() if k in self.shown and v}
+        shown = self.shown
+        named = {k: shown[k].name(v, ctx, arguments, zh) for k, v in arguments.items() if k in shown and v}
         return {k: v for k, v in named.items() if v}
 
     def __call__(self, ctx: ToolContext | None = None, /, **arguments: Any) -> Any:

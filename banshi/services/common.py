@@ -450,9 +450,27 @@ def owner_service(db: Any, user_id: str, record_id: str) -> str | None:
     return row.service if isinstance(row, ServiceOrder) else "office"
 
 
-def _record_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+def _record_name(value: Any, ctx: ToolContext, arguments: dict[str, Any], zh: bool) -> str | None:
     row = _own_record(ctx.db, ctx.user_id, str(value).strip())
     return None if row is None else (row.text if isinstance(row, Reminder) else row.title) or None
+
+
+def every(minutes: int, zh: bool) -> str:
+    """A repeat said in words: 1440 → 每天 / every day, 480 → 每 8 小时 / every 8 hours."""
+    named = {1440: ("每天", "every day"), 10080: ("每周", "every week"), 60: ("每小时", "every hour")}
+    if minutes in named:
+        return named[minutes][0 if zh else 1]
+    if minutes % 1440 == 0:
+        return f"每 {minutes // 1440} 天" if zh else f"every {minutes // 1440} days"
+    if minutes % 60 == 0:
+        return f"每 {minutes // 60} 小时" if zh else f"every {minutes // 60} hours"
+    return f"每 {minutes} 分钟" if zh else f"every {minutes} minutes"
+
+
+#: a write's repeat in minutes, said on its card in words (每天, every 8 hours)
+Repeat = Annotated[int, Shown(lambda v, ctx, arguments, zh: every(int(v), zh))]
+#: the same in hours
+RepeatHours = Annotated[int, Shown(lambda v, ctx, arguments, zh: every(int(v) * 60, zh))]
 
 
 #: a write's id of one of the user's records (an order, a booking, a to-do, a reminder): its card

@@ -344,7 +344,7 @@ def cancel_appointment(ctx: ToolContext, appointment_id: common.Record) -> dict:
 
 @tool(confirm=True, undo="cancel_reminder", title=("用药提醒", "Medication reminder"))
 def add_medication_reminder(
-    ctx: ToolContext, medicine: str, time: common.Moment, dose: str = "", every_hours: int = 24
+    ctx: ToolContext, medicine: str, time: common.Moment, dose: str = "", every_hours: common.RepeatHours = 24
 ) -> dict:
     """Remind the user to take a medicine, repeating (daily by default).
 

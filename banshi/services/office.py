@@ -68,8 +68,8 @@ def say_todos(data: dict[str, Any], zh: bool) -> str:
 
 def say_reminders(data: dict[str, Any], zh: bool) -> str:
     def line(r: dict[str, Any], zh: bool) -> str:
-        every = {1440: ("每天", "daily"), 10080: ("每周", "weekly"), 60: ("每小时", "hourly")}.get(r["repeat_minutes"])
-        return f"{r['due']} {r['text']}" + ((f"（{every[0]}）" if zh else f" ({every[1]})") if every else "")
+        repeat = common.every(r["repeat_minutes"], zh) if r["repeat_minutes"] else ""
+        return f"{r['due']} {r['text']}" + ((f"（{repeat}）" if zh else f" ({repeat})") if repeat else "")
 
     return _lines(data["reminders"], line, "没有提醒。" if zh else "No reminders.", zh)
 
@@ -189,7 +189,7 @@ def export_calendar_ics(ctx: ToolContext) -> dict:
 
 
 @tool(confirm=True, undo="cancel_reminder", title=("设提醒", "Reminder"))
-def add_reminder(ctx: ToolContext, text: str, at: common.Moment, repeat_minutes: int = 0) -> dict:
+def add_reminder(ctx: ToolContext, text: str, at: common.Moment, repeat_minutes: common.Repeat = 0) -> dict:
     """Remind the user at a time; it fires in the web UI even after a server restart.
 
     Args:

@@ -90,7 +90,7 @@ def _variant(settings: Settings, item_id: str) -> tuple[dict[str, Any], dict[str
     raise NotFound(f"no item {item_id!r} in the shop; item ids come from search_products or product_details")
 
 
-def _items_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+def _items_name(value: Any, ctx: ToolContext, arguments: dict[str, Any], zh: bool) -> str | None:
     """The items as the shop names them: 「Wireless Earbuds（blue, 8 hours, IPX4）$226.49」."""
     try:
         found = [_variant(ctx.settings, i) for i in value]

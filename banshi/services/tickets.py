@@ -425,7 +425,7 @@ def _show(day: date, showtime_id: str) -> dict[str, Any]:
     return s
 
 
-def _showtime_name(value: Any, ctx: ToolContext, arguments: dict[str, Any]) -> str | None:
+def _showtime_name(value: Any, ctx: ToolContext, arguments: dict[str, Any], zh: bool) -> str | None:
     """The show as a ticket names it: 「《熊猫侦探》2026-12-01 14:15 沙盒影城（国贸店）」."""
     try:
         s = _show(date.fromisoformat(str(arguments.get("date", ""))), str(value))

@@ -119,6 +119,11 @@ def test_a_proposed_time_is_fixed_and_shown_in_the_users_language(settings, db, 
     assert a.summary == f"设提醒：内容：开会；时间：{day}（周{weekday}）08:00"  # nothing at 0 is shown
     en = actions.propose(db, u1, "add_reminder", {"text": "call mom", "at": "tomorrow 7pm"})
     assert en.summary == f"Reminder: text: call mom; at: {day} ({day:%a}) 19:00"
+    every_day = {"text": "吃药", "at": "明天早上8点", "repeat_minutes": 1440}
+    daily = actions.propose(db, u1, "add_reminder", every_day, zh=True)
+    assert daily.summary.endswith("；重复：每天") and daily.arguments["repeat_minutes"] == 1440
+    pills = {"medicine": "阿莫西林", "time": "明天早上8点", "every_hours": 8}
+    assert "重复：每 8 小时" in actions.propose(db, u1, "add_medication_reminder", pills, zh=True).summary
     with pytest.raises(InvalidInput, match="at"):  # a time that means nothing is refused before the card
         actions.propose(db, u1, "add_reminder", {"text": "x", "at": "someday"})
 
