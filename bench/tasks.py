@@ -345,6 +345,66 @@ def tasks() -> list[Task]:
             [f"What's the weather in Shanghai on {t1}?"],
             lambda db, u, r: str(_weather("上海", t1)["high_c"]) in r,
         ),
+        # -- follow-ups: days said as people say them, a list's item, the user's own records ----
+        Task(
+            "followup-chain-branch",
+            ["帮我订明天晚上7点全聚德的位子，4个人", "订王府井那家", yes_zh],
+            lambda db, u, r: one(
+                _orders(db, u, "restaurant"),
+                lambda o: (
+                    "全聚德" in o.data["restaurant"]
+                    and "王府井" in o.data["restaurant"]
+                    and o.data["people"] == 4
+                    and o.data["time"] == f"{t1} 19:00"
+                ),
+            ),
+        ),
+        Task(
+            "followup-weekday-reminder",
+            ["下周三下午3点提醒我开会", yes_zh],
+            lambda db, u, r: one(_reminders(db, u), lambda x: _local(x.due_at) == f"{_next_week(2)} 15:00"),
+        ),
+        Task(
+            "followup-weekday-reminder-en",
+            ["Remind me to call the bank next Friday at 9am", yes_en],
+            lambda db, u, r: one(
+                _reminders(db, u), lambda x: "bank" in x.text.lower() and _local(x.due_at) == f"{_coming(4)} 09:00"
+            ),
+        ),
+        Task(
+            "followup-shop-address",
+            ["帮我买一副蓝牙耳机，要最便宜的", "送到1 Main St, Springfield", yes_zh],
+            lambda db, u, r: one(
+                _orders(db, u, "retail", "pending"),
+                lambda o: o.data["items"][0]["item_id"] == _cheapest("Wireless Earbuds")
+                and "Main St" in o.data["address"],
+            ),
+        ),
+        Task(
+            "followup-refund-this-ticket",
+            ["帮我订一张后天北京到上海最早的高铁票", yes_zh, "退掉这张票", yes_zh],
+            lambda db, u, r: one(_orders(db, u, "train", "cancelled"), lambda o: o.data["date"] == in_days(2))
+            and not _orders(db, u, "train"),
+        ),
+        Task(
+            "followup-where-is-my-food",
+            ["我的外卖到哪了？"],
+            lambda db, u, r: any(w in r for w in ("接单", "准备", "制作", "配送", "送达")),
+            setup=_food_cart,
+            facts=["{id}"],
+        ),
+        Task(
+            "followup-daily-time-party",
+            ["明晚7点4个人，帮我订护国寺小吃店（护国寺总店）", yes_zh],
+            lambda db, u, r: one(
+                _orders(db, u, "restaurant"), lambda o: o.data["people"] == 4 and o.data["time"] == f"{t1} 19:00"
+            ),
+        ),
+        Task(
+            "followup-weather-city-said",
+            ["我住在杭州", "明天会下雨吗？"],
+            lambda db, u, r: str(_weather("杭州", t1)["high_c"]) in r or str(_weather("杭州", t1)["low_c"]) in r,
+        ),
         # -- out of scope: plain chat, nothing done ------------------------------------------
         Task("oos-poem", ["写一首关于秋天的短诗"], lambda db, u, r: bool(r.strip()) and none_written(db, u)),
         Task("oos-math-en", ["What is 17 times 23?"], lambda db, u, r: "391" in r and none_written(db, u)),
@@ -412,6 +472,24 @@ def _prices(product: str, below: float) -> list[float]:
     return [v["price"] for v in p["variants"].values() if v["available"] and v["price"] < below]
 
 
+def _local(utc: Any) -> str:
+    from banshi.services.common import to_local
+
+    return f"{to_local(utc):%Y-%m-%d %H:%M}"
+
+
+def _next_week(weekday: int) -> str:
+    """The day of next week (Monday 0) that 下周三 / "next Wednesday" names."""
+    today = date.today()
+    return (today + timedelta(days=7 - today.weekday() + weekday)).isoformat()
+
+
+def _coming(weekday: int) -> str:
+    """The day "next Friday" names: the coming one, never today (as a calendar app reads it)."""
+    today = date.today()
+    return (today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)).isoformat()
+
+
 def _weather(city: str, day: str) -> dict[str, Any]:
     from banshi.services import weather
 
@@ -454,7 +532,8 @@ def run_task(settings: Any, backend: Any, task: Task, router: Any = None) -> dic
         replies.append("".join(text))
     with session_scope(settings) as db:
         try:
-            passed = bool(task.check(db, uid, replies[-1])) and all(f in replies[-1] for f in task.facts)
+            facts = [f.format(**values) for f in task.facts]
+            passed = bool(task.check(db, uid, replies[-1])) and all(f in replies[-1] for f in facts)
         except Exception as e:  # a check that cannot even read the state is a failure
             passed = False
             replies.append(f"check failed: {type(e).__name__}: {e}")

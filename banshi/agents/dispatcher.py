@@ -183,7 +183,7 @@ class KeywordRouter:
     def services(self, text: str) -> list[str]:
         scored = []
         for s in self.registry.services.values():
-            hits = sum(1 for k in s.keywords if says(text, k))
+            hits = sum(1 for k in s.keywords if says(text, k)) + bool(s.recognizes and s.recognizes(text))
             if hits:
                 scored.append((hits, s.name))
         return [name for _, name in sorted(scored, key=lambda x: -x[0])]
@@ -228,10 +228,10 @@ class KeywordRouter:
 # a question for the model's own knowledge: why, how something works, what the assistant thinks
 _ASKS_ABOUT = re.compile(
     r"为什么|为啥|你觉得|你认为|你怎么看|是怎么\S{1,4}的|的原理|的历史|讲讲|有什么(?:好处|坏处|区别|不同|影响|意义|作用)|区别是什么"
-    r"|讲了什么|讲的(?:是)?什么|说的是什么|什么意思|剧情|主演|导演是谁"
+    r"|讲了什么|讲的(?:是)?什么|说的是什么|什么意思|剧情|主演|导演是谁|[哪什]个?朝代|(?:哪一?年|什么时候|谁)(?:建|修)"
     r"|\bwhy\b|\bhow come\b|\bwhat do you think\b|\bdo you think\b|\bhow (?:does|do|did) (?!i\b)|\bexplain\b"
     r"|\bhistory of\b|\bdifference between\b|\bwhat(?: is|'s| was) .{1,60} about\b|\bplot of\b"
-    r"|\bwho (?:wrote|directed|starred)\b",
+    r"|\bwho (?:wrote|directed|starred|built)\b|\bwhen was .{1,60} built\b",
     re.I,
 )
 # how the assistant should do something from now on (「以后推荐餐厅就按杭州来」): a wish for memory,

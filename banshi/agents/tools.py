@@ -345,6 +345,9 @@ class Service:
     #: ``plan(text, history) -> [Planned]`` (the calls it is sure of; ``[]`` when unsure).
     #: ``history`` is the earlier messages' texts, oldest first (for "那家酒店").
     plan: Callable[[str, list[str]], list[Planned]] | None = None
+    #: whether a request is for this service though no keyword says so, from the service's own
+    #: data (「帮我订护国寺小吃店」 names a restaurant it holds, with a word of booking)
+    recognizes: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         for t in self.tools:

@@ -635,6 +635,20 @@ def _books(settings: Settings, part: str, history: list[str]) -> str | None:
 
 
 _REFERS = re.compile(r"[这那]家|[这那]个|\b(?:that|this) one\b", re.I)
+#: a question about a place itself (its phone, address, way there, hours, price)
+_ABOUT_PLACE = re.compile(
+    r"电话|地址|在哪|怎么走|怎么去|怎么坐|营业|开门|关门|门票|多少钱|人均|评分"
+    r"|\bphone\b|\baddress\b|\bwhere is\b|\bhow (?:do|can) i get\b|\bopening\b|\bhours\b",
+    re.I,
+)
+
+
+def recognizes(settings: Settings, text: str) -> bool:
+    """Whether ``text`` books or asks about a restaurant, hotel or sight the data holds by its
+    name, though it says no word of travel: 「明晚7点4个人，帮我订护国寺小吃店（护国寺总店）」,
+    「渝信川菜的地址」. A place named in passing (我昨天去了故宫) is not enough."""
+    text = in_place_names(settings, text)
+    return bool(_BOOK.search(text) or _ABOUT_PLACE.search(text)) and bool(vocabulary(settings).places(text))
 
 
 #: where a taxi goes, as said (an airport, an address): 「…去首都机场」, "… to the airport at 7"
@@ -1268,6 +1282,7 @@ def build(settings: Settings) -> Service:
         description="Beijing attractions, restaurants, hotels, metro directions; hotel, table and taxi booking. "
         + SANDBOX,
         plan=lambda text, history: read_request(settings, text, history),
+        recognizes=lambda text: recognizes(settings, text),
         tools=[
             search_attractions,
             search_restaurants,

@@ -405,6 +405,12 @@ def test_a_turn_that_only_tells_about_the_user_is_no_errand(settings, fake, text
         ("电影《流浪地球》讲了什么故事？", None),  # the film's story, not its showtimes
         ("《流浪地球》今天晚上还有场次吗", "tickets"),
         ("What is the movie Inception about?", None),
+        ("故宫是哪个朝代建的？", None),  # a place's history, not its record
+        ("When was the Temple of Heaven built?", None),
+        # a place the data holds, booked or asked about by its name alone
+        ("明晚7点4个人，帮我订护国寺小吃店（护国寺总店）", "travel"),
+        ("渝信川菜的地址在哪", "travel"),
+        ("我昨天去了故宫", None),  # named in passing
         # how to do things from now on is a wish to remember, not an errand to run now
         ("我搬到杭州了，以后推荐餐厅就按杭州来", None),
         ("From now on, book hotels with a gym", None),
@@ -594,4 +600,15 @@ def test_a_purchase_whose_address_follows_is_the_shops_and_its_order_is_followed
     assert "✅" in say(cid, "确认")
     order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]
     assert say(cid, "我的订单发货了吗？").count(order["id"]) == 1  # its status, not the list it was found in too
+    assert fake.calls == []
+
+
+def test_a_place_booked_by_its_name_alone_is_booked_with_the_time_and_party_said_first(actions_client, fake, need):
+    """「明晚7点4个人，帮我订护国寺小吃店（护国寺总店）」 names no word of travel: it had reached the
+    model, which answered 「好的，明天7点4分，你可以去…订餐」 and booked nothing."""
+    need("crosswoz_beijing")
+    cid = actions_client.post("/api/conversations", json={}).json()["id"]
+    events = send(actions_client, cid, "明晚7点4个人，帮我订护国寺小吃店（护国寺总店）")
+    card = "".join(e["text"] for e in events if e["type"] == "text")
+    assert "订餐厅：餐厅：护国寺小吃店（护国寺总店）" in card and "19:00" in card and "人数：4" in card
     assert fake.calls == []
