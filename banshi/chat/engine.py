@@ -295,9 +295,11 @@ class ChatEngine:
                     meta["dispatch"] = dispatched.meta()
                 if skill is not None:
                     meta["skill"] = {"name": skill["skill"], **skill["result"]}
-                if files is not None:  # the excerpts shown, and those the answer cites as [n]
-                    meta["citations"], meta["excerpts"] = files.cite("".join(text)), files.sources
-                msg = self._store(db, conv, "assistant", "".join(text), reasoning="".join(reasoning),
+                said = "".join(text)
+                if files is not None:  # the excerpts shown, and those the answer's statements come from
+                    said, meta["citations"] = files.ground(said)
+                    meta["excerpts"] = files.sources
+                msg = self._store(db, conv, "assistant", said, reasoning="".join(reasoning),
                                   finish_reason=finish, meta=meta)
                 done = message_dict(msg)
         if error:

@@ -26,6 +26,7 @@ from banshi.errors import BanshiError, InvalidInput
 from banshi.media.documents import DOCUMENT_KINDS, Chunk, Document
 from banshi.memory import index
 from banshi.memory.tables import MemoryDoc, MemoryFile, MemoryJob, MemoryVector
+from banshi.memory.text import tokens
 from banshi.messages import Message
 from banshi.store.db import session_scope
 from banshi.store.tables import Conversation
@@ -218,12 +219,26 @@ class Answer:
 
 
 ASK_SYSTEM = {
-    "en": "You answer questions about the user's documents using only the numbered excerpts given. "
-          "After each statement, cite the excerpts it comes from as [1], [2]. If the excerpts do not "
-          "contain the answer, say that the document does not say. Answer in English, briefly.",
-    "zh": "你根据用户文档的编号摘录回答问题，只能使用这些摘录。每句话后用 [1]、[2] 标注出处。"
-          "如果摘录中没有答案，就说明文档里没有提到。用中文简洁回答。",
+    "en": "You answer questions about the user's documents from the numbered excerpts given. Use only what "
+          "the excerpts state, in their own words where you can, with their exact figures, dates, currencies "
+          "and conditions; after each sentence cite the excerpt it comes from as [1], [2]. If the excerpts do "
+          "not say, answer that the document does not say; never guess. Answer in English.",
+    "zh": "你根据用户文档的编号摘录回答问题。只用摘录里写明的内容，尽量用摘录的原话，写出其中的具体数字、日期和条件；"
+          "每句话后用 [1]、[2] 标注出自哪段摘录。摘录里没有写到的，就回答「文档里没有提到」，不要猜。用中文回答。",
 }
+#: a model's own source marks ([2]): replaced by the excerpts that hold what it says (``Prepared.ground``)
+_MARK = re.compile(r"\s*\[(\d+)\]")
+#: a statement that the document does not say: it has no source
+_NOT_SAID = re.compile(
+    r"没有提到|未提到|未提及|没有说明|没有写明|没有相关|does not (?:say|mention|state)|doesn't (?:say|mention|state)"
+    r"|not (?:mentioned|stated)",
+    re.I,
+)
+_SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|\.(?=\s|$)|\n|$)", re.S)
+#: the share of a statement's words an excerpt must hold to be its source
+SUPPORT = 0.5
+UNSOURCED = {"zh": "（文档的摘录里找不到这个回答的出处，请核对原文。）",
+             "en": "(No excerpt of the document says this: check it against the document.)"}
 
 
 def _budget(settings: Settings, backend: Backend, reserve: int = 600) -> int:
@@ -238,6 +253,8 @@ class Prepared:
     messages: list[Message]
     sources: list[dict[str, Any]]
     lang: str
+    texts: list[str]  # each source's whole text
+    question: str = ""
 
     @property
     def empty_reply(self) -> str | None:
@@ -246,10 +263,31 @@ class Prepared:
             return None
         return "文档里没有可用的文字。" if self.lang == "zh" else "The document has no text to answer from."
 
-    def cite(self, text: str) -> list[dict[str, Any]]:
-        """The excerpts an answer cites with [n] (numbers outside the excerpts are ignored)."""
-        cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(self.sources)})
-        return [self.sources[n - 1] for n in cited]
+    def ground(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        """The answer with each statement marked [n] by the excerpt that holds most of its words
+        (at least ``SUPPORT`` of them; on a tie, the one holding most of the question's, then the
+        best-ranked), and the excerpts so cited. A small model's own marks point at the wrong
+        excerpt or are left out, so they are replaced; a statement no excerpt holds, or one that
+        says the document does not say, is marked with none. An answer none of whose statements
+        an excerpt holds says so at its end (``UNSOURCED``): the user checks it before relying on it."""
+        words = [set(tokens(t)) for t in self.texts]
+        asked = set(tokens(self.question))
+        out, cited, stated = [], set(), False
+        for sentence in _SENTENCE.findall(_MARK.sub("", text)):
+            body = sentence.rstrip()
+            said = set(tokens(body))
+            stated |= bool(said) and not _NOT_SAID.search(body)
+            best = max(range(len(words)), key=lambda i: (len(said & words[i]), len(asked & words[i]), -i), default=-1)
+            held = len(said & words[best]) if said and best >= 0 else 0
+            source = best + 1 if held >= SUPPORT * len(said) > 0 and not _NOT_SAID.search(body) else 0
+            end = len(body.rstrip("。！？!?；;.")) if source else len(body)  # the mark goes before the stop
+            mark = (" " if body[:end][-1:].isascii() else "") + f"[{source}]" if source else ""
+            out.append(body[:end] + mark + sentence[end:])
+            cited |= {source} - {0}
+        text = "".join(out)
+        if stated and self.texts and not cited and not _NOT_SAID.search(text):
+            text += "\n\n" + UNSOURCED[self.lang]
+        return text, [self.sources[n - 1] for n in sorted(cited)]
 
 
 PHOTO_NOTE = {"en": " The photo itself is attached too: read it together with its OCR text.",
@@ -283,15 +321,16 @@ def prepare(question: str, hits: Sequence[tuple[str, Chunk, float]], settings: S
     excerpts = "\n\n".join(f"[{i}] ({c.source}, {c.location})\n{c.text}" for i, (_, c) in enumerate(shown, 1))
     system = ASK_SYSTEM[lang] + (PHOTO_NOTE[lang] if images else "")
     user = Message("user", f"Excerpts:\n\n{excerpts or '(none)'}\n\nQuestion: {question}", images=list(images))
-    return Prepared([Message("system", system), user], sources, lang)
+    return Prepared([Message("system", system), user], sources, lang, [c.text for _, c in shown], question)
 
 
 def answer(prepared: Prepared, settings: Settings, backend: Backend) -> Answer:
     """The model's answer to a prepared question, with the excerpts it cites."""
     if prepared.empty_reply is not None:
         return Answer(prepared.empty_reply, [], [])
-    text = backend.chat(prepared.messages, max_tokens=min(settings.max_tokens, 600)).text.strip()
-    return Answer(text, prepared.cite(text), prepared.sources)
+    said = backend.chat(prepared.messages, max_tokens=min(settings.max_tokens, 600)).text.strip()
+    text, cited = prepared.ground(said)
+    return Answer(text, cited, prepared.sources)
 
 
 def for_files(question: str, file_ids: Sequence[str], store: FileStore, settings: Settings, backend: Backend,

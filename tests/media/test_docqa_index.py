@@ -128,3 +128,24 @@ def test_a_bad_document_is_uploaded_and_its_question_says_why(client, settings):
         assert db.scalar(select(MemoryFile).where(MemoryFile.file_id == fid)) is None
     r = client.post(f"/v1/files/{fid}/ask", json={"question": "what?"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_document"
+
+
+def test_each_statement_is_marked_by_the_excerpt_that_holds_it():
+    """The local model marked a lease's deposit [2] (the excerpt about the flat), left most answers
+    unmarked, and a question the lease does not answer must cite nothing."""
+    from banshi.media.docqa import Prepared
+    from banshi.messages import Message
+
+    texts = ["甲方将位于北京市朝阳区的房屋出租给乙方使用，建筑面积78平方米。",
+             "月租金为人民币6800元，按季度支付。押金为两个月租金，即13600元，租赁期满无损坏时全额退还。",
+             "水费、电费、燃气费由乙方承担；物业费和供暖费由甲方承担。"]
+    sources = [{"n": i, "location": f"§ {i}", "quote": t} for i, t in enumerate(texts, 1)]
+    prepared = Prepared([Message("user", "q")], sources, "zh", texts)
+    text, cited = prepared.ground("押金为两个月租金，即13600元。[1]租赁期满无损坏时全额退还。\n物业费由甲方承担")
+    assert text == "押金为两个月租金，即13600元[2]。租赁期满无损坏时全额退还[2]。\n物业费由甲方承担[3]"
+    assert [c["n"] for c in cited] == [2, 3]
+    assert prepared.ground("合同里没有提到能不能养宠物。[1]") == ("合同里没有提到能不能养宠物。", [])
+    unsourced = "可以随时入住。\n\n（文档的摘录里找不到这个回答的出处，请核对原文。）"
+    assert prepared.ground("可以随时入住。") == (unsourced, [])
+    prepared.question = "电费谁付？"
+    assert prepared.ground("乙方。") == ("乙方[3]。", [sources[2]])  # 乙方 is in all three: the one about 电费
