@@ -646,9 +646,13 @@ _ABOUT_PLACE = re.compile(
 def recognizes(settings: Settings, text: str) -> bool:
     """Whether ``text`` books or asks about a restaurant, hotel or sight the data holds by its
     name, though it says no word of travel: 「明晚7点4个人，帮我订护国寺小吃店（护国寺总店）」,
-    「渝信川菜的地址」. A place named in passing (我昨天去了故宫) is not enough."""
-    text = in_place_names(settings, text)
-    return bool(_BOOK.search(text) or _ABOUT_PLACE.search(text)) and bool(vocabulary(settings).places(text))
+    「渝信川菜的地址」. A place named in passing (我昨天去了故宫) is not enough; without the data, none is."""
+    if not (_BOOK.search(text) or _ABOUT_PLACE.search(text)):
+        return False
+    try:
+        return bool(vocabulary(settings).places(in_place_names(settings, text)))
+    except common.DataMissing:
+        return False
 
 
 #: where a taxi goes, as said (an airport, an address): 「…去首都机场」, "… to the airport at 7"

@@ -612,3 +612,11 @@ def test_a_place_booked_by_its_name_alone_is_booked_with_the_time_and_party_said
     card = "".join(e["text"] for e in events if e["type"] == "text")
     assert "订餐厅：餐厅：护国寺小吃店（护国寺总店）" in card and "19:00" in card and "人数：4" in card
     assert fake.calls == []
+
+
+def test_without_the_travel_data_a_place_name_reaches_no_service_and_breaks_nothing(settings, fake, tmp_path):
+    from banshi.agents.registry import get_registry
+
+    settings = settings.model_copy(update={"data_dir": tmp_path})  # no shared data installed
+    d = Dispatcher(settings, fake, get_registry(settings))
+    assert d.candidates("帮我订护国寺小吃店（护国寺总店）") == ([], [])
