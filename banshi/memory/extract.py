@@ -177,7 +177,8 @@ _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|
 #: "my" before a relation, with what may stand between: 我最好的朋友, 我的大学同学, 我一个朋友
 _MY_ZH = r"我(?:的)?(?:最好的|最要好的|一个|大学|高中|初中|小学)?"
 ZH_USER: list[tuple[str, str]] = [
-    (r"我(?:的名字)?叫" + _ZV + _ZEND, "name"), (r"我的名字是" + _ZV + _ZEND, "name"),
+    (r"(?<![帮给替让请])我(?:的名字)?叫" + _ZV + _ZEND, "name"),  # 帮我叫一辆出租车 is a taxi
+    (r"我的名字是" + _ZV + _ZEND, "name"),
     (r"我(?:们|们家|家)?(?:现在|目前|还|都)?(?:住在|住)" + _ZV + _ZEND, "city"),  # 我们住在上海: the user's too
     (r"我(?:们|们家|家)?(?:已经|刚|最近)?(?:搬到|搬去)(?:了)?" + _ZV + r"(?:去|来)?" + _ZEND, "city"),
     (r"我(?:的)?(?:家庭|家|新|现在的)?地址是" + _ZV + _ZEND, "address"),
@@ -358,22 +359,32 @@ _PREDICATE_ZH = re.compile(r"(?:也|还|都|现在|目前|已经)?(?:叫|名叫|
                            r"|今年|最喜欢|最爱|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是)")
 
 
+#: the user's pet, and its name when said: 我家的猫叫咪咪, 我有一只猫（，叫花花）
+_PET_ZH = re.compile(r"我(?:家)?(?:的|养了|有)?(?:一[只条])?(?:小)?(?:狗|猫|宠物)"
+                     r"(?:(?:现在)?(?:叫|名叫|名字叫|的名字是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND + ")?")
+
+
 def _subjects_said(s: str, people: list[str]) -> str:
     """``s`` with the subject a clause leaves out written in: the user's (「我叫李明，住在杭州」 →
-    「…，我住在杭州」) or the person's of the clause before (「我女儿今年6岁，叫小雨」 → 「…，我女儿叫
-    小雨」)."""
+    「…，我住在杭州」) or the person's or pet's of the clause before (「我女儿今年6岁，叫小雨」 → 「…，
+    我女儿叫小雨」; 「我家的猫叫咪咪，最爱吃三文鱼」 → 「…，咪咪最爱吃三文鱼」, not the user's favourite);
+    「他」/「它」 after a person or a pet is them."""
     subject, clauses = "", []
     for clause in re.split(r"(?<=[，,；;])", s):
         body = clause.lstrip()
-        if m := re.match(_MY_ZH + _REL_ZH, body):
+        if subject not in ("", "我") and re.match(r"[他她它](?!们)", body) and _PREDICATE_ZH.match(body[1:]):
+            body = subject + body[1:]  # 「…叫张伟，他住在成都」
+        elif subject and _PREDICATE_ZH.match(body):
+            body = subject + body  # the clause goes on about the one before
+        if m := _PET_ZH.match(body):
+            subject = m.group(1) or m.group(0)  # its name; until it is named, the words that bring it in
+        elif m := re.match(_MY_ZH + _REL_ZH, body):
             subject = m.group(0)
         elif named := next((p for p in people if body.startswith(p)), ""):  # 「张伟住在成都，最喜欢吃火锅」
             subject = named
         elif body.startswith("我"):
             subject = "我"
-        elif subject and _PREDICATE_ZH.match(body):
-            body = subject + body
-        else:
+        elif not (subject and body.startswith(subject)):
             subject = ""
         clauses.append(body)
     return "".join(clauses)
@@ -391,6 +402,9 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
         if m.group(2):
             _add(out, name, "relation", m.group(1), True)
         people.append(name)
+    for m in _PET_ZH.finditer(s):  # 「我家的猫叫咪咪，最爱吃三文鱼」: what is told of 咪咪
+        if m.group(1):
+            people.append(m.group(1))
     # "我朋友最喜欢的水果是…" without a name: the relation is the subject
     for m in re.finditer(_MY_ZH + _REL_ZH + _TOLD_ZH, s):
         people.append(m.group(1))

@@ -271,12 +271,15 @@ def answer(
     settings: Settings | None = None,
     user_id: str | None = None,
     earlier: str | None = None,
+    background: str = "",
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The answer to a chat message the service agents left: a skill's when the message asks for
     one (its progress as ``{"type": "skill", ...}`` events among the text), else ``model()``,
     the model's own answer. A picture is drawn only for a ``user_id``, among whose files it is
     kept (the answer shows it from there). ``earlier`` is the user's previous message
-    (``earlier_question``): a message that changes that problem is solved as the changed problem."""
+    (``earlier_question``): a message that changes that problem is solved as the changed problem.
+    ``background`` is what memory recalls for the message (``Recall.text``): a post about 「我家猫咪」
+    is written knowing the cat's name."""
     if user_id is not None and drawing(text):
         return _drawn(backend, text, user_id, cancel=cancel, settings=settings or get_settings())
     asked = translation(text)
@@ -284,7 +287,7 @@ def answer(
         return _translated(backend, *asked, cancel=cancel)
     platform = social_post(text)
     if platform is not None:
-        return _posted(backend, text, platform, cancel=cancel)
+        return _posted(backend, f"{text}\n\n{background}".strip(), platform, cancel=cancel)
     changed = changed_problem(text, earlier)
     if changed is not None:
         text = changed

@@ -58,13 +58,18 @@ def facts(text):
     ("我最近在学吉他", {("user", "learning", "吉他")}),
     ("I am learning Spanish.", {("user", "learning", "Spanish")}),
     ("我在学校工作", {("user", "workplace", "学校")}),  # 学校 is no subject learnt
+    # what is told of a pet is the pet's (三文鱼 had become the user's favourite food, 花花 the user's name)
+    ("我家的猫叫咪咪，是一只橘猫，最爱吃三文鱼", {("user", "pet", "咪咪"), ("咪咪", "favourite:食物", "三文鱼")}),
+    ("我有一只猫，叫花花，它对鱼过敏", {("user", "pet", "花花"), ("花花", "allergy", "鱼")}),
+    ("我家的狗叫旺财，今年5岁", {("user", "pet", "旺财"), ("旺财", "age", "5")}),
 ])
 def test_rules_catch_common_phrasings(text, expected):
     assert facts(text) == expected
 
 
 @pytest.mark.parametrize("text", ["Do you like apples?", "I like to swim", "我忘了带钥匙", "What is my name?",
-                                  "你喜欢什么水果？", "I'd like a coffee"])
+                                  "你喜欢什么水果？", "I'd like a coffee",
+                                  "帮我叫一辆出租车，从故宫到天坛"])  # 叫 a taxi is no name
 def test_questions_and_non_facts_state_nothing(text):
     assert facts(text) == set()
 
