@@ -264,7 +264,8 @@ class ChatEngine:
                 stream = (file_skill(cancel) if file_skill is not None else model() if files is not None or errand else
                           route.answer(self.backend, prompt[-1].content, model, cancel=cancel, settings=self.settings,
                                        user_id=user_id, earlier=route.earlier_question(prompt),
-                                       background=recall.text if recall else ""))
+                                       facts=[s["text"] for s in recall.sources if s.get("type") == "fact"]
+                                       if recall else ()))
             for item in stream:
                 if isinstance(item, dict):  # a skill's progress, then its result
                     skill = item if "result" in item else skill

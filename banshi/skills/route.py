@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from banshi.config import Settings, get_settings
@@ -271,15 +271,15 @@ def answer(
     settings: Settings | None = None,
     user_id: str | None = None,
     earlier: str | None = None,
-    background: str = "",
+    facts: Sequence[str] = (),
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     """The answer to a chat message the service agents left: a skill's when the message asks for
     one (its progress as ``{"type": "skill", ...}`` events among the text), else ``model()``,
     the model's own answer. A picture is drawn only for a ``user_id``, among whose files it is
     kept (the answer shows it from there). ``earlier`` is the user's previous message
     (``earlier_question``): a message that changes that problem is solved as the changed problem.
-    ``background`` is what memory recalls for the message (``Recall.text``): a post about 「我家猫咪」
-    is written knowing the cat's name."""
+    ``facts`` are those memory recalls for the message: a post about 「我家猫咪」 is written knowing
+    the cat's name."""
     if user_id is not None and drawing(text):
         return _drawn(backend, text, user_id, cancel=cancel, settings=settings or get_settings())
     asked = translation(text)
@@ -287,7 +287,9 @@ def answer(
         return _translated(backend, *asked, cancel=cancel)
     platform = social_post(text)
     if platform is not None:
-        return _posted(backend, f"{text}\n\n{background}".strip(), platform, cancel=cancel)
+        known = "".join(f"\n- {f}" for f in facts)
+        brief = text + (f"\n\nWhat the poster (用户) has told you, to use where it fits:{known}" if known else "")
+        return _posted(backend, brief, platform, cancel=cancel)
     changed = changed_problem(text, earlier)
     if changed is not None:
         text = changed

@@ -166,6 +166,7 @@ def test_a_social_post_asked_for_in_the_chat_is_written_by_the_writing_skill_as_
     assert social_post("给我写个小红书文案，推荐这家咖啡店") == "xiaohongshu"
     assert social_post("朋友圈里大家都在晒什么？") is None and social_post("帮我写一首诗") is None
     backend = FunctionBackend(lambda m, **_: "今天咪咪三岁啦！#猫咪生日")
-    events = list(answer(backend, "帮我写一条朋友圈，庆祝我家猫咪三岁生日", lambda: iter(())))
+    events = list(answer(backend, "帮我写一条朋友圈，庆祝我家猫咪三岁生日", lambda: iter(()), facts=["用户宠物：咪咪"]))
     assert events[-1] == Completion(text="今天咪咪三岁啦！#猫咪生日", finish_reason="stop")
-    assert "WeChat Moments (朋友圈)" in backend.calls[0]["messages"][0].content
+    system, brief = (m.content for m in backend.calls[0]["messages"])
+    assert "WeChat Moments (朋友圈)" in system and "- 用户宠物：咪咪" in brief  # what memory holds of the cat
