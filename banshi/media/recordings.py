@@ -44,11 +44,14 @@ MINUTES_SCHEMA: dict[str, Any] = {
 
 SYSTEM = {
     "en": "You write meeting minutes from a transcript with [hh:mm:ss] timestamps. Reply with JSON only: "
-          '{"summary": a few sentences, "decisions": [what was decided], "action_items": [{"task", '
-          '"owner" (a name, or "" if none was said), "due" (as said, or "")}]}. Use only what was said.',
+          '{"summary": a few sentences, "decisions": [what was agreed or settled], "action_items": [{"task": '
+          'what is to be done, "owner": who does it (a name, or ""), "due": by when (as said, or "")}]}. '
+          "Every task someone takes on is an action item (its task, its owner and its due apart), not a "
+          "decision. Use only what was said.",
     "zh": "你根据带 [时:分:秒] 时间戳的录音转写写会议纪要。只输出 JSON："
-          '{"summary": 几句话的摘要, "decisions": [做出的决定], "action_items": [{"task": 任务, '
-          '"owner": 负责人（没说就填 ""）, "due": 截止时间（照说的写，没说就填 ""）}]}。只用录音里说过的内容。',
+          '{"summary": 几句话的摘要, "decisions": [定下来的事], "action_items": [{"task": 要做的事, '
+          '"owner": 谁来做（没说就填 ""）, "due": 截止时间（照说的写，没说就填 ""）}]}。'
+          "每件有人要去做的事都是一条待办（任务、负责人、截止时间分开写），不是决定。只用录音里说过的内容。",
 }
 NOTES = {
     "en": "Condense this part of a meeting transcript into short notes, keeping the [hh:mm:ss] time of each "
