@@ -39,7 +39,7 @@ from banshi.messages import Completion, Delta
 from banshi.models.base import Backend
 from banshi.numbers import EN_WORDS
 from banshi.skills import calculator
-from banshi.skills.lang import NAMES
+from banshi.skills.lang import NAMES, detect_language
 from banshi.skills.school_facts import read_quantities
 
 # a quantity: digits, a Chinese numeral (一 alone is "a", not counted), an English number word
@@ -254,7 +254,7 @@ def social_post(text: str) -> str | None:
     from banshi.skills.writing import composes
 
     m = _POST.search(text) if composes(text) else None
-    return _PLATFORM[m.group(0).lower() if m.group(0).isascii() else m.group(0)] if m else None
+    return _PLATFORM[m.group(0).lower()] if m else None
 
 
 def solves_photo(text: str) -> bool:
@@ -289,7 +289,7 @@ def answer(
     if platform is not None:
         known = "".join(f"\n- {f}" for f in facts)
         brief = text + (f"\n\nWhat the poster (用户) has told you, to use where it fits:{known}" if known else "")
-        return _posted(backend, brief, platform, cancel=cancel)
+        return _posted(backend, brief, {"platform": platform, "language": detect_language(text)}, cancel=cancel)
     changed = changed_problem(text, earlier)
     if changed is not None:
         text = changed
@@ -311,7 +311,6 @@ def _drawn(
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     from banshi.media.files import FileStore
     from banshi.skills import images
-    from banshi.skills.lang import detect_language
 
     yield {"type": "skill", "skill": "drawing", "stage": "drawing"}
     picture = images.generate(backend, text, cancel=cancel)[0]
@@ -325,16 +324,16 @@ def _drawn(
 
 
 def _posted(
-    backend: Backend, brief: str, platform: str, *, cancel: threading.Event | None
+    backend: Backend, brief: str, params: dict[str, str], *, cancel: threading.Event | None
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
     from banshi.skills import writing
 
     yield {"type": "skill", "skill": "writing", "stage": "writing"}
     said: list[str] = []
-    for piece in writing.write_stream(backend, "social_post", brief, {"platform": platform}, cancel=cancel):
+    for piece in writing.write_stream(backend, "social_post", brief, params, cancel=cancel):
         said.append(piece)
         yield Delta(text=piece)
-    yield {"type": "skill", "skill": "writing", "result": {"skill": "social_post", "platform": platform}}
+    yield {"type": "skill", "skill": "writing", "result": {"skill": "social_post", **params}}
     cancelled = cancel is not None and cancel.is_set()
     yield Completion(text="".join(said).strip(), finish_reason="cancelled" if cancelled else "stop")
 
