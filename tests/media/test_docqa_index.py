@@ -147,5 +147,6 @@ def test_each_statement_is_marked_by_the_excerpt_that_holds_it():
     assert prepared.ground("合同里没有提到能不能养宠物。[1]") == ("合同里没有提到能不能养宠物。", [])
     unsourced = "可以随时入住。\n\n（文档的摘录里找不到这个回答的出处，请核对原文。）"
     assert prepared.ground("可以随时入住。") == (unsourced, [])
+    assert prepared.ground("The deposit is 13600 yuan.") == ("The deposit is 13600 yuan [2].", [sources[1]])
     prepared.question = "电费谁付？"
     assert prepared.ground("乙方。") == ("乙方[3]。", [sources[2]])  # 乙方 is in all three: the one about 电费
