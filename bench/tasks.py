@@ -405,6 +405,11 @@ def tasks() -> list[Task]:
             ["我住在杭州", "明天会下雨吗？"],
             lambda db, u, r: str(_weather("杭州", t1)["high_c"]) in r or str(_weather("杭州", t1)["low_c"]) in r,
         ),
+        Task(
+            "followup-allergy-flagged",
+            ["我对花生过敏", "帮我点一份宫保鸡丁外卖，从渝信川菜，送到建国门外大街1号"],
+            lambda db, u, r: "⚠️" in r and "花生" in r and "请确认" in r,
+        ),
         # -- out of scope: plain chat, nothing done ------------------------------------------
         Task("oos-poem", ["写一首关于秋天的短诗"], lambda db, u, r: bool(r.strip()) and none_written(db, u)),
         Task("oos-math-en", ["What is 17 times 23?"], lambda db, u, r: "391" in r and none_written(db, u)),

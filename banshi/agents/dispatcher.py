@@ -805,16 +805,18 @@ class Dispatcher:
             if call(name, args, first=i == 0) is not None:
                 break
         if out.handled and not out.reply:
-            out.reply = self.said(_worth_saying(planned, out.steps), text)
+            told = [background, *(m.content for m in history if m.role == "user")]  # 我对花生过敏, said or kept
+            out.reply = self.said(_worth_saying(planned, out.steps), text, "\n".join(told))
             if not out.reply:
                 out.context = self.context_block(out.steps, text)
         return out
 
-    def said(self, steps: list[Step], text: str) -> str:
+    def said(self, steps: list[Step], text: str, known: str = "") -> str:
         """The answer written from the results alone, when every read ran and says its own
         result (``Tool.say``) and every write is a proposal: a status, a price or a time is then
         quoted from the data, and a proposal is listed as waiting for the user's yes, never
-        paraphrased by the model into "done". "" otherwise (the model answers from the data)."""
+        paraphrased by the model into "done". "" otherwise (the model answers from the data). A
+        read's caution against what is ``known`` of the user (memory: 对花生过敏) follows its result."""
         if not steps:
             return ""
         zh = is_chinese(text)
@@ -834,6 +836,8 @@ class Dispatcher:
             if not line:  # the tool leaves this one to the model
                 return ""
             lines.append(line)
+            if t.caution is not None and known and (warning := t.caution(s.result.data, known, zh)):
+                lines.append(warning)
         if pending:
             lines.append("请确认以下操作（尚未执行）：" if zh else "Please confirm (not done yet):")
             lines += pending

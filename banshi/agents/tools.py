@@ -176,6 +176,9 @@ class Tool:
     fixed: dict[str, Fixed] = field(default_factory=dict)
     #: the parameters whose ids a card names (see :class:`Shown`), by name
     shown: dict[str, Shown] = field(default_factory=dict)
+    #: a read's warning about its result against what the assistant knows of the user
+    #: (``caution(data, known, chinese) -> str``, "" for none): a dish the user is allergic to
+    caution: Callable[[Any, str, bool], str] | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -262,9 +265,10 @@ def tool(
     say: Callable[[Any, bool], str] | None = None,
     composed: tuple[str, ...] = (),
     title: tuple[str, str] = ("", ""),
+    caution: Callable[[Any, str, bool], str] | None = None,
 ) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;
-    ``say``: see :attr:`Tool.say` (reads only); ``composed``, ``title``: see :class:`Tool`."""
+    ``say``: see :attr:`Tool.say` (reads only); ``composed``, ``title``, ``caution``: see :class:`Tool`."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
         desc, docs = parse_docstring(f.__doc__)
@@ -285,6 +289,7 @@ def tool(
             title=title,
             fixed=fixed,
             shown=shown,
+            caution=caution,
         )
 
     return wrap(fn) if fn is not None else wrap

@@ -49,7 +49,8 @@ CUES = {
     "phone": r"\bphone\b|\bnumber\b|\bmobile\b|电话|手机|号码",
     "email": r"\be-?mail\b|邮箱",
     "diet": r"\bdiet\b|\bvegetarian\b|\bvegan\b|\beat\b|吃素|饮食|忌口",
-    "allergy": r"\ballerg|过敏",
+    "allergy": r"\ballerg|过敏"
+               r"|外卖|点餐|点菜|菜单|点[一两二三四五几]?份|\bmenu\b|\bdelivery\b",  # an order is checked against it
     "school": r"\bschool\b|\buniversity\b|\bcollege\b|\bstud(?:y|ied)\b|学校|大学|读书",
     "pet": r"\bpet\b|\bdog\b|\bcat\b|宠物|狗|猫",
     "learning": r"\blearn|\bstudying\b|在学|学什么|学习",

@@ -118,7 +118,47 @@ def say_cart(cart: dict[str, Any], zh: bool) -> str:
     return f"Cart ({cart['restaurant']}): {items}; subtotal {sub}, delivery {fee}, total {total}."
 
 
-@tool(say=say_cart)
+#: what a dish's name says it usually holds, by allergen: 宫保鸡丁 has peanuts (鱼香肉丝 no fish)
+ALLERGENS = {
+    "花生": ("花生", "宫保", "担担", "夫妻肺片", "酸辣粉", "怪味", "果仁"),
+    "芝麻": ("芝麻", "麻酱", "麻汁", "烧饼"),
+    "虾": ("虾",), "蟹": ("蟹",),
+    "海鲜": ("虾", "蟹", "贝", "蚝", "蛤", "鱿", "海参", "鲍", "螺", "海鲜", "鱼"),
+    "鱼": ("鱼",),
+    "鸡蛋": ("蛋",), "蛋": ("蛋",),
+    "牛奶": ("奶", "芝士", "奶酪", "乳"), "乳制品": ("奶", "芝士", "奶酪", "乳"),
+    "小麦": ("面", "饺", "包子", "馒头", "饼", "馄饨"), "麸质": ("面", "饺", "包子", "馒头", "饼", "馄饨"),
+    "大豆": ("豆腐", "豆浆", "腐竹", "豆皮"), "坚果": ("花生", "核桃", "腰果", "杏仁", "果仁", "宫保"),
+}  # fmt: skip
+_ALLERGENS_EN = {"peanut": "花生", "sesame": "芝麻", "shrimp": "虾", "prawn": "虾", "crab": "蟹", "shellfish": "海鲜",
+                 "seafood": "海鲜", "fish": "鱼", "egg": "鸡蛋", "milk": "牛奶", "dairy": "牛奶", "lactose": "牛奶",
+                 "wheat": "小麦", "gluten": "麸质", "soy": "大豆", "nut": "坚果"}
+_ALLERGIC = re.compile(
+    r"(?:用户|你|我)对([^，。；;,\n]{1,10}?)过敏|\b(?:user|you) (?:is|are) allergic to ([a-z ]{2,30})", re.I
+)
+
+
+def caution_allergy(cart: dict[str, Any], known: str, zh: bool) -> str:
+    """A warning when a dish in the cart usually holds what the user is allergic to (as memory
+    knows it: 「用户对花生过敏」, "User is allergic to peanuts")."""
+    allergies = []
+    for m in _ALLERGIC.finditer(known):
+        said = (m.group(1) or m.group(2)).strip()
+        key = said if m.group(1) else next((z for e, z in _ALLERGENS_EN.items() if e in said.lower()), "")
+        if key:
+            allergies.append((said, key))
+    for said, key in allergies:
+        words = ALLERGENS.get(key, (key,))
+        for item in cart.get("items") or []:
+            dish = item["dish"].replace("鱼香", "")
+            if any(w in dish for w in words):
+                if zh:
+                    return f"⚠️ 你对{said}过敏：{item['dish']}通常含{key}，下单前请向商家确认。"
+                return f"⚠️ You are allergic to {said}: {item['dish']} usually contains it; ask the restaurant first."
+    return ""
+
+
+@tool(say=say_cart, caution=caution_allergy)
 def set_cart_item(ctx: ToolContext, restaurant: str, dish: str, quantity: int = 1) -> dict:
     """Put a dish in the cart with this quantity (0 removes it). The cart holds one restaurant:
     choosing another empties it. Editing the cart orders nothing.

@@ -620,3 +620,33 @@ def test_without_the_travel_data_a_place_name_reaches_no_service_and_breaks_noth
     settings = settings.model_copy(update={"data_dir": tmp_path})  # no shared data installed
     d = Dispatcher(settings, fake, get_registry(settings))
     assert d.candidates("帮我订护国寺小吃店（护国寺总店）") == ([], [])
+
+
+def test_a_dish_the_user_is_allergic_to_is_flagged_before_the_order(settings, fake, db, users, need):
+    """「我对花生过敏」, then 「帮我点一份宫保鸡丁外卖…」 had gone to the card with no word of the
+    peanuts: what memory knows of the user (``background``) is checked against the cart."""
+    need("crosswoz_beijing")
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    text = "帮我点一份宫保鸡丁外卖，从渝信川菜，送到建国门外大街1号"
+    known = "记忆（用户之前告诉你的）：\n- 用户对花生过敏"
+    out = d.dispatch(db, users[0], "conv-a", [], text, background=known)
+    assert "⚠️ 你对花生过敏：宫保鸡丁通常含花生" in out.reply and "请确认以下操作" in out.reply
+    plain = d.dispatch(db, users[1], "conv-b", [], text)
+    assert "⚠️" not in plain.reply and "请确认以下操作" in plain.reply
+    told = [Msg("user", "我对花生过敏"), Msg("assistant", "好的，记住了：你对花生过敏。")]
+    said_before = d.dispatch(db, users[1], "conv-c", told, text)  # said in this conversation, not yet kept
+    assert "⚠️ 你对花生过敏" in said_before.reply
+    assert fake.calls == []
+
+
+def test_allergens_are_read_from_what_memory_says_in_either_language():
+    from banshi.services.food import caution_allergy
+
+    cart = {"items": [{"dish": "鱼香肉丝"}, {"dish": "担担面"}]}
+    english = caution_allergy(cart, "- User is allergic to peanuts", False)
+    assert english.startswith("⚠️ You are allergic to peanuts: 担担面")
+    assert caution_allergy(cart, "- 用户对鱼过敏", True) == ""  # 鱼香 is a sauce, no fish
+    assert caution_allergy(cart, "- 乐乐对花生过敏", True) == ""  # another person's, not the user's
+    assert caution_allergy(cart, "- 用户对小麦过敏", True).startswith("⚠️ 你对小麦过敏：担担面")
