@@ -323,6 +323,11 @@ def _drawn(
     yield Completion(text=said, finish_reason="stop")
 
 
+def _finished(said: str, cancel: threading.Event | None) -> Completion:
+    """The end of a skill's streamed answer: what it said, and whether the user stopped it."""
+    return Completion(text=said, finish_reason="cancelled" if cancel is not None and cancel.is_set() else "stop")
+
+
 def _posted(
     backend: Backend, brief: str, params: dict[str, str], *, cancel: threading.Event | None
 ) -> Iterator[Delta | Completion | dict[str, Any]]:
@@ -334,8 +339,7 @@ def _posted(
         said.append(piece)
         yield Delta(text=piece)
     yield {"type": "skill", "skill": "writing", "result": {"skill": "social_post", **params}}
-    cancelled = cancel is not None and cancel.is_set()
-    yield Completion(text="".join(said).strip(), finish_reason="cancelled" if cancelled else "stop")
+    yield _finished("".join(said).strip(), cancel)
 
 
 def _translated(
@@ -353,8 +357,7 @@ def _translated(
         elif event["type"] == "result":
             yield {"type": "skill", "skill": "translation", "result": {
                 "source": event["source"], "target": event["target"], "chunks": event["chunks"]}}
-    cancelled = cancel is not None and cancel.is_set()
-    yield Completion(text="".join(said), finish_reason="cancelled" if cancelled else "stop")
+    yield _finished("".join(said), cancel)
 
 
 def recording_answer(
