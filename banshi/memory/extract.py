@@ -1,7 +1,7 @@
 """Finding durable facts in what the user says, and "forget …" commands.
 
 Deterministic extractors cover the common Chinese and English phrasings (name, city, address,
-hometown, job, birthday, phone, e-mail, favourites, likes, dislikes, allergies, diet, and the
+hometown, job, birthday, phone, e-mail, favourites, likes, dislikes, allergies, diet, plans, and the
 same for the people the user mentions: "my friend Lily's favourite fruit is durian",
 "我朋友小王对花生过敏"), so memory works with the small local model alone. The model, when one
 is configured, adds what the rules miss through schema-constrained JSON; a model fact is kept
@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from banshi import days
 from banshi.memory.text import is_chinese
 from banshi.messages import Message as Msg
 from banshi.numbers import zh_number
@@ -22,17 +24,18 @@ from banshi.numbers import zh_number
 #: attributes holding one value at a time: a new value supersedes the old one
 SINGLE = {"name", "city", "address", "hometown", "job", "workplace", "birthday", "age", "phone", "email",
           "diet", "relation", "school", "pet"}
-MULTI = {"likes", "dislikes", "allergy", "note", "learning"}
+MULTI = {"likes", "dislikes", "allergy", "note", "learning", "plan"}
 
 EN_LABEL = {"name": "name", "city": "lives in", "address": "address", "hometown": "is from", "job": "job",
             "workplace": "works at", "birthday": "birthday", "age": "age", "phone": "phone number",
             "email": "e-mail", "diet": "diet", "likes": "likes", "dislikes": "dislikes",
             "allergy": "is allergic to", "relation": "is the user's", "school": "school", "pet": "pet", "note": "note",
-            "learning": "is learning"}
+            "learning": "is learning", "plan": "plan"}
 ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown": "老家", "job": "职业",
             "workplace": "工作单位", "birthday": "生日", "age": "年龄", "phone": "电话", "email": "邮箱",
             "diet": "饮食", "likes": "喜欢", "dislikes": "不喜欢", "allergy": "过敏", "relation": "是用户的",
-            "school": "学校", "pet": "宠物", "note": "备忘", "learning": "在学"}
+            "school": "学校", "pet": "宠物", "note": "备忘", "learning": "在学",
+            "plan": "计划"}
 
 
 #: words a question about an attribute uses ("Where am I from?" asks for the hometown)
@@ -54,6 +57,8 @@ CUES = {
     "school": r"\bschool\b|\buniversity\b|\bcollege\b|\bstud(?:y|ied)\b|学校|大学|读书",
     "pet": r"\bpet\b|\bdog\b|\bcat\b|宠物|狗|猫",
     "learning": r"\blearn|\bstudying\b|在学|学什么|学习",
+    "plan": r"\bplans?\b|\btrip\b|\btravel|\bgoing to\b|\bflying\b"
+            r"|计划|安排|行程|出差|旅行|旅游|去哪|哪天去|什么时候去",
 }
 
 
@@ -121,6 +126,8 @@ _VERB_EN = {"city": "live in", "hometown": "are from", "workplace": "work at", "
 _END = (r"(?=\s+(?:and|but|so|because|since|though|which|who|now|last|this|next|yesterday|today|recently|"
         r"a few|a couple|in \d{4})\b|\s*[,.;!?\n]|$)")
 _V = r"([^,.;!?\n]{1,60}?)" + _END
+#: a value that says a day ("next month on the 8th", "to Tokyo next Tuesday"): to the clause's end
+_VDAY = r"([^,.;!?\n]{1,60}?)(?=\s*[,.;!?\n]|$|\s+(?:and|but|so|because)\b)"
 _VLONG = r"([^.;!?\n]{3,120}?)(?=\s*[.;!?\n]|$)"
 _REL_EN = (r"(friend|best friend|wife|husband|son|daughter|mother|mom|mum|father|dad|brother|sister|boss|"
            r"partner|girlfriend|boyfriend|colleague|roommate|grandma|grandmother|grandpa|grandfather|"
@@ -140,7 +147,9 @@ EN_USER: list[tuple[str, str]] = [
     (r"\bi work as (?:an? )?" + _V, "job"), (r"\bmy job is " + _V, "job"),
     (r"\bi(?:'m| am) an? ([a-z ]{3,30}?) by profession", "job"),
     (r"\bi work (?:at|for) " + _V, "workplace"),
-    (r"\bmy birthday is (?:on )?" + _V, "birthday"), (r"\bi was born on " + _V, "birthday"),
+    (r"\bmy birthday is (?:on )?" + _VDAY, "birthday"), (r"\bi was born on " + _V, "birthday"),
+    (r"\bi(?:'m| am|'ll| will)(?: be)? ((?:going|flying|travell?ing|driving|heading|visiting|go|fly|travel|drive|visit)"
+     r"\b" + _VDAY[1:], "plan"),
     (r"\bi(?:'m| am) (\d{1,3}) (?:years old|now)\b", "age"),
     (r"\bmy (?:phone|mobile|cell)(?: number)? is " + _V, "phone"),
     (r"\bmy e-?mail(?: address)? is (\S+@\S+?)" + _END, "email"),
@@ -165,13 +174,14 @@ EN_THIRD: list[tuple[str, str]] = [
     (r" (?:really )?(?:likes|loves|adores|enjoys) " + _V, "likes"),
     (r" (?:hates|dislikes|doesn'?t like|does not like) " + _V, "dislikes"),
     (r" (?:lives|is living) in " + _V, "city"), (r"(?:'s| has) moved to " + _V, "city"),
-    (r"'s birthday is (?:on )?" + _V, "birthday"), (r" works as (?:an? )?" + _V, "job"),
+    (r"'s birthday is (?:on )?" + _VDAY, "birthday"), (r" works as (?:an? )?" + _V, "job"),
     (r",? (?:who )?is (\d{1,3})(?: years old)?(?=\s*(?:[,.;!]|$|now\b|this year\b|and\b))", "age"),
 ]
 
 # -- Chinese -------------------------------------------------------------------------------
 _ZV = r"([^，。,.;；!！?？\n、]{1,30}?)"
 _ZEND = r"(?:了|啦|呢|哦|啊|呀|吧)?(?=[，。,.;；!！?？\n、]|$|但|而且|并且|所以|因为|以后|之后)"
+_ZDAY = r"([^，。,.;；!！?？\n]{1,12}?)"  # the words before 过生日: a day, kept when they say one
 _ZH_AGE = r"\d{1,3}|[一二两三四五六七八九十]{1,3}"  # 8岁, 八岁, 三十五岁
 _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|女儿|妈妈|母亲|爸爸|父亲|哥哥|姐姐|弟弟|妹妹|"
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
@@ -189,8 +199,10 @@ ZH_USER: list[tuple[str, str]] = [
      "job"),
     (r"我的(?:工作|职业)是" + _ZV + _ZEND, "job"),
     (r"我在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
-    (r"我的生日是" + _ZV + _ZEND, "birthday"), (r"我(?:是)?" + r"(\d{4}年\d{1,2}月\d{1,2}[日号])出生", "birthday"),
-    (r"我生日(?:是|在)" + _ZV + _ZEND, "birthday"),
+    (r"我的?生日(?:是|在)" + _ZV + _ZEND, "birthday"), (r"我(?:是)?" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
+    # 我下周五要去北京出差: a plan when it says its day
+    (r"(?<![帮给替让请])我(?:们)?([^，。,.;；!！?？\n]{0,10}?(?:要|会|打算|准备|计划|将|得)?(?:去|回|飞)[^，。,.;；!！?？\n]{1,16}?)"
+     + _ZEND, "plan"),
     (r"我(?:(?:的名字)?叫[^，,。]{1,6}[，,]\s*)?今年(" + _ZH_AGE + r")岁", "age"),
     (r"我的(?:手机|电话)(?:号码|号)?是" + r"([\d\- +]{5,20})", "phone"),
     (r"我的(?:电子)?邮箱(?:地址)?是" + r"(\S+@[\w.\-]+)", "email"),
@@ -221,7 +233,8 @@ ZH_THIRD: list[tuple[str, str]] = [
     # 最喜欢吃/喝/看… is the favourite above, 最喜欢郁金香 a liking
     (r"(?:很|特别|非常|也|都|还|一直|最(?!(?:喜欢|爱)(?:吃|喝|看|听|玩)))?(?:喜欢|爱)(?:吃|喝)?" + _ZV + _ZEND,
      "likes"),
-    (r"(?:现在)?住在" + _ZV + _ZEND, "city"), (r"的生日是" + _ZV + _ZEND, "birthday"),
+    (r"(?:现在)?住在" + _ZV + _ZEND, "city"), (r"的?生日(?:是|在)" + _ZV + _ZEND, "birthday"),
+    (r"(?:是)?" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
     (r"[，,]?(?:今年|现在|已经)?(" + _ZH_AGE + r")岁", "age"),
 ]
 _ZH_PRONOUN = {"你", "他", "她", "它", "这个", "那个", "这", "那", "你们", "他们", "这样", "这里", "那里"}
@@ -259,8 +272,9 @@ _QUESTION = re.compile(r"[?？]\s*$|^(?:do|does|did|is|are|what|where|when|who|h
                        r"吗[?？]?$|什么|哪|谁|几", re.I)
 
 
-def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
-    """Facts stated in ``text`` in the common phrasings (questions state nothing)."""
+def rule_facts(text: str, known_people: list[str] | None = None, today: date | None = None) -> list[Fact]:
+    """Facts stated in ``text`` in the common phrasings (questions state nothing). A birthday or
+    a plan said as a day relative to ``today`` (下个月8号, next Friday) keeps the date it is."""
     out: list[Fact] = []
     known = list(known_people or [])
     for sentence in _sentences(text):
@@ -282,6 +296,12 @@ def rule_facts(text: str, known_people: list[str] | None = None) -> list[Fact]:
         if key not in seen:
             seen.add(key)
             unique.append(f)
+    if today is not None:
+        for f in unique:
+            if f.attribute in ("birthday", "plan"):
+                f.value = days.dated(f.value, today, f.chinese)
+        # a plan is for a day to come: "I'm going to the gym today" is no fact to keep
+        unique = [f for f in unique if f.attribute != "plan" or (days.spoken_day(f.value, today) or today) > today]
     return unique
 
 
@@ -294,15 +314,19 @@ _ASKS_FOR = re.compile(
 )
 
 
-@lru_cache(maxsize=256)  # a turn is read here by the dispatcher and by memory's recall
 def told_facts(text: str) -> tuple[Fact, ...]:
     """The facts ``text`` tells when it only tells something about the speaker, a fact in each
     sentence, and asks for nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none:
     such a turn is chat that memory learns from, not a question or an errand, though its words
     name things. A sentence beyond the facts ("今天有个学生在课堂上哭了。") is more to answer."""
+    return _told(text, date.today())
+
+
+@lru_cache(maxsize=256)  # a turn is read here by the dispatcher and by memory's recall
+def _told(text: str, today: date) -> tuple[Fact, ...]:
     if _ASKS_FOR.search(text):
         return ()
-    facts = tuple(rule_facts(text))
+    facts = tuple(rule_facts(text, today=today))
     return facts if len(facts) >= len(_sentences(text)) else ()
 
 
@@ -310,6 +334,12 @@ def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) ->
     value = _clean(value, zh)
     if attribute == "age" and not value.isdigit():
         value = str(zh_number(value) or "")  # 八 → 8
+    if attribute in ("birthday_day", "plan"):  # 「她下个月8号过生日」; a plan says its day
+        day = days.DAY.search(value)
+        if day is None:
+            return
+        if attribute == "birthday_day":
+            attribute, value = "birthday", day.group(0)
     if attribute == "diet" and not value:
         value = "素食" if zh else "vegetarian"
     if _ok(value, zh):

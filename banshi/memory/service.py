@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -218,7 +218,7 @@ class Memory:
             origin = "model"
         else:
             origin = "rule"
-            found = extract.rule_facts(msg.content, facts.known_people(db, msg.user_id))
+            found = extract.rule_facts(msg.content, facts.known_people(db, msg.user_id), _local_day(msg.created_at))
             m = _REMEMBER.match(msg.content.strip()) if not found else None
             if m:
                 note = (m.group(1) or m.group(2)).strip()
@@ -425,7 +425,7 @@ class Memory:
             return facts.fact_dict(row)
         if not text:
             raise InvalidInput("give text, or attribute and value")
-        found = extract.rule_facts(text, facts.known_people(db, user_id))
+        found = extract.rule_facts(text, facts.known_people(db, user_id), _local_day(utcnow()))
         rows = [facts.remember(db, user_id, f, origin="user") for f in found] or [
             facts.remember(db, user_id, extract.Fact("user", "note", text, textmod.is_chinese(text)), origin="user")]
         return facts.fact_dict(rows[0])
@@ -505,6 +505,11 @@ def _errand(db: Session, msg: Message) -> bool:
         select(Message).where(Message.conversation_id == msg.conversation_id, Message.seq == msg.seq + 1)
     )
     return reply is not None and reply.role == "assistant" and bool({"dispatch", "skill"} & set(reply.meta or {}))
+
+
+def _local_day(utc: datetime) -> date:
+    """The user's day at a stored (UTC) time: a day said relative to it is read against it."""
+    return utc.replace(tzinfo=UTC).astimezone().date()
 
 
 def _worth_asking(text: str) -> bool:

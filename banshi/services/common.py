@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import select
 
+from banshi import days
 from banshi.agents.tools import Fixed, FromStep, Planned, Refused, Shown, ToolContext
 from banshi.errors import InvalidInput, NotFound
 from banshi.numbers import english_number, zh_number
@@ -99,19 +100,6 @@ def parse_when(text: str, ctx: ToolContext, *, field: str = "time") -> datetime:
     raise InvalidInput(f"{field}: {text!r} is not a date-time; use 'YYYY-MM-DD HH:MM' or 'HH:MM'")
 
 
-_DAYS = {
-    "大后天": 3,
-    "今天": 0,
-    "今晚": 0,
-    "今早": 0,
-    "today": 0,
-    "tonight": 0,
-    "明天": 1,
-    "明晚": 1,
-    "明早": 1,
-    "tomorrow": 1,
-    "后天": 2,
-}
 _PM = ("下午", "晚上", "今晚", "明晚", "傍晚", "晚", "pm", "tonight", "evening")
 #: minutes after 点, not a count that follows the time ("7点4个人" is 7:00 for four)
 _MINUTES = r"\d{1,2}(?!\d|\s*[个位人张间晚天号份])\s*分?"
@@ -151,7 +139,7 @@ def spoken_time(text: str, now: datetime) -> datetime | None:
         hour += 12
     if hour > 23 or minute > 59:
         return None
-    day = spoken_day(low, now.date())
+    day = days.spoken_day(low, now.date())
     when = datetime.combine(day or now.date(), now.time()).replace(hour=hour, minute=minute, second=0, microsecond=0)
     if day is None and when < now - timedelta(minutes=1):
         # "6点半" said in the afternoon: this evening, not tomorrow morning
@@ -173,58 +161,11 @@ def spoken_clock(text: str) -> str:
     if not m or not re.search(r"\d|点", m.group(0)):
         return ""
     said = m.group(0).strip()
-    if not DAY.search(said):  # "明天……从A到B……6点半", "on 2026-12-01 at 09:15"
-        day = DAY.search(text)
+    if not days.DAY.search(said):  # "明天……从A到B……6点半", "on 2026-12-01 at 09:15"
+        day = days.DAY.search(text)
         if day:
             said = f"{day.group(0)} {said}"
     return said
-
-
-_WEEKDAY = re.compile(
-    r"(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])"
-    r"|\b(next |this )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.I,
-)
-_DAY_WORDS = (
-    r"\d{4}-\d{2}-\d{2}|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"
-    r"|(?:这个?|本)?周末|(?:this |the )?weekend|" + _WEEKDAY.pattern
-)
-#: the words that say a day (spoken_day reads them)
-DAY = re.compile(_DAY_WORDS, re.I)
-_WEEKDAYS_ZH = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
-_WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def spoken_day(text: str, today: date) -> date | None:
-    """The day ``text`` says: a date (2026-12-01), 今天 / 明天 / 后天 / 大后天 / tomorrow, or a
-    weekday: 周五 / on Friday is the coming Friday (today's when it is Friday), 这周五 / this
-    Friday the one of this week, 下周三 the one of the week after (weeks begin on Monday), "next
-    Wednesday" the coming one after today; 周末 / the weekend its Saturday. None when it says no
-    day."""
-    low = text.lower()
-    if m := re.search(r"\d{4}-\d{2}-\d{2}", low):
-        try:
-            return date.fromisoformat(m.group(0))
-        except ValueError:
-            return None
-    if m := _WEEKDAY.search(low):
-        if m.group(2):
-            target, week = _WEEKDAYS_ZH[m.group(2)], m.group(1) or ""
-        else:
-            target, week = _WEEKDAYS_EN.index(m.group(4)), (m.group(3) or "").strip()
-        monday = today - timedelta(days=today.weekday())
-        if week.startswith("下下"):
-            return monday + timedelta(days=14 + target)
-        if week.startswith("下"):
-            return monday + timedelta(days=7 + target)
-        if week == "next":  # "next Friday": the coming one, never today
-            return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
-        if week.startswith(("这", "本", "this")):
-            return monday + timedelta(days=target)
-        return today + timedelta(days=(target - today.weekday()) % 7)
-    if re.search(r"周末|weekend", low):  # its Saturday (today, when it is Sunday)
-        return today if today.weekday() == 6 else today + timedelta(days=5 - today.weekday())
-    return next((today + timedelta(days=d) for w, d in _DAYS.items() if w in low), None)
 
 
 def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:
@@ -237,7 +178,7 @@ def parse_date(text: str, ctx: ToolContext, *, field: str = "date") -> date:
         return date.fromisoformat(s[:10])
     except ValueError:
         pass
-    said = spoken_day(low, today)
+    said = days.spoken_day(low, today)
     if said is None:
         raise InvalidInput(f"{field}: {text!r} is not a date; use YYYY-MM-DD")
     return said

@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from banshi import days
 from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput
@@ -386,7 +387,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     deps = deps or {SEES[key.split(",")[0]] for key in symptoms}
     if len(deps) != 1:
         return []
-    dep, when = deps.pop(), common.DAY.search(text)
+    dep, when = deps.pop(), days.DAY.search(text)
     plans = [Planned("find_appointments", {"department": dep} | ({"date": when.group(0).lower()} if when else {}))]
     if _ANY_SLOT.search(low):
         first = {k: FromStep(0, f"slots.0.{k}") for k in ("clinic", "doctor", "time")}

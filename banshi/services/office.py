@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from banshi import days
 from banshi.agents.tools import Planned, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
@@ -397,7 +398,7 @@ def delete_office_item(ctx: ToolContext, item_id: common.Record) -> dict:
 _ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?")
 _DAILY = re.compile(r"每天|每日|every day|daily", re.I)
 _CLOCK_WORDS = re.compile(
-    r"(?:每天|每日|" + common.DAY.pattern + r")?\s*(?:上午|下午|晚上|早上|中午)?\s*"
+    r"(?:每天|每日|" + days.DAY.pattern + r")?\s*(?:上午|下午|晚上|早上|中午)?\s*"
     r"(?:\d{1,2}|[一两二三四五六七八九十]{1,3})\s*(?:[:：]\d{2}|点\s*(?:半|\d{1,2}\s*分?)?)"
 )
 
@@ -464,7 +465,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     if m:
         said = next(g for g in m.groups() if g)
         times = re.findall(r"(\d{1,2}:\d{2})", said)
-        day = common.DAY.search(said)
+        day = days.DAY.search(said)
         what = re.sub(r"^(?:an?\s+|的)", "", _strip(re.sub(r"(?:到|至|-|to)\s*\d{1,2}:\d{2}", " ", said)), flags=re.I)
         what = re.sub(r"^的|的$", "", what).strip()
         if times and day and what:
@@ -473,7 +474,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
         when = common.spoken_clock(said)
         return [Planned("add_event", {"title": what, "start": when})] if when and what else []
     if _MY_DAY.search(text):  # 「今天有什么安排？」, "What do I have to do today?"
-        day = common.DAY.search(text)
+        day = days.DAY.search(text)
         return [Planned("list_events", {"days": 1} | ({"start_date": day.group(0)} if day else {})),
                 Planned("list_todos", {})]
     m = _EMAIL_TO.search(text)

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from sqlalchemy import select
 
+from banshi import days
 from banshi.agents.tools import FromStep, Planned, Refused, Service, Shown, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
@@ -647,7 +648,7 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     a day, flights between two airport codes, a film's showtimes; and "book the first / any
     one" as a booking fed by that search's first result, which the user still confirms."""
     low = text.lower()
-    day = common.DAY.search(text)
+    day = days.DAY.search(text)
     date_ = {"date": day.group(0)} if day else {}
     buy_first = bool(re.search(_BUY, low) and re.search(_FIRST, low))
     n = _count(text)

@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from banshi import days
 from banshi.agents.tools import FromStep, Planned, Refused, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
@@ -742,7 +743,7 @@ def _read_write(
     if place is None:
         return None
     args = {"hotel": place}
-    day = common.DAY.search(seg) or common.DAY.search(text)
+    day = days.DAY.search(seg) or days.DAY.search(text)
     if day:
         args["check_in"] = day.group(0)
     if m := re.search(r"(\d{1,2}|[一两二三四五六七八九十])\s*(?:晚|nights?)", seg):

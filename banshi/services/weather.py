@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from banshi import days
 from banshi.agents.tools import Planned, Service, ToolContext, tool
 from banshi.config import Settings
 from banshi.errors import BanshiError, InvalidInput, NotFound
@@ -206,7 +207,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
     the city the conversation or memory last named when it names none. The weather routed to
     for a follow-up (「周末呢？」, "what about Shanghai?") is read as a forecast too."""
     low = text.lower()
-    follow_up = _FOLLOW.search(text.strip()) and (common.DAY.search(text) or _cities(text))  # 「周末呢？」
+    follow_up = _FOLLOW.search(text.strip()) and (days.DAY.search(text) or _cities(text))  # 「周末呢？」
     if not _ASKS.search(low) and not follow_up:
         return []
     said = _cities(text)
@@ -216,7 +217,7 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
         return []  # "the weather report on TV was funny": no forecast asked for
     # no city said: the one the conversation, or memory, last named alone; none: it is asked for
     city = said or next((c for c in map(_cities, reversed(history)) if c), "")
-    when = common.DAY.search(text)
+    when = days.DAY.search(text)
     args = ({"city": city} if city else {}) | ({"date": when.group(0).lower()} if when else {})
     if when and re.search(r"周末|weekend", when.group(0), re.I):
         args["days"] = 2  # Saturday and Sunday

@@ -92,6 +92,28 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     assert [render(f.subject, f.attribute, f.value, f.chinese, you=True) for f in told_facts(text)] == said
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a birthday said as a day to come keeps the date it is (「下个月8号」 read in January is no December day)
+    ("我女儿叫朵朵，她下个月8号过生日，她最喜欢草莓蛋糕。",
+     {("朵朵", "relation", "女儿"), ("朵朵", "birthday", "12月8日"), ("朵朵", "likes", "草莓蛋糕")}),
+    ("我下个月8号过生日", {("user", "birthday", "12月8日")}),
+    ("我妈妈叫王芳，她12月20日过生日", {("王芳", "relation", "妈妈"), ("王芳", "birthday", "12月20日")}),
+    ("我是1990年5月3日出生的", {("user", "birthday", "1990年5月3日")}),
+    ("My birthday is on the 8th of next month.", {("user", "birthday", "December 8")}),
+    ("My son Tom's birthday is next Friday.", {("Tom", "relation", "son"), ("Tom", "birthday", "December 4")}),
+    # a plan is kept with its day; one for today is no fact to keep, nor a day's errand asked for
+    ("我下周五要去北京出差。", {("user", "plan", "12月11日要去北京出差")}),
+    ("I'm flying to Tokyo next Tuesday.", {("user", "plan", "flying to Tokyo on December 1")}),
+    ("I'm going to the gym today.", set()),
+    ("我在家过生日", set()),  # says no day
+    ("好的，在帮我找一个景点明天出去玩", set()),
+])
+def test_days_are_kept_as_dates(text, expected):
+    from datetime import date
+
+    assert {(f.subject, f.attribute, f.value) for f in rule_facts(text, today=date(2026, 11, 30))} == expected
+
+
 def test_forget_commands():
     assert parse_forget("forget that").last
     assert parse_forget("Please forget everything you know about me").everything

@@ -302,7 +302,7 @@ def test_days_said_by_their_weekday(settings):
     """下周三 / 周五 / next Friday: the day meant (they had all been today)."""
     from datetime import date
 
-    from banshi.services.common import spoken_day
+    from banshi.days import spoken_day
 
     monday = date(2026, 11, 30)
     assert spoken_day("下周三下午3点", monday) == date(2026, 12, 9)  # the Wednesday of next week
