@@ -370,6 +370,9 @@ class Memory:
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
         known = any(s["type"] == "fact" for s in sources)
+        if known and _unheld(query, [g for g, _ in chosen], active_now):
+            known = False  # 「朵朵哪天过生日？」 with her liking recalled: the model had guessed a date
+            personal = True
         if gone:  # the user had it forgotten: say so rather than guess
             lines.append(gone)
         elif personal and not known:
@@ -636,6 +639,20 @@ def _personal_question(query: str) -> bool:
     if textmod.is_chinese(q):
         return bool(_PERSONAL_ZH.search(q)) and bool(_QUESTION_ZH.search(q))
     return bool(_PERSONAL_EN.search(q)) and bool(_QUESTION_EN.search(q))
+
+
+def _unheld(query: str, recalled: list[Any], active_facts: list[Any]) -> bool:
+    """A question about the user (我的生日…) or someone they told of (朵朵 / 我女儿哪天过生日？)
+    asks for something (a birthday, by ``extract.CUES``) that no recalled fact of theirs holds."""
+    asked = extract.asked_attributes(query) - {"allergy", "city"}  # cues of errands, not questions
+    if not asked or not _asks(query):
+        return False
+    people = {f.subject for f in active_facts if f.subject != "user" and (
+        f.subject in query or f.attribute == "relation" and len(f.value) >= 2 and f.value in query)}
+    whom = people or ({"user"} if _personal_question(query) else set())
+    # the relation fact holds the person's name (小雨是用户的女儿)
+    held = {"name" if f.attribute == "relation" else f.attribute for f in recalled if f.subject in whom}
+    return bool(whom) and not asked & held
 
 
 def _joined(values: list[str], zh: bool) -> str:

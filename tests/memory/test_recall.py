@@ -79,6 +79,25 @@ def test_a_personal_question_memory_cannot_answer_is_not_guessed(client, fake, s
     assert "don't know" not in fake.calls[-1]["messages"][0].content
 
 
+def test_a_question_about_something_memory_does_not_hold_is_not_guessed_from_what_it_does(client, fake, settings):
+    """「朵朵哪天过生日？」 with only her liking and relation kept: the local model had answered with
+    a date of its own (「2026年11月30日」)."""
+    told(client, settings, "我女儿叫朵朵，她最喜欢草莓蛋糕。", "My wife is called Maria. She loves tulips.")
+    for question in ("朵朵哪天过生日？", "我女儿的生日是几号？"):
+        send(client, new(client), question)
+        assert "朵朵" in memory_block(fake) and "不知道" in memory_block(fake)
+    send(client, new(client), "When is Maria's birthday?")
+    assert "tulips" in memory_block(fake) and "don't know" in memory_block(fake)
+    for question, held in (("朵朵喜欢什么蛋糕？", "草莓蛋糕"), ("我女儿叫什么名字？", "朵朵"),
+                           ("What's my wife's name?", "Maria")):
+        send(client, new(client), question)  # what memory holds answers it
+        assert held in memory_block(fake) and "不知道" not in memory_block(fake)
+        assert "don't know" not in memory_block(fake)
+    told(client, settings, "朵朵下个月8号过生日。")
+    send(client, new(client), "朵朵哪天过生日？")
+    assert "生日" in memory_block(fake) and "不知道" not in memory_block(fake)
+
+
 def test_forget_hides_the_value_from_the_same_conversations_history(client, fake, settings):
     cid = new(client)
     send(client, cid, "My address is 12 Baker Street, London.")
