@@ -342,8 +342,17 @@ def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) ->
             attribute, value = "birthday", day.group(0)
     if attribute == "diet" and not value:
         value = "素食" if zh else "vegetarian"
+    if attribute == "city" and zh and _STREET_ZH.search(value):  # 我住在杭州西湖区文三路88号: an address
+        attribute = "address"
+        if city := _CITY_OF_ADDRESS_ZH.match(value):  # and its city, for the weather and the errands
+            _add(out, subject, "city", city.group(1), zh)
     if _ok(value, zh):
         out.append(Fact(subject, attribute, value, zh))
+
+
+_STREET_ZH = re.compile(r"\d|[路街道弄巷号栋室]|小区|单元")
+#: the city an address begins with: 杭州(市)西湖区…, 北京市朝阳区…
+_CITY_OF_ADDRESS_ZH = re.compile(r"([\u4e00-\u9fff]{2,4}?)市?(?=[\u4e00-\u9fff]{1,4}?[区县])")
 
 
 def _en(s: str, known: list[str]) -> list[Fact]:

@@ -106,6 +106,9 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     ("I'm flying to Tokyo next Tuesday.", {("user", "plan", "flying to Tokyo on December 1")}),
     ("I'm going to the gym today.", set()),
     ("我在家过生日", set()),  # says no day
+    # where one lives, said as a street address, is the address, and its city the city
+    ("我住在杭州西湖区文三路88号。", {("user", "address", "杭州西湖区文三路88号"), ("user", "city", "杭州")}),
+    ("我住在北京市朝阳区建国路88号", {("user", "address", "北京市朝阳区建国路88号"), ("user", "city", "北京")}),
     ("好的，在帮我找一个景点明天出去玩", set()),
 ])
 def test_days_are_kept_as_dates(text, expected):
