@@ -370,9 +370,14 @@ class Memory:
                             "message_id": h.message_id, "conversation_id": h.conversation_id,
                             "date": h.said_at.date().isoformat(), "label": _label(h.said_at, zh)})
         known = any(s["type"] == "fact" for s in sources)
-        if known and _unheld(query, [g for g, _ in chosen], active_now):
+        # a question about someone the user told of (朵朵哪天过生日？) is theirs as much as one about
+        # themself: the local model, asked it after the turn that told it, had echoed the question
+        named = _people_named(query, active_now) if _asks(query) else []
+        whom = set(named) or ({"user"} if personal else set())
+        asked, held = _asked_and_held(query, [g for g, _ in chosen], whom)
+        if known and asked and not asked & held:
             known = False  # 「朵朵哪天过生日？」 with her liking recalled: the model had guessed a date
-            personal = True
+        personal = personal or bool(named)
         if gone:  # the user had it forgotten: say so rather than guess
             lines.append(gone)
         elif personal and not known:
@@ -380,6 +385,13 @@ class Memory:
         if not lines:
             return None
         reply = "" if known else forgot_reply
+        if personal and not known and not gone and asked and _WH.search(query) \
+                and not _said_here(db, conversation, asked, query):
+            # nothing told of it, here or before: said by memory, not the model, which had answered
+            # 「我老婆哪天过生日？」 with an earlier turn's question (「需要您告诉我：城市」)
+            reply = _NOT_TOLD_ZH if zh else _NOT_TOLD_EN
+            if conversation is not None:  # and no memory itself
+                self._quiet.setdefault(conversation.id, [])
         if known and facts.asks_about_me(query):  # what memory holds, as it holds it: the model had
             # answered 「你都记得我什么？」 with 「我记得你叫张伟」 (the user's friend)
             told = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in active_now][:20]
@@ -387,7 +399,7 @@ class Memory:
             reply = "\n".join([intro, *(f"- {t}" for t in told)])
         return Recall(
             head + "\n" + "\n".join(lines), sources, reply=reply, about_user=personal and known,
-            answer_start="你" if zh and personal and known else "",
+            answer_start=_answer_start(chosen, whom, asked, named) if zh and personal and known else "",
         )
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
@@ -641,23 +653,62 @@ def _personal_question(query: str) -> bool:
     return bool(_PERSONAL_EN.search(q)) and bool(_QUESTION_EN.search(q))
 
 
-def _unheld(query: str, recalled: list[Any], active_facts: list[Any]) -> bool:
-    """A question about the user (我的生日…) or someone they told of (朵朵 / 我女儿哪天过生日？)
-    asks for something (a birthday, by ``extract.CUES``) that no recalled fact of theirs holds."""
-    asked = extract.asked_attributes(query) - {"allergy", "city"}  # cues of errands, not questions
-    if not asked or not _asks(query):
+_WH = re.compile(r"什么|哪|谁|几|多少|多大|\b(?:what|which|who|whom|where|when|how)\b", re.I)
+_NOT_TOLD_ZH = "这个我还不知道——你还没告诉过我。告诉我的话，我会记住。"
+_NOT_TOLD_EN = "I don't know that yet — you haven't told me. Tell me and I'll remember it."
+
+
+def _said_here(db: Session, conversation: Conversation | None, asked: set[str], query: str) -> bool:
+    """Whether an earlier turn of this conversation speaks of what ``query`` asks for (a birthday
+    told in words the rules did not read): then the model answers, from the conversation."""
+    if conversation is None:
         return False
-    people = {f.subject for f in active_facts if f.subject != "user" and (
-        f.subject in query or f.attribute == "relation" and len(f.value) >= 2 and f.value in query)}
-    whom = people or ({"user"} if _personal_question(query) else set())
+    cues = [extract.CUES[a] for a in asked if a in extract.CUES]
+    turns = db.scalars(select(Message.content).where(Message.conversation_id == conversation.id,
+                                                      Message.role == "user"))
+    return any(t.strip() != query.strip() and any(re.search(c, t, re.I) for c in cues) for t in turns)
+
+
+def _people_named(query: str, active_facts: list[Any]) -> list[str]:
+    """The people the user told of whom ``query`` names, by name or by relation (朵朵, 我女儿),
+    first named first."""
+    at = {}
+    for f in active_facts:
+        if f.subject != "user":
+            said = query.find(f.subject)
+            if said < 0 and f.attribute == "relation" and len(f.value) >= 2:
+                said = query.find(f.value)
+            if said >= 0:
+                at[f.subject] = min(said, at.get(f.subject, said))
+    return sorted(at, key=at.__getitem__)
+
+
+def _asked_and_held(query: str, recalled: list[Any], whom: set[str]) -> tuple[set[str], set[str]]:
+    """What a question about ``whom`` asks for (a birthday, by ``extract.CUES``) and what the
+    recalled facts of theirs hold."""
+    asked = extract.asked_attributes(query) - {"allergy", "city"}  # cues of errands, not questions
+    if not whom or not _asks(query):
+        return set(), set()
     # the relation fact holds the person's name (小雨是用户的女儿)
-    held = {"name" if f.attribute == "relation" else f.attribute for f in recalled if f.subject in whom}
-    return bool(whom) and not asked & held
+    return asked, {"name" if f.attribute == "relation" else f.attribute for f in recalled if f.subject in whom}
+
+
+def _answer_start(chosen: list[tuple[Any, float]], whom: set[str], asked: set[str], named: list[str]) -> str:
+    """How a Chinese answer about the user or someone they told of begins: with the facts it
+    asks for, as memory holds them (「乐乐的生日是1月3日」, the model goes on), else with whom it is
+    about (「你」, 「乐乐」). The local model had answered 「乐乐哪天过生日？」 with today's date, and
+    「我是做什么工作的？」 as the user (「我是小学老师。」)."""
+    said = [extract.render(f.subject, f.attribute, _joined([g.value for g, _ in group], True), True, you=True)
+            for group in _grouped(chosen) for f in [group[0][0]]
+            if f.subject in whom and ("name" if f.attribute == "relation" else f.attribute) in asked]
+    return "，".join(said) if said else named[0] if named else "你"
 
 
 def _joined(values: list[str], zh: bool) -> str:
     """peanuts, eggs and shellfish / 花生、鸡蛋和海鲜"""
     head, last = values[:-1], values[-1]
+    if not head:
+        return last
     return ("、".join(head) + "和" + last) if zh else (", ".join(head) + " and " + last)
 
 
