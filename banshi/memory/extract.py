@@ -30,7 +30,7 @@ EN_LABEL = {"name": "name", "city": "lives in", "address": "address", "hometown"
             "workplace": "works at", "birthday": "birthday", "age": "age", "phone": "phone number",
             "email": "e-mail", "diet": "diet", "likes": "likes", "dislikes": "dislikes",
             "allergy": "is allergic to", "relation": "is the user's", "school": "school", "pet": "pet", "note": "note",
-            "learning": "is learning", "plan": "plan"}
+            "learning": "is learning", "plan": "is"}
 ZH_LABEL = {"name": "名字", "city": "住在", "address": "地址", "hometown": "老家", "job": "职业",
             "workplace": "工作单位", "birthday": "生日", "age": "年龄", "phone": "电话", "email": "邮箱",
             "diet": "饮食", "likes": "喜欢", "dislikes": "不喜欢", "allergy": "过敏", "relation": "是用户的",
@@ -117,9 +117,10 @@ def render(subject: str, attribute: str, value: str, chinese: bool, you: bool = 
 
 
 _VERB_ZH = {"city": "住在{}", "hometown": "老家在{}", "workplace": "在{}工作", "likes": "喜欢{}",
-            "dislikes": "不喜欢{}", "allergy": "对{}过敏", "learning": "在学{}"}
+            "dislikes": "不喜欢{}", "allergy": "对{}过敏", "learning": "在学{}", "plan": "{}"}
 _VERB_EN = {"city": "live in", "hometown": "are from", "workplace": "work at", "allergy": "are allergic to",
-            "likes": "like", "dislikes": "dislike", "learning": "are learning"}  # to the user; of others: EN_LABEL
+            "likes": "like", "dislikes": "dislike", "learning": "are learning",
+            "plan": "are"}  # to the user; of others: EN_LABEL
 
 
 # -- English -------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ EN_USER: list[tuple[str, str]] = [
     (r"\bi(?:'m| am) an? ([a-z ]{3,30}?) by profession", "job"),
     (r"\bi work (?:at|for) " + _V, "workplace"),
     (r"\bmy birthday is (?:on )?" + _VDAY, "birthday"), (r"\bi was born on " + _V, "birthday"),
-    (r"\bi(?:'m| am|'ll| will)(?: be)? ((?:going|flying|travell?ing|driving|heading|visiting|go|fly|travel|drive|visit)"
+    (r"\bi(?:'m| am|'ll be| will be) ((?:going|flying|travell?ing|driving|heading|visiting)"
      r"\b" + _VDAY[1:], "plan"),
     (r"\bi(?:'m| am) (\d{1,3}) (?:years old|now)\b", "age"),
     (r"\bmy (?:phone|mobile|cell)(?: number)? is " + _V, "phone"),
@@ -187,6 +188,15 @@ _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
 #: "my" before a relation, with what may stand between: 我最好的朋友, 我的大学同学, 我一个朋友
 _MY_ZH = r"我(?:的)?(?:最好的|最要好的|一个|大学|高中|初中|小学)?"
+_MY_REL = re.compile(_MY_ZH + _REL_ZH + r"|\b[Mm]y " + _REL_EN.replace("(", "(?P<en>", 1) + r"\b")
+
+
+def relation_named(text: str) -> str:
+    """The relation ``text`` names with "my" (我老婆 → 老婆, my wife → wife), or ""."""
+    m = _MY_REL.search(text)
+    return "" if m is None else m.group(1) or m.group("en")
+
+
 ZH_USER: list[tuple[str, str]] = [
     (r"(?<![帮给替让请])我(?:的名字)?叫" + _ZV + _ZEND, "name"),  # 帮我叫一辆出租车 is a taxi
     (r"我的名字是" + _ZV + _ZEND, "name"),
@@ -306,7 +316,7 @@ def rule_facts(text: str, known_people: list[str] | None = None, today: date | N
 
 
 _ASKS_FOR = re.compile(
-    r"[?？吗]|帮|请|麻烦|找|搜|查|推荐|订|预定|买|点[一个份杯]|叫[车个辆外]|想|要|能不能|可不可以|可以|有没有|哪|什么|怎么|多少|几"
+    r"[?？吗]|帮|请|麻烦|找|搜|查|推荐|订|预定|买|点[一个份杯]|叫[车个辆外]|想|要(?![去回飞])|能不能|可不可以|可以|有没有|哪|什么|怎么|多少|几"
     r"|播|唱|打开|关掉|关闭|导航|提醒|给我|让我|来[一个份杯首]"
     r"|\b(?:please|find|search|look|book|reserve|order|buy|get|recommend|suggest|want|need|like to|can|could|show"
     r"|where|what|which|how|any|play|open|turn|set|remind|send|call(?! me\b)|tell|give|let)\b",

@@ -373,7 +373,8 @@ class Memory:
         # a question about someone the user told of (朵朵哪天过生日？) is theirs as much as one about
         # themself: the local model, asked it after the turn that told it, had echoed the question
         named = _people_named(query, active_now) if _asks(query) else []
-        whom = set(named) or ({"user"} if personal else set())
+        # 「我老婆哪天过生日？」 with nothing told of her is about her, not the user
+        whom = set(named) or ({extract.relation_named(query) or "user"} if personal else set())
         asked, held = _asked_and_held(query, [g for g, _ in chosen], whom)
         if known and asked and not asked & held:
             known = False  # 「朵朵哪天过生日？」 with her liking recalled: the model had guessed a date

@@ -350,10 +350,32 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     return plans
 
 
+#: a dish ordered by its name (帮我订一个生日蛋糕, 来一份烤鸭); a table booked is travel's
+_ORDER_DISH = re.compile(r"订|点|买|来[一两几]|\border\b|\bget me\b", re.I)
+_TABLE = re.compile(r"餐厅|饭店|饭馆|店|位子|座位|订座|订位|桌|包间|[\d一两二三四五六七八九十]+\s*个?人"
+                    r"|\btable\b|\brestaurant\b", re.I)
+
+
+def recognizes(settings: Settings, text: str) -> bool:
+    """Whether ``text`` orders a dish the menus hold by its name alone, with no word of delivery
+    (「帮我给朵朵订一个生日蛋糕」): who delivers it is looked up. A table booked (a place, a party,
+    餐厅) is not; without the data, nothing is."""
+    from banshi.services.travel import vocabulary
+
+    if not _ORDER_DISH.search(text) or _TABLE.search(text):
+        return False
+    try:
+        v = vocabulary(settings)
+        return not v.places(text) and bool(v._spans(text.lower(), sorted(v.dishes, key=len, reverse=True)))
+    except common.DataMissing:
+        return False
+
+
 def build(settings: Settings) -> Service:
     return Service(
         name="food",
         plan=lambda text, history: read_request(settings, text, history),
+        recognizes=lambda text: recognizes(settings, text),
         title="Food delivery",
         description="Order food for delivery from Beijing restaurants: menus, cart, order, status, cancel. " + SANDBOX,
         tools=[
@@ -383,7 +405,7 @@ def build(settings: Settings) -> Service:
             "what's in my cart",
         ],
         tool_keywords={
-            "search_delivery": ["想吃", "有什么", "推荐", "哪家", "找", "find", "recommend", "somewhere"],
+            "search_delivery": ["想吃", "有什么", "推荐", "哪家", "找", "订", "find", "recommend", "somewhere"],
             "food_menu": ["菜单", "多少钱", "价格", "menu", "price", "how much"],
             "set_cart_item": ["点", "份", "加", "来一", "购物车", "add", "order", "portion"],
             "view_cart": ["购物车", "cart"],

@@ -85,6 +85,8 @@ def test_questions_and_non_facts_state_nothing(text):
     ("Call me Teddy.", ["your name is Teddy"]),
     ("Call my wife, please.", []),
     ("我住在杭州，帮我查一下天气", []),  # it asks too: not only telling
+    ("我要一杯咖啡", []),
+    ("我下个月要去东京出差，帮我看看机票", []),
     ("我是一名小学老师。今天有个学生在课堂上哭了。", []),  # and says more than the fact
     ("My favourite fruit is mango, what goes well with it?", []),
 ])

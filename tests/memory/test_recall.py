@@ -90,6 +90,9 @@ def test_a_question_about_something_memory_does_not_hold_is_not_guessed_from_wha
     for question in ("朵朵哪天过生日？", "我女儿的生日是几号？"):
         assert _answer(send(client, new(client), question)).startswith("这个我还不知道")
     assert _answer(send(client, new(client), "When is Maria's birthday?")).startswith("I don't know that yet")
+    told(client, settings, "我的生日是5月20号。")  # the user's own birthday is not the wife's
+    assert _answer(send(client, new(client), "我老公哪天过生日？")).startswith("这个我还不知道")
+    assert _answer(send(client, new(client), "What is my brother's job?")).startswith("I don't know that yet")
     for question, held in (("朵朵喜欢什么蛋糕？", "草莓蛋糕"), ("我女儿叫什么名字？", "朵朵"),
                            ("What's my wife's name?", "Maria")):
         send(client, new(client), question)  # what memory holds answers it

@@ -354,6 +354,24 @@ def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settin
     assert food.read_request(settings, "今天心情不错", []) == []
 
 
+def test_a_dish_ordered_by_its_name_alone_finds_who_delivers_it(settings, need):
+    """「帮我订一个草莓蛋糕」 names no delivery word and no restaurant: it had reached the model,
+    which ordered nothing. A table booked is still travel's."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.agents.dispatcher import Dispatcher
+    from banshi.agents.registry import get_registry
+    from banshi.models.fake import EchoBackend
+    from banshi.services import food
+
+    d = Dispatcher(settings, EchoBackend(), get_registry(settings))
+    for text in ("帮我订一个提拉米苏蛋糕", "帮我给朵朵订一个生日蛋糕，你还记得她喜欢什么口味吗？"):
+        assert d.candidates(text) == (["food"], ["search_delivery"])
+        assert [p.tool for p in food.read_request(settings, text, [])] == ["search_delivery"]
+    assert d.candidates("帮我订一家烤鸭店")[0] == ["travel"]
+    for text in ("我昨天吃了生日蛋糕", "明晚订一桌，吃烤鸭，4个人"):
+        assert not food.recognizes(settings, text)
+
+
 def test_cheap_asks_for_the_cheapest_first(read, registry, ctx):
     assert read("Find me a cheap hotel near the Temple of Heaven") == [
         ("search_hotels", {"cheapest_first": True, "near": "天坛"}, True)
