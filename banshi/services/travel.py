@@ -651,7 +651,9 @@ def recognizes(settings: Settings, text: str) -> bool:
     if not (_BOOK.search(text) or _ABOUT_PLACE.search(text)):
         return False
     try:
-        return bool(vocabulary(settings).places(in_place_names(settings, text)))
+        v = vocabulary(settings)
+        named = in_place_names(settings, text)
+        return bool(v.places(named) or v.chain(named))  # 帮我订全聚德，4个人: which one? its branches
     except common.DataMissing:
         return False
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from banshi.agents.actions import Actions
 from banshi.agents.dispatcher import Dispatcher, is_no, is_yes
-from banshi.agents.tools import Registry, Service, ToolContext, tool
+from banshi.agents.tools import Planned, Registry, Service, ToolContext, tool
 from banshi.config import get_settings
 from banshi.errors import NotFound
 from banshi.messages import Message as Msg
@@ -612,6 +612,19 @@ def test_a_place_booked_by_its_name_alone_is_booked_with_the_time_and_party_said
     card = "".join(e["text"] for e in events if e["type"] == "text")
     assert "订餐厅：餐厅：护国寺小吃店（护国寺总店）" in card and "19:00" in card and "人数：4" in card
     assert fake.calls == []
+
+
+def test_a_chain_booked_by_its_name_alone_lists_its_branches(settings, fake, need):
+    """「帮我订全聚德，4个人」 had reached no service: 全聚德 names several branches, none whole."""
+    need("crosswoz_beijing")
+    from banshi.agents.registry import get_registry
+    from banshi.services import travel
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    assert d.candidates("帮我订全聚德，4个人")[0] == ["travel"]
+    assert travel.read_request(settings, "帮我订全聚德，4个人", []) == [
+        Planned("search_restaurants", {"name": "全聚德", "limit": 20}, final=True)]
+    assert d.candidates("我昨天去了全聚德") == ([], [])  # named in passing
 
 
 def test_without_the_travel_data_a_place_name_reaches_no_service_and_breaks_nothing(settings, fake, tmp_path):
