@@ -403,6 +403,11 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
     ("zh", "我老家是成都。", "我老家是哪里？", "成都", "我老家是重庆。", "重庆", "忘掉我的老家"),
     ("zh", "我最喜欢的运动是游泳。", "我最喜欢什么运动？", "游泳", "我最喜欢的运动是羽毛球。", "羽毛球",
      "忘掉我最喜欢的运动"),
+    # (session 19) a birthday of someone the user tells of, said with 过生日, asked by their name
+    ("en", "My son Tom's birthday is on June 3.", "When is Tom's birthday?", "June 3",
+     "Tom's birthday is on June 4, not June 3.", "June 4", "Forget Tom's birthday."),
+    ("zh", "我女儿叫朵朵，她12月8号过生日。", "朵朵哪天过生日？", "12月8日", "朵朵12月9号过生日。", "12月9日",
+     "忘掉朵朵的生日"),
 ]
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
