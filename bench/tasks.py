@@ -410,6 +410,16 @@ def tasks() -> list[Task]:
             ["我对花生过敏", "帮我点一份宫保鸡丁外卖，从渝信川菜，送到建国门外大街1号"],
             lambda db, u, r: "⚠️" in r and "花生" in r and "请确认" in r,
         ),
+        Task(  # (session 19) no word of delivery, no restaurant: who delivers it
+            "followup-dish-by-name",
+            ["帮我订一个提拉米苏蛋糕"],
+            lambda db, u, r: any(n in r for n in _delivers("提拉米苏")) and none_written(db, u),
+        ),
+        Task(  # (session 19) a chain named alone: its branches to pick from
+            "followup-chain-by-name",
+            ["帮我订全聚德，4个人"],
+            lambda db, u, r: sum(n in r for n in _branches("全聚德")) >= 2 and none_written(db, u),
+        ),
         # -- out of scope: plain chat, nothing done ------------------------------------------
         Task("oos-poem", ["写一首关于秋天的短诗"], lambda db, u, r: bool(r.strip()) and none_written(db, u)),
         Task("oos-math-en", ["What is 17 times 23?"], lambda db, u, r: "391" in r and none_written(db, u)),
@@ -437,6 +447,18 @@ def _free_top_attractions() -> list[str]:
     from banshi.services import travel
 
     return [r["名称"] for r in travel.records(_s(), "attraction") if r.get("门票") == 0 and (r.get("评分") or 0) >= 4.5]
+
+
+def _delivers(dish: str) -> list[str]:
+    from banshi.services import food, travel
+
+    return [r["名称"] for r in travel.records(_s(), "restaurant") if any(dish in m["dish"] for m in food.menu_for(r))]
+
+
+def _branches(chain: str) -> list[str]:
+    from banshi.services import travel
+
+    return [r["名称"] for r in travel.records(_s(), "restaurant") if r["名称"].startswith(chain)]
 
 
 def _hotels(kind: str, facility: str, price: int) -> list[str]:

@@ -350,10 +350,11 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     return plans
 
 
-#: a dish ordered by its name (帮我订一个生日蛋糕, 来一份烤鸭); a table booked is travel's
-_ORDER_DISH = re.compile(r"订|点|买|来[一两几]|\border\b|\bget me\b", re.I)
-_TABLE = re.compile(r"餐厅|饭店|饭馆|店|位子|座位|订座|订位|桌|包间|[\d一两二三四五六七八九十]+\s*个?人"
-                    r"|\btable\b|\brestaurant\b", re.I)
+#: a dish ordered by its name (帮我订一个生日蛋糕, 来一份烤鸭, 点两份饺子)
+_ORDER_DISH = re.compile(r"订|点(?=[一两二三四五六七八九几个份杯碗盒])|买|来[一两几]|\border\b|\bget me\b", re.I)
+#: not a dish ordered: a table booked (travel's), a song (来一首小苹果), a recipe (可乐鸡翅怎么做)
+_NOT_ORDERED = re.compile(r"餐厅|饭店|饭馆|店|位子|座位|订座|订位|桌|包间|[\d一两二三四五六七八九十]+\s*个?人"
+                          r"|首|歌|曲|唱|听|播|怎么做|做法|菜谱|\btable\b|\brestaurant\b|\brecipe\b|\bsong\b", re.I)
 
 
 def recognizes(settings: Settings, text: str) -> bool:
@@ -362,7 +363,7 @@ def recognizes(settings: Settings, text: str) -> bool:
     餐厅) is not; without the data, nothing is."""
     from banshi.services.travel import vocabulary
 
-    if not _ORDER_DISH.search(text) or _TABLE.search(text):
+    if not _ORDER_DISH.search(text) or _NOT_ORDERED.search(text):
         return False
     try:
         v = vocabulary(settings)

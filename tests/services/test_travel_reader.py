@@ -368,7 +368,7 @@ def test_a_dish_ordered_by_its_name_alone_finds_who_delivers_it(settings, need):
         assert d.candidates(text) == (["food"], ["search_delivery"])
         assert [p.tool for p in food.read_request(settings, text, [])] == ["search_delivery"]
     assert d.candidates("帮我订一家烤鸭店")[0] == ["travel"]
-    for text in ("我昨天吃了生日蛋糕", "明晚订一桌，吃烤鸭，4个人"):
+    for text in ("我昨天吃了生日蛋糕", "明晚订一桌，吃烤鸭，4个人", "来一首小苹果", "可乐鸡翅怎么做呀晚点告诉我"):
         assert not food.recognizes(settings, text)
 
 
