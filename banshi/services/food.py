@@ -70,7 +70,16 @@ def food_menu(ctx: ToolContext, restaurant: str, dishes: str = "") -> dict:
     }
 
 
-@tool(say=say_places)
+def say_delivery(data: dict[str, Any], zh: bool) -> str:
+    """The restaurants found, then the dish asked for on each one's menu with its price."""
+    offers = [f"{r['name']} " + "、".join(f"{m['dish']} ¥{m['price']:g}" for m in r["delivered"])
+              for r in (data.get("results") or [])[:3] if r.get("delivered")]
+    said = say_places(data, zh)
+    return said + ("\n外卖价格：" + "；".join(offers) if zh else "\nDelivery prices: " + "; ".join(offers)) if offers \
+        else said
+
+
+@tool(say=say_delivery)
 def search_delivery(
     ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None, limit: int = 5
 ) -> dict:
@@ -82,7 +91,14 @@ def search_delivery(
         max_price_per_person: highest average price per person in yuan
         limit: how many results (1-20)
     """
-    return search(ctx.settings, "restaurant", dishes=dish, near=near, max_price=max_price_per_person, limit=limit)
+    found = search(ctx.settings, "restaurant", dishes=dish, near=near, max_price=max_price_per_person, limit=limit)
+    for r in found.get("results") or []:  # the dish asked for, as its menu sells it (a name said twice: once)
+        sold: dict[str, dict[str, Any]] = {}
+        for m in menu_for(_restaurant(ctx.settings, r["name"])):
+            if dish and dish in m["dish"]:
+                sold.setdefault(m["dish"].strip("\u200b\u200c\u200d\ufeff "), m)
+        r["delivered"] = [m | {"dish": name} for name, m in sold.items()][:3]
+    return found
 
 
 def _cart(ctx: ToolContext) -> Cart:

@@ -372,6 +372,20 @@ def test_a_dish_ordered_by_its_name_alone_finds_who_delivers_it(settings, need):
         assert not food.recognizes(settings, text)
 
 
+def test_who_delivers_a_dish_says_its_price_on_their_menu(registry, ctx, need):
+    """「帮我订一个提拉米苏蛋糕」 had listed the restaurants with three other dishes and no price."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.services import food
+
+    found = registry.run("search_delivery", {"dish": "饺子"}, ctx()).data
+    said = registry.tools["search_delivery"].say(found, True)
+    first = found["results"][0]
+    price = next(m["price"] for m in food.menu_for(food._restaurant(ctx().settings, first["name"]))
+                 if m["dish"] == first["delivered"][0]["dish"])
+    assert "饺子" in first["delivered"][0]["dish"]
+    assert f"外卖价格：{first['name']} {first['delivered'][0]['dish']} ¥{price:g}" in said
+
+
 def test_cheap_asks_for_the_cheapest_first(read, registry, ctx):
     assert read("Find me a cheap hotel near the Temple of Heaven") == [
         ("search_hotels", {"cheapest_first": True, "near": "天坛"}, True)
