@@ -387,7 +387,7 @@ class Memory:
             return None
         reply = "" if known else forgot_reply
         if personal and not known and not gone and asked and _WH.search(query) \
-                and not _said_here(db, conversation, asked, query):
+                and not _said_here(db, conversation, asked, whom, query):
             # nothing told of it, here or before: said by memory, not the model, which had answered
             # 「我老婆哪天过生日？」 with an earlier turn's question (「需要您告诉我：城市」)
             reply = _NOT_TOLD_ZH if zh else _NOT_TOLD_EN
@@ -659,15 +659,24 @@ _NOT_TOLD_ZH = "这个我还不知道——你还没告诉过我。告诉我的�
 _NOT_TOLD_EN = "I don't know that yet — you haven't told me. Tell me and I'll remember it."
 
 
-def _said_here(db: Session, conversation: Conversation | None, asked: set[str], query: str) -> bool:
-    """Whether an earlier turn of this conversation speaks of what ``query`` asks for (a birthday
-    told in words the rules did not read): then the model answers, from the conversation."""
+def _said_here(db: Session, conversation: Conversation | None, asked: set[str], whom: set[str], query: str) -> bool:
+    """Whether an earlier turn of this conversation speaks of what ``query`` asks for, of the one
+    it asks about (a birthday told in words the rules did not read): then the model answers, from
+    the conversation. 「她下个月8号过生日」 of 朵朵 is no word of the wife's birthday."""
     if conversation is None:
         return False
     cues = [extract.CUES[a] for a in asked if a in extract.CUES]
     turns = db.scalars(select(Message.content).where(Message.conversation_id == conversation.id,
                                                       Message.role == "user"))
-    return any(t.strip() != query.strip() and any(re.search(c, t, re.I) for c in cues) for t in turns)
+    for turn in turns:
+        if turn.strip() == query.strip():
+            continue
+        for clause in re.split(r"[，。,.;；!！?？\n]", turn):
+            if any(re.search(c, clause, re.I) for c in cues) and (
+                    any(w in clause for w in whom - {"user"}) or "user" in whom and not extract.relation_named(clause)
+                    and re.search(r"我|\b(?:i|my|me)\b", clause, re.I)):
+                return True
+    return False
 
 
 def _people_named(query: str, active_facts: list[Any]) -> list[str]:

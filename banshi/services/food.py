@@ -75,8 +75,9 @@ def say_delivery(data: dict[str, Any], zh: bool) -> str:
     offers = [f"{r['name']} " + "、".join(f"{m['dish']} ¥{m['price']:g}" for m in r["delivered"])
               for r in (data.get("results") or [])[:3] if r.get("delivered")]
     said = say_places(data, zh)
-    return said + ("\n外卖价格：" + "；".join(offers) if zh else "\nDelivery prices: " + "; ".join(offers)) if offers \
-        else said
+    if not offers:
+        return said
+    return said + ("\n\n外卖价格：" + "；".join(offers) if zh else "\n\nDelivery prices: " + "; ".join(offers))
 
 
 @tool(say=say_delivery)
