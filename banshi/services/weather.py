@@ -215,13 +215,25 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
         return []
     if not said and not _ASKING.search(low):
         return []  # "the weather report on TV was funny": no forecast asked for
-    # no city said: the one the conversation, or memory, last named alone; none: it is asked for
-    city = said or next((c for c in map(_cities, reversed(history)) if c), "")
     when = days.DAY.search(text)
+    # no city said: the one the conversation, or memory, last named alone for the day asked
+    # (「我下周五要去北京出差」 is no word of today's city); none: it is asked for
+    city = said or next((c for h in reversed(history) if (c := _cities(h)) and _not_later(h, when)), "")
     args = ({"city": city} if city else {}) | ({"date": when.group(0).lower()} if when else {})
     if when and re.search(r"周末|weekend", when.group(0), re.I):
         args["days"] = 2  # Saturday and Sunday
     return [Planned("get_weather", args)]
+
+
+def _not_later(said: str, asked: re.Match[str] | None) -> bool:
+    """Whether ``said`` speaks of no day, or of one not after the day asked about (today when none
+    is said): where the user will be next Friday is not where they are today."""
+    other = days.DAY.search(said)
+    if other is None:
+        return True
+    today = date.today()
+    then, day = days.spoken_day(other.group(0), today), days.spoken_day(asked.group(0) if asked else "今天", today)
+    return then is None or day is None or then <= day
 
 
 def say_forecast(data: dict[str, Any], zh: bool) -> str:

@@ -344,6 +344,13 @@ def test_a_forecast_with_no_city_said_is_for_the_one_last_named():
     weekend = Planned("get_weather", {"city": "杭州", "date": "周末", "days": 2})
     assert weather.read_request("周末呢？", forecast) == [weekend]
     assert weather.read_request("what about Shanghai?", forecast) == [Planned("get_weather", {"city": "shanghai"})]
+    # where the user goes next Friday is not where they are today (today's forecast had been 北京's)
+    trip = ["我住在杭州西湖区文三路88号。", "我下周五要去北京出差。"]
+    assert weather.read_request("今天天气怎么样？", trip) == [Planned("get_weather", {"city": "杭州", "date": "今天"})]
+    assert weather.read_request("下周五天气怎么样？", trip) == [
+        Planned("get_weather", {"city": "北京", "date": "下周五"})]
+    assert weather.read_request("明天天气怎么样？", ["我今天在上海出差"]) == [
+        Planned("get_weather", {"city": "上海", "date": "明天"})]
 
 
 def test_a_dish_to_deliver_with_no_restaurant_named_finds_who_delivers_it(settings, need):
