@@ -120,7 +120,30 @@ def add_event(ctx: ToolContext, title: str, start: common.Moment, end: common.Mo
     return _add(ctx, "event", title, start_at=s, end_at=e, data={"location": location} if location else {})
 
 
-@tool(say=say_events)
+#: a plan as memory states it, one a line: 「- 用户12月11日要去北京出差」, "- User is flying to Tokyo on December 1"
+_TOLD_PLAN = re.compile(r"^-\s*(?:用户|User is )(.+)$", re.M)
+
+
+_WEEK = re.compile(r"(?:这|本|下)周(?![一二三四五六日天1-7])|(?:这|下)个?星期(?![一二三四五六日天1-7])"
+                   r"|\b(?:this|next) week\b", re.I)
+
+
+def caution_plans(agenda: dict[str, Any], known: str, zh: bool) -> str:
+    """The plans the user told of (memory's facts) on the days listed, which the calendar does
+    not hold: 「我下周有什么安排？」 had been answered 「日历上没有安排」 with a trip told the turn before."""
+    first, last = (datetime.fromisoformat(agenda[k]).date() for k in ("from", "to"))
+    said = []
+    for m in _TOLD_PLAN.finditer(known):
+        day = days.DAY.search(m.group(1))
+        when = days.spoken_day(day.group(0), first) if day else None
+        if when is not None and first <= when <= last and m.group(1).strip() not in said:
+            said.append(m.group(1).strip())
+    if not said:
+        return ""
+    return "另外，你跟我说过：" + "；".join(said) + "。" if zh else "You also told me: " + "; ".join(said) + "."
+
+
+@tool(say=say_events, caution=caution_plans)
 def list_events(ctx: ToolContext, start_date: str = "", days: int = 7) -> dict:
     """Calendar events from a date (default today) for some days.
 
@@ -438,7 +461,8 @@ _EMAIL_TO = re.compile(
 
 #: a question about the user's day: its events and to-dos
 _MY_DAY = re.compile(
-    r"(?:今天|明天|后天|周.|星期.)(?:有什么|有啥|有哪些)(?:安排|事|日程)|(?:今天|明天)(?:我)?要做什么"
+    r"(?:今天|明天|后天|周.|星期.|这周|本周|下周|(?:这|下)个?星期)(?:有什么|有啥|有哪些)(?:安排|事|日程)"
+    r"|(?:今天|明天)(?:我)?要做什么"
     r"|\bwhat (?:do|have) i (?:have|got)(?: to do| on)?\b|\bwhat'?s on (?:my|for)\b|\bmy (?:schedule|agenda)\b",
     re.I,
 )
@@ -474,6 +498,9 @@ def read_request(text: str, history: list[str]) -> list[Planned]:
         when = common.spoken_clock(said)
         return [Planned("add_event", {"title": what, "start": when})] if when and what else []
     if _MY_DAY.search(text):  # 「今天有什么安排？」, "What do I have to do today?"
+        if week := _WEEK.search(text):  # 「下周有什么安排？」: Monday to Sunday (it had begun on Tuesday)
+            start = "下周一" if re.match(r"下|next", week.group(0), re.I) else "这周一"
+            return [Planned("list_events", {"start_date": start, "days": 7}), Planned("list_todos", {})]
         day = days.DAY.search(text)
         return [Planned("list_events", {"days": 1} | ({"start_date": day.group(0)} if day else {})),
                 Planned("list_todos", {})]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from banshi.services import scheduler
 from banshi.services.scheduler import Scheduler
 from banshi.services.tables import Reminder
@@ -95,3 +97,27 @@ def test_the_scheduler_thread_fires_due_reminders(settings, db, users):
     assert runner.fired == 1
     db.expire_all()
     assert [n["text"] for n in scheduler.notifications(db, users[0])] == ["now"]
+
+
+def test_plans_told_to_memory_follow_the_calendar_of_their_days():
+    """「我下周有什么安排？」 had been answered 「日历上没有安排」 the turn after 「我下周五要去北京出差」."""
+    from banshi.services.office import caution_plans
+
+    known = ("记忆（用户之前告诉你的）：\n- 用户12月11日要去北京出差\n- 用户住在杭州\n"
+             "- User is flying to Tokyo on December 9\n- 用户1月3日去上海\n我下周五要去北京出差。")
+    week = {"from": "2026-12-07", "to": "2026-12-13", "events": []}
+    assert caution_plans(week, known, True) == "另外，你跟我说过：12月11日要去北京出差；flying to Tokyo on December 9。"
+    assert caution_plans({"from": "2026-12-01", "to": "2026-12-01", "events": []}, known, True) == ""
+    assert caution_plans(week, "- 用户住在杭州", False) == ""
+
+
+@pytest.mark.parametrize("text, start", [("我下周有什么安排？", "下周一"),
+                                         ("What's on my calendar next week?", "下周一"), ("这周有什么安排", "这周一")])
+def test_a_weeks_agenda_is_monday_to_sunday(text, start):
+    """「下周有什么安排？」 had been read by the model as Tuesday to Monday, or as one day, and
+    "What's on my calendar next week?" as today."""
+    from banshi.agents.tools import Planned
+    from banshi.services import office
+
+    assert office.read_request(text, []) == [Planned("list_events", {"start_date": start, "days": 7}),
+                                             Planned("list_todos", {})]
