@@ -684,7 +684,7 @@ def _people_named(query: str, active_facts: list[Any]) -> list[str]:
     first named first."""
     at = {}
     for f in active_facts:
-        if f.subject != "user":
+        if f.subject != "user" and len(f.subject) >= 2:  # a one-character subject is in too many words
             said = query.find(f.subject)
             if said < 0 and f.attribute == "relation" and len(f.value) >= 2:
                 said = query.find(f.value)
