@@ -418,15 +418,17 @@ def test_an_order_said_without_the_word_takeout_or_the_menus_exact_dish(settings
     ]
 
 
-def test_a_places_details_are_said_from_its_record(registry, ctx):
+def test_a_places_details_are_said_from_its_record(registry, ctx, need):
     """「故宫门票多少钱？几点开门？」 had been answered 「开放时间为12小时 - 3天」: the visit time read as
     opening hours by the model."""
+    need("crosswoz_beijing")
     data = registry.run("place_details", {"name": "故宫"}, ctx()).data
     said = registry.tools["place_details"].say(data, True)
     assert "门票 ¥60" in said and "数据里没有开放时间。" in said and "周边景点：" in said
 
 
-def test_a_chains_branches_end_with_the_question_which(registry, ctx):
+def test_a_chains_branches_end_with_the_question_which(registry, ctx, need):
+    need("crosswoz_beijing")
     data = registry.run("search_restaurants", {"name": "全聚德", "limit": 20}, ctx()).data
     said = registry.tools["search_restaurants"].say(data, True)
     assert said.count("\n- ") == len(data["results"]) and said.endswith("是哪一家？告诉我店名或第几家就行。")
