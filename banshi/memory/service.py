@@ -654,7 +654,8 @@ def _personal_question(query: str) -> bool:
     return bool(_PERSONAL_EN.search(q)) and bool(_QUESTION_EN.search(q))
 
 
-_WH = re.compile(r"什么|哪|谁|几|多少|多大|\b(?:what|which|who|whom|where|when|how)\b", re.I)
+#: a question that asks for something (not "is it …?"): the Chinese question words, or wh-words
+_WH = re.compile(_QUESTION_ZH.pattern + r"|多大|\b(?:what|which|who|whom|where|when|how)\b", re.I)
 _NOT_TOLD_ZH = "这个我还不知道——你还没告诉过我。告诉我的话，我会记住。"
 _NOT_TOLD_EN = "I don't know that yet — you haven't told me. Tell me and I'll remember it."
 

@@ -54,8 +54,8 @@ def say_events(data: dict[str, Any], zh: bool) -> str:
         where = e.get("location")
         return f"{e.get('start', '')} {e['title']}" + ((f"（{where}）" if zh else f" ({where})") if where else "")
 
-    days = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
-    none = f"{days} 日历上没有安排。" if zh else f"Nothing on the calendar for {days}."
+    span = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
+    none = f"{span} 日历上没有安排。" if zh else f"Nothing on the calendar for {span}."
     return _lines(data["events"], line, none, zh)
 
 
