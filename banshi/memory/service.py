@@ -694,10 +694,15 @@ def _people_named(query: str, active_facts: list[Any]) -> list[str]:
     return sorted(at, key=at.__getitem__)
 
 
+_OWN_CUES = {"city": r"住|\blive|\bcity\b|\btown\b|\bbased\b", "allergy": r"过敏|\ballerg"}
+
+
 def _asked_and_held(query: str, recalled: list[Any], whom: set[str]) -> tuple[set[str], set[str]]:
     """What a question about ``whom`` asks for (a birthday, by ``extract.CUES``) and what the
     recalled facts of theirs hold."""
-    asked = extract.asked_attributes(query) - {"allergy", "city"}  # cues of errands, not questions
+    asked = extract.asked_attributes(query)
+    # the city's and the allergy's cues hold errand words too (天气, 外卖): asked only in their own
+    asked -= {a for a, own in _OWN_CUES.items() if not re.search(own, query, re.I)}
     if not whom or not _asks(query):
         return set(), set()
     # the relation fact holds the person's name (小雨是用户的女儿)

@@ -93,6 +93,8 @@ def test_a_question_about_something_memory_does_not_hold_is_not_guessed_from_wha
     cid = new(client)  # a birthday said here of someone else is no word of the husband's
     send(client, cid, "我妹妹下个月过生日，我想送她一束花。")
     assert _answer(send(client, cid, "我老公哪天过生日？")).startswith("这个我还不知道")
+    for question in ("我住在哪？", "我对什么过敏？"):  # their cues are errand words too, their own words are not
+        assert _answer(send(client, new(client), question)).startswith("这个我还不知道")
     told(client, settings, "我的生日是5月20号。")  # the user's own birthday is not the wife's
     assert _answer(send(client, new(client), "我老公哪天过生日？")).startswith("这个我还不知道")
     assert _answer(send(client, new(client), "What is my brother's job?")).startswith("I don't know that yet")
