@@ -384,7 +384,7 @@ def recognizes(settings: Settings, text: str) -> bool:
         return False
     try:
         v = vocabulary(settings)
-        return not v.places(text) and bool(v._spans(text.lower(), sorted(v.dishes, key=len, reverse=True)))
+        return not v.places(text) and bool(v._spans(text.lower(), v.dishes))  # longest first already
     except common.DataMissing:
         return False
 
