@@ -47,7 +47,10 @@ CUES = {
     "hometown": r"\bfrom\b|\bgr[eo]w up\b|\bhometown\b|\boriginally\b|老家|家乡|哪里人|哪儿人",
     "job": r"\bjob\b|\bwork\b|\bliving\b|\bprofession\b|\boccupation\b|\bdo for\b|工作|职业|做什么|干什么",
     "workplace": r"\bwork\b|\bcompany\b|\bemployer\b|工作|公司|单位",
-    "birthday": r"\bbirthday\b|\bborn\b|生日|出生",
+    "birthday": r"\bbirthday\b(?! (?:cake|party|present|gift))|\bborn\b|生日(?!蛋糕|礼物|派对|聚会|会|宴|快乐|歌)|出生",
+    # (a taste: 「朵朵喜欢什么口味？」)
+    "likes": r"(?<![不最])(?:喜欢|爱)(?:吃|喝|看|听|玩)?(?:什么|哪)|最(?:喜欢|爱)(?:什么|哪)|口味",
+    "dislikes": r"(?:不喜欢|不爱|讨厌|不吃|不喝)(?:吃|喝)?(?:什么|哪)",
     "age": r"\bhow old\b|\bage\b|年龄|多大|几岁",
     "phone": r"\bphone\b|\bnumber\b|\bmobile\b|电话|手机|号码",
     "email": r"\be-?mail\b|邮箱",
@@ -67,6 +70,13 @@ def asked_attributes(question: str) -> set[str]:
     favourite food, as 「我最喜欢吃火锅。」 told it (``ZH_FAV_VERB``)."""
     found = {a for a, cue in CUES.items() if re.search(cue, question, re.I)}
     return found | {f"favourite:{_VERB_THING[v]}" for v in _ASKED_FAV_VERB.findall(question)}
+
+
+def asked_at(question: str, attribute: str) -> int:
+    """Where ``question`` asks for ``attribute`` (its first cue), for answering in the order asked."""
+    cue = _ASKED_FAV_VERB.pattern if attribute.startswith("favourite:") else CUES.get(attribute, "")
+    m = re.search(cue, question, re.I) if cue else None
+    return m.start() if m else len(question)
 
 
 @dataclass

@@ -376,7 +376,7 @@ class Memory:
         # 「我老婆哪天过生日？」 with nothing told of her is about her, not the user
         whom = set(named) or ({extract.relation_named(query) or "user"} if personal else set())
         asked, held = _asked_and_held(query, [g for g, _ in chosen], whom)
-        if known and asked and not asked & held:
+        if known and asked and not held:
             known = False  # 「朵朵哪天过生日？」 with her liking recalled: the model had guessed a date
         personal = personal or bool(named)
         if gone:  # the user had it forgotten: say so rather than guess
@@ -400,7 +400,7 @@ class Memory:
             reply = "\n".join([intro, *(f"- {t}" for t in told)])
         return Recall(
             head + "\n" + "\n".join(lines), sources, reply=reply, about_user=personal and known,
-            answer_start=_answer_start(chosen, whom, asked, named) if zh and personal and known else "",
+            answer_start=_answer_start(query, chosen, whom, asked, named) if zh and personal and known else "",
         )
 
     def _refresh_edited(self, db: Session, conversation: Conversation) -> None:
@@ -697,26 +697,36 @@ def _people_named(query: str, active_facts: list[Any]) -> list[str]:
 _OWN_CUES = {"city": r"住|\blive|\bcity\b|\btown\b|\bbased\b", "allergy": r"过敏|\ballerg"}
 
 
-def _asked_and_held(query: str, recalled: list[Any], whom: set[str]) -> tuple[set[str], set[str]]:
-    """What a question about ``whom`` asks for (a birthday, by ``extract.CUES``) and what the
-    recalled facts of theirs hold."""
+def _asked_and_held(query: str, recalled: list[Any], whom: set[str]) -> tuple[set[str], bool]:
+    """What a question about ``whom`` asks for (a birthday, by ``extract.CUES``), and whether the
+    recalled facts of theirs hold any of it."""
     asked = extract.asked_attributes(query)
     # the city's and the allergy's cues hold errand words too (天气, 外卖): asked only in their own
     asked -= {a for a, own in _OWN_CUES.items() if not re.search(own, query, re.I)}
     if not whom or not _asks(query):
-        return set(), set()
-    # the relation fact holds the person's name (小雨是用户的女儿)
-    return asked, {"name" if f.attribute == "relation" else f.attribute for f in recalled if f.subject in whom}
+        return set(), False
+    return asked, any(f.subject in whom and _answers(f, asked) for f in recalled)
 
 
-def _answer_start(chosen: list[tuple[Any, float]], whom: set[str], asked: set[str], named: list[str]) -> str:
+def _answers(f: Any, asked: set[str]) -> bool:
+    """Whether fact ``f`` holds something ``asked``: a relation holds the person's name (小雨是用户
+    的女儿), a favourite is a liking (「我最喜欢的水果是芒果」 answers 「我喜欢什么？」)."""
+    kind = "name" if f.attribute == "relation" else f.attribute
+    return kind in asked or (kind.startswith("favourite:") and "likes" in asked)
+
+
+def _answer_start(query: str, chosen: list[tuple[Any, float]], whom: set[str], asked: set[str],
+                  named: list[str]) -> str:
     """How a Chinese answer about the user or someone they told of begins: with the facts it
     asks for, as memory holds them (「乐乐的生日是1月3日」, the model goes on), else with whom it is
     about (「你」, 「乐乐」). The local model had answered 「乐乐哪天过生日？」 with today's date, and
     「我是做什么工作的？」 as the user (「我是小学老师。」)."""
+    held = [group for group in _grouped(chosen) if group[0][0].subject in whom and _answers(group[0][0], asked)]
+    # in the order the question asks for them
+    held.sort(key=lambda group: extract.asked_at(query, "name" if group[0][0].attribute == "relation"
+                                                 else group[0][0].attribute))
     said = [extract.render(f.subject, f.attribute, _joined([g.value for g, _ in group], True), True, you=True)
-            for group in _grouped(chosen) for f in [group[0][0]]
-            if f.subject in whom and ("name" if f.attribute == "relation" else f.attribute) in asked]
+            for group in held for f in [group[0][0]]]
     return "，".join(said) if said else named[0] if named else "你"
 
 

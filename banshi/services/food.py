@@ -80,7 +80,76 @@ def say_delivery(data: dict[str, Any], zh: bool) -> str:
     return said + ("\n\n外卖价格：" + "；".join(offers) if zh else "\n\nDelivery prices: " + "; ".join(offers))
 
 
-@tool(say=say_delivery)
+#: what someone likes, as memory keeps it or as it was said (「朵朵喜欢草莓蛋糕」, 「我最爱吃的是饺子」)
+_LIKES = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:也|很|特别|一直|最)*(?:喜欢|爱)(?:吃|喝)?(?:的[\u4e00-\u9fff]{0,3}是)?"
+                    r"([\u4e00-\u9fff]{2,16})")
+#: whom an order is for: 「给朵朵订」, 「给我女儿买」
+_FOR = re.compile(r"给([\u4e00-\u9fff]{1,5}?)(?:订|点|买|叫|送|选|挑|准备)")
+_SELF = ("我", "用户", "你")
+_KIN = re.compile(r"^(?:用户的|你的|我的|我)")
+
+
+def _akin(thing: str, dish: str) -> bool:
+    """Whether a liked ``thing`` is of the kind of ``dish`` ("草莓蛋糕" of 生日蛋糕 or 蛋糕; of 「草莓 蛋糕」)."""
+    words = dish.split()
+    if len(words) > 1:
+        return all(w in thing for w in words)
+    return bool(dish) and (dish in thing or (len(dish) > 1 and thing[-2:] == dish[-2:]))
+
+
+def _likes(said: list[str], dish: str) -> list[tuple[str, str]]:
+    """(who, what) of each liking said or remembered of the dish's kind, oldest first."""
+    out = []
+    for text in said:
+        for m in _LIKES.finditer(text):
+            who = m.group(1)
+            if who.endswith(("不", "没")) or who in ("她", "他", "它"):  # (a pronoun's person is memory's to tell)
+                continue
+            out += [(who, t) for t in re.split(r"[和跟与或及、]", m.group(2)) if _akin(t, dish)]
+    return out
+
+
+def _same_person(a: str, b: str, said: str) -> bool:
+    """「朵朵」 and 「我女儿」 are one person when memory says 「朵朵是用户的女儿」 or 「我女儿叫朵朵」."""
+    a, b = _KIN.sub("", a) or a, _KIN.sub("", b) or b
+    if a == b:
+        return True
+    return any(re.search(f"{x}是(?:用户|你|我)的{y}|{y}(?:叫|名叫|是){x}", said)
+               for x, y in ((re.escape(a), re.escape(b)), (re.escape(b), re.escape(a))))
+
+
+def remembered_taste(text: str, said: list[str], dish: str) -> str:
+    """What the person an order is for likes of the dish's kind, as said or remembered: 「帮我给朵朵
+    订一个生日蛋糕」 after 「朵朵喜欢草莓蛋糕」 is 草莓蛋糕. An order for no one named is the user's."""
+    m = _FOR.search(text)
+    whom = m.group(1) if m else "我"
+    likes = _likes(said, dish)
+    if whom in ("她", "他", "它"):  # the one other person whose taste of it is known
+        others = {w for w, _ in likes if w not in _SELF}
+        likes = [x for x in likes if x[0] in others] if len(others) == 1 else []
+    elif whom in _SELF:
+        likes = [x for x in likes if x[0] in _SELF]
+    else:
+        joined = "\n".join(said)
+        likes = [x for x in likes if x[0] not in _SELF and _same_person(x[0], whom, joined)]
+    return likes[-1][1] if likes else ""
+
+
+def caution_taste(data: dict[str, Any], known: str, zh: bool) -> str:
+    """What is remembered of a liking of the dish searched for (「记得：朵朵喜欢草莓蛋糕」)."""
+    dish = data.get("dish") or ""
+    likes = list(dict.fromkeys(_likes([known], dish)))[-2:]
+    if not likes:
+        return ""
+    by_it = len(dish.split()) > 1 or any(t == dish for _, t in likes)  # the search was for the liking itself
+    if zh:
+        said = "；".join(f"{'你' if w in _SELF else w}喜欢{t}" for w, t in likes)
+        return f"记得：{said}" + ("，以上是按这个口味找的。" if by_it else "。")
+    said = "; ".join(f"{'you like' if w in _SELF else w + ' likes'} {t}" for w, t in likes)
+    return f"Remembered: {said}" + (" — the search above is for that." if by_it else ".")
+
+
+@tool(say=say_delivery, caution=caution_taste)
 def search_delivery(
     ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None, limit: int = 5
 ) -> dict:
@@ -93,13 +162,16 @@ def search_delivery(
         limit: how many results (1-20)
     """
     found = search(ctx.settings, "restaurant", dishes=dish, near=near, max_price=max_price_per_person, limit=limit)
-    for r in found.get("results") or []:  # the dish asked for, as its menu sells it (a name said twice: once)
+    words = dish.split()
+    for r in (found.get("results") or []) if words else []:  # the dish asked for, as its menu sells it
+        menu = menu_for(_restaurant(ctx.settings, r["name"]))
+        # every word in one dish, else the first word's (「草莓 蛋糕」: its strawberry dishes); a name said twice: once
+        hits = [m for m in menu if all(w in m["dish"] for w in words)] or [m for m in menu if words[0] in m["dish"]]
         sold: dict[str, dict[str, Any]] = {}
-        for m in menu_for(_restaurant(ctx.settings, r["name"])):
-            if dish and dish in m["dish"]:
-                sold.setdefault(m["dish"].strip("\u200b\u200c\u200d\ufeff "), m)
+        for m in hits:
+            sold.setdefault(m["dish"].strip("\u200b\u200c\u200d\ufeff "), m)
         r["delivered"] = [m | {"dish": name} for name, m in sold.items()][:3]
-    return found
+    return found | {"dish": dish}
 
 
 def _cart(ctx: ToolContext) -> Cart:
@@ -334,7 +406,10 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     if not named:  # 「我想点个外卖，来份饺子」: who delivers it
         words = sorted({*CUISINES, *v.dishes}, key=len, reverse=True)
         wanted = [w for _, _, w in v._spans(text.lower(), words)]
-        return [Planned("search_delivery", {"dish": wanted[0]})] if wanted else []
+        if not wanted:
+            return []
+        return [Planned("search_delivery", {"dish": _to_search(settings, wanted[0], remembered_taste(text, history,
+                                                                                                     wanted[0]))})]
     place = named[0]
     menu = [m["dish"] for m in menu_for(find_place(settings, place, ("restaurant",))[1])]
     masked = text.replace(place, " ")
@@ -365,6 +440,19 @@ def read_request(settings: Settings, text: str, history: list[str]) -> list[Plan
     if m:
         plans.append(Planned("place_food_order", {"address": (m.group(1) or m.group(2)).strip()}))
     return plans
+
+
+def _to_search(settings: Settings, dish: str, liked: str) -> str:
+    """The dish asked for, or what the person likes of its kind when someone delivers it: 草莓蛋糕
+    itself, or its flavour among the dish's kind (「草莓 蛋糕」)."""
+    if not liked:
+        return dish
+    head = dish if dish in liked else liked[-2:]
+    flavour = liked.replace(head, " ").strip()
+    for words in (liked, f"{flavour} {head}" if flavour and " " not in flavour else ""):
+        if words and search(settings, "restaurant", dishes=words, limit=1)["results"]:
+            return words
+    return dish
 
 
 #: a dish ordered by its name (帮我订一个生日蛋糕, 来一份烤鸭, 点两份饺子)

@@ -656,6 +656,22 @@ def test_a_dish_the_user_is_allergic_to_is_flagged_before_the_order(settings, fa
     assert fake.calls == []
 
 
+def test_a_cake_ordered_for_someone_is_searched_by_the_taste_memory_holds(settings, fake, db, users, need):
+    """「帮我给朵朵订一个生日蛋糕，你还记得她喜欢什么口味吗？」 had listed who sells 生日蛋糕 and left
+    the question unanswered."""
+    need("crosswoz_beijing")
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    text = "帮我给朵朵订一个生日蛋糕，你还记得她喜欢什么口味吗？"
+    known = "记忆（用户之前告诉你的）：\n- 朵朵生日：1月8日\n- 朵朵喜欢草莓蛋糕"
+    out = d.dispatch(db, users[0], "conv-a", [], text, background=known)
+    assert "草莓提拉米苏 ¥" in out.reply and "记得：朵朵喜欢草莓蛋糕，以上是按这个口味找的。" in out.reply
+    plain = d.dispatch(db, users[1], "conv-b", [], text)  # another user's memory is not theirs
+    assert "生日蛋糕 ¥" in plain.reply and "草莓" not in plain.reply
+    assert fake.calls == []
+
+
 def test_allergens_are_read_from_what_memory_says_in_either_language():
     from banshi.services.food import caution_allergy
 

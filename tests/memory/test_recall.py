@@ -432,16 +432,18 @@ def test_a_question_about_someone_the_user_told_of_begins_with_their_name(client
     send(client, cid, "我儿子叫乐乐，他12月3日过生日，他最喜欢巧克力蛋糕。")
     send(client, cid, "17乘以3等于多少？")
     settle(settings)
-    fake.enqueue("，他最喜欢巧克力蛋糕。")
+    fake.enqueue("。")
     evs = send(client, cid, "乐乐哪天过生日？他喜欢什么口味的蛋糕？")
-    asked = fake.calls[-1]["messages"]
-    assert (asked[-1].role, asked[-1].content) == ("assistant", "乐乐的生日是12月3日")
+    asked = fake.calls[-1]["messages"]  # both asked for, in the order asked
+    assert (asked[-1].role, asked[-1].content) == ("assistant", "乐乐的生日是12月3日，乐乐喜欢巧克力蛋糕")
     assert "我儿子叫乐乐，他12月3日过生日，他最喜欢巧克力蛋糕。" in [m.content for m in asked]
     assert not any(m.content.startswith("好的，记住了") for m in asked)  # the telling turn's answer is left out
-    assert "".join(e["text"] for e in evs if e["type"] == "text") == "乐乐的生日是12月3日，他最喜欢巧克力蛋糕。"
+    assert "".join(e["text"] for e in evs if e["type"] == "text") == "乐乐的生日是12月3日，乐乐喜欢巧克力蛋糕。"
     send(client, new(client), "我儿子叫什么名字？")  # by the relation
     assert fake.calls[-1]["messages"][-1].content == "乐乐是你的儿子"
-    send(client, new(client), "乐乐喜欢什么？")  # no cue of what is asked: whom it is about
+    send(client, new(client), "乐乐喜欢什么？")  # a taste
+    assert fake.calls[-1]["messages"][-1].content == "乐乐喜欢巧克力蛋糕"
+    send(client, new(client), "乐乐最近怎么样？")  # no cue of what is asked: whom it is about
     assert fake.calls[-1]["messages"][-1].content == "乐乐"
     send(client, cid, "说出一种三原色。")  # not about them
     assert fake.calls[-1]["messages"][-1].role == "user"

@@ -432,3 +432,37 @@ def test_a_chains_branches_end_with_the_question_which(registry, ctx, need):
     data = registry.run("search_restaurants", {"name": "全聚德", "limit": 20}, ctx()).data
     said = registry.tools["search_restaurants"].say(data, True)
     assert said.count("\n- ") == len(data["results"]) and said.endswith("是哪一家？告诉我店名或第几家就行。")
+
+
+def test_an_order_for_someone_takes_the_taste_remembered_of_them(settings, need):
+    """「帮我给朵朵订一个生日蛋糕，你还记得她喜欢什么口味吗？」 after 「朵朵喜欢草莓蛋糕」 had listed
+    who sells 生日蛋糕, and said nothing of her taste."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.services import food
+
+    said = ["记忆：\n- 朵朵是用户的女儿\n- 朵朵喜欢草莓蛋糕和冰淇淋\n- 用户喜欢抹茶蛋糕\n- 老王不喜欢奶油蛋糕"]
+
+    def searched(text: str, known: list[str] = said) -> str:
+        return food.read_request(settings, text, known)[0].arguments["dish"]
+
+    # by name, by relation, by pronoun: no one delivers 草莓蛋糕 as such; its flavour among the cakes
+    for text in ("帮我给朵朵订一个生日蛋糕，你还记得她喜欢什么口味吗？", "给我女儿订个蛋糕", "给她买个生日蛋糕"):
+        assert searched(text) == "草莓 蛋糕", text
+    assert searched("帮我订个蛋糕") == "抹茶蛋糕"  # the user's own, delivered as such
+    assert searched("给老王订个蛋糕") == "蛋糕"  # a dislike is no taste
+    assert searched("给朵朵点一份饺子") == "饺子"  # her tastes are not of dumplings
+    assert searched("帮我给朵朵订一个生日蛋糕", []) == "生日蛋糕"  # nothing known
+    # said in this conversation rather than remembered
+    assert searched("给女儿订个蛋糕", ["我女儿叫朵朵", "朵朵最爱吃的是芒果蛋糕"]) == "芒果 蛋糕"
+
+
+def test_the_remembered_taste_is_said_with_what_was_found(registry, ctx, need):
+    need("crosswoz_beijing", "restaurant_db.json")
+    found = registry.run("search_delivery", {"dish": "草莓 蛋糕"}, ctx()).data
+    assert found["results"] and all(all("草莓" in m["dish"] for m in r["delivered"]) for r in found["results"])
+    caution = registry.tools["search_delivery"].caution
+    known = "- 朵朵喜欢草莓蛋糕\n我女儿叫朵朵，她最喜欢草莓蛋糕"
+    assert caution(found, known, True) == "记得：朵朵喜欢草莓蛋糕，以上是按这个口味找的。"
+    assert caution({"dish": "生日蛋糕"}, known, True) == "记得：朵朵喜欢草莓蛋糕。"  # not what was searched
+    assert caution({"dish": "饺子"}, known, True) == ""
+    assert caution({"dish": "蛋糕"}, "- 用户喜欢抹茶蛋糕", False) == "Remembered: you like 抹茶蛋糕."
