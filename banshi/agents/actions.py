@@ -117,16 +117,18 @@ def _shown(value: Any, zh: bool) -> str:
 
 
 def summarize(
-    registry: Registry, tool: str, arguments: dict[str, Any], zh: bool = False, names: dict[str, str] | None = None
+    registry: Registry, tool: str, arguments: dict[str, Any], zh: bool = False, names: dict[str, str] | None = None,
+    about: str = "",
 ) -> str:
-    """One line for a confirmation card, in the user's language: what will happen, with every
-    argument given ("设提醒：内容：开会；时间：2026-12-01（周二）08:00"), an id by what it stands for
-    (``names``, see ``Tool.names``). An argument left at nothing (0, no, empty) is not shown."""
+    """One line for a confirmation card, in the user's language: what will happen, with what it
+    acts on (``about``, see ``Tool.about``) and every argument given ("设提醒：内容：开会；时间：
+    2026-12-01（周二）08:00"), an id by what it stands for (``names``, see ``Tool.names``). An
+    argument left at nothing (0, no, empty) is not shown."""
     t = registry.tool(tool)
     title = t.title[0 if zh else 1] or t.description.split("(")[0].rstrip(" .")
     colon = "：" if zh else ": "
     names = names or {}
-    parts = [
+    parts = [about] * bool(about) + [
         f"{label(k, zh)}{colon}{names.get(k) or _shown(v, zh)}"
         for k, v in arguments.items()
         if v not in (None, "", [], {}, 0)
@@ -239,7 +241,8 @@ class Actions:
             tool=tool,
             service=t.service,
             arguments=clean,
-            summary=summarize(self.registry, tool, clean, zh, t.names(clean, ctx, zh)),
+            summary=summarize(self.registry, tool, clean, zh, t.names(clean, ctx, zh),
+                              t.about(ctx, zh) if t.about is not None else ""),
             idem_key=new_key(),
             created_at=utcnow(),
         )

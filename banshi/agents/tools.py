@@ -179,6 +179,9 @@ class Tool:
     #: a read's warning about its result against what the assistant knows of the user
     #: (``caution(data, known, chinese) -> str``, "" for none): a dish the user is allergic to
     caution: Callable[[Any, str, bool], str] | None = None
+    #: a write's words for what it acts on that no argument names (``about(ctx, chinese)``): the
+    #: cart an order sends, first on its confirmation card
+    about: Callable[[ToolContext, bool], str] | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -266,9 +269,11 @@ def tool(
     composed: tuple[str, ...] = (),
     title: tuple[str, str] = ("", ""),
     caution: Callable[[Any, str, bool], str] | None = None,
+    about: Callable[[ToolContext, bool], str] | None = None,
 ) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;
-    ``say``: see :attr:`Tool.say` (reads only); ``composed``, ``title``, ``caution``: see :class:`Tool`."""
+    ``say``: see :attr:`Tool.say` (reads only); ``composed``, ``title``, ``caution``, ``about``: see
+    :class:`Tool`."""
 
     def wrap(f: Callable[..., Any]) -> Tool:
         desc, docs = parse_docstring(f.__doc__)
@@ -290,6 +295,7 @@ def tool(
             fixed=fixed,
             shown=shown,
             caution=caution,
+            about=about,
         )
 
     return wrap(fn) if fn is not None else wrap

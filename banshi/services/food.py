@@ -280,7 +280,17 @@ def view_cart(ctx: ToolContext) -> dict:
     return _cart_view(_cart(ctx))
 
 
-@tool(confirm=True, undo="cancel_food_order", title=("外卖下单", "Food order"))
+def _ordered(ctx: ToolContext, zh: bool) -> str:
+    """What an order sends, for its card: 「黑天鹅蛋糕(朝阳门店)：草莓提拉米苏×1，合计 ¥57」."""
+    cart = _cart_view(_cart(ctx))
+    if not cart["items"]:
+        return ""
+    items = ("、" if zh else ", ").join(f"{i['dish']}×{i['qty']}" for i in cart["items"])
+    total = common.money(cart["total"], "¥")
+    return f"{cart['restaurant']}：{items}，合计 {total}" if zh else f"{cart['restaurant']}: {items}, total {total}"
+
+
+@tool(confirm=True, undo="cancel_food_order", title=("外卖下单", "Food order"), about=_ordered)
 def place_food_order(ctx: ToolContext, address: str, note: str = "") -> dict:
     """Order the cart for delivery (sandbox). Empties the cart.
 
