@@ -5,12 +5,13 @@ messages that stated it out of the recall index, so a deleted fact never comes b
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
+from banshi import days
 from banshi.memory import index
 from banshi.memory import text as textmod
 from banshi.memory.extract import MULTI, Fact, Forget, asked_attributes, render
@@ -37,6 +38,17 @@ def _norm(value: str) -> str:
 def active(db: Session, user_id: str) -> list[MemoryFact]:
     return list(db.scalars(select(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.status == "active")
                            .order_by(MemoryFact.updated_at.desc())))
+
+
+def current(db: Session, user_id: str, today: date) -> list[MemoryFact]:
+    """The active facts that still hold on ``today``: a plan whose day has passed (「12月11日要去
+    北京出差」 on 12 Dec) is history, which the Memory page still lists, not a plan to recall."""
+    return [f for f in active(db, user_id) if not _past(f, today)]
+
+
+def _past(f: MemoryFact, today: date) -> bool:
+    day = days.spoken_day(f.value, f.created_at.date()) if f.attribute == "plan" else None
+    return day is not None and day < today
 
 
 def known_people(db: Session, user_id: str) -> list[str]:
@@ -298,16 +310,16 @@ def asks_about_me(query: str) -> bool:
     return bool(_ABOUT_ME.search(query))
 
 
-def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, *, limit: int = 6,
+def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, today: date, *, limit: int = 6,
              embed=None, floor: float | None = None) -> list[tuple[MemoryFact, float]]:  # type: ignore[no-untyped-def]
-    """Active facts about ``query``, most relevant first (a question about the user as a whole:
-    all of them). A fact is about the query when it shares a distinctive word with it (one that
-    not most of the user's facts carry, like "favourite"), asks for its attribute in the words
-    such questions use (``extract.CUES``: "Where am I from?" → hometown), or when its similarity clears
-    ``floor`` (the query's similarity to a content-free fact; see ``MARGIN``) and is close to
-    the best. Facts of a several-valued attribute come together: a second allergy is never
-    left out."""
-    facts = active(db, user_id)
+    """Facts holding on ``today`` (see ``current``) about ``query``, most relevant first (a
+    question about the user as a whole: all of them). A fact is about the query when it shares a
+    distinctive word with it (one that not most of the user's facts carry, like "favourite"), asks
+    for its attribute in the words such questions use (``extract.CUES``: "Where am I from?" →
+    hometown), or when its similarity clears ``floor`` (the query's similarity to a content-free
+    fact; see ``MARGIN``) and is close to the best. Facts of a several-valued attribute come
+    together: a second allergy is never left out."""
+    facts = current(db, user_id, today)
     if not facts:
         return []
     missing = [f for f in facts if f.vector is None]

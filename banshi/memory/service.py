@@ -298,7 +298,8 @@ class Memory:
         head = _HEAD_ZH if zh else _HEAD_EN
         used = count_tokens("Memory:\n")  # the budget is for what is recalled
         seen_sources: set[str] = set()
-        chosen = facts.relevant(db, user_id, query, qvec, embed=self.embed, floor=facts.floor(qvec, self.embed))
+        today = _local_day(now or utcnow())
+        chosen = facts.relevant(db, user_id, query, qvec, today, embed=self.embed, floor=facts.floor(qvec, self.embed))
         for group in _grouped(chosen):
             f, score = group[0]
             text = f.text if len(group) == 1 else extract.render(
@@ -327,7 +328,7 @@ class Memory:
         old = db.execute(select(MemoryFact.id, MemoryFact.source_message_id, MemoryFact.value, MemoryFact.subject,
                                 MemoryFact.attribute).where(
             MemoryFact.user_id == user_id, MemoryFact.status == "superseded")).all()
-        active_now = facts.active(db, user_id)
+        active_now = facts.current(db, user_id, today)
         current = {f.value.lower() for f in active_now} | {f.subject.lower() for f in active_now}
         stale_ids = {r.source_message_id for r in old if r.source_message_id}
         stale_facts = {r.id for r in old}

@@ -464,3 +464,23 @@ def test_what_memory_holds_about_the_user_is_listed_as_it_holds_it(client, fake,
     assert said.startswith("我记得这些") and "- 张伟是你的朋友" in said and "- 张伟住在成都" in said
     assert "你的生日是5月20号" in said and "你叫张伟" not in said
     assert len(fake.calls) == calls  # memory answers it, no model call
+
+
+def test_a_plan_whose_day_has_passed_is_no_longer_recalled_as_one(client, fake, settings, monkeypatch):
+    """「我下周五要去北京出差」 was still recalled as 「你…要去北京出差」 after that Friday; read against
+    a later today (its year inferred from the day it was told), it is history: the Memory page
+    keeps it, the prompt no longer has it."""
+    from datetime import timedelta
+
+    from banshi.memory import service
+    from banshi.store.tables import utcnow
+
+    told(client, settings, "我下周五要去北京出差。")
+    calls = len(fake.calls)
+    send(client, new(client), "我要去哪里出差来着？")
+    assert len(fake.calls) == calls + 1 and "要去北京出差" in memory_block(fake)
+    monkeypatch.setattr(service, "utcnow", lambda: utcnow() + timedelta(days=15))
+    send(client, new(client), "我要去哪里出差来着？")
+    assert len(fake.calls) == calls + 2
+    assert "要去北京出差" not in memory_block(fake).split("\n- [")[0]  # no fact (a passage may say it was said)
+    assert any("北京出差" in f["memory"] for f in client.get("/api/memory").json()["facts"])
