@@ -48,6 +48,8 @@ _EN_DATE = re.compile(
     r"|\b(next|this)\s+month\s+on\s+the\s+(" + _ORDINAL + r")",
     re.I,
 )
+#: a calendar date, as said (12月8日, 下个月8号, June 3)
+DATE = re.compile(_ZH_DATE.pattern + "|" + _EN_DATE.pattern, re.I)
 _DAY_WORDS = (
     r"\d{4}-\d{2}-\d{2}|" + _ZH_DATE.pattern + "|" + _EN_DATE.pattern
     + r"|大后天|今天|今晚|明天|明晚|后天|tomorrow|tonight|today"

@@ -159,6 +159,7 @@ EN_USER: list[tuple[str, str]] = [
     (r"\bi(?:'m| am) an? ([a-z ]{3,30}?) by profession", "job"),
     (r"\bi work (?:at|for) " + _V, "workplace"),
     (r"\bmy birthday is (?:on )?" + _VDAY, "birthday"), (r"\bi was born on " + _V, "birthday"),
+    (r"\bi (?:turn|will turn|(?:'m| am) turning|(?:'ll| will) be) \d{1,3}(?: years old)? " + _VDAY, "birthday_day"),
     (r"\bi(?:'m| am|'ll be| will be) ((?:going|flying|travell?ing|driving|heading|visiting)"
      r"\b" + _VDAY[1:], "plan"),
     (r"\bi(?:'m| am) (\d{1,3}) (?:years old|now)\b", "age"),
@@ -186,6 +187,8 @@ EN_THIRD: list[tuple[str, str]] = [
     (r" (?:hates|dislikes|doesn'?t like|does not like) " + _V, "dislikes"),
     (r" (?:lives|is living) in " + _V, "city"), (r"(?:'s| has) moved to " + _V, "city"),
     (r"'s birthday is (?:on )?" + _VDAY, "birthday"), (r" works as (?:an? )?" + _V, "job"),
+    (r" (?:turns|will turn|is turning|'s turning|will be) \d{1,3}(?: years old)? " + _VDAY, "birthday_day"),
+    (r" was born (?:on )?" + _VDAY, "birthday_day"),
     (r",? (?:who )?is (\d{1,3})(?: years old)?(?=\s*(?:[,.;!]|$|now\b|this year\b|and\b))", "age"),
 ]
 
@@ -375,6 +378,23 @@ _STREET_ZH = re.compile(r"\d|[路街道弄巷号栋室]|小区|单元")
 _CITY_OF_ADDRESS_ZH = re.compile(r"([\u4e00-\u9fff]{2,4}?)市?(?=[\u4e00-\u9fff]{1,4}?[区县])")
 
 
+def _pronouns_named(s: str, names: list[str]) -> str:
+    """"she" / "he" after a person is named is that person: "Emma turns 7 on March 14, and she loves
+    chocolate cake" → "… and Emma loves chocolate cake"."""
+    if not names:
+        return s
+    last = ""
+
+    def named(m: re.Match) -> str:
+        nonlocal last
+        if m.group(0).lower() in ("she", "he"):
+            return last or m.group(0)
+        last = m.group(0)
+        return last
+
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b|\b(?:[Ss]he|[Hh]e)\b", named, s)
+
+
 def _en(s: str, known: list[str]) -> list[Fact]:
     out: list[Fact] = []
     people: list[str] = []
@@ -385,8 +405,8 @@ def _en(s: str, known: list[str]) -> list[Fact]:
     for m in EN_REL_FAV.finditer(s):
         _add(out, m.group(1).lower(), f"favourite:{m.group(2).lower()}", m.group(3), False)
     # "my friend Lily likes …" → "Lily likes …" for the third-person patterns
-    third = EN_PERSON.sub(lambda m: m.group(2), s)
     names = list(dict.fromkeys(people + [k for k in known if re.fullmatch(_NAME_EN, k)]))
+    third = _pronouns_named(EN_PERSON.sub(lambda m: m.group(2), s), names)
     for name in names:
         for pattern, attr in EN_THIRD:
             for m in re.finditer(r"\b" + re.escape(name) + pattern, third, re.I):

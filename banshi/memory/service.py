@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from banshi import days
 from banshi.chat.context import Recall
 from banshi.config import Settings
 from banshi.errors import InvalidInput, NotFound
@@ -661,24 +662,38 @@ _NOT_TOLD_ZH = "这个我还不知道——你还没告诉过我。告诉我的�
 _NOT_TOLD_EN = "I don't know that yet — you haven't told me. Tell me and I'll remember it."
 
 
+#: the words that tell what a question asks for, where they differ from the question's (喜欢什么 is
+#: asked, 喜欢草莓蛋糕 told; a birthday is told by its day: "Emma turns 7 on March 14")
+_TOLD_CUES = {"likes": r"喜欢|爱|\blikes?\b|\bloves?\b|\benjoys?\b|\badores?\b",
+              "dislikes": r"不喜欢|不爱|讨厌|不吃|不喝|\bhates?\b|\bdislikes?\b|\bdoesn'?t like\b|\bdon'?t like\b",
+              "birthday": extract.CUES["birthday"] + "|" + days.DATE.pattern}
+
+
 def _said_here(db: Session, conversation: Conversation | None, asked: set[str], whom: set[str], query: str) -> bool:
     """Whether an earlier turn of this conversation speaks of what ``query`` asks for, of the one
     it asks about (a birthday told in words the rules did not read): then the model answers, from
     the conversation. 「她下个月8号过生日」 of 朵朵 is no word of the wife's birthday."""
     if conversation is None:
         return False
-    cues = [extract.CUES[a] for a in asked if a in extract.CUES]
+    cues = [_TOLD_CUES.get(a) or extract.CUES[a] for a in asked if a in extract.CUES]
+    # and a name the question says that memory does not know yet ("When is Emma's birthday?")
+    whom = whom | set(re.findall(r"(?<=\s)[A-Z][a-z]+\b", query))
     turns = db.scalars(select(Message.content).where(Message.conversation_id == conversation.id,
                                                       Message.role == "user"))
     for turn in turns:
         if turn.strip() == query.strip():
             continue
+        theirs = False  # (「…朵朵的最爱，她是3月5日出生的」: 她 goes on about 朵朵)
         for clause in re.split(r"[，。,.;；!！?？\n]", turn):
-            if any(re.search(c, clause, re.I) for c in cues) and (
-                    any(w in clause for w in whom - {"user"}) or "user" in whom and not extract.relation_named(clause)
-                    and re.search(r"我|\b(?:i|my|me)\b", clause, re.I)):
+            theirs = any(w in clause for w in whom - {"user"}) or theirs and bool(_PRONOUN.match(clause.strip()))
+            mine = "user" in whom and not extract.relation_named(clause) and re.search(r"我|\b(?:i|my|me)\b",
+                                                                                       clause, re.I)
+            if (theirs or mine) and any(re.search(c, clause, re.I) for c in cues):
                 return True
     return False
+
+
+_PRONOUN = re.compile(r"(?:and |but )?(?:[她他它](?!们)|she\b|he\b)", re.I)
 
 
 def _people_named(query: str, active_facts: list[Any]) -> list[str]:

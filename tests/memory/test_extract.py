@@ -107,6 +107,13 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     ("我下周五要去北京出差。", {("user", "plan", "12月11日要去北京出差")}),
     ("I'm flying to Tokyo next Tuesday.", {("user", "plan", "flying to Tokyo on December 1")}),
     ("I'm going to the gym today.", set()),
+    # a birthday told by the age it brings; "she" / "he" after a person is them
+    ("My daughter Emma turns 7 on March 14, and she loves chocolate cake.",
+     {("Emma", "relation", "daughter"), ("Emma", "birthday", "March 14"), ("Emma", "likes", "chocolate cake")}),
+    ("My son Leo will be 5 next Tuesday.", {("Leo", "relation", "son"), ("Leo", "birthday", "December 1")}),
+    ("I turn 30 on June 3.", {("user", "birthday", "June 3")}),
+    ("My friend Tom was born on May 2. He works as a chef.",
+     {("Tom", "relation", "friend"), ("Tom", "birthday", "May 2"), ("Tom", "job", "chef")}),
     ("我在家过生日", set()),  # says no day
     # where one lives, said as a street address, is the address, and its city the city
     ("我住在杭州西湖区文三路88号。", {("user", "address", "杭州西湖区文三路88号"), ("user", "city", "杭州")}),

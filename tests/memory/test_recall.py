@@ -108,6 +108,22 @@ def test_a_question_about_something_memory_does_not_hold_is_not_guessed_from_wha
     assert "生日" in memory_block(fake) and "不知道" not in memory_block(fake)
 
 
+def test_what_this_conversation_told_in_other_words_is_not_called_unknown(client, fake, settings):
+    """"My daughter Emma turns 7 on March 14, and she loves chocolate cake.", then "When is Emma's
+    birthday…?" had been answered "I don't know that yet": a birthday told by its date, a taste
+    told as 最爱, are the model's to answer from the conversation."""
+    cid = new(client)
+    send(client, cid, "我女儿叫朵朵。")
+    send(client, cid, "草莓蛋糕是朵朵的最爱，她是3月5日那天出生的。")
+    for question in ("朵朵喜欢什么口味？", "朵朵哪天过生日？"):
+        calls = len(fake.calls)
+        assert "不知道" not in _answer(send(client, cid, question)) and len(fake.calls) == calls + 1
+    assert _answer(send(client, cid, "我老婆喜欢什么？")).startswith("这个我还不知道")  # of someone else
+    cid = new(client)
+    send(client, cid, "My daughter Emma turns 7 on March 14, and she loves chocolate cake.")
+    assert "don't know" not in _answer(send(client, cid, "When is Emma's birthday?"))
+
+
 def test_forget_hides_the_value_from_the_same_conversations_history(client, fake, settings):
     cid = new(client)
     send(client, cid, "My address is 12 Baker Street, London.")
