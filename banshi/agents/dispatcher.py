@@ -241,6 +241,10 @@ _STANDING = re.compile(
     r"(?:^|[，,。；;！!\s]|你|我们?)(?:以后|今后)|从今往后|从现在起|\bfrom now on\b|\bin (?:the )?future\b", re.I
 )
 _RECURRING = re.compile(r"提醒|每[天日周月晚早年]|\bremind|\bevery\b", re.I)
+# a request to be reminded (「提醒我明天买蛋糕」, "remind me to buy a cake"), not after an errand asked
+# first (「订张票，再提醒我…」)
+_REMIND_FIRST = re.compile(r"^(?:(?!订|买|点(?:菜|餐|外卖|[一两几]?[份个杯碗])|查|找|搜|\b(?:book|buy|order|find)\b)"
+                           r".)*?(?:提醒我|\bremind me\b)", re.I)
 # a question of what to do about something: for the services that advise (health), else the model
 _ASKS_ADVICE = re.compile(
     r"怎么办|怎么防|如何(?:防|预防|缓解|提高|应对|处理)|\bis it (?:healthy|safe|good|bad)\b"
@@ -637,6 +641,11 @@ class Dispatcher:
             services = self.keywords.continues(text, previous)  # a follow-up ("那家")
         if asks == "advice":
             services = [s for s in services if self.registry.services[s].advises]
+        if _REMIND_FIRST.search(text):  # what to be reminded of is no errand now (提醒我明天买蛋糕)
+            low = text.lower()
+            reminding = [s for s in self.registry.services
+                         if any("remind" in t for t in self.keywords.named_tools(low, s))]
+            services = [s for s in services if s in reminding] + [s for s in reminding if s not in services]
         tools = self.keywords.tools(text, services)
         services = list(dict.fromkeys(self.registry.tools[t].service for t in tools))
         return services, tools[:MAX_CANDIDATES]

@@ -146,6 +146,9 @@ _REL_EN = (r"(friend|best friend|wife|husband|son|daughter|mother|mom|mum|father
 _NAME_EN = r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
 _PRONOUNS = {"it", "that", "this", "them", "you", "him", "her", "those", "these", "one", "to", "so", "a lot"}
 
+#: the age a coming birthday brings ("turns 7 on March 14"): one less until then
+_TURNS_AGE = (r"(?:turns?|will turn|(?:is|'s) turning|turning|will be|'ll be) (\d{1,3})(?: years old)?"
+              r"(?= (?:on|next (?!year)|this (?!year)|tomorrow)\b)")
 EN_USER: list[tuple[str, str]] = [
     (r"\bmy name is " + _V, "name"), (r"\b(?:please )?call me " + _V, "name"),
     (r"\bi(?:'m| am) called " + _V, "name"),
@@ -160,6 +163,7 @@ EN_USER: list[tuple[str, str]] = [
     (r"\bi work (?:at|for) " + _V, "workplace"),
     (r"\bmy birthday is (?:on )?" + _VDAY, "birthday"), (r"\bi was born on " + _V, "birthday"),
     (r"\bi (?:turn|will turn|(?:'m| am) turning|(?:'ll| will) be) \d{1,3}(?: years old)? " + _VDAY, "birthday_day"),
+    (r"\bi(?:'m| am)? " + _TURNS_AGE, "age_next"),
     (r"\bi(?:'m| am|'ll be| will be) ((?:going|flying|travell?ing|driving|heading|visiting)"
      r"\b" + _VDAY[1:], "plan"),
     (r"\bi(?:'m| am) (\d{1,3}) (?:years old|now)\b", "age"),
@@ -189,6 +193,7 @@ EN_THIRD: list[tuple[str, str]] = [
     (r"'s birthday is (?:on )?" + _VDAY, "birthday"), (r" works as (?:an? )?" + _V, "job"),
     (r" (?:turns|will turn|is turning|'s turning|will be) \d{1,3}(?: years old)? " + _VDAY, "birthday_day"),
     (r" was born (?:on )?" + _VDAY, "birthday_day"),
+    (r" " + _TURNS_AGE, "age_next"),
     (r",? (?:who )?is (\d{1,3})(?: years old)?(?=\s*(?:[,.;!]|$|now\b|this year\b|and\b))", "age"),
 ]
 
@@ -357,6 +362,8 @@ def _add(out: list[Fact], subject: str, attribute: str, value: str, zh: bool) ->
     value = _clean(value, zh)
     if attribute == "age" and not value.isdigit():
         value = str(zh_number(value) or "")  # 八 → 8
+    if attribute == "age_next":  # turns 7 next week: 6 until then
+        attribute, value = "age", str(int(value) - 1)
     if attribute in ("birthday_day", "plan"):  # 「她下个月8号过生日」; a plan says its day
         day = days.DAY.search(value)
         if day is None:

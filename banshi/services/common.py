@@ -446,3 +446,62 @@ def seats(prices: dict[str, Any], left: dict[str, Any], currency: str, zh: bool)
         f"{c} {money(p, currency)}" + (f"（余 {left.get(c)}）" if zh else f" ({left.get(c)} left)")
         for c, p in prices.items()
     )
+
+
+# -- what memory says of the people the user told of ------------------------------------------------
+# (``known``: the recall's lines, 「- 朵朵是用户的女儿」, "- Emma is the user's daughter", and the
+# conversation's turns, 「我女儿叫朵朵」)
+
+#: the user, as memory and the user name them
+SELF = ("我", "用户", "你", "user", "my", "i")
+_KIN = re.compile(r"^(?:用户的|你的|我的|我|my |the user's |your )", re.I)
+
+
+def same_person(a: str, b: str, known: str) -> bool:
+    """Whether ``a`` and ``b`` name one person: 「朵朵」 and 「我女儿」 when ``known`` says 「朵朵是用户的
+    女儿」 or 「我女儿叫朵朵」; "Emma" and "my daughter" when it says "Emma is the user's daughter"."""
+    a, b = _KIN.sub("", a) or a, _KIN.sub("", b) or b
+    if a.lower() == b.lower():
+        return True
+    for x, y in ((re.escape(a), re.escape(b)), (re.escape(b), re.escape(a))):
+        if re.search(f"{x}是(?:用户|你|我)的{y}|{y}(?:叫|名叫|是){x}|\\b{x} is (?:the user's|your|my) {y}\\b"
+                     f"|\\bmy {y},? (?:is called |is named |named )?{x}\\b", known, re.I):
+            return True
+    return False
+
+
+#: a birthday as memory states it: 「朵朵生日：1月8日」, 「用户的生日是3月14日」, "Emma's birthday: March 14"
+_BIRTHDAY_KNOWN = re.compile(r"([^\s：:，,。；;-]{1,12}?)的?生日(?:：|是)\s*([^，,。；;\n]+)"
+                             r"|([A-Z][a-z]+)'s birthday(?::| is) ([^,.;\n]+)")
+#: a day said by a birthday: 「朵朵生日前一天」, 「我生日那天」, "the day before Emma's birthday", "on my birthday"
+_BY_BIRTHDAY_ZH = re.compile(r"的?生日(?:的)?(?:前([一两二三1-3])天|当天|那天)?")
+_BY_BIRTHDAY_EN = re.compile(r"(?:(?:the day|(two|three|\d) days) before |on )?(my(?: \w+'s)?|[A-Z][a-z]+'s) birthday",
+                             re.I)
+
+
+def remembered_day(text: str, known: str, today: date) -> tuple[date, str] | None:
+    """The day ``text`` names by someone's birthday, as ``known`` holds it, and the words that
+    said it: 「朵朵生日前一天」 with 「朵朵生日：1月8日」 is 1月7日 (the coming one); "the day before
+    Emma's birthday", "on my birthday"."""
+    born = {}
+    for m in _BIRTHDAY_KNOWN.finditer(known):
+        who, said = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        day = days.spoken_day(said, today)
+        if day is not None:
+            born["user" if who.lower() in SELF else who] = day
+
+    def of(who: str) -> date | None:
+        if who.lower() in SELF:
+            return born.get("user")
+        return next((d for p, d in born.items() if p != "user" and same_person(p, who, known)), None)
+
+    for m in _BY_BIRTHDAY_ZH.finditer(text):
+        for start in range(m.start() - 1, max(-1, m.start() - 7), -1):  # the name before 生日: 我, 朵朵, 我女儿
+            who = text[start:m.start()]
+            if (len(who) > 1 or who == "我") and (day := of(who)) is not None:
+                return day - timedelta(days=count(m.group(1) or "0") or 0), text[start:m.end()]
+    for m in _BY_BIRTHDAY_EN.finditer(text):
+        if (day := of(re.sub(r"'s$", "", m.group(2)))) is not None:
+            back = count(m.group(1)) if m.group(1) else 1 if m.group(0).lower().startswith("the day before") else 0
+            return day - timedelta(days=back or 0), m.group(0)
+    return None

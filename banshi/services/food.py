@@ -85,8 +85,6 @@ _LIKES = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:也|很|特别|一直|最)*(?:�
                     r"([\u4e00-\u9fff]{2,16})")
 #: whom an order is for: 「给朵朵订」, 「给我女儿买」
 _FOR = re.compile(r"给([\u4e00-\u9fff]{1,5}?)(?:订|点|买|叫|送|选|挑|准备)")
-_SELF = ("我", "用户", "你")
-_KIN = re.compile(r"^(?:用户的|你的|我的|我)")
 
 
 def _akin(thing: str, dish: str) -> bool:
@@ -109,15 +107,6 @@ def _likes(said: list[str], dish: str) -> list[tuple[str, str]]:
     return out
 
 
-def _same_person(a: str, b: str, said: str) -> bool:
-    """「朵朵」 and 「我女儿」 are one person when memory says 「朵朵是用户的女儿」 or 「我女儿叫朵朵」."""
-    a, b = _KIN.sub("", a) or a, _KIN.sub("", b) or b
-    if a == b:
-        return True
-    return any(re.search(f"{x}是(?:用户|你|我)的{y}|{y}(?:叫|名叫|是){x}", said)
-               for x, y in ((re.escape(a), re.escape(b)), (re.escape(b), re.escape(a))))
-
-
 def remembered_taste(text: str, said: list[str], dish: str) -> str:
     """What the person an order is for likes of the dish's kind, as said or remembered: 「帮我给朵朵
     订一个生日蛋糕」 after 「朵朵喜欢草莓蛋糕」 is 草莓蛋糕. An order for no one named is the user's."""
@@ -125,13 +114,13 @@ def remembered_taste(text: str, said: list[str], dish: str) -> str:
     whom = m.group(1) if m else "我"
     likes = _likes(said, dish)
     if whom in ("她", "他", "它"):  # the one other person whose taste of it is known
-        others = {w for w, _ in likes if w not in _SELF}
+        others = {w for w, _ in likes if w not in common.SELF}
         likes = [x for x in likes if x[0] in others] if len(others) == 1 else []
-    elif whom in _SELF:
-        likes = [x for x in likes if x[0] in _SELF]
+    elif whom in common.SELF:
+        likes = [x for x in likes if x[0] in common.SELF]
     else:
         joined = "\n".join(said)
-        likes = [x for x in likes if x[0] not in _SELF and _same_person(x[0], whom, joined)]
+        likes = [x for x in likes if x[0] not in common.SELF and common.same_person(x[0], whom, joined)]
     return likes[-1][1] if likes else ""
 
 
@@ -143,9 +132,9 @@ def caution_taste(data: dict[str, Any], known: str, zh: bool) -> str:
         return ""
     by_it = len(dish.split()) > 1 or any(t == dish for _, t in likes)  # the search was for the liking itself
     if zh:
-        said = "；".join(f"{'你' if w in _SELF else w}喜欢{t}" for w, t in likes)
+        said = "；".join(f"{'你' if w in common.SELF else w}喜欢{t}" for w, t in likes)
         return f"记得：{said}" + ("，以上是按这个口味找的。" if by_it else "。")
-    said = "; ".join(f"{'you like' if w in _SELF else w + ' likes'} {t}" for w, t in likes)
+    said = "; ".join(f"{'you like' if w in common.SELF else w + ' likes'} {t}" for w, t in likes)
     return f"Remembered: {said}" + (" — the search above is for that." if by_it else ".")
 
 

@@ -5,7 +5,7 @@ drafts (never sent), flashcards."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -470,12 +470,20 @@ _MY_DAY = re.compile(
 
 def read_request(text: str, history: list[str]) -> list[Planned]:
     """Office writes the request spells out (no model): a reminder ("明天15:00提醒我…",
-    "remind me to … at …"), a to-do ("添加待办：…"), a note ("记一下笔记：…"). Each is only
-    proposed; the user confirms."""
-    m = re.search(r"提醒我\s*(.+)|remind me to\s+(.+)", text, re.I)
+    "remind me to … at …", 「提醒我朵朵生日前一天买蛋糕」 by the birthday memory holds, in
+    ``history``), a to-do ("添加待办：…"), a note ("记一下笔记：…"). Each is only proposed; the
+    user confirms."""
+    m = re.search(r"提醒我\s*(.+)|remind me (?:to\s+)?(.+)", text, re.I)
     if m:
-        when = _when(text)
-        what = _strip(m.group(1) or m.group(2))
+        said, when = m.group(1) or m.group(2), _when(text)
+        # a day said by a birthday memory holds (「朵朵生日前一天」, "the day before Emma's birthday")
+        if by_birthday := common.remembered_day(text, "\n".join(history), date.today()):
+            day, words = by_birthday
+            said = said.replace(words, " ")
+            clock = common.spoken_clock(text.replace(words, " "))
+            at = common.spoken_time(clock, datetime.combine(day, time())) if clock else None
+            when = (at or datetime.combine(day, time(9))).strftime("%Y-%m-%d %H:%M")
+        what = re.sub(r"^(?:to|about|of)\s+", "", _strip(said), flags=re.I)
         if not when or not what:
             return []
         daily = {"repeat_minutes": 1440} if _DAILY.search(text) else {}

@@ -674,6 +674,25 @@ def test_a_cake_ordered_for_someone_is_searched_by_the_taste_memory_holds(settin
     assert fake.calls == []
 
 
+def test_what_to_be_reminded_of_is_no_errand_now(settings, fake, db, users, need):
+    """「提醒我明天买蛋糕」 had listed cake shops; "Remind me the day before Emma's birthday to buy a
+    cake." had answered "No product matches"."""
+    need("crosswoz_beijing")
+    from banshi.agents.registry import get_registry
+
+    d = Dispatcher(settings, fake, get_registry(settings))
+    for text in ("提醒我明天买蛋糕", "Remind me tomorrow at 9 to buy a cake", "明天早上9点提醒我给朵朵订蛋糕",
+                 "Remind me the day before Emma's birthday to buy a cake."):
+        assert d.candidates(text) == (["office"], ["add_reminder"]), text
+    assert d.candidates("提醒我每天早上8点吃药")[0] == ["health", "office"]
+    assert d.candidates("帮我订明天去上海的火车票，再提醒我出发前一小时")[0] == ["tickets", "office"]  # both asked
+    known = "记忆：\n- Emma's birthday: March 14\n- Emma is the user's daughter"
+    out = d.dispatch(db, users[0], "conv-a", [], "Remind me the day before Emma's birthday to buy a cake.",
+                     background=known)
+    assert "-03-13" in out.reply and "09:00" in out.reply and "buy a cake" in out.reply
+    assert fake.calls == []
+
+
 def test_allergens_are_read_from_what_memory_says_in_either_language():
     from banshi.services.food import caution_allergy
 

@@ -109,9 +109,12 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     ("I'm going to the gym today.", set()),
     # a birthday told by the age it brings; "she" / "he" after a person is them
     ("My daughter Emma turns 7 on March 14, and she loves chocolate cake.",
-     {("Emma", "relation", "daughter"), ("Emma", "birthday", "March 14"), ("Emma", "likes", "chocolate cake")}),
-    ("My son Leo will be 5 next Tuesday.", {("Leo", "relation", "son"), ("Leo", "birthday", "December 1")}),
-    ("I turn 30 on June 3.", {("user", "birthday", "June 3")}),
+     {("Emma", "relation", "daughter"), ("Emma", "birthday", "March 14"), ("Emma", "likes", "chocolate cake"),
+      ("Emma", "age", "6")}),  # (6 until then)
+    ("My son Leo will be 5 next Tuesday.",
+     {("Leo", "relation", "son"), ("Leo", "birthday", "December 1"), ("Leo", "age", "4")}),
+    ("I turn 30 on June 3.", {("user", "birthday", "June 3"), ("user", "age", "29")}),
+    ("I will be 40 next year.", set()), ("Emma will be home on Friday.", set()),
     ("My friend Tom was born on May 2. He works as a chef.",
      {("Tom", "relation", "friend"), ("Tom", "birthday", "May 2"), ("Tom", "job", "chef")}),
     ("我在家过生日", set()),  # says no day

@@ -121,3 +121,31 @@ def test_a_weeks_agenda_is_monday_to_sunday(text, start):
 
     assert office.read_request(text, []) == [Planned("list_events", {"start_date": start, "days": 7}),
                                              Planned("list_todos", {})]
+
+
+def test_a_reminder_on_a_day_said_by_a_birthday_memory_holds():
+    """"Remind me the day before Emma's birthday to buy a cake." had gone to the shop ("No product
+    matches"), 「提醒我朵朵生日前一天买蛋糕」 to cake delivery: the day is read from the birthday memory
+    holds (the coming one), the cake is what to be reminded of."""
+    from datetime import date
+
+    from banshi.services import common, office
+
+    known = ["记忆：\n- 朵朵生日：1月8日\n- 朵朵是用户的女儿\n- Emma's birthday: March 14\n"
+             "- Emma is the user's daughter\n- 用户生日：5月20日"]
+    day = common.remembered_day
+    assert day("提醒我朵朵生日前一天买蛋糕", known[0], date(2026, 12, 1)) == (date(2027, 1, 7), "朵朵生日前一天")
+    assert day("我女儿生日那天提醒我", known[0], date(2026, 12, 1))[0] == date(2027, 1, 8)  # by relation
+    assert day("提醒我我生日前两天请假", known[0], date(2026, 12, 1))[0] == date(2027, 5, 18)
+    assert day("remind me 3 days before my daughter's birthday", known[0], date(2026, 12, 1))[0] == date(2027, 3, 11)
+    assert day("提醒我老婆生日前一天买花", known[0], date(2026, 12, 1)) is None  # not known
+    assert day("提醒我朵朵生日前一天买蛋糕", "", date(2026, 12, 1)) is None
+
+    def coming(month: int, day: int) -> int:  # the year of the coming such day
+        return date.today().year + (date.today() > date(date.today().year, month, day))
+
+    assert office.read_request("提醒我朵朵生日前一天买蛋糕", known)[0].arguments == {
+        "text": "买蛋糕", "at": f"{coming(1, 8)}-01-07 09:00"}  # the day before the coming 1月8日
+    said = office.read_request("Remind me on my daughter's birthday at 7pm to call grandma", known)[0].arguments
+    assert said == {"text": "call grandma", "at": f"{coming(3, 14)}-03-14 19:00"}
+    assert office.read_request("提醒我老婆生日前一天买花", known) == []  # the model asks when
