@@ -542,7 +542,11 @@ def _keeping(told: tuple[extract.Fact, ...], zh: bool) -> Recall:
     reply), and the answer confirms them to the user in the second person. Without it the local
     model echoed the statement back ("你对花生过敏。"), and after a few such turns echoed
     questions too."""
-    said = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in told]
+    # (an age told with the birthday that brings it, "turns 7 on March 14", is kept as 6 until
+    # then: the confirmation says the birthday, the model had "confirmed" 7)
+    born = {f.subject for f in told if f.attribute == "birthday"}
+    said = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in told
+            if not (f.attribute == "age" and f.subject in born)]
     if zh:
         text = "；".join(said)
         note = f"用户刚说的会记进记忆：{text}。用一句话确认，如\"好的，记住了：{text}。\""

@@ -121,6 +121,8 @@ def test_what_this_conversation_told_in_other_words_is_not_called_unknown(client
     assert _answer(send(client, cid, "我老婆喜欢什么？")).startswith("这个我还不知道")  # of someone else
     cid = new(client)
     send(client, cid, "My daughter Emma turns 7 on March 14, and she loves chocolate cake.")
+    kept = memory_block(fake)  # confirmed as kept: the birthday, not the age (6 until then) it brings
+    assert "Emma's birthday is March 14" in kept and "Emma likes chocolate cake" in kept and "age" not in kept
     assert "don't know" not in _answer(send(client, cid, "When is Emma's birthday?"))
 
 
