@@ -23,13 +23,20 @@ DELIVERY_FEE = 5.0
 STAGES = [(0, "accepted"), (3, "preparing"), (15, "delivering"), (35, "delivered")]
 
 
+#: a drink, a dessert, a staple: a small part of a meal's price (a pudding had cost ¥458 at a ¥562 place)
+_SMALL = re.compile(r"汁|茶|咖啡|奶昔|可乐|饮|酸奶|豆浆|布丁|冰淇淋|冰激凌|雪糕|甜筒|米饭|馒头|面包|蛋挞|泡芙"
+                    r"|小蛋糕|杯子蛋糕|烧饼|油条|包子|粥")
+
+
 def menu_for(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """Dish prices: 0.3-1.0 × the price per person, whole yuan, stable for ever."""
+    """Dish prices, whole yuan, stable for ever: a dish 0.3-1.0 × the price per person; a drink,
+    dessert or staple 0.08-0.25 × of it, at most ¥20 + 6 % of it."""
     base = r.get("人均消费") or 40
     out = []
     for dish in r.get("推荐菜") or []:
-        price = max(3.0, round(base * (0.3 + 0.7 * stable_unit(r["名称"], dish))))
-        out.append({"dish": dish, "price": float(price)})
+        u = stable_unit(r["名称"], dish)
+        price = min(base * (0.08 + 0.17 * u), 20 + 0.06 * base) if _SMALL.search(dish) else base * (0.3 + 0.7 * u)
+        out.append({"dish": dish, "price": float(max(3, round(price)))})
     return out
 
 

@@ -564,7 +564,7 @@ def test_the_latest_food_order_is_followed_and_cancelled_without_its_id(actions_
 
     cid = actions_client.post("/api/conversations", json={}).json()["id"]
     # the card says what the order sends, not only where
-    card = "- 外卖下单：护国寺小吃店：豆汁儿焦圈儿×2，合计 ¥23；地址：西城区护国寺大街1号"
+    card = "- 外卖下单：护国寺小吃店：豆汁儿焦圈儿×2，合计 ¥11；地址：西城区护国寺大街1号"
     assert card in say(cid, "帮我从护国寺小吃店点两份豆汁，送到西城区护国寺大街1号")
     assert "✅" in say(cid, "确认")
     order = actions_client.get("/api/actions", params={"status": "done"}).json()["data"][0]["result"]["data"]

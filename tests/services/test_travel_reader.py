@@ -466,3 +466,15 @@ def test_the_remembered_taste_is_said_with_what_was_found(registry, ctx, need):
     assert caution({"dish": "生日蛋糕"}, known, True) == "记得：朵朵喜欢草莓蛋糕。"  # not what was searched
     assert caution({"dish": "饺子"}, known, True) == ""
     assert caution({"dish": "蛋糕"}, "- 用户喜欢抹茶蛋糕", False) == "Remembered: you like 抹茶蛋糕."
+
+
+def test_a_drink_or_dessert_costs_a_small_part_of_a_meal(settings, need):
+    """「芒果布丁 ¥458」 at a ¥562-a-head place: a pudding, a juice, a bun are priced as such."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    from banshi.services import food
+
+    r = food._restaurant(settings, "德云红事会馆")
+    prices = {m["dish"]: m["price"] for m in food.menu_for(r)}
+    assert prices["芒果布丁"] <= 20 + 0.06 * r["人均消费"] + 1  # (whole yuan)
+    assert 0.3 * r["人均消费"] - 1 <= prices["烤鸭"] <= r["人均消费"] + 1
+    assert prices == {m["dish"]: m["price"] for m in food.menu_for(r)}  # stable
