@@ -845,7 +845,7 @@ class Dispatcher:
             if not line:  # the tool leaves this one to the model
                 return ""
             lines.append(line)
-            if t.caution is not None and known and (warning := t.caution(s.result.data, known, zh)):
+            if t.caution is not None and known and (warning := t.caution(s.result.data, known, text, zh)):
                 lines.append(warning)
         if pending:
             lines.append("请确认以下操作（尚未执行）：" if zh else "Please confirm (not done yet):")

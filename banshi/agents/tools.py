@@ -176,9 +176,10 @@ class Tool:
     fixed: dict[str, Fixed] = field(default_factory=dict)
     #: the parameters whose ids a card names (see :class:`Shown`), by name
     shown: dict[str, Shown] = field(default_factory=dict)
-    #: a read's warning about its result against what the assistant knows of the user
-    #: (``caution(data, known, chinese) -> str``, "" for none): a dish the user is allergic to
-    caution: Callable[[Any, str, bool], str] | None = None
+    #: a read's warning or remark about its result against what the assistant knows of the user
+    #: (``caution(data, known, request, chinese) -> str``, "" for none; ``known``: what memory holds
+    #: and the user said before, ``request``: this turn): a dish someone is allergic to, a taste
+    caution: Callable[[Any, str, str, bool], str] | None = None
     #: a write's words for what it acts on that no argument names (``about(ctx, chinese)``): the
     #: cart an order sends, first on its confirmation card
     about: Callable[[ToolContext, bool], str] | None = None
@@ -268,7 +269,7 @@ def tool(
     say: Callable[[Any, bool], str] | None = None,
     composed: tuple[str, ...] = (),
     title: tuple[str, str] = ("", ""),
-    caution: Callable[[Any, str, bool], str] | None = None,
+    caution: Callable[[Any, str, str, bool], str] | None = None,
     about: Callable[[ToolContext, bool], str] | None = None,
 ) -> Any:
     """Make ``fn`` a :class:`Tool`. Use as ``@tool`` or ``@tool(confirm=True, undo="cancel_x")``;

@@ -470,6 +470,16 @@ def same_person(a: str, b: str, known: str) -> bool:
     return False
 
 
+def named_in(person: str, text: str, known: str) -> bool:
+    """Whether ``text`` names ``person``: by name, or by the relation ``known`` holds of them
+    (「给老婆点…」 names 小红 when it says 「小红是用户的老婆」)."""
+    if person.lower() in text.lower():
+        return True
+    p = re.escape(person)
+    held = re.findall(f"{p}是(?:用户|你|我)的([\\u4e00-\\u9fff]{{1,4}})|\\b{p} is (?:the user's|your|my) (\\w+)", known)
+    return any(r and r.lower() in text.lower() for pair in held for r in pair)
+
+
 #: a birthday as memory states it: 「朵朵生日：1月8日」, 「用户的生日是3月14日」, "Emma's birthday: March 14"
 _BIRTHDAY_KNOWN = re.compile(r"([^\s：:，,。；;-]{1,12}?)的?生日(?:：|是)\s*([^，,。；;\n]+)"
                              r"|([A-Z][a-z]+)'s birthday(?::| is) ([^,.;\n]+)")

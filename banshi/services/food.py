@@ -131,8 +131,15 @@ def remembered_taste(text: str, said: list[str], dish: str) -> str:
     return likes[-1][1] if likes else ""
 
 
-def caution_taste(data: dict[str, Any], known: str, zh: bool) -> str:
-    """What is remembered of a liking of the dish searched for (「记得：朵朵喜欢草莓蛋糕」)."""
+def caution_delivery(data: dict[str, Any], known: str, request: str, zh: bool) -> str:
+    """A dish found that someone the order is for is allergic to (see ``_allergy_warning``), and what is
+    remembered of a liking of the dish searched for (「记得：朵朵喜欢草莓蛋糕」)."""
+    found = [m["dish"] for r in data.get("results") or [] for m in r.get("delivered") or []]
+    warning = _allergy_warning([data.get("dish") or "", *found], known, request, zh)
+    return "\n".join(x for x in (warning, _taste(data, known, zh)) if x)
+
+
+def _taste(data: dict[str, Any], known: str, zh: bool) -> str:
     dish = data.get("dish") or ""
     likes = list(dict.fromkeys(_likes([known], dish)))[-2:]
     if not likes:
@@ -145,7 +152,7 @@ def caution_taste(data: dict[str, Any], known: str, zh: bool) -> str:
     return f"Remembered: {said}" + (" — the search above is for that." if by_it else ".")
 
 
-@tool(say=say_delivery, caution=caution_taste)
+@tool(say=say_delivery, caution=caution_delivery)
 def search_delivery(
     ctx: ToolContext, dish: str = "", near: str = "", max_price_per_person: int | None = None, limit: int = 5
 ) -> dict:
@@ -218,29 +225,35 @@ ALLERGENS = {
 _ALLERGENS_EN = {"peanut": "花生", "sesame": "芝麻", "shrimp": "虾", "prawn": "虾", "crab": "蟹", "shellfish": "海鲜",
                  "seafood": "海鲜", "fish": "鱼", "egg": "鸡蛋", "milk": "牛奶", "dairy": "牛奶", "lactose": "牛奶",
                  "wheat": "小麦", "gluten": "麸质", "soy": "大豆", "nut": "坚果"}
-_ALLERGIC = re.compile(
-    r"(?:用户|你|我)对([^，。；;,\n]{1,10}?)过敏|\b(?:user|you) (?:is|are) allergic to ([a-z ]{2,30})", re.I
-)
+_ALLERGIC = re.compile(r"([\u4e00-\u9fff]{1,6}?)对([^，。；;,\n]{1,10}?)过敏"
+                       r"|\b([A-Z][a-z]+|[Uu]ser|[Yy]ou) (?:is|are) (?:severely |very )?allergic to ([a-z ]{2,30})")
 
 
-def caution_allergy(cart: dict[str, Any], known: str, zh: bool) -> str:
-    """A warning when a dish in the cart usually holds what the user is allergic to (as memory
-    knows it: 「用户对花生过敏」, "User is allergic to peanuts")."""
-    allergies = []
+def _allergy_warning(dishes: list[str], known: str, request: str, zh: bool) -> str:
+    """A warning when one of ``dishes`` usually holds what the user is allergic to, or someone the
+    request names (「给老婆点…」 when memory holds 「小红是用户的老婆」, 「小红对芒果过敏」), as
+    ``known`` says it: 「用户对花生过敏」, "User is allergic to peanuts"."""
     for m in _ALLERGIC.finditer(known):
-        said = (m.group(1) or m.group(2)).strip()
-        key = said if m.group(1) else next((z for e, z in _ALLERGENS_EN.items() if e in said.lower()), "")
-        if key:
-            allergies.append((said, key))
-    for said, key in allergies:
-        words = ALLERGENS.get(key, (key,))
-        for item in cart.get("items") or []:
-            dish = item["dish"].replace("鱼香", "")
-            if any(w in dish for w in words):
-                if zh:
-                    return f"⚠️ 你对{said}过敏：{item['dish']}通常含{key}，下单前请向商家确认。"
-                return f"⚠️ You are allergic to {said}: {item['dish']} usually contains it; ask the restaurant first."
+        who, said = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        said, mine = said.strip(), who.lower() in common.SELF
+        if not mine and (who in ("她", "他") or not common.named_in(who, request, known)):  # (memory names them)
+            continue
+        key = said if m.group(2) else next((z for e, z in _ALLERGENS_EN.items() if e in said.lower()), "")
+        words = ALLERGENS.get(key, (key,)) if key else ()
+        dish = next((d for d in dishes if any(w in d.replace("鱼香", "") for w in words)), "")
+        if not dish:
+            continue
+        if zh:
+            return f"⚠️ {'你' if mine else who}对{said}过敏：{dish}通常含{key}，下单前请向商家确认。"
+        if mine:
+            return f"⚠️ You are allergic to {said}: {dish} usually contains it; ask the restaurant first."
+        return f"⚠️ {who} is allergic to {said}: {dish} usually contains it; ask the restaurant first."
     return ""
+
+
+def caution_allergy(cart: dict[str, Any], known: str, request: str, zh: bool) -> str:
+    """A warning when a dish in the cart holds what the user, or whom the order is for, is allergic to."""
+    return _allergy_warning([i["dish"] for i in cart.get("items") or []], known, request, zh)
 
 
 @tool(say=say_cart, caution=caution_allergy)

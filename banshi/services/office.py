@@ -128,7 +128,7 @@ _WEEK = re.compile(r"(?:这|本|下)周(?![一二三四五六日天1-7])|(?:这|
                    r"|\b(?:this|next) week\b", re.I)
 
 
-def caution_plans(agenda: dict[str, Any], known: str, zh: bool) -> str:
+def caution_plans(agenda: dict[str, Any], known: str, request: str, zh: bool) -> str:
     """The plans the user told of (memory's facts) on the days listed, which the calendar does
     not hold: 「我下周有什么安排？」 had been answered 「日历上没有安排」 with a trip told the turn before."""
     first, last = (datetime.fromisoformat(agenda[k]).date() for k in ("from", "to"))

@@ -697,8 +697,14 @@ def test_allergens_are_read_from_what_memory_says_in_either_language():
     from banshi.services.food import caution_allergy
 
     cart = {"items": [{"dish": "鱼香肉丝"}, {"dish": "担担面"}]}
-    english = caution_allergy(cart, "- User is allergic to peanuts", False)
+    english = caution_allergy(cart, "- User is allergic to peanuts", "", False)
     assert english.startswith("⚠️ You are allergic to peanuts: 担担面")
-    assert caution_allergy(cart, "- 用户对鱼过敏", True) == ""  # 鱼香 is a sauce, no fish
-    assert caution_allergy(cart, "- 乐乐对花生过敏", True) == ""  # another person's, not the user's
-    assert caution_allergy(cart, "- 用户对小麦过敏", True).startswith("⚠️ 你对小麦过敏：担担面")
+    assert caution_allergy(cart, "- 用户对鱼过敏", "", True) == ""  # 鱼香 is a sauce, no fish
+    assert caution_allergy(cart, "- 乐乐对花生过敏", "点一份担担面", True) == ""  # another's, the order not theirs
+    assert caution_allergy(cart, "- 用户对小麦过敏", "", True).startswith("⚠️ 你对小麦过敏：担担面")
+    # the allergy of whom the order is for, by name or by the relation memory holds
+    known = "- 乐乐对花生过敏\n- 乐乐是用户的儿子\n- Maria is allergic to peanuts\n- Maria is the user's wife"
+    assert caution_allergy(cart, known, "给儿子点一份担担面", True).startswith("⚠️ 乐乐对花生过敏：担担面")
+    assert caution_allergy(cart, known, "给乐乐点一份担担面", True).startswith("⚠️ 乐乐对花生过敏")
+    assert caution_allergy(cart, known, "order dan dan noodles for my wife", False).startswith(
+        "⚠️ Maria is allergic to peanuts: 担担面")

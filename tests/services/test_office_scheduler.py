@@ -106,9 +106,10 @@ def test_plans_told_to_memory_follow_the_calendar_of_their_days():
     known = ("记忆（用户之前告诉你的）：\n- 用户12月11日要去北京出差\n- 用户住在杭州\n"
              "- User is flying to Tokyo on December 9\n- 用户1月3日去上海\n我下周五要去北京出差。")
     week = {"from": "2026-12-07", "to": "2026-12-13", "events": []}
-    assert caution_plans(week, known, True) == "另外，你跟我说过：12月11日要去北京出差；flying to Tokyo on December 9。"
-    assert caution_plans({"from": "2026-12-01", "to": "2026-12-01", "events": []}, known, True) == ""
-    assert caution_plans(week, "- 用户住在杭州", False) == ""
+    said = "另外，你跟我说过：12月11日要去北京出差；flying to Tokyo on December 9。"
+    assert caution_plans(week, known, "", True) == said
+    assert caution_plans({"from": "2026-12-01", "to": "2026-12-01", "events": []}, known, "", True) == ""
+    assert caution_plans(week, "- 用户住在杭州", "", False) == ""
 
 
 @pytest.mark.parametrize("text, start", [("我下周有什么安排？", "下周一"),

@@ -462,10 +462,10 @@ def test_the_remembered_taste_is_said_with_what_was_found(registry, ctx, need):
     assert found["results"] and all(all("草莓" in m["dish"] for m in r["delivered"]) for r in found["results"])
     caution = registry.tools["search_delivery"].caution
     known = "- 朵朵喜欢草莓蛋糕\n我女儿叫朵朵，她最喜欢草莓蛋糕"
-    assert caution(found, known, True) == "记得：朵朵喜欢草莓蛋糕，以上是按这个口味找的。"
-    assert caution({"dish": "生日蛋糕"}, known, True) == "记得：朵朵喜欢草莓蛋糕。"  # not what was searched
-    assert caution({"dish": "饺子"}, known, True) == ""
-    assert caution({"dish": "蛋糕"}, "- 用户喜欢抹茶蛋糕", False) == "Remembered: you like 抹茶蛋糕."
+    assert caution(found, known, "", True) == "记得：朵朵喜欢草莓蛋糕，以上是按这个口味找的。"
+    assert caution({"dish": "生日蛋糕"}, known, "", True) == "记得：朵朵喜欢草莓蛋糕。"  # not what was searched
+    assert caution({"dish": "饺子"}, known, "", True) == ""
+    assert caution({"dish": "蛋糕"}, "- 用户喜欢抹茶蛋糕", "", False) == "Remembered: you like 抹茶蛋糕."
 
 
 def test_a_drink_or_dessert_costs_a_small_part_of_a_meal(settings, need):
@@ -478,3 +478,14 @@ def test_a_drink_or_dessert_costs_a_small_part_of_a_meal(settings, need):
     assert prices["芒果布丁"] <= 20 + 0.06 * r["人均消费"] + 1  # (whole yuan)
     assert 0.3 * r["人均消费"] - 1 <= prices["烤鸭"] <= r["人均消费"] + 1
     assert prices == {m["dish"]: m["price"] for m in food.menu_for(r)}  # stable
+
+
+def test_a_dish_found_for_someone_allergic_to_it_is_flagged(registry, ctx, need):
+    """「帮我给老婆点一份芒果布丁外卖」 with 「小红对芒果过敏」 kept had listed who sells it, no word of it."""
+    need("crosswoz_beijing", "restaurant_db.json")
+    found = registry.run("search_delivery", {"dish": "芒果布丁"}, ctx()).data
+    caution = registry.tools["search_delivery"].caution
+    known = "- 小红是用户的老婆\n- 小红对芒果过敏"
+    warned = caution(found, known, "帮我给老婆点一份芒果布丁外卖", True)
+    assert warned.startswith("⚠️ 小红对芒果过敏：芒果布丁通常含芒果")
+    assert caution(found, known, "帮我点一份芒果布丁外卖", True) == ""  # for the user, not her
