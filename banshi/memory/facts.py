@@ -28,7 +28,8 @@ def fact_dict(f: MemoryFact) -> dict:
     return {"id": f.id, "type": "fact", "memory": f.text, "subject": f.subject, "attribute": f.attribute,
             "value": f.value, "status": f.status, "superseded_by": f.superseded_by, "origin": f.origin,
             "source_message_id": f.source_message_id, "conversation_id": f.conversation_id,
-            "created_at": f.created_at.isoformat() + "Z", "updated_at": f.updated_at.isoformat() + "Z"}
+            "created_at": f.created_at.isoformat() + "Z", "updated_at": f.updated_at.isoformat() + "Z",
+            "past": _past(f, date.today())}  # a plan whose day has gone by (see ``current``)
 
 
 def _norm(value: str) -> str:

@@ -488,9 +488,9 @@ def test_a_plan_whose_day_has_passed_is_no_longer_recalled_as_one(client, fake, 
     """「我下周五要去北京出差」 was still recalled as 「你…要去北京出差」 after that Friday; read against
     a later today (its year inferred from the day it was told), it is history: the Memory page
     keeps it, the prompt no longer has it."""
-    from datetime import timedelta
+    from datetime import date, timedelta
 
-    from banshi.memory import service
+    from banshi.memory import facts, service
     from banshi.store.tables import utcnow
 
     told(client, settings, "我下周五要去北京出差。")
@@ -501,4 +501,14 @@ def test_a_plan_whose_day_has_passed_is_no_longer_recalled_as_one(client, fake, 
     send(client, new(client), "我要去哪里出差来着？")
     assert len(fake.calls) == calls + 2
     assert "要去北京出差" not in memory_block(fake).split("\n- [")[0]  # no fact (a passage may say it was said)
-    assert any("北京出差" in f["memory"] for f in client.get("/api/memory").json()["facts"])
+    plan = next(f for f in client.get("/api/memory").json()["facts"] if "北京出差" in f["memory"])
+    assert plan["past"] is False  # (the page's today is the real one here)
+
+    class Later(date):
+        @classmethod
+        def today(cls):
+            return date.fromordinal(date.today().toordinal() + 15)
+
+    monkeypatch.setattr(facts, "date", Later)
+    plan = next(f for f in client.get("/api/memory").json()["facts"] if "北京出差" in f["memory"])
+    assert plan["past"] is True  # still listed, marked as gone by

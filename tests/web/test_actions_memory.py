@@ -210,3 +210,18 @@ def test_memory_page_lists_a_fact_from_chat_and_delete_forgets_it(new_page, serv
     page.wait_for_function("!document.querySelector('.fact-list')?.textContent.includes('teal')")
     facts = get(server, "/api/memory")["facts"]
     assert not any("teal" in (f.get("value") or "") for f in facts)
+
+
+def test_memory_page_marks_a_plan_whose_day_has_gone_by(new_page, server) -> None:
+    """A plan told last year (imported with its date) is listed, marked past; one to come is not."""
+    page = new_page()
+    page.wait_for_selector(".chat")
+    plans = [{"subject": "user", "attribute": "plan", "value": "1月3日要回老家", "created_at": "2025-12-01T08:00:00"},
+             {"subject": "user", "attribute": "plan", "value": "5月1日要去杭州", "created_at": "2099-04-01T08:00:00"}]
+    page.evaluate("""(facts) => fetch('/api/memory/import', {method: 'POST', headers: {'Content-Type':
+        'application/json'}, body: JSON.stringify({facts})}).then((r) => r.json())""", plans)
+    page.click('.nav-link[href="#/memory"]')
+    page.wait_for_selector(".memory-page .fact")
+    gone, coming = page.locator(".fact", has_text="回老家"), page.locator(".fact", has_text="杭州")
+    assert gone.locator(".fact-past").count() == 1, "the past plan is marked"
+    assert coming.locator(".fact-past").count() == 0, "the coming one is not"

@@ -113,6 +113,7 @@ export default {
   "memory.fromChat": "From a chat, {when}",
   "memory.fromChatLink": "open the chat",
   "memory.added": "Added {when}",
+  "memory.past": "past — no longer recalled as a plan",
   "memory.edit": "Edit",
   "memory.save": "Save",
   "memory.delete": "Delete",

@@ -112,6 +112,7 @@ export default {
   "memory.fromChat": "来自对话，{when}",
   "memory.fromChatLink": "打开对话",
   "memory.added": "添加于 {when}",
+  "memory.past": "已过去，不再作为计划提起",
   "memory.edit": "编辑",
   "memory.save": "保存",
   "memory.delete": "删除",

@@ -90,6 +90,7 @@ class MemoryPage {
       ? [t(isFact ? "memory.fromChat" : "memory.message", { when: when(item.created_at) }), " · ",
         h("a", { href: `#/c/${encodeURIComponent(item.conversation_id)}` }, t("memory.fromChatLink"))]
       : [t("memory.added", { when: when(item.created_at) })];
+    if (item.past) origin.unshift(h("span.fact-past", {}, t("memory.past")), " · ");
     const main = h("div.fact-main", {}, text, h("div.fact-meta", {}, ...origin));
     const li = h(`li.fact${isFact ? "" : ".fact-message"}`, { dataset: { id: item.id } }, icon(isFact ? "memory" : "search", 16), main);
     if (isFact) {
