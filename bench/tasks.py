@@ -420,6 +420,28 @@ def tasks() -> list[Task]:
             ["帮我订全聚德，4个人"],
             lambda db, u, r: sum(n in r for n in _branches("全聚德")) >= 2 and none_written(db, u),
         ),
+        Task(  # (session 20) an order for someone: the taste said of them
+            "followup-taste-for-someone",
+            ["我女儿叫朵朵，她最喜欢草莓蛋糕。", "帮我给朵朵订一个生日蛋糕"],
+            lambda db, u, r: "朵朵喜欢草莓蛋糕" in r and any(n in r for n in _delivers("草莓"))
+            and none_written(db, u),
+        ),
+        Task(  # (session 20) an order for someone allergic to it
+            "followup-allergy-of-whom",
+            ["我老婆叫小红，小红对芒果过敏。", "帮我给老婆点一份芒果布丁外卖"],
+            lambda db, u, r: "⚠️ 小红对芒果过敏" in r and none_written(db, u),
+        ),
+        Task(  # (session 20) a reminder on a day said by a birthday; what to be reminded of is no errand
+            "followup-remind-by-birthday",
+            [f"朵朵是我女儿，朵朵的生日是{_zh_day(_in_days(40))}。", "提醒我朵朵生日前一天买蛋糕", yes_zh],
+            lambda db, u, r: one(_reminders(db, u), lambda x: "蛋糕" in x.text
+                                 and _due(x) == f"{_in_days(39)} 09:00"),
+        ),
+        Task(  # (session 20) 买蛋糕 is what to be reminded of, not a search for cakes
+            "office-reminder-not-errand",
+            ["提醒我明天下午3点买蛋糕", yes_zh],
+            lambda db, u, r: one(_reminders(db, u), lambda x: "蛋糕" in x.text and _due(x) == f"{t1} 15:00"),
+        ),
         # -- out of scope: plain chat, nothing done ------------------------------------------
         Task("oos-poem", ["写一首关于秋天的短诗"], lambda db, u, r: bool(r.strip()) and none_written(db, u)),
         Task("oos-math-en", ["What is 17 times 23?"], lambda db, u, r: "391" in r and none_written(db, u)),
@@ -447,6 +469,22 @@ def _free_top_attractions() -> list[str]:
     from banshi.services import travel
 
     return [r["名称"] for r in travel.records(_s(), "attraction") if r.get("门票") == 0 and (r.get("评分") or 0) >= 4.5]
+
+
+def _due(reminder: Any) -> str:
+    """When a reminder fires, on the user's clock."""
+    from banshi.services.common import to_local
+
+    return to_local(reminder.due_at).strftime("%Y-%m-%d %H:%M")
+
+
+def _in_days(n: int) -> str:
+    return (date.today() + timedelta(days=n)).isoformat()
+
+
+def _zh_day(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.month}月{d.day}日"
 
 
 def _delivers(dish: str) -> list[str]:

@@ -476,8 +476,10 @@ def named_in(person: str, text: str, known: str) -> bool:
     if person.lower() in text.lower():
         return True
     p = re.escape(person)
-    held = re.findall(f"{p}是(?:用户|你|我)的([\\u4e00-\\u9fff]{{1,4}})|\\b{p} is (?:the user's|your|my) (\\w+)", known)
-    return any(r and r.lower() in text.lower() for pair in held for r in pair)
+    held = re.findall(f"{p}是(?:用户|你|我)的([\\u4e00-\\u9fff]{{1,4}})|我的?([\\u4e00-\\u9fff]{{1,4}}?)(?:叫|名叫){p}"
+                      f"|\\b{p} is (?:the user's|your|my) (\\w+)|\\bmy (\\w+),? (?:is called |is named |named )?{p}\\b",
+                      known, re.I)
+    return any(r and r.lower() in text.lower() for found in held for r in found)
 
 
 #: a birthday as memory states it: 「朵朵生日：1月8日」, 「用户的生日是3月14日」, "Emma's birthday: March 14"

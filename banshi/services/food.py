@@ -90,6 +90,8 @@ def say_delivery(data: dict[str, Any], zh: bool) -> str:
 #: what someone likes, as memory keeps it or as it was said (「朵朵喜欢草莓蛋糕」, 「我最爱吃的是饺子」)
 _LIKES = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:也|很|特别|一直|最)*(?:喜欢|爱)(?:吃|喝)?(?:的[\u4e00-\u9fff]{0,3}是)?"
                     r"([\u4e00-\u9fff]{2,16})")
+#: a person named as said: 「我女儿叫朵朵，…」
+_CALLED = re.compile(r"叫([\u4e00-\u9fff]{1,4}?)(?=[，。,.；;！!？?\s]|$)")
 #: whom an order is for: 「给朵朵订」, 「给我女儿买」
 _FOR = re.compile(r"给([\u4e00-\u9fff]{1,5}?)(?:订|点|买|叫|送|选|挑|准备)")
 
@@ -106,9 +108,12 @@ def _likes(said: list[str], dish: str) -> list[tuple[str, str]]:
     """(who, what) of each liking said or remembered of the dish's kind, oldest first."""
     out = []
     for text in said:
+        named = [(m.start(), m.group(1)) for m in _CALLED.finditer(text)]
         for m in _LIKES.finditer(text):
             who = m.group(1)
-            if who.endswith(("不", "没")) or who in ("她", "他", "它"):  # (a pronoun's person is memory's to tell)
+            if who in ("她", "他", "它"):  # 「我女儿叫朵朵，她最喜欢…」: the one named before it
+                who = next((n for at, n in reversed(named) if at < m.start()), "")
+            if not who or who.endswith(("不", "没")):
                 continue
             out += [(who, t) for t in re.split(r"[和跟与或及、]", m.group(2)) if _akin(t, dish)]
     return out

@@ -452,8 +452,9 @@ def test_an_order_for_someone_takes_the_taste_remembered_of_them(settings, need)
     assert searched("给老王订个蛋糕") == "蛋糕"  # a dislike is no taste
     assert searched("给朵朵点一份饺子") == "饺子"  # her tastes are not of dumplings
     assert searched("帮我给朵朵订一个生日蛋糕", []) == "生日蛋糕"  # nothing known
-    # said in this conversation rather than remembered
+    # said in this conversation rather than remembered; 她 after the one named
     assert searched("给女儿订个蛋糕", ["我女儿叫朵朵", "朵朵最爱吃的是芒果蛋糕"]) == "芒果 蛋糕"
+    assert searched("帮我给朵朵订一个生日蛋糕", ["我女儿叫朵朵，她最喜欢草莓蛋糕。"]) == "草莓 蛋糕"
 
 
 def test_the_remembered_taste_is_said_with_what_was_found(registry, ctx, need):
@@ -489,3 +490,5 @@ def test_a_dish_found_for_someone_allergic_to_it_is_flagged(registry, ctx, need)
     warned = caution(found, known, "帮我给老婆点一份芒果布丁外卖", True)
     assert warned.startswith("⚠️ 小红对芒果过敏：芒果布丁通常含芒果")
     assert caution(found, known, "帮我点一份芒果布丁外卖", True) == ""  # for the user, not her
+    said = "我老婆叫小红，小红对芒果过敏。"  # said in this conversation, not yet kept
+    assert caution(found, said, "帮我给老婆点一份芒果布丁外卖", True).startswith("⚠️ 小红对芒果过敏")
