@@ -243,10 +243,14 @@ def _allergy_warning(dishes: list[str], known: str, request: str, zh: bool) -> s
         said, mine = said.strip(), who.lower() in common.SELF
         if not mine and (who in ("她", "他") or not common.named_in(who, request, known)):  # (memory names them)
             continue
-        key = said if m.group(2) else next((z for e, z in _ALLERGENS_EN.items() if e in said.lower()), "")
-        words = ALLERGENS.get(key, (key,)) if key else ()
-        dish = next((d for d in dishes if any(w in d.replace("鱼香", "") for w in words)), "")
-        if not dish:
+        for allergen in re.split(r"[和、，,及与/]|\band\b|\bor\b", said):  # 「对花生和鸡蛋过敏」: each
+            key = allergen.strip() if m.group(2) else next(
+                (z for e, z in _ALLERGENS_EN.items() if e in allergen.lower()), "")
+            words = ALLERGENS.get(key, (key,)) if key else ()
+            dish = next((d for d in dishes if any(w in d.replace("鱼香", "") for w in words)), "")
+            if dish:
+                break
+        else:
             continue
         if zh:
             return f"⚠️ {'你' if mine else who}对{said}过敏：{dish}通常含{key}，下单前请向商家确认。"

@@ -702,6 +702,11 @@ def test_allergens_are_read_from_what_memory_says_in_either_language():
     assert caution_allergy(cart, "- 用户对鱼过敏", "", True) == ""  # 鱼香 is a sauce, no fish
     assert caution_allergy(cart, "- 乐乐对花生过敏", "点一份担担面", True) == ""  # another's, the order not theirs
     assert caution_allergy(cart, "- 用户对小麦过敏", "", True).startswith("⚠️ 你对小麦过敏：担担面")
+    # several allergies on memory's one line, each checked
+    warned = caution_allergy(cart, "- 用户对芒果和花生过敏", "", True)
+    assert warned.startswith("⚠️ 你对芒果和花生过敏：担担面通常含花生")
+    assert caution_allergy(cart, "- User is allergic to shellfish and peanuts", "", False).startswith(
+        "⚠️ You are allergic to shellfish and peanuts: 担担面")
     # the allergy of whom the order is for, by name or by the relation memory holds
     known = "- 乐乐对花生过敏\n- 乐乐是用户的儿子\n- Maria is allergic to peanuts\n- Maria is the user's wife"
     assert caution_allergy(cart, known, "给儿子点一份担担面", True).startswith("⚠️ 乐乐对花生过敏：担担面")
