@@ -342,19 +342,20 @@ _ASKS_FOR = re.compile(
 )
 
 
-def told_facts(text: str) -> tuple[Fact, ...]:
-    """The facts ``text`` tells when it only tells something about the speaker, a fact in each
-    sentence, and asks for nothing ("我最喜欢吃火锅。", "My favourite food is ramen."), else none:
-    such a turn is chat that memory learns from, not a question or an errand, though its words
-    name things. A sentence beyond the facts ("今天有个学生在课堂上哭了。") is more to answer."""
-    return _told(text, date.today())
+def told_facts(text: str, known: tuple[str, ...] = ()) -> tuple[Fact, ...]:
+    """The facts ``text`` tells when it only tells something about the speaker or the people
+    ``known`` (「朵朵的生日是1月9日。」), a fact in each sentence, and asks for nothing ("我最喜欢吃
+    火锅。", "My favourite food is ramen."), else none: such a turn is chat that memory learns from,
+    not a question or an errand, though its words name things. A sentence beyond the facts
+    ("今天有个学生在课堂上哭了。") is more to answer."""
+    return _told(text, date.today(), known)
 
 
 @lru_cache(maxsize=256)  # a turn is read here by the dispatcher and by memory's recall
-def _told(text: str, today: date) -> tuple[Fact, ...]:
+def _told(text: str, today: date, known: tuple[str, ...]) -> tuple[Fact, ...]:
     if _ASKS_FOR.search(text):
         return ()
-    facts = tuple(rule_facts(text, today=today))
+    facts = tuple(rule_facts(text, list(known), today=today))
     return facts if len(facts) >= len(_sentences(text)) else ()
 
 

@@ -277,7 +277,7 @@ class Memory:
         if conversation is not None:
             self._refresh_edited(db, conversation)
         zh = textmod.is_chinese(query)
-        told = extract.told_facts(query)
+        told = extract.told_facts(query, tuple(facts.known_people(db, user_id)))
         if told:  # the user tells memory something and asks nothing: the answer says what it keeps
             return _keeping(told, zh)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN

@@ -126,6 +126,14 @@ def test_what_this_conversation_told_in_other_words_is_not_called_unknown(client
     assert "don't know" not in _answer(send(client, cid, "When is Emma's birthday?"))
 
 
+def test_a_fact_told_of_someone_memory_knows_is_confirmed_as_kept(client, fake, settings):
+    """「朵朵的生日是1月9日。」, 朵朵 known from an earlier conversation, had been echoed by the model
+    rather than confirmed: the rules read a name only among the people memory knows."""
+    told(client, settings, "我女儿叫朵朵。")
+    send(client, new(client), "朵朵的生日是1月9日。")
+    assert "用户刚说的会记进记忆：朵朵的生日是1月9日" in memory_block(fake)
+
+
 def test_forget_hides_the_value_from_the_same_conversations_history(client, fake, settings):
     cid = new(client)
     send(client, cid, "My address is 12 Baker Street, London.")
