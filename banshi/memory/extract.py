@@ -387,8 +387,9 @@ _CITY_OF_ADDRESS_ZH = re.compile(r"([\u4e00-\u9fff]{2,4}?)市?(?=[\u4e00-\u9fff]
 
 
 def _pronouns_named(s: str, names: list[str]) -> str:
-    """"she" / "he" after a person is named is that person: "Emma turns 7 on March 14, and she loves
-    chocolate cake" → "… and Emma loves chocolate cake"."""
+    """"she" / "he" after a person is named is that person, and so is the subject an "and" leaves
+    out: "Emma turns 7 on March 14, and she loves chocolate cake" → "… and Emma loves chocolate
+    cake"; "Anna is allergic to shellfish and loves Thai food" → "… and Anna loves Thai food"."""
     if not names:
         return s
     last = ""
@@ -397,10 +398,21 @@ def _pronouns_named(s: str, names: list[str]) -> str:
         nonlocal last
         if m.group(0).lower() in ("she", "he"):
             return last or m.group(0)
+        if m.group(0).startswith("and"):
+            return f"and {last} " if last else m.group(0)
         last = m.group(0)
         return last
 
-    return re.sub(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b|\b(?:[Ss]he|[Hh]e)\b", named, s)
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b|\b(?:[Ss]he|[Hh]e)\b|\band (?=" + _THIRD_VERB
+                  + ")", named, s)
+
+
+#: a third person's verb an "and" may go on with, its subject left out
+_THIRD_VERB = r"(?:really |also )?(?:likes|loves|adores|enjoys|hates|dislikes|lives|works|is (?:allergic|\d))\b"
+#: the user's, likewise, after a fact of theirs: "I'm allergic to peanuts and love Thai food"
+_FIRST_VERB = re.compile(r"^(\s*i(?:'m| am)? (?:(?:severely |very )?allergic to|live in|work (?:as|at|for)"
+                         r"|(?:'m |am )?from)\b[^,.;!?]{1,40}? and )"
+                         r"(?=(?:really |also )?(?:like|love|adore|enjoy|hate|dislike|live|work)\b)", re.I)
 
 
 def _en(s: str, known: list[str]) -> list[Fact]:
@@ -423,6 +435,7 @@ def _en(s: str, known: list[str]) -> list[Fact]:
                 else:
                     _add(out, name, attr, m.group(1), False)
     first = re.sub(r"\bmy " + _REL_EN + r"\b.*", "", s, flags=re.I) if people else s
+    first = _FIRST_VERB.sub(r"\1I ", first)
     own_favs = [m.group(1).lower() for m in EN_FAV.finditer(first)]
     for m in EN_ELLIPTIC.finditer(s):
         if m.group(1) in names and own_favs:

@@ -397,7 +397,9 @@ class Memory:
                 self._quiet.setdefault(conversation.id, [])
         if known and facts.asks_about_me(query):  # what memory holds, as it holds it: the model had
             # answered 「你都记得我什么？」 with 「我记得你叫张伟」 (the user's friend)
-            told = [extract.render(f.subject, f.attribute, f.value, zh, you=True) for f in active_now][:20]
+            # (each in the language it was told in: 「Anna是你的wife」 had mixed them)
+            told = [extract.render(f.subject, f.attribute, f.value, textmod.is_chinese(f.text), you=True)
+                    for f in active_now][:20]
             intro = "我记得这些（可在记忆页查看和修改）：" if zh else "What I remember (the Memory page edits it):"
             reply = "\n".join([intro, *(f"- {t}" for t in told)])
         return Recall(

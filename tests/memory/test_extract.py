@@ -115,6 +115,11 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
      {("Leo", "relation", "son"), ("Leo", "birthday", "December 1"), ("Leo", "age", "4")}),
     ("I turn 30 on June 3.", {("user", "birthday", "June 3"), ("user", "age", "29")}),
     ("I will be 40 next year.", set()), ("Emma will be home on Friday.", set()),
+    # the subject an "and" leaves out
+    ("My wife Anna is allergic to shellfish and loves Thai food.",
+     {("Anna", "relation", "wife"), ("Anna", "allergy", "shellfish"), ("Anna", "likes", "Thai food")}),
+    ("I'm allergic to peanuts and love Thai food.", {("user", "allergy", "peanuts"), ("user", "likes", "Thai food")}),
+    ("I went to a parade and love everywhere.", set()),
     ("My friend Tom was born on May 2. He works as a chef.",
      {("Tom", "relation", "friend"), ("Tom", "birthday", "May 2"), ("Tom", "job", "chef")}),
     ("我在家过生日", set()),  # says no day

@@ -490,6 +490,9 @@ def test_what_memory_holds_about_the_user_is_listed_as_it_holds_it(client, fake,
     assert said.startswith("我记得这些") and "- 张伟是你的朋友" in said and "- 张伟住在成都" in said
     assert "你的生日是5月20号" in said and "你叫张伟" not in said
     assert len(fake.calls) == calls  # memory answers it, no model call
+    told(client, settings, "My wife Anna is allergic to shellfish.")  # each in the language it was told in
+    said = "".join(e["text"] for e in send(client, new(client), "你都记得我什么？") if e["type"] == "text")
+    assert "- Anna is your wife" in said and "- Anna is allergic to shellfish" in said and "- 张伟住在成都" in said
 
 
 def test_a_plan_whose_day_has_passed_is_no_longer_recalled_as_one(client, fake, settings, monkeypatch):
