@@ -204,6 +204,8 @@ _ZDAY = r"([^，。,.;；!！?？\n]{1,12}?)"  # the words before 过生日: a d
 _ZH_AGE = r"\d{1,3}|[一二两三四五六七八九十]{1,3}"  # 8岁, 八岁, 三十五岁
 _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|女儿|妈妈|母亲|爸爸|父亲|哥哥|姐姐|弟弟|妹妹|"
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
+_REL_ANY_ZH = _REL_ZH.replace("(", "(?:", 1)  # the same, capturing nothing
+_PET_WORD = r"(?:小)?(?:狗狗|猫咪|狗|猫|宠物)"
 #: "my" before a relation, with what may stand between: 我最好的朋友, 我的大学同学, 我一个朋友
 _MY_ZH = r"我(?:的)?(?:最好的|最要好的|一个|大学|高中|初中|小学)?"
 _MY_REL = re.compile(_MY_ZH + _REL_ZH + r"|\b[Mm]y " + _REL_EN.replace("(", "(?P<en>", 1) + r"\b")
@@ -227,7 +229,8 @@ ZH_USER: list[tuple[str, str]] = [
      "job"),
     (r"我的(?:工作|职业)是" + _ZV + _ZEND, "job"),
     (r"我在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
-    (r"我的?生日(?:是|在)" + _ZV + _ZEND, "birthday"), (r"我(?:是)?" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
+    (r"我的?生日(?:是|在)" + _ZV + _ZEND, "birthday"),
+    (r"我(?:是)?(?!的?" + _REL_ANY_ZH + r")" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
     # 我下周五要去北京出差: a plan when it says its day
     (r"(?<![帮给替让请])我(?:们)?([^，。,.;；!！?？\n]{0,10}?(?:要|会|打算|准备|计划|将|得)?(?:去|回|飞)[^，。,.;；!！?？\n]{1,16}?)"
      + _ZEND, "plan"),
@@ -239,8 +242,8 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我对" + _ZV + r"(?:严重)?过敏", "allergy"),
     (r"我(?:不喜欢|讨厌|不爱|不吃|不喝|受不了)" + _ZV + _ZEND, "dislikes"),
     (r"我(?:很|特别|非常|超级|真的)?(?:喜欢|爱)(?:吃|喝|看|听|玩)?" + _ZV + _ZEND, "likes"),
-    (r"我(?:家)?(?:养了|有)(?:一[只条])(?:小)?(?:狗|猫)(?:，)?(?:叫|名叫|名字叫)" + _ZV + _ZEND, "pet"),
-    (r"我(?:家)?的?(?:小)?(?:狗|猫|宠物)(?:现在)?(?:叫|名叫|的名字是|名字叫)" + _ZV + _ZEND, "pet"),
+    (r"我(?:家)?(?:养了|有)(?:一[只条])" + _PET_WORD + r"(?:，)?(?:叫|名叫|名字叫)" + _ZV + _ZEND, "pet"),
+    (r"我(?:家)?的?" + _PET_WORD + r"(?:现在)?(?:叫|名叫|的名字是|名字叫)" + _ZV + _ZEND, "pet"),
 ]
 ZH_FAV = re.compile(r"我(?:现在|目前|一直|的)*最喜欢的" + r"([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND)
 ZH_FAV_VERB = re.compile(r"我(?:现在|目前|一直)?最(?:喜欢|爱)(吃|喝|看|听|玩|去)(?:的)?" + _ZV + _ZEND)
@@ -249,10 +252,14 @@ _ASKED_FAV_VERB = re.compile(r"最(?:喜欢|爱)(吃|喝|看|听|玩|去)")
 ZH_PERSON = re.compile(_MY_ZH + _REL_ZH + r"(?:叫|名叫|名字叫|是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND)
 # what is told about a person right after their name (我女儿小雨喜欢…, 我老婆也不吃辣, 我女儿今年8岁)
 _ADV_ZH = r"(?:很|特别|非常|也|都|还|一直|最)?"
+#: the words a day begins with (no name does), and a day said before 过生日 (下个月8号过生日)
+_DAY_START_ZH = r"下个?月|这个?月|本月|明天|今天|后天|下周|这周|\d|[一二三四五六七八九十]+月"
+_BIRTHDAY_AHEAD = r"(?=(?:" + _DAY_START_ZH + r")[^，,。；;!！?？]{0,10}?(?:过生日|出生))"
 _TOLD_ZH = (r"(?=" + _ADV_ZH + r"(?:喜欢|爱|对|住在|不喜欢|讨厌|不吃|不爱)|的生日|(?:今年|现在)?(?:" + _ZH_AGE
             + r")岁)")
-ZH_PERSON_INLINE = re.compile(_MY_ZH + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不)"
-                              r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)" + _TOLD_ZH)
+ZH_PERSON_INLINE = re.compile(_MY_ZH + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不|" + _DAY_START_ZH + ")"
+                              r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)(?:" + _TOLD_ZH + "|" + _BIRTHDAY_AHEAD
+                              + ")")
 ZH_THIRD: list[tuple[str, str]] = [
     (r"(?:的)?最喜欢的([^，。,.;；!！?？\n是]{1,8})是" + _ZV + _ZEND, "favourite"),
     (r"最(?:喜欢|爱)(吃|喝|看|听|玩)(?:的)?" + _ZV + _ZEND, "favverb"),
@@ -457,11 +464,12 @@ def _en(s: str, known: list[str]) -> list[Fact]:
 
 # what a clause tells with its subject left out, as the one before it had it (「我叫李明，住在杭州」)
 _PREDICATE_ZH = re.compile(r"(?:也|还|都|现在|目前|已经)?(?:叫|名叫|住在|住|在[^，,；;]{1,12}(?:工作|上班)|老家|来自"
-                           r"|今年|最喜欢|最爱|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是)")
+                           r"|今年|最喜欢|最爱|喜欢|爱|不喜欢|不爱|不吃|讨厌|对[^，,；;]{1,12}过敏|是"
+                           r"|(?:" + _DAY_START_ZH + r")[^，,；;]{0,10}?(?:过生日|出生))")
 
 
 #: the user's pet, and its name when said: 我家的猫叫咪咪, 我有一只猫（，叫花花）
-_PET_ZH = re.compile(r"我(?:家)?(?:的|养了|有)?(?:一[只条])?(?:小)?(?:狗|猫|宠物)"
+_PET_ZH = re.compile(r"我(?:家)?(?:的|养了|有)?(?:一[只条])?" + _PET_WORD +
                      r"(?:(?:现在)?(?:叫|名叫|名字叫|的名字是)([\u4e00-\u9fffA-Za-z]{1,6}?)" + _ZEND + ")?")
 
 
@@ -506,8 +514,8 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
     for m in _PET_ZH.finditer(s):  # 「我家的猫叫咪咪，最爱吃三文鱼」: what is told of 咪咪
         if m.group(1):
             people.append(m.group(1))
-    # "我朋友最喜欢的水果是…" without a name: the relation is the subject
-    for m in re.finditer(_MY_ZH + _REL_ZH + _TOLD_ZH, s):
+    # "我朋友最喜欢的水果是…", 「我爸爸下个月15号过生日」 without a name: the relation is the subject
+    for m in re.finditer(_MY_ZH + _REL_ZH + r"(?:" + _TOLD_ZH + "|" + _BIRTHDAY_AHEAD + ")", s):
         people.append(m.group(1))
     for name in dict.fromkeys(people + known):
         for pattern, attr in ZH_THIRD:

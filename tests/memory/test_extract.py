@@ -115,6 +115,11 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
      {("Leo", "relation", "son"), ("Leo", "birthday", "December 1"), ("Leo", "age", "4")}),
     ("I turn 30 on June 3.", {("user", "birthday", "June 3"), ("user", "age", "29")}),
     ("I will be 40 next year.", set()), ("Emma will be home on Friday.", set()),
+    # a birthday of someone said by the relation alone is theirs, not the user's
+    ("我爸爸下个月15号过生日。", {("爸爸", "birthday", "12月15日")}),
+    ("我爸爸住在成都，下个月15号过生日。", {("爸爸", "city", "成都"), ("爸爸", "birthday", "12月15日")}),
+    ("我女儿小雨下个月8号过生日", {("小雨", "relation", "女儿"), ("小雨", "birthday", "12月8日")}),
+    ("我家狗狗叫旺财，三岁了。", {("user", "pet", "旺财"), ("旺财", "age", "3")}),
     # the subject an "and" leaves out
     ("My wife Anna is allergic to shellfish and loves Thai food.",
      {("Anna", "relation", "wife"), ("Anna", "allergy", "shellfish"), ("Anna", "likes", "Thai food")}),
