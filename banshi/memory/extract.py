@@ -206,6 +206,9 @@ _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
 _REL_ANY_ZH = _REL_ZH.replace("(", "(?:", 1)  # the same, capturing nothing
 _PET_WORD = r"(?:小)?(?:狗狗|猫咪|狗|猫|宠物)"
+#: a job said with 是 (我是小学老师, 我爸爸是医生: no name)
+_JOB_ZH = (r"[^，。,.;；!！?？\n]{0,10}?(?:老师|医生|护士|工程师|程序员|学生|律师|设计师|会计|司机|厨师|记者|警察|销售"
+           r"|经理|研究员|教授|作家|画家|歌手|演员|公务员|大学生|研究生|博士生|教师|工人|农民|军人|老板|主任|校长)")
 #: "my" before a relation, with what may stand between: 我最好的朋友, 我的大学同学, 我一个朋友
 _MY_ZH = r"我(?:的)?(?:最好的|最要好的|一个|大学|高中|初中|小学)?"
 _MY_REL = re.compile(_MY_ZH + _REL_ZH + r"|\b[Mm]y " + _REL_EN.replace("(", "(?P<en>", 1) + r"\b")
@@ -224,9 +227,7 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我(?:们|们家|家)?(?:已经|刚|最近)?(?:搬到|搬去)(?:了)?" + _ZV + r"(?:去|来)?" + _ZEND, "city"),
     (r"我(?:的)?(?:家庭|家|新|现在的)?地址是" + _ZV + _ZEND, "address"),
     (r"我(?:的)?老家(?:是|在)" + _ZV + _ZEND, "hometown"), (r"我来自" + _ZV + _ZEND, "hometown"),
-    (r"我是(?:一[名个位]|个)?" + r"([^，。,.;；!！?？\n]{0,10}?(?:老师|医生|护士|工程师|程序员|学生|律师|设计师|"
-     r"会计|司机|厨师|记者|警察|销售|经理|研究员|教授|作家|画家|歌手|演员|公务员|大学生|研究生|博士生))" + _ZEND,
-     "job"),
+    (r"我是(?:一[名个位]|个)?(" + _JOB_ZH + r")" + _ZEND, "job"),
     (r"我的(?:工作|职业)是" + _ZV + _ZEND, "job"),
     (r"我在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
     (r"我的?生日(?:是|在)" + _ZV + _ZEND, "birthday"),
@@ -256,7 +257,7 @@ _ADV_ZH = r"(?:很|特别|非常|也|都|还|一直|最)?"
 _DAY_START_ZH = r"下个?月|这个?月|本月|明天|今天|后天|下周|这周|\d|[一二三四五六七八九十]+月"
 _BIRTHDAY_AHEAD = r"(?=(?:" + _DAY_START_ZH + r")[^，,。；;!！?？]{0,10}?(?:过生日|出生))"
 _TOLD_ZH = (r"(?=" + _ADV_ZH + r"(?:喜欢|爱|对|住在|不喜欢|讨厌|不吃|不爱)|的生日|(?:今年|现在)?(?:" + _ZH_AGE
-            + r")岁)")
+            + r")岁|(?:也)?是(?:一[名个位]|个)?" + _JOB_ZH + r"|(?:也)?在[^，,。；;]{1,12}(?:工作|上班)|(?:正)?在学)")
 ZH_PERSON_INLINE = re.compile(_MY_ZH + _REL_ZH + r"(?!今年|现在|最|很|特别|非常|也|都|还|一直|不|" + _DAY_START_ZH + ")"
                               r"([\u4e00-\u9fffA-Z][\u4e00-\u9fffa-z]{0,3}?)(?:" + _TOLD_ZH + "|" + _BIRTHDAY_AHEAD
                               + ")")
@@ -271,6 +272,9 @@ ZH_THIRD: list[tuple[str, str]] = [
     (r"(?:现在)?住在" + _ZV + _ZEND, "city"), (r"的?生日(?:是|在)" + _ZV + _ZEND, "birthday"),
     (r"(?:是)?" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
     (r"[，,]?(?:今年|现在|已经)?(" + _ZH_AGE + r")岁", "age"),
+    (r"(?:也)?是(?:一[名个位]|个)?(" + _JOB_ZH + r")" + _ZEND, "job"),
+    (r"(?:也)?在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
+    (r"(?:最近|现在|正在|目前)?(?:在)?学(?:习)?(?![校生院历会])" + _ZV + _ZEND, "learning"),
 ]
 _ZH_PRONOUN = {"你", "他", "她", "它", "这个", "那个", "这", "那", "你们", "他们", "这样", "这里", "那里"}
 
@@ -504,6 +508,8 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
     out: list[Fact] = []
     people: list[str] = []
     for m in ZH_PERSON.finditer(s):
+        if s[m.start(2) - 1] == "是" and re.fullmatch(_JOB_ZH, m.group(2)):  # 我爸爸是医生: his job, no name
+            continue
         _add(out, m.group(2), "relation", m.group(1), True)
         people.append(m.group(2))
     for m in ZH_PERSON_INLINE.finditer(s):

@@ -120,6 +120,12 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     ("我爸爸住在成都，下个月15号过生日。", {("爸爸", "city", "成都"), ("爸爸", "birthday", "12月15日")}),
     ("我女儿小雨下个月8号过生日", {("小雨", "relation", "女儿"), ("小雨", "birthday", "12月8日")}),
     ("我家狗狗叫旺财，三岁了。", {("user", "pet", "旺财"), ("旺财", "age", "3")}),
+    # a job said with 是 is no name; what someone works at or learns
+    ("我爸爸是医生。", {("爸爸", "job", "医生")}),
+    ("我老婆在腾讯工作。", {("老婆", "workplace", "腾讯")}),
+    ("我儿子乐乐在学钢琴。", {("乐乐", "relation", "儿子"), ("乐乐", "learning", "钢琴")}),
+    ("我最好的朋友叫张伟，他是程序员，在百度上班。",
+     {("张伟", "relation", "朋友"), ("张伟", "job", "程序员"), ("张伟", "workplace", "百度")}),
     # the subject an "and" leaves out
     ("My wife Anna is allergic to shellfish and loves Thai food.",
      {("Anna", "relation", "wife"), ("Anna", "allergy", "shellfish"), ("Anna", "likes", "Thai food")}),
