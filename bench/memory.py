@@ -408,6 +408,10 @@ CASES: list[tuple[str, str, str, str, str, str, str]] = [
      "Tom's birthday is on June 4, not June 3.", "June 4", "Forget Tom's birthday."),
     ("zh", "我女儿叫朵朵，她12月8号过生日。", "朵朵哪天过生日？", "12月8日", "朵朵12月9号过生日。", "12月9日",
      "忘掉朵朵的生日"),
+    # (session 20) what an "and" goes on with, of the one named; a job of someone told by relation alone
+    ("en", "My brother Sam is a chef and lives in Leeds.", "Where does Sam live?", "Leeds",
+     "Sam lives in York now.", "York", "Forget what I said about Sam."),
+    ("zh", "我爸爸是医生。", "我爸爸是做什么的？", "医生", "我爸爸现在是教授了。", "教授", "忘掉我爸爸的工作"),
 ]
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
