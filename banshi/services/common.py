@@ -491,6 +491,14 @@ _BY_BIRTHDAY_EN = re.compile(r"(?:(?:the day|(two|three|\d) days) before |on )?(
                              re.I)
 
 
+def _in_year(day: date, year: int) -> date:
+    """``day``'s month and day in ``year`` (29 February: 1 March when it has none)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return date(year, 3, 1)
+
+
 def remembered_day(text: str, known: str, today: date) -> tuple[date, str] | None:
     """The day ``text`` names by someone's birthday, as ``known`` holds it, and the words that
     said it: 「朵朵生日前一天」 with 「朵朵生日：1月8日」 is 1月7日 (the coming one); "the day before
@@ -499,8 +507,9 @@ def remembered_day(text: str, known: str, today: date) -> tuple[date, str] | Non
     for m in _BIRTHDAY_KNOWN.finditer(known):
         who, said = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         day = days.spoken_day(said, today)
-        if day is not None:
-            born["user" if who.lower() in SELF else who] = day
+        if day is not None:  # the coming birthday, whatever year was said (1990年5月3日: the birth's)
+            coming = _in_year(day, today.year)
+            born["user" if who.lower() in SELF else who] = coming if coming >= today else _in_year(day, today.year + 1)
 
     def of(who: str) -> date | None:
         if who.lower() in SELF:

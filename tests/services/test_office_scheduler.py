@@ -141,6 +141,10 @@ def test_a_reminder_on_a_day_said_by_a_birthday_memory_holds():
     assert day("remind me 3 days before my daughter's birthday", known[0], date(2026, 12, 1))[0] == date(2027, 3, 11)
     assert day("提醒我老婆生日前一天买花", known[0], date(2026, 12, 1)) is None  # not known
     assert day("提醒我朵朵生日前一天买蛋糕", "", date(2026, 12, 1)) is None
+    # the coming birthday, whatever year is said: a birth year, or one a model's reply made up
+    said = "朵朵的生日是1月10日。\n好的，朵朵的生日是2026年1月10日。\n- 用户生日：1990年5月3日"
+    assert day("提醒我朵朵生日前一天买蛋糕", said, date(2026, 12, 1))[0] == date(2027, 1, 9)
+    assert day("提醒我我生日那天去体检", said, date(2026, 12, 1))[0] == date(2027, 5, 3)
 
     def coming(month: int, day: int) -> int:  # the year of the coming such day
         return date.today().year + (date.today() > date(date.today().year, month, day))
