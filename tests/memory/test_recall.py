@@ -98,8 +98,9 @@ def test_a_question_about_something_memory_does_not_hold_is_not_guessed_from_wha
     told(client, settings, "我的生日是5月20号。")  # the user's own birthday is not the wife's
     assert _answer(send(client, new(client), "我老公哪天过生日？")).startswith("这个我还不知道")
     assert _answer(send(client, new(client), "What is my brother's job?")).startswith("I don't know that yet")
+    assert _answer(send(client, new(client), "What does my brother like?")).startswith("I don't know that yet")
     for question, held in (("朵朵喜欢什么蛋糕？", "草莓蛋糕"), ("我女儿叫什么名字？", "朵朵"),
-                           ("What's my wife's name?", "Maria")):
+                           ("What's my wife's name?", "Maria"), ("What does Maria like?", "tulips")):
         send(client, new(client), question)  # what memory holds answers it
         assert held in memory_block(fake) and "不知道" not in memory_block(fake)
         assert "don't know" not in memory_block(fake)
