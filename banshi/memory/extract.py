@@ -207,6 +207,8 @@ _REL_ZH = (r"(好朋友|朋友|闺蜜|老婆|妻子|爱人|老公|丈夫|儿子|
            r"同事|老板|领导|男朋友|女朋友|室友|奶奶|爷爷|外婆|姥姥|外公|姥爷|同学|邻居|老师)")
 _REL_ANY_ZH = _REL_ZH.replace("(", "(?:", 1)  # the same, capturing nothing
 _PET_WORD = r"(?:小)?(?:狗狗|猫咪|狗|猫|宠物)"
+#: a plan, said with its day (下周五要去北京出差)
+_PLAN_ZH = r"[^，。,.;；!！?？\n]{0,10}?(?:要|会|打算|准备|计划|将|得)?(?:去|回|飞)[^，。,.;；!！?？\n]{1,16}?"
 #: a job said with 是 (我是小学老师, 我爸爸是医生: no name)
 _JOB_ZH = (r"[^，。,.;；!！?？\n]{0,10}?(?:老师|医生|护士|工程师|程序员|学生|律师|设计师|会计|司机|厨师|记者|警察|销售"
            r"|经理|研究员|教授|作家|画家|歌手|演员|公务员|大学生|研究生|博士生|教师|工人|农民|军人|老板|主任|校长)")
@@ -234,8 +236,7 @@ ZH_USER: list[tuple[str, str]] = [
     (r"我的?生日(?:是|在)" + _ZV + _ZEND, "birthday"),
     (r"我(?:是)?(?!的?" + _REL_ANY_ZH + r")" + _ZDAY + r"(?:过生日|出生)", "birthday_day"),
     # 我下周五要去北京出差: a plan when it says its day
-    (r"(?<![帮给替让请])我(?:们)?([^，。,.;；!！?？\n]{0,10}?(?:要|会|打算|准备|计划|将|得)?(?:去|回|飞)[^，。,.;；!！?？\n]{1,16}?)"
-     + _ZEND, "plan"),
+    (r"(?<![帮给替让请])我(?:们)?(?!的?" + _REL_ANY_ZH + r")(" + _PLAN_ZH + r")" + _ZEND, "plan"),
     (r"我(?:(?:的名字)?叫[^，,。]{1,6}[，,]\s*)?今年(" + _ZH_AGE + r")岁", "age"),
     (r"我的(?:手机|电话)(?:号码|号)?是" + r"([\d\- +]{5,20})", "phone"),
     (r"我的(?:电子)?邮箱(?:地址)?是" + r"(\S+@[\w.\-]+)", "email"),
@@ -257,6 +258,7 @@ _ADV_ZH = r"(?:很|特别|非常|也|都|还|一直|最)?"
 #: the words a day begins with (no name does), and a day said before 过生日 (下个月8号过生日)
 _DAY_START_ZH = r"下个?月|这个?月|本月|明天|今天|后天|下周|这周|\d|[一二三四五六七八九十]+月"
 _BIRTHDAY_AHEAD = r"(?=(?:" + _DAY_START_ZH + r")[^，,。；;!！?？]{0,10}?(?:过生日|出生))"
+_PLAN_AHEAD = r"(?=(?:" + _DAY_START_ZH + r"|周|星期)[^，,。；;!！?？]{0,8}?(?:要|会|打算|准备|计划|将)(?:去|回|飞))"
 _TOLD_ZH = (r"(?=" + _ADV_ZH + r"(?:喜欢|爱|对|住在|不喜欢|讨厌|不吃|不爱)|的生日|(?:今年|现在)?(?:" + _ZH_AGE
             + r")岁|(?:也|现在|已经)?是(?:一[名个位]|个)?" + _JOB_ZH
             + r"|(?:也)?在[^，,。；;]{1,12}(?:工作|上班)|(?:正)?在学)")
@@ -277,6 +279,7 @@ ZH_THIRD: list[tuple[str, str]] = [
     (r"(?:也|现在|已经)?是(?:一[名个位]|个)?(" + _JOB_ZH + r")" + _ZEND, "job"),
     (r"(?:也)?在" + _ZV + r"(?:工作|上班)" + _ZEND, "workplace"),
     (r"(?:最近|现在|正在|目前)?(?:在)?学(?:习)?(?![校生院历会])" + _ZV + _ZEND, "learning"),
+    (r"(" + _PLAN_ZH + r")" + _ZEND, "plan"),
 ]
 _ZH_PRONOUN = {"你", "他", "她", "它", "这个", "那个", "这", "那", "你们", "他们", "这样", "这里", "那里"}
 
@@ -523,7 +526,7 @@ def _zh(s: str, known: list[str]) -> list[Fact]:
         if m.group(1):
             people.append(m.group(1))
     # "我朋友最喜欢的水果是…", 「我爸爸下个月15号过生日」 without a name: the relation is the subject
-    for m in re.finditer(_MY_ZH + _REL_ZH + r"(?:" + _TOLD_ZH + "|" + _BIRTHDAY_AHEAD + ")", s):
+    for m in re.finditer(_MY_ZH + _REL_ZH + r"(?:" + _TOLD_ZH + "|" + _BIRTHDAY_AHEAD + "|" + _PLAN_AHEAD + ")", s):
         people.append(m.group(1))
     for name in dict.fromkeys(people + known):
         for pattern, attr in ZH_THIRD:

@@ -120,6 +120,9 @@ def test_a_turn_that_only_tells_gives_its_facts_said_to_the_user(text, said):
     ("我爸爸住在成都，下个月15号过生日。", {("爸爸", "city", "成都"), ("爸爸", "birthday", "12月15日")}),
     ("我女儿小雨下个月8号过生日", {("小雨", "relation", "女儿"), ("小雨", "birthday", "12月8日")}),
     ("我家狗狗叫旺财，三岁了。", {("user", "pet", "旺财"), ("旺财", "age", "3")}),
+    # a plan of someone told by relation is theirs; one made with them is the user's
+    ("我弟弟下周五要去上海出差。", {("弟弟", "plan", "12月11日要去上海出差")}),
+    ("我和老婆下周五要去三亚。", {("user", "plan", "和老婆12月11日要去三亚")}),
     # a job said with 是 is no name; what someone works at or learns
     ("我爸爸是医生。", {("爸爸", "job", "医生")}),
     ("我老婆在腾讯工作。", {("老婆", "workplace", "腾讯")}),
