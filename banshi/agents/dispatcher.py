@@ -47,6 +47,7 @@ from banshi.memory.text import says
 from banshi.messages import Message as Msg
 from banshi.models.base import Backend
 from banshi.models.toolcalls import Grounding, described
+from banshi.services.common import spoken_clock
 from banshi.skills.lang import detect_language
 from banshi.skills.route import skill_first
 
@@ -200,7 +201,7 @@ class KeywordRouter:
             self.hinted |= hinted
             for t in svc.tools:
                 n = t.name
-                if hinted and n not in hinted:
+                if hinted and n not in hinted and not (cancel and n.startswith("cancel_")):  # 取消明天的提醒
                     continue
                 if (n.startswith(("cancel_", "delete_", "complete_")) and not cancel) or (
                     n.startswith("list_") and not (listing or cancel or n in hinted)  # 「今天有什么安排」
@@ -244,7 +245,10 @@ _RECURRING = re.compile(r"提醒|每[天日周月晚早年]|\bremind|\bevery\b",
 # a request to be reminded (「提醒我明天买蛋糕」, "remind me to buy a cake"), not after an errand asked
 # first (「订张票，再提醒我…」)
 _REMIND_FIRST = re.compile(r"^(?:(?!订|买|点(?:菜|餐|外卖|[一两几]?[份个杯碗])|查|找|搜|\b(?:book|buy|order|find)\b)"
-                           r".)*?(?:提醒我|\bremind me\b)", re.I)
+                           r".)*?(?:提醒我(?!的)|\bremind me\b)", re.I)
+# ... and "remind me what my wife likes", 「提醒我一下我老婆喜欢什么」: a question for memory, no reminder
+_REMIND_WHAT = re.compile(r"(?:提醒我(?!的)|\bremind me\b)(?:一下)?[^，。,.;；]*?"
+                          r"(?:什么|哪|谁|\b(?:what|who|where|which|how)\b)", re.I)
 # a question of what to do about something: for the services that advise (health), else the model
 _ASKS_ADVICE = re.compile(
     r"怎么办|怎么防|如何(?:防|预防|缓解|提高|应对|处理)|\bis it (?:healthy|safe|good|bad)\b"
@@ -641,6 +645,8 @@ class Dispatcher:
             services = self.keywords.continues(text, previous)  # a follow-up ("那家")
         if asks == "advice":
             services = [s for s in services if self.registry.services[s].advises]
+        if _REMIND_WHAT.search(text) and not spoken_clock(text):
+            return [], []
         if _REMIND_FIRST.search(text):  # what to be reminded of is no errand now (提醒我明天买蛋糕)
             low = text.lower()
             reminding = [s for s in self.registry.services

@@ -583,7 +583,7 @@ def build(settings: Settings) -> Service:
             "list_events": ["安排", "有什么事", "日程表", "schedule", "agenda", "what's on"],
             "export_calendar_ics": ["导出", "ics", "export"],
             "add_reminder": ["提醒", "remind"],
-            "list_reminders": ["我的提醒", "有哪些提醒", "my reminders"],
+            "list_reminders": ["我的提醒", "有哪些提醒", "提醒我的", "my reminders"],
             "cancel_reminder": ["取消提醒", "不用提醒", "cancel the reminder", "stop reminding"],
             "add_note": ["笔记", "记一下", "记下", "备忘", "take a note", "note:", "write down"],
             "search_notes": ["找笔记", "笔记里", "我记过", "my notes", "find the note"],

@@ -686,6 +686,11 @@ def test_what_to_be_reminded_of_is_no_errand_now(settings, fake, db, users, need
         assert d.candidates(text) == (["office"], ["add_reminder"]), text
     assert d.candidates("提醒我每天早上8点吃药")[0] == ["health", "office"]
     assert d.candidates("帮我订明天去上海的火车票，再提醒我出发前一小时")[0] == ["tickets", "office"]  # both asked
+    # "remind me what…" with no time asks memory; the user's reminders are listed or cancelled
+    for text in ("Can you remind me what my wife likes?", "提醒我一下我老婆喜欢什么"):
+        assert d.candidates(text) == ([], []), text
+    assert "list_reminders" in d.candidates("你提醒我的事情都有什么")[1]
+    assert "cancel_reminder" in d.candidates("取消明天的提醒")[1]
     known = "记忆：\n- Emma's birthday: March 14\n- Emma is the user's daughter"
     out = d.dispatch(db, users[0], "conv-a", [], "Remind me the day before Emma's birthday to buy a cake.",
                      background=known)
