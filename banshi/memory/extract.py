@@ -50,7 +50,8 @@ CUES = {
     "birthday": r"\bbirthday\b(?! (?:cake|party|present|gift))|\bborn\b|生日(?!蛋糕|礼物|派对|聚会|会|宴|快乐|歌)|出生",
     # (a taste: 「朵朵喜欢什么口味？」)
     "likes": r"(?<![不最])(?:喜欢|爱)(?:吃|喝|看|听|玩)?(?:什么|哪)|最(?:喜欢|爱)(?:什么|哪)|口味"
-             r"|\bwhat (?:does|do) [\w' ]{1,20}? (?:like|love|enjoy)\s*\??\s*$",  # (not "…like about X?")
+             r"|\bwhat (?:(?:does|do) [\w' ]{1,20}? (?:like|love|enjoy)|[\w' ]{1,20}? (?:likes|loves|enjoys))"
+             r"\s*\??\s*$",  # (not "…like about X?")
     "dislikes": r"(?:不喜欢|不爱|讨厌|不吃|不喝)(?:吃|喝)?(?:什么|哪)",
     "age": r"\bhow old\b|\bage\b|年龄|多大|几岁",
     "phone": r"\bphone\b|\bnumber\b|\bmobile\b|电话|手机|号码",

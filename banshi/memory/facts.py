@@ -337,8 +337,13 @@ def relevant(db: Session, user_id: str, query: str, qvec: np.ndarray | None, tod
     common = {t for t in terms if len(facts) >= 2 and sum(t in w for w in words.values()) * 2 > len(facts)}
     common |= _TEMPLATE_WORDS
     asked = asked_attributes(query)
-    # whose attribute: a person the query names, else the user ("What is Ann's job?" / "my job")
-    askee = {f.subject for f in facts if f.subject != "user" and f.subject.lower() in query.lower()} or {"user"}
+    # whose attribute: a person the query names, by name or relation ("What is Ann's job?", 「我老婆喜欢
+    # 什么」 of 小红, who is the user's 老婆), else the user ("my job")
+    low = query.lower()
+    named = {f.subject for f in facts if f.subject != "user" and (f.subject.lower() in low or (
+        f.attribute == "relation" and len(f.value) >= 2 and re.search(r"(?:我的?|\bmy )" + re.escape(f.value.lower()),
+                                                                      low)))}
+    askee = named or {"user"}
     scored = []
     for f in facts:
         overlap = len((terms - common) & words[f.id]) + (f.attribute in asked and f.subject in askee)

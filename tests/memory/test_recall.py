@@ -127,6 +127,16 @@ def test_what_this_conversation_told_in_other_words_is_not_called_unknown(client
     assert "don't know" not in _answer(send(client, cid, "When is Emma's birthday?"))
 
 
+def test_a_question_naming_someone_by_relation_gets_their_facts(client, fake, settings):
+    """「提醒我一下我老婆喜欢什么」 had been answered 「这个我还不知道」: 小红's liking was not recalled for
+    a question that names her as 老婆."""
+    told(client, settings, "我老婆叫小红，她喜欢百合花，对芒果过敏。", "My wife Anna loves tulips.")
+    send(client, new(client), "提醒我一下我老婆喜欢什么")
+    assert "百合花" in memory_block(fake) and "不知道" not in memory_block(fake)
+    send(client, new(client), "Can you remind me what my wife likes?")
+    assert "tulips" in memory_block(fake)
+
+
 def test_a_fact_told_of_someone_memory_knows_is_confirmed_as_kept(client, fake, settings):
     """「朵朵的生日是1月9日。」, 朵朵 known from an earlier conversation, had been echoed by the model
     rather than confirmed: the rules read a name only among the people memory knows."""
