@@ -280,6 +280,12 @@ class Memory:
         told = extract.told_facts(query, tuple(facts.known_people(db, user_id)))
         if told:  # the user tells memory something and asks nothing: the answer says what it keeps
             return _keeping(told, zh)
+        unknown_birthday, whose = _birthday_unknown(query, facts.active(db, user_id), zh)
+        if unknown_birthday and not _said_here(db, conversation, {"birthday"}, whose, query):
+            # 「提醒我老婆生日前一天买花」: said by memory, rather than a reminder at a guessed time
+            if conversation is not None:
+                self._quiet.setdefault(conversation.id, [])
+            return Recall(unknown_birthday, [], reply=unknown_birthday)
         unknown = _UNKNOWN_ZH if zh else _UNKNOWN_EN
         personal = _personal_question(query)
         # told again ("我住在杭州。"), not asked: no "you had me forget it", memory learns it anew
@@ -664,6 +670,39 @@ def _personal_question(query: str) -> bool:
 
 #: a question that asks for something (not "is it …?"): the Chinese question words, or wh-words
 _WH = re.compile(_QUESTION_ZH.pattern + r"|多大|\b(?:what|which|who|whom|where|when|how)\b", re.I)
+#: a day said by someone's birthday: 「老婆生日前一天」, 「我生日那天」, "the day before my wife's birthday"
+_BY_BIRTHDAY = re.compile(r"生日(?:的)?(?:前[一两二三1-3]天|当天|那天)"
+                          r"|\b(?:the day|\w+ days) before [\w' ]{1,30}?birthday|\bon [\w' ]{1,30}?birthday", re.I)
+
+
+def _birthday_unknown(query: str, active: list[Any], zh: bool) -> tuple[str, set[str]]:
+    """Memory's reply to a reminder on a day said by the birthday of someone whose birthday it does
+    not hold (「提醒我老婆生日前一天买花」: the model had asked 「还需要您告诉我：内容」), and whose
+    birthday it is; ("", …) when it holds it or nothing of the kind is asked."""
+    if not (re.search(r"提醒我|\bremind me\b", query, re.I) and _BY_BIRTHDAY.search(query)):
+        return "", set()
+    named = _people_named(query, active) or _birthday_named(query)
+    relation = "" if named else extract.relation_named(query)
+    who = named[0] if named else relation or "user"
+    if any(f.subject == who and f.attribute == "birthday" for f in active):
+        return "", {who}
+    if zh:
+        return f"我还不知道{named[0] if named else '你' + relation}的生日。告诉我，我会记住，再按它设提醒。", {who}
+    whose = f"{named[0]}'s" if named else f"your {relation}'s" if relation else "your"
+    return f"I don't know {whose} birthday yet. Tell me and I'll remember it, then set the reminder.", {who}
+
+
+def _birthday_named(query: str) -> list[str]:
+    """The name said before 生日 / 's birthday, when it is no relation and not the user's (朵朵 in
+    「提醒我朵朵生日前一天…」 before memory knows her)."""
+    m = re.search(r"\b([A-Z][a-z]+)'s birthday", query)
+    if m:
+        return [m.group(1)]
+    at = query.find("生日")
+    name = query[:at].rsplit("我", 1)[-1].rstrip("的") if at > 0 else ""
+    return [name] if 2 <= len(name) <= 4 and not extract.relation_named("我" + name) else []
+
+
 _NOT_TOLD_ZH = "这个我还不知道——你还没告诉过我。告诉我的话，我会记住。"
 _NOT_TOLD_EN = "I don't know that yet — you haven't told me. Tell me and I'll remember it."
 

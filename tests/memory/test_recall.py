@@ -137,6 +137,22 @@ def test_a_question_naming_someone_by_relation_gets_their_facts(client, fake, se
     assert "tulips" in memory_block(fake)
 
 
+def test_a_reminder_by_a_birthday_memory_does_not_hold_says_so(client, fake, settings):
+    """「提醒我老婆生日前一天买花」 with her birthday never told had been answered 「还需要您告诉我：内容」."""
+    told(client, settings, "我老婆叫小红，她喜欢百合花。", "我爸爸下个月15号过生日。")
+    calls = len(fake.calls)
+    assert _answer(send(client, new(client), "提醒我老婆生日前一天买花")) == \
+        "我还不知道小红的生日。告诉我，我会记住，再按它设提醒。"
+    assert _answer(send(client, new(client), "Remind me the day before my birthday to book a table")) == \
+        "I don't know your birthday yet. Tell me and I'll remember it, then set the reminder."
+    assert len(fake.calls) == calls  # memory said it
+    send(client, new(client), "提醒我爸爸生日前一天买蛋糕")  # held: the errand goes on
+    cid = new(client)  # said in this conversation, not yet kept: the errand goes on too
+    send(client, cid, "朵朵是我女儿，朵朵的生日是3月5日。")
+    assert "不知道" not in _answer(send(client, cid, "提醒我朵朵生日前一天买蛋糕"))
+    assert "我还不知道" not in _answer(send(client, new(client), "提醒我明天给老婆买生日礼物"))  # no day by it
+
+
 def test_a_fact_told_of_someone_memory_knows_is_confirmed_as_kept(client, fake, settings):
     """「朵朵的生日是1月9日。」, 朵朵 known from an earlier conversation, had been echoed by the model
     rather than confirmed: the rules read a name only among the people memory knows."""
