@@ -57,6 +57,11 @@ _DAY_WORDS = (
 )
 #: the words that say a day (spoken_day reads them)
 DAY = re.compile(_DAY_WORDS, re.I)
+#: a day said by someone's birthday (its day is memory's to know): 「朵朵生日前一天」, 「我生日那天」
+#: (days before), "the day before Emma's birthday", "on my wife's birthday" (days before, whose)
+BY_BIRTHDAY_ZH = re.compile(r"的?生日(?:的)?(?:前([一两二三1-3])天|当天|那天)")
+BY_BIRTHDAY_EN = re.compile(r"(?:(?:the day|(two|three|\d) days) before|\bon) (my(?: \w+'s)?|[A-Z][a-z]+'s) birthday",
+                            re.I)
 _WEEKDAYS_ZH = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
 _WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -280,7 +280,7 @@ class Memory:
         told = extract.told_facts(query, tuple(facts.known_people(db, user_id)))
         if told:  # the user tells memory something and asks nothing: the answer says what it keeps
             return _keeping(told, zh)
-        unknown_birthday, whose = _birthday_unknown(query, facts.active(db, user_id), zh)
+        unknown_birthday, whose = _birthday_unknown(db, user_id, query, zh)
         if unknown_birthday and not _said_here(db, conversation, {"birthday"}, whose, query):
             # 「提醒我老婆生日前一天买花」: said by memory, rather than a reminder at a guessed time
             if conversation is not None:
@@ -670,17 +670,14 @@ def _personal_question(query: str) -> bool:
 
 #: a question that asks for something (not "is it …?"): the Chinese question words, or wh-words
 _WH = re.compile(_QUESTION_ZH.pattern + r"|多大|\b(?:what|which|who|whom|where|when|how)\b", re.I)
-#: a day said by someone's birthday: 「老婆生日前一天」, 「我生日那天」, "the day before my wife's birthday"
-_BY_BIRTHDAY = re.compile(r"生日(?:的)?(?:前[一两二三1-3]天|当天|那天)"
-                          r"|\b(?:the day|\w+ days) before [\w' ]{1,30}?birthday|\bon [\w' ]{1,30}?birthday", re.I)
-
-
-def _birthday_unknown(query: str, active: list[Any], zh: bool) -> tuple[str, set[str]]:
+def _birthday_unknown(db: Session, user_id: str, query: str, zh: bool) -> tuple[str, set[str]]:
     """Memory's reply to a reminder on a day said by the birthday of someone whose birthday it does
     not hold (「提醒我老婆生日前一天买花」: the model had asked 「还需要您告诉我：内容」), and whose
     birthday it is; ("", …) when it holds it or nothing of the kind is asked."""
-    if not (re.search(r"提醒我|\bremind me\b", query, re.I) and _BY_BIRTHDAY.search(query)):
+    if not (re.search(r"提醒我|\bremind me\b", query, re.I) and (days.BY_BIRTHDAY_ZH.search(query)
+                                                                  or days.BY_BIRTHDAY_EN.search(query))):
         return "", set()
+    active = facts.active(db, user_id)  # (only then)
     named = _people_named(query, active) or _birthday_named(query)
     relation = "" if named else extract.relation_named(query)
     who = named[0] if named else relation or "user"

@@ -485,10 +485,6 @@ def named_in(person: str, text: str, known: str) -> bool:
 #: a birthday as memory states it: 「朵朵生日：1月8日」, 「用户的生日是3月14日」, "Emma's birthday: March 14"
 _BIRTHDAY_KNOWN = re.compile(r"([^\s：:，,。；;-]{1,12}?)的?生日(?:：|是)\s*([^，,。；;\n]+)"
                              r"|([A-Z][a-z]+)'s birthday(?::| is) ([^,.;\n]+)")
-#: a day said by a birthday: 「朵朵生日前一天」, 「我生日那天」, "the day before Emma's birthday", "on my birthday"
-_BY_BIRTHDAY_ZH = re.compile(r"的?生日(?:的)?(?:前([一两二三1-3])天|当天|那天)?")
-_BY_BIRTHDAY_EN = re.compile(r"(?:(?:the day|(two|three|\d) days) before |on )?(my(?: \w+'s)?|[A-Z][a-z]+'s) birthday",
-                             re.I)
 
 
 def _in_year(day: date, year: int) -> date:
@@ -516,12 +512,12 @@ def remembered_day(text: str, known: str, today: date) -> tuple[date, str] | Non
             return born.get("user")
         return next((d for p, d in born.items() if p != "user" and same_person(p, who, known)), None)
 
-    for m in _BY_BIRTHDAY_ZH.finditer(text):
+    for m in days.BY_BIRTHDAY_ZH.finditer(text):
         for start in range(m.start() - 1, max(-1, m.start() - 7), -1):  # the name before 生日: 我, 朵朵, 我女儿
             who = text[start:m.start()]
             if (len(who) > 1 or who == "我") and (day := of(who)) is not None:
                 return day - timedelta(days=count(m.group(1) or "0") or 0), text[start:m.end()]
-    for m in _BY_BIRTHDAY_EN.finditer(text):
+    for m in days.BY_BIRTHDAY_EN.finditer(text):
         if (day := of(re.sub(r"'s$", "", m.group(2)))) is not None:
             back = count(m.group(1)) if m.group(1) else 1 if m.group(0).lower().startswith("the day before") else 0
             return day - timedelta(days=back or 0), m.group(0)
